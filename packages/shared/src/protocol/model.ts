@@ -1,0 +1,201 @@
+import { z } from 'zod';
+
+/**
+ * The model every part shares: a host's topology (changes rarely, sent whole) and its
+ * per-interval samples (deltas, sent every interval). Types are inferred from these schemas and
+ * never written a second time.
+ */
+
+export const IFACE_KINDS = [
+  'physical',
+  'veth',
+  'bridge',
+  'vxlan',
+  'macvlan',
+  'tun',
+  'tap',
+  'loopback',
+  'ovs',
+  'dummy',
+  'other',
+] as const;
+export const IfaceKindSchema = z.enum(IFACE_KINDS);
+export type IfaceKind = z.infer<typeof IfaceKindSchema>;
+
+export const IfaceSchema = z.object({
+  /** design.md id: `IFNAME` in the host namespace, `NETNS/IFNAME` elsewhere. */
+  id: z.string().min(1),
+  netns: z.string(),
+  name: z.string().min(1),
+  ifindex: z.number().int(),
+  kind: IfaceKindSchema,
+  /** The kernel's own `info_kind` (veth, bridge, vxlan, openvswitch, ...) or null for none. */
+  driverKind: z.string().nullable(),
+  mtu: z.number().int(),
+  /** The kernel's operstate in lower case: up, down, unknown, lowerlayerdown, dormant, ... */
+  operstate: z.string(),
+  adminUp: z.boolean(),
+  carrier: z.boolean().nullable(),
+  mac: z.string().nullable(),
+  /** CIDR strings, IPv4 and IPv6. */
+  addresses: z.array(z.string()),
+  /** The root qdisc's kind (noqueue, pfifo_fast, tbf, ...) or null when unknown. */
+  qdisc: z.string().nullable(),
+  txqueuelen: z.number().int().nullable(),
+  /** rps_cpus of rx-0 as the kernel prints it (hex mask, e.g. "2"), null when 0 or absent. */
+  rpsCpus: z.string().nullable(),
+  /** Bridge (or OVS bridge) this interface is a port of. */
+  master: z.string().nullable(),
+  /** Bridge port STP state (forwarding, blocking, disabled, ...) when a bridge port. */
+  portState: z.string().nullable(),
+  /** veth peer, resolved from the kernel's peer ifindex and link-netnsid, never by name. */
+  peer: z.string().nullable(),
+  /** upper → lower: the device this one is stacked on (vxlan's underlay dev, macvlan's parent). */
+  lower: z.string().nullable(),
+  vxlan: z
+    .object({
+      vni: z.number().int().nullable(),
+      port: z.number().int().nullable(),
+      local: z.string().nullable(),
+      remote: z.string().nullable(),
+    })
+    .nullable(),
+});
+export type Iface = z.infer<typeof IfaceSchema>;
+
+export const NetnsSchema = z.object({
+  /** `ip netns` name, `ns-<inode>` for unnamed ones, '' for the host's initial namespace. */
+  name: z.string(),
+  inode: z.number().int(),
+  /** net.ipv4.ip_forward inside the namespace: a forwarding namespace routes between its ports. */
+  forwarding: z.boolean(),
+});
+export type Netns = z.infer<typeof NetnsSchema>;
+
+export const RouteSchema = z.object({
+  netns: z.string(),
+  /** 'default' or a CIDR. */
+  dst: z.string(),
+  /** The interface id of the output device. */
+  dev: z.string(),
+  via: z.string().nullable(),
+  /** Source address the kernel prefers (prefsrc), when set. */
+  src: z.string().nullable(),
+});
+export type Route = z.infer<typeof RouteSchema>;
+
+export const TopologySchema = z.object({
+  host: z.string().min(1),
+  kernel: z.string(),
+  cpus: z.number().int().nonnegative(),
+  namespaces: z.array(NetnsSchema),
+  ifaces: z.array(IfaceSchema),
+  routes: z.array(RouteSchema),
+});
+export type Topology = z.infer<typeof TopologySchema>;
+
+/**
+ * Interface counters in /proc/net/dev's column order. On the wire a row is an array of
+ * numbers in this order: a thousand interfaces a second make object keys the largest cost.
+ */
+export const IFACE_COUNTERS = [
+  'rxBytes',
+  'rxPackets',
+  'rxErrors',
+  'rxDropped',
+  'rxFifo',
+  'rxFrame',
+  'rxCompressed',
+  'rxMulticast',
+  'txBytes',
+  'txPackets',
+  'txErrors',
+  'txDropped',
+  'txFifo',
+  'txColls',
+  'txCarrier',
+  'txCompressed',
+] as const;
+export type IfaceCounterName = (typeof IFACE_COUNTERS)[number];
+export const IFACE_COUNTER_INDEX = Object.fromEntries(IFACE_COUNTERS.map((n, i) => [n, i])) as Record<
+  IfaceCounterName,
+  number
+>;
+
+const count = z.number().nonnegative();
+export const IfaceRowSchema = z.array(count).length(IFACE_COUNTERS.length);
+
+export const SoftnetDeltaSchema = z.object({
+  cpu: z.number().int().nonnegative(),
+  processed: count,
+  dropped: count,
+  timeSqueeze: count,
+  receivedRps: count,
+  flowLimit: count,
+  /** Gauge (column 12 where present): the backlog length at sampling time, null when absent. */
+  backlogLen: z.number().nonnegative().nullable(),
+});
+export type SoftnetDelta = z.infer<typeof SoftnetDeltaSchema>;
+
+export const QdiscDeltaSchema = z.object({
+  kind: z.string(),
+  packets: count,
+  bytes: count,
+  drops: count,
+  overlimits: count,
+  requeues: count,
+  /** Gauge: packets queued at sampling time. */
+  qlen: z.number().nonnegative(),
+});
+export type QdiscDelta = z.infer<typeof QdiscDeltaSchema>;
+
+export const DropReasonCountSchema = z.object({
+  /** Reason name from the kernel's own enum (CPU_BACKLOG, NOT_SPECIFIED, ...). */
+  reason: z.string(),
+  /** Function the skb was freed in, without offset (enqueue_to_backlog, __dev_forward_skb2, ...). */
+  location: z.string(),
+  cpu: z.number().int().nonnegative(),
+  count: count,
+});
+export type DropReasonCount = z.infer<typeof DropReasonCountSchema>;
+
+export const TracingStateSchema = z.object({
+  state: z.enum(['on', 'off', 'unavailable']),
+  /** Why tracing is off or unavailable, in words. */
+  detail: z.string().nullable(),
+  /** Events the kernel lost this interval (ring overrun): counts are then a lower bound. */
+  lost: count,
+});
+export type TracingState = z.infer<typeof TracingStateSchema>;
+
+/**
+ * One sampling interval, as deltas. `ifaces` omits interfaces whose deltas are all zero: an
+ * interface present in the topology and absent here did nothing (idle), which keeps idle hosts
+ * cheap. Deltas, not totals: the kernel's u64 counters lose precision past 2^53 in JSON.
+ */
+export const SampleSchema = z.object({
+  /** End of the interval, ms since the epoch. */
+  t: z.number().int().nonnegative(),
+  elapsedMs: z.number().positive(),
+  ifaces: z.record(z.string(), IfaceRowSchema),
+  softnet: z.array(SoftnetDeltaSchema),
+  qdiscs: z.record(z.string(), QdiscDeltaSchema),
+  /** Per namespace, deltas of SNMP counters named `Group.Field` (Ip.InDiscards, Udp.RcvbufErrors). */
+  snmp: z.record(z.string(), z.record(z.string(), z.number())),
+  drops: z.array(DropReasonCountSchema),
+  /** Gauges: net.core.netdev_max_backlog, net.core.netdev_budget, ... */
+  sysctls: z.record(z.string(), z.number()),
+  tracing: TracingStateSchema,
+});
+export type Sample = z.infer<typeof SampleSchema>;
+
+/**
+ * Periodic absolute counters, as decimal strings (u64-exact), so a recording can show totals
+ * and a reader can check that deltas add up.
+ */
+export const KeyframeSchema = z.object({
+  t: z.number().int().nonnegative(),
+  ifaces: z.record(z.string(), z.array(z.string().regex(/^\d+$/)).length(IFACE_COUNTERS.length)),
+  softnet: z.array(z.object({ cpu: z.number().int(), processed: z.string(), dropped: z.string() })),
+});
+export type Keyframe = z.infer<typeof KeyframeSchema>;
