@@ -1,2 +1,3 @@
 export * from './ids.ts';
+export * from './judge/index.ts';
 export * from './protocol/index.ts';
