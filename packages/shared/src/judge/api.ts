@@ -3,12 +3,8 @@
 import type { Diagnosis, HopReport } from '../protocol/diagnosis.ts';
 import type { Sample, Topology } from '../protocol/model.ts';
 
-export type PathResult = { ok: true; path: string[] } | { ok: false; error: string; suggestions: string[] };
-
-/** Ordered hops from one interface id to another, the way the kernel would forward. */
-export function findPath(_topology: Topology, from: string, to: string): PathResult {
-  return { ok: false, error: `path finding not implemented (${from} → ${to})`, suggestions: [] };
-}
+export { findPath, type PathResult } from './path.ts';
+export { closestIfaces, resolveIface, type ResolveResult } from './closest.ts';
 
 /** Sum the deltas of consecutive samples into one window (gauges: the latest value). */
 export function mergeSamples(samples: readonly Sample[]): Sample | null {

@@ -1,0 +1,134 @@
+import type { Iface, Topology } from '../protocol/model.ts';
+import { isRoutable, networkOf, type Prefix, parsePrefix } from './cidr.ts';
+import { resolveIface } from './closest.ts';
+import { ifacesById } from './graph.ts';
+import { routeTables } from './routes.ts';
+
+export type PathResult = { ok: true; path: string[] } | { ok: false; error: string; suggestions: string[] };
+
+/**
+ * A packet is either being sent out of a device (`out`) or has just been received by one
+ * (`in`). The two matter: a veth that sends hands the packet to its peer, one that receives hands
+ * it to its bridge or to its namespace's IP stack; searching over (device, direction) keeps a
+ * path from "receiving" on a device and then "sending" it back out of the same port.
+ */
+type Dir = 'in' | 'out';
+interface State {
+  id: string;
+  dir: Dir;
+}
+const key = (s: State) => `${s.dir}|${s.id}`;
+
+function addressesOf(i: Iface): Prefix[] {
+  return i.addresses.map(parsePrefix).filter((p): p is Prefix => p !== null && isRoutable(p));
+}
+
+/**
+ * Where the packet is addressed to: the target's own addresses, or, for an address-less target
+ * (a bridge port, a tap), the subnets of its layer-2 neighbourhood: the router has to send the
+ * packet onto that segment for it to reach the target.
+ */
+function destinations(topology: Topology, target: Iface): Prefix[] {
+  // The target's own addresses as host routes would see them: 10.10.0.5/24 is 10.10.0.5/32 here.
+  const own = addressesOf(target).map((p) => ({ ...p, len: p.family === 4 ? 32 : 128 }));
+  if (own.length > 0) return own;
+  const byId = ifacesById(topology);
+  const seen = new Set([target.id]);
+  const queue = [target];
+  const found: Prefix[] = [];
+  for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+    found.push(...addressesOf(i).map(networkOf));
+    const linked = topology.ifaces.filter((x) => x.master === i.id || x.lower === i.id).map((x) => x.id);
+    for (const n of [i.peer, i.master, i.lower, ...linked]) {
+      const iface = n === null ? undefined : byId.get(n);
+      if (iface && !seen.has(iface.id)) {
+        seen.add(iface.id);
+        queue.push(iface);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Ordered hops from one interface id to another, the way the kernel would forward: veth peers,
+ * bridge ports (port → bridge → port; the bridge device is a hop), upper/lower devices, and
+ * routing inside namespaces with ip_forward by longest-prefix match of the destination. Breadth
+ * first, so the shortest way wins and a namespace that is not on the way is never entered.
+ * Ids may also be bare names that only one namespace has.
+ * @example findPath(lab, 'hwlab-up/wan0', 'hwlab-qrouter-a1/qg-a1') // 8 hops through br-ex and br-int
+ */
+export function findPath(topology: Topology, from: string, to: string): PathResult {
+  const src = resolveIface(topology, from);
+  if (!src.ok) return src;
+  const dst = resolveIface(topology, to);
+  if (!dst.ok) return dst;
+  if (src.id === dst.id) return { ok: true, path: [src.id] };
+
+  const byId = ifacesById(topology);
+  const target = byId.get(dst.id)!;
+  const dests = destinations(topology, target);
+  const tables = routeTables(topology);
+  const forwarding = new Set(topology.namespaces.filter((n) => n.forwarding).map((n) => n.name));
+  const ports = new Map<string, Iface[]>();
+  const uppers = new Map<string, Iface[]>();
+  for (const i of topology.ifaces) {
+    if (i.master !== null) ports.set(i.master, [...(ports.get(i.master) ?? []), i]);
+    if (i.lower !== null) uppers.set(i.lower, [...(uppers.get(i.lower) ?? []), i]);
+  }
+  const targetIsLocal = target.master === null && addressesOf(target).length > 0;
+
+  const next = (s: State, prev: State | null): State[] => {
+    const i = byId.get(s.id);
+    if (!i) return [];
+    const out: State[] = [];
+    if (s.dir === 'out') {
+      if (i.peer !== null) out.push({ id: i.peer, dir: 'in' });
+      for (const p of ports.get(i.id) ?? []) out.push({ id: p.id, dir: 'out' });
+      if (i.lower !== null) out.push({ id: i.lower, dir: 'out' });
+      return out;
+    }
+    // A bridge port's frames belong to its bridge's rx handler, never to the IP stack.
+    if (i.master !== null) return [{ id: i.master, dir: 'in' }];
+    // A bridge never sends a frame back out of the port it came in on (no hairpin by default).
+    for (const p of ports.get(i.id) ?? []) if (p.id !== prev?.id) out.push({ id: p.id, dir: 'out' });
+    for (const u of uppers.get(i.id) ?? []) out.push({ id: u.id, dir: 'in' });
+    if (targetIsLocal && target.netns === i.netns) out.push({ id: target.id, dir: 'in' });
+    const table = tables.get(i.netns);
+    if (forwarding.has(i.netns) && table) {
+      for (const d of dests) {
+        const dev = table.lookup(d);
+        if (dev !== null && dev !== i.id) out.push({ id: dev, dir: 'out' });
+      }
+    }
+    return out;
+  };
+
+  const starts: State[] = [
+    { id: src.id, dir: 'out' },
+    { id: src.id, dir: 'in' },
+  ];
+  const parent = new Map<string, State | null>(starts.map((s) => [key(s), null]));
+  const queue = [...starts];
+  for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+    for (const n of next(s, parent.get(key(s)) ?? null)) {
+      if (parent.has(key(n))) continue;
+      parent.set(key(n), s);
+      if (n.id === dst.id) return { ok: true, path: unwind(parent, n) };
+      queue.push(n);
+    }
+  }
+  return {
+    ok: false,
+    error: `no path from ${src.id} to ${dst.id}: no link, bridge or route (in a namespace with ip_forward) connects them`,
+    suggestions: [],
+  };
+}
+
+function unwind(parent: Map<string, State | null>, end: State): string[] {
+  const ids: string[] = [];
+  for (let s: State | null | undefined = end; s; s = parent.get(key(s))) {
+    if (ids[0] !== s.id) ids.unshift(s.id);
+  }
+  return ids;
+}
