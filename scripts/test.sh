@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every gate in a fixed order. Unit tests run anywhere; integration tests and the
 # Playwright e2e need root (namespaces, sysctls, tracefs) and skip with a message elsewhere.
+# The gates stop at the first failure; the three test stages all run, then one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,16 @@ echo "== format:check" && npx biome format . >/dev/null
 echo "== lint" && npx biome lint .
 echo "== typecheck" && npm run -s typecheck
 echo "== build" && npm run -s build
-echo "== unit" && npx vitest run --project unit
-echo "== integration" && npx vitest run --project integration
-echo "== e2e" && npm run -s e2e
+
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+status=0
+echo "== unit"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json" || status=1
+echo "== integration"
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || status=1
+echo "== e2e"
+PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/e2e.json" npm run -s e2e -- --reporter=list,json || status=1
+
+node scripts/summary.mjs "$reports/unit.json" "$reports/integration.json" "$reports/e2e.json" || status=1
+exit $status
