@@ -1,0 +1,306 @@
+import {
+  type AgentMessage,
+  type HopReport,
+  type HostSummary,
+  localize,
+  type Sample,
+  type Topology,
+} from '@hopwatch/shared';
+import type { Logger, OnceLogger } from './log.ts';
+import { HubCounters } from './state/counters.ts';
+import { type LossSummary, summarize } from './state/summary.ts';
+import { HostTotals } from './state/totals.ts';
+import type { Store } from './store/store.ts';
+import { type UiClient, uiSampleFrame } from './ws/uiClient.ts';
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+type SampleMessage = Extract<AgentMessage, { type: 'sample' }>;
+
+/** How often every browser gets the host list (status, worst hop) even when nothing connected. */
+export const HOSTS_BROADCAST_INTERVAL_MS = 2_000;
+/** How often slow browsers are checked for room to take their pending (merged) frames. */
+const UI_DRAIN_INTERVAL_MS = 50;
+/**
+ * Protocol-level ping to every agent and browser this often; one without a pong by the next tick
+ * is dropped, so a half-open TCP connection frees its host name and memory within two ticks.
+ */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** A connected agent that sent no sample for this many intervals shows as lagging. */
+const LAGGING_AFTER_INTERVALS = 3;
+/** An agent silent for this long counts as gone: a second agent may take its host name. */
+const AGENT_GONE_MIN_MS = 10_000;
+/**
+ * Samples from further in the future than this are refused: one frame with a wild clock would
+ * otherwise become the host's lastT and make every later, correct sample look out of order.
+ */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/** What the hub needs from an agent's connection (ws/agentSession.ts). */
+export interface AgentLink {
+  readonly instance: string;
+  readonly remote: string;
+  /** Hub clock of the last frame received. */
+  lastFrameAt: number;
+  isOpen(): boolean;
+  close(code: number, reason: string): void;
+}
+
+export interface HostState {
+  host: string;
+  link: AgentLink | null;
+  agentVersion: string | null;
+  intervalMs: number;
+  topology: { t: number; topology: Topology; frame: Buffer } | null;
+  latest: Sample | null;
+  /** Hub clock of the last live sample. */
+  lastSampleAt: number | null;
+  totals: HostTotals;
+  /** localize() of the latest sample, computed when someone asks and the sample changed. */
+  reports: Map<string, HopReport> | null;
+  summary: LossSummary | null;
+}
+
+function topologyFrame(host: string, t: number, topology: Topology): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'topology', host, t, topology }));
+}
+
+/**
+ * The hub's live state: hosts and their agents, browsers and what they watch. Everything the
+ * sockets and the HTTP routes do goes through here, so the routing stays thin.
+ */
+export class HubCore {
+  readonly counters = new HubCounters();
+  readonly hosts = new Map<string, HostState>();
+  readonly uiClients = new Set<UiClient>();
+  /** One per open socket (agent or browser), called every HEARTBEAT_INTERVAL_MS. */
+  readonly heartbeats = new Set<() => void>();
+  private readonly watchers = new Map<string, Set<UiClient>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly store: Store,
+    readonly log: Logger,
+    readonly logOnce: OnceLogger,
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const host of store.hosts()) {
+      const state = this.stateOf(host);
+      const topo = store.topologyAt(host, Number.MAX_SAFE_INTEGER);
+      if (topo) state.topology = { ...topo, frame: topologyFrame(host, topo.t, topo.topology) };
+    }
+    this.timers.push(setInterval(() => this.broadcastHosts(), HOSTS_BROADCAST_INTERVAL_MS));
+    this.timers.push(
+      setInterval(() => {
+        for (const c of this.uiClients) c.drain();
+      }, UI_DRAIN_INTERVAL_MS),
+    );
+    this.timers.push(
+      setInterval(() => {
+        for (const beat of this.heartbeats) beat();
+      }, HEARTBEAT_INTERVAL_MS),
+    );
+    for (const t of this.timers) t.unref();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  private stateOf(host: string): HostState {
+    let s = this.hosts.get(host);
+    if (!s) {
+      s = {
+        host,
+        link: null,
+        agentVersion: null,
+        intervalMs: 1000,
+        topology: null,
+        latest: null,
+        lastSampleAt: null,
+        totals: new HostTotals(),
+        reports: null,
+        summary: null,
+      };
+      this.hosts.set(host, s);
+    }
+    return s;
+  }
+
+  agentsConnected(): number {
+    let n = 0;
+    for (const s of this.hosts.values()) if (s.link) n += 1;
+    return n;
+  }
+
+  // ---- agents -------------------------------------------------------------------------------
+
+  /**
+   * A second agent claiming a host name that a live agent holds is refused (two machines with
+   * the same --name would interleave their counters). The same agent process reconnecting
+   * (same `instance`) replaces its old, probably half-open, connection; so does anyone once the
+   * holder has been silent long enough to count as gone.
+   */
+  claimHost(link: AgentLink, hello: Hello): string | null {
+    const state = this.stateOf(hello.host);
+    const cur = state.link;
+    if (cur && cur !== link && cur.isOpen()) {
+      const silentMs = this.now() - cur.lastFrameAt;
+      const goneAfter = Math.max(LAGGING_AFTER_INTERVALS * state.intervalMs, AGENT_GONE_MIN_MS);
+      if (cur.instance !== hello.instance && silentMs < goneAfter) {
+        return `host "${hello.host}" is already connected from ${cur.remote}; give this agent another --name`;
+      }
+      cur.close(4003, 'replaced by a newer connection for this host');
+    }
+    state.link = link;
+    state.agentVersion = hello.agentVersion;
+    state.intervalMs = hello.intervalMs;
+    this.log.info(`agent ${hello.host} connected from ${link.remote} (agent ${hello.agentVersion})`);
+    this.broadcastHosts();
+    return null;
+  }
+
+  agentGone(host: string, link: AgentLink): void {
+    const state = this.hosts.get(host);
+    if (!state || state.link !== link) return;
+    state.link = null;
+    this.log.info(`agent ${host} disconnected`);
+    this.broadcastHosts();
+  }
+
+  onTopology(host: string, t: number, topology: Topology): 'ok' | 'future' {
+    if (t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
+    const state = this.stateOf(host);
+    this.store.appendTopology(host, t, topology);
+    const frame = topologyFrame(host, t, topology);
+    state.topology = { t, topology, frame };
+    state.reports = null;
+    state.summary = null;
+    for (const c of this.watchers.get(host) ?? []) c.sendTopology(host, frame);
+    return 'ok';
+  }
+
+  onSample(host: string, msg: SampleMessage): 'ok' | 'out_of_order' | 'future' {
+    const { sample } = msg;
+    if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
+    if (!this.store.append(host, sample)) return 'out_of_order';
+    this.counters.samplesRecorded += 1;
+    const state = this.stateOf(host);
+    state.totals.add(sample);
+    // Backfilled samples go to the recording and the counters, not to live views: a browser
+    // watching live wants now, and replay reads the recording.
+    if (msg.backfill) return 'ok';
+    state.latest = sample;
+    state.lastSampleAt = this.now();
+    state.reports = null;
+    state.summary = null;
+    const watchers = this.watchers.get(host);
+    if (watchers && watchers.size > 0) {
+      // Serialised once, encoded once, sent to every browser watching this host.
+      const frame = uiSampleFrame(host, 1, JSON.stringify(sample));
+      for (const c of watchers) c.sendSample(host, sample, frame);
+    }
+    return 'ok';
+  }
+
+  // ---- judgement, cached per latest sample ---------------------------------------------------
+
+  reportsOf(state: HostState): Map<string, HopReport> | null {
+    if (!state.topology) return null;
+    if (!state.reports) state.reports = localize(state.topology.topology, state.latest);
+    return state.reports;
+  }
+
+  summaryOf(state: HostState): LossSummary | null {
+    if (!state.topology) return null;
+    if (!state.summary) {
+      state.summary = state.latest
+        ? summarize(state.topology.topology, [state.latest])
+        : { worst: 'idle', drops: 0, lossHops: 0 };
+    }
+    return state.summary;
+  }
+
+  hostSummaries(): HostSummary[] {
+    const t = this.now();
+    return [...this.hosts.values()]
+      .sort((a, b) => a.host.localeCompare(b.host))
+      .map((s) => {
+        let summary: LossSummary | null = null;
+        try {
+          summary = this.summaryOf(s);
+        } catch (e) {
+          this.logOnce('warn', `summary:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);
+        }
+        const lagAfter = LAGGING_AFTER_INTERVALS * s.intervalMs + 2000;
+        const fresh = s.lastSampleAt !== null && t - s.lastSampleAt <= lagAfter;
+        return {
+          host: s.host,
+          status: s.link ? (fresh ? 'online' : 'lagging') : 'lost',
+          lastSeen: this.store.lastT(s.host),
+          agentVersion: s.agentVersion,
+          ifaceCount: s.topology?.topology.ifaces.length ?? 0,
+          lossHops: summary?.lossHops ?? 0,
+          worst: summary?.worst ?? 'idle',
+        };
+      });
+  }
+
+  // ---- browsers -----------------------------------------------------------------------------
+
+  private hostsFrame(): Buffer {
+    return Buffer.from(JSON.stringify({ type: 'hosts', hosts: this.hostSummaries() }));
+  }
+
+  broadcastHosts(): void {
+    if (this.uiClients.size === 0) return;
+    const frame = this.hostsFrame();
+    for (const c of this.uiClients) c.sendHosts(frame);
+  }
+
+  addUi(client: UiClient): void {
+    this.uiClients.add(client);
+    client.sendHosts(this.hostsFrame());
+  }
+
+  removeUi(client: UiClient): void {
+    this.uiClients.delete(client);
+    for (const host of client.watched) this.watchers.get(host)?.delete(client);
+  }
+
+  /** Replaces the set of hosts a browser watches; newly watched hosts get their current state. */
+  subscribe(client: UiClient, hosts: readonly string[]): string[] {
+    const next = new Set(hosts);
+    for (const host of [...client.watched]) {
+      if (next.has(host)) continue;
+      client.unwatch(host);
+      this.watchers.get(host)?.delete(client);
+    }
+    const unknown: string[] = [];
+    for (const host of next) {
+      if (client.watched.has(host)) continue;
+      client.watched.add(host);
+      let set = this.watchers.get(host);
+      if (!set) {
+        set = new Set();
+        this.watchers.set(host, set);
+      }
+      set.add(client);
+      const state = this.hosts.get(host);
+      if (!state) {
+        unknown.push(host);
+        continue;
+      }
+      if (state.topology) client.sendTopology(host, state.topology.frame);
+      if (state.latest) {
+        client.sendSample(host, state.latest, uiSampleFrame(host, 1, JSON.stringify(state.latest)));
+      }
+    }
+    return unknown;
+  }
+
+  laggingUiClients(): number {
+    let n = 0;
+    for (const c of this.uiClients) if (c.lagging) n += 1;
+    return n;
+  }
+}

@@ -1,0 +1,126 @@
+import { diagnose, type Topology } from '@hopwatch/shared';
+import { type Request, type Response, Router } from 'express';
+import type { HubCore } from '../core.ts';
+import { parseTime } from '../time.ts';
+import { timeline } from './timeline.ts';
+
+/** A recording response holds at most this many samples (1 h at 1 Hz); page on with nextStart. */
+export const RECORDING_MAX_SAMPLES = 3600;
+export const DIAGNOSIS_DEFAULT_SECONDS = 10;
+const DIAGNOSIS_MAX_SECONDS = 3600;
+
+function query(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  return undefined;
+}
+
+function fail(res: Response, status: number, error: string, extra: Record<string, unknown> = {}): void {
+  res.status(status).json({ error, ...extra });
+}
+
+function ifaceSuggestions(topology: Topology, wanted: string): string[] {
+  const needle = wanted.toLowerCase().split('/').at(-1) ?? '';
+  const ids = topology.ifaces.map((i) => i.id);
+  const close = ids.filter((id) => id.toLowerCase().includes(needle));
+  return (close.length > 0 ? close : ids).slice(0, 20);
+}
+
+/** GET /api/hosts… (design.md "Hub"). Errors are JSON `{ error, ... }` with a helpful extra. */
+export function apiRouter(core: HubCore): Router {
+  const router = Router();
+  const { store } = core;
+
+  router.get('/hosts', (_req, res) => {
+    res.json({ hosts: core.hostSummaries() });
+  });
+
+  /** Every /hosts/:host route: 404 naming the known hosts when the host is unknown. */
+  router.use('/hosts/:host', (req, res, next) => {
+    const host = req.params.host ?? '';
+    if (core.hosts.has(host)) return next();
+    fail(res, 404, `unknown host "${host}"`, { knownHosts: [...core.hosts.keys()].sort() });
+  });
+
+  router.get('/hosts/:host/topology', (req, res) => {
+    const host = req.params.host;
+    const topo = core.hosts.get(host)?.topology;
+    if (!topo) return fail(res, 404, `no topology received from "${host}" yet`);
+    res.json({ host, t: topo.t, topology: topo.topology });
+  });
+
+  router.get('/hosts/:host/diagnosis', (req, res) => {
+    const host = req.params.host;
+    const tRaw = query(req, 't');
+    const end = tRaw === undefined || tRaw === 'live' ? store.lastT(host) : parseTime(tRaw);
+    if (end === null) {
+      return tRaw === undefined
+        ? fail(res, 404, `no samples recorded for "${host}" yet`)
+        : fail(res, 400, `t must be ms since the epoch or an ISO time, got "${tRaw}"`);
+    }
+    const seconds = Number(query(req, 'seconds') ?? DIAGNOSIS_DEFAULT_SECONDS);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > DIAGNOSIS_MAX_SECONDS)
+      return fail(res, 400, `seconds must be a number in (0, ${DIAGNOSIS_MAX_SECONDS}]`);
+    const rec = store.readRange(host, Math.floor(end - seconds * 1000) + 1, end);
+    const topology = rec.topologies.filter((v) => v.t <= end).at(-1) ?? rec.topologies[0];
+    if (!topology) return fail(res, 404, `no topology received from "${host}" yet`);
+    const from = query(req, 'from') ?? null;
+    const to = query(req, 'to') ?? null;
+    for (const [flag, id] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (id !== null && !topology.topology.ifaces.some((i) => i.id === id)) {
+        return fail(res, 400, `${flag}: no interface "${id}" on ${host}`, {
+          suggestions: ifaceSuggestions(topology.topology, id),
+        });
+      }
+    }
+    res.json(diagnose({ host, topology: topology.topology, samples: rec.samples, from, to }));
+  });
+
+  router.get('/hosts/:host/recording', (req, res) => {
+    const host = req.params.host;
+    const start = parseTime(query(req, 'start'));
+    const end = parseTime(query(req, 'end'));
+    if (start === null || end === null || end < start)
+      return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start ≤ end');
+    const rec = store.readRange(host, start, end, { maxSamples: RECORDING_MAX_SAMPLES });
+    res.json({
+      host,
+      start,
+      end,
+      topologies: rec.topologies,
+      samples: rec.samples,
+      truncated: rec.truncated,
+      nextStart: rec.nextStart,
+    });
+  });
+
+  router.get('/hosts/:host/timeline', (req, res) => {
+    const host = req.params.host;
+    const start = parseTime(query(req, 'start'));
+    const end = parseTime(query(req, 'end'));
+    const buckets = Number(query(req, 'buckets') ?? 100);
+    if (start === null || end === null || end <= start)
+      return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start < end');
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 2000)
+      return fail(res, 400, 'buckets must be an integer from 1 to 2000');
+    res.json(timeline(store, host, start, end, buckets));
+  });
+
+  router.use((req, res) => {
+    fail(res, 404, `no API route ${req.method} /api${req.path}`, {
+      routes: [
+        'GET /api/hosts',
+        'GET /api/hosts/:host/topology',
+        'GET /api/hosts/:host/diagnosis?from=IF&to=IF&t=&seconds=',
+        'GET /api/hosts/:host/recording?start=&end=',
+        'GET /api/hosts/:host/timeline?start=&end=&buckets=',
+      ],
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,33 @@
+/**
+ * Prometheus text exposition (format 0.0.4): a family is one HELP line, one TYPE line, then all of
+ * its series together. Label values escape backslash, double quote and newline.
+ */
+export type Labels = Record<string, string | number>;
+
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(v);
+}
+
+export function header(name: string, type: 'counter' | 'gauge', help: string): string {
+  return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+}
+
+export function line(name: string, labels: Labels, value: number): string {
+  const keys = Object.keys(labels);
+  const l =
+    keys.length === 0
+      ? ''
+      : `{${keys.map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(',')}}`;
+  return `${name}${l} ${formatValue(value)}\n`;
+}

@@ -1,0 +1,80 @@
+import type { HopStatus, Sample } from '@hopwatch/shared';
+import { type LossSummary, mergeSummaries, summarize } from '../state/summary.ts';
+import type { Store, TopologyVersion } from '../store/store.ts';
+
+/**
+ * Up to this range the strip is judged from the samples themselves (one localize per bucket);
+ * beyond it from the per-chunk summaries written with each chunk, so a 24 h strip never
+ * decompresses 24 h of samples.
+ */
+export const TIMELINE_RAW_MAX_RANGE_MS = 3600_000;
+
+export interface TimelineBucket {
+  start: number;
+  end: number;
+  samples: number;
+  /** null: nothing recorded in this bucket. */
+  worst: HopStatus | null;
+  drops: number;
+  lossHops: number;
+}
+
+export interface Timeline {
+  host: string;
+  start: number;
+  end: number;
+  bucketMs: number;
+  buckets: TimelineBucket[];
+}
+
+function topologyAt(versions: readonly TopologyVersion[], t: number): TopologyVersion | undefined {
+  return versions.filter((v) => v.t <= t).at(-1) ?? versions[0];
+}
+
+export function timeline(store: Store, host: string, start: number, end: number, n: number): Timeline {
+  const bucketMs = Math.ceil((end - start) / n);
+  const acc: (LossSummary | null)[] = new Array(n).fill(null);
+  const counts: number[] = new Array(n).fill(0);
+  const index = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - start) / bucketMs)));
+
+  let rawFrom = start;
+  if (end - start > TIMELINE_RAW_MAX_RANGE_MS) {
+    for (const c of store.summaries(host, start, end)) {
+      if (c.end < start || c.end > end) continue;
+      const i = index(c.end);
+      acc[i] = mergeSummaries(acc[i] ?? null, c);
+      counts[i]! += c.samples;
+      rawFrom = Math.max(rawFrom, c.end + 1);
+    }
+  }
+  // The raw path, or the tail the summaries do not cover yet (chunks still in memory).
+  const rec = store.readRange(host, rawFrom, end);
+  const byBucket = new Map<number, Sample[]>();
+  for (const s of rec.samples) {
+    const i = index(s.t);
+    const list = byBucket.get(i) ?? [];
+    list.push(s);
+    byBucket.set(i, list);
+  }
+  for (const [i, samples] of byBucket) {
+    const topo = topologyAt(rec.topologies, start + (i + 1) * bucketMs);
+    if (!topo) continue;
+    acc[i] = mergeSummaries(acc[i] ?? null, summarize(topo.topology, samples));
+    counts[i]! += samples.length;
+  }
+
+  return {
+    host,
+    start,
+    end,
+    bucketMs,
+    buckets: acc.map((a, i) => ({
+      start: start + i * bucketMs,
+      end: Math.min(end, start + (i + 1) * bucketMs),
+      samples: counts[i]!,
+      worst: a?.worst ?? null,
+      drops: a?.drops ?? 0,
+      lossHops: a?.lossHops ?? 0,
+    })),
+  };
+}

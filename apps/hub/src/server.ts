@@ -1,0 +1,137 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PROTOCOL_VERSION } from '@hopwatch/shared';
+import express from 'express';
+import { HubCore } from './core.ts';
+import { apiRouter } from './http/api.ts';
+import { metricsRoute } from './http/metrics.ts';
+import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
+import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
+import { openStore, type Store, type StoreOptions } from './store/store.ts';
+import { attachUpgrades } from './ws/upgrade.ts';
+
+export const DEFAULT_PORT = 7070;
+/** Loopback unless told otherwise: the hub shows a network's insides to whoever can reach it. */
+export const DEFAULT_LISTEN = '127.0.0.1';
+
+export interface HubOptions {
+  /** 0 picks a free port (tests). */
+  port?: number;
+  listen?: string;
+  /** SQLite file for recordings; ':memory:' keeps nothing. */
+  db: string;
+  /** Agents must send `Authorization: Bearer <token>`; null accepts any agent. */
+  agentToken: string | null;
+  retentionMs?: number;
+  retentionBytes?: number;
+  chunkMs?: number;
+  /** Origins besides the hub's own and loopback that may open /ws/ui. */
+  allowedOrigins?: string[];
+  webDist?: string;
+  log?: Logger;
+}
+
+export interface Hub {
+  url: string;
+  port: number;
+  store: Store;
+  core: HubCore;
+  /** Closes sockets with CLOSE.shuttingDown, flushes the recording, closes the file. */
+  close(): Promise<void>;
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE')
+    return new Error(
+      `port ${port} on ${host} is already in use, probably by another hopwatch hub. ` +
+        `Stop that one, or pick another port with --port.`,
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new Error(`cannot listen on ${host}: no interface of this machine has that address (--listen)`);
+  if (err.code === 'EACCES')
+    return new Error(`not allowed to listen on ${host}:${port}; ports below 1024 need root (--port)`);
+  return err;
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startHub(opts: HubOptions): Promise<Hub> {
+  const log = opts.log ?? consoleLogger;
+  const host = opts.listen ?? DEFAULT_LISTEN;
+  const storeOpts: StoreOptions = { log };
+  if (opts.retentionMs !== undefined) storeOpts.retentionMs = opts.retentionMs;
+  if (opts.retentionBytes !== undefined) storeOpts.retentionBytes = opts.retentionBytes;
+  if (opts.chunkMs !== undefined) storeOpts.chunkMs = opts.chunkMs;
+  const store = openStore(opts.db, storeOpts);
+  const core = new HubCore(store, log, createOnceLogger(log));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    const st = store.stats();
+    res.json({
+      ok: true,
+      protocol: PROTOCOL_VERSION,
+      uptimeS: Math.round(process.uptime()),
+      agents: core.agentsConnected(),
+      uiClients: core.uiClients.size,
+      store: { path: st.path, bytes: st.bytes, chunks: st.chunks, samplesPending: st.samplesPending },
+    });
+  });
+  app.get('/metrics', (req, res, next) => {
+    metricsRoute(core, req, res).catch(next);
+  });
+  app.use('/api', apiRouter(core));
+  app.use(webApp(opts.webDist ?? DEFAULT_WEB_DIST));
+
+  const server = createServer(app);
+  const upgrades = attachUpgrades(server, core, {
+    agentToken: opts.agentToken,
+    allowedOrigins: opts.allowedOrigins ?? [],
+  });
+  let address: AddressInfo;
+  try {
+    address = await listen(server, host, opts.port ?? DEFAULT_PORT);
+  } catch (e) {
+    core.stop();
+    store.close();
+    throw e;
+  }
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${urlHost === '0.0.0.0' || urlHost === '[::]' ? '127.0.0.1' : urlHost}:${address.port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port: address.port,
+    store,
+    core,
+    close() {
+      closing ??= (async () => {
+        upgrades.close();
+        core.stop();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // Sockets that do not finish the close handshake promptly are cut: shutdown must not
+        // wait on a stuck peer.
+        const cut = setTimeout(() => {
+          upgrades.terminateAll();
+          server.closeAllConnections();
+        }, 1000);
+        await closed;
+        clearTimeout(cut);
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

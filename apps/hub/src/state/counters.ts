@@ -1,0 +1,50 @@
+/**
+ * The hub's own health, as plain numbers that /metrics renders. Reasons are a closed set so a
+ * hostile agent cannot mint label values.
+ */
+export const REJECT_REASONS = [
+  'not_json',
+  'invalid',
+  'too_large',
+  'binary',
+  'before_hello',
+  'unexpected_hello',
+  'host_mismatch',
+  'out_of_order',
+  'future',
+  'ui_invalid',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const REFUSE_REASONS = [
+  'bad_token',
+  'bad_protocol',
+  'duplicate_host',
+  'bad_origin',
+  'not_found',
+  'hello_timeout',
+  'too_many_bad_frames',
+  'heartbeat_timeout',
+] as const;
+export type RefuseReason = (typeof REFUSE_REASONS)[number];
+
+export class HubCounters {
+  framesReceived = 0;
+  bytesReceived = 0;
+  samplesRecorded = 0;
+  uiSamplesSent = 0;
+  /** Samples folded into a merged frame for a slow browser instead of being queued. */
+  uiSamplesMerged = 0;
+  /** Times an agent's socket was paused because it sent faster than its rate limit. */
+  agentThrottled = 0;
+  readonly rejected = new Map<RejectReason, number>(REJECT_REASONS.map((r) => [r, 0]));
+  readonly refused = new Map<RefuseReason, number>(REFUSE_REASONS.map((r) => [r, 0]));
+
+  reject(reason: RejectReason): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  refuse(reason: RefuseReason): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
+  }
+}

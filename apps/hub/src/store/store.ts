@@ -1,0 +1,492 @@
+/**
+ * The recording store: every sample of every host, always on, in one SQLite file.
+ *
+ * API (stable; issue 6's named recordings, export/import and `hopwatch replay` build on it):
+ *
+ *   const store = openStore('/path/hopwatch.db', { retentionMs, retentionBytes, chunkMs });
+ *   store.append(host, sample)            → false when sample.t ≤ lastT(host) (out of order, ignored)
+ *   store.appendKeyframe(host, keyframe)
+ *   store.appendTopology(host, t, topo)   → false when identical to the host's latest version
+ *   store.readRange(host, start, end)     → { topologies: [{t, topology}], samples, keyframes, ... }
+ *                                           topologies = the version in force at `start` + every
+ *                                           change in (start, end]; samples with start ≤ t ≤ end
+ *   store.topologyAt(host, t), store.summaries(host, start, end)   (timeline heat strip)
+ *   store.hosts(), store.lastT(host)      lastT counts samples not yet on disk too
+ *   store.flush()                         write every open chunk now (sync)
+ *   store.close()                         flush, then close the file
+ *
+ * Writes: samples collect in memory per host and are written as one compressed chunk (chunk.ts)
+ * every `chunkMs` (default 10 s), in small transactions on a timer with a time budget per tick so
+ * that 200 hosts closing chunks in the same second never stall the event loop. WAL with
+ * synchronous=NORMAL: a committed chunk survives `kill -9` of the process (not a power cut).
+ * What a `kill -9` loses is the in-memory tail, at most chunkMs + one pump tick per host; agents
+ * re-send it, because the hub's welcome carries lastT() of what is on disk and agents backfill
+ * everything newer (see test/killRestart.test.ts).
+ *
+ * Retention runs every minute: chunks whose end is older than retentionMs go, then the oldest
+ * chunks until the stored bytes are under retentionBytes. The file does not shrink (SQLite
+ * reuses the freed pages), so its size stays near the high-water mark.
+ *
+ * Readers: `openStore(path, { readonly: true })` can read a file a running hub is writing (WAL).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
+import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import Database from 'better-sqlite3';
+import { type Logger, silentLogger } from '../log.ts';
+import { type LossSummary, summarize } from '../state/summary.ts';
+import { CHUNK_CODEC, decodeChunk, encodeChunk } from './chunk.ts';
+import { migrate } from './schema.ts';
+
+export const DEFAULT_RETENTION_MS = 24 * 3600_000;
+export const DEFAULT_RETENTION_BYTES = 2 * 1024 ** 3;
+/** Long enough to compress well (ids once per chunk), short enough that a crash loses little. */
+export const DEFAULT_CHUNK_MS = 10_000;
+/** A host that stops sending still gets its last chunk written this long after the chunk opened. */
+const IDLE_CLOSE_GRACE_MS = 2_000;
+const PUMP_INTERVAL_MS = 50;
+/** Per pump tick: at ~3 ms per 1000-interface chunk this writes a few chunks and yields. */
+const PUMP_BUDGET_MS = 8;
+const RETENTION_INTERVAL_MS = 60_000;
+/** Size retention looks at this many of the oldest chunks per statement, then re-checks. */
+const RETENTION_BATCH = 1000;
+
+export interface StoreOptions {
+  retentionMs?: number;
+  retentionBytes?: number;
+  chunkMs?: number;
+  readonly?: boolean;
+  /** Write chunks from a timer (default). Off: only flush() writes (tests, one-shot tools). */
+  autoPump?: boolean;
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface TopologyVersion {
+  t: number;
+  topology: Topology;
+}
+
+export interface Recording {
+  host: string;
+  start: number;
+  end: number;
+  topologies: TopologyVersion[];
+  samples: Sample[];
+  keyframes: Keyframe[];
+  /** True when maxSamples cut the range short; read on from nextStart. */
+  truncated: boolean;
+  nextStart: number | null;
+}
+
+export interface ChunkSummary extends LossSummary {
+  start: number;
+  end: number;
+  samples: number;
+}
+
+export interface StoreStats {
+  path: string;
+  bytes: number;
+  chunks: number;
+  chunksWritten: number;
+  samplesPending: number;
+  retentionDeletedChunks: number;
+  corruptChunks: number;
+}
+
+export interface Store {
+  readonly path: string;
+  append(host: string, sample: Sample): boolean;
+  appendKeyframe(host: string, keyframe: Keyframe): void;
+  appendTopology(host: string, t: number, topology: Topology): boolean;
+  readRange(host: string, start: number, end: number, opts?: { maxSamples?: number }): Recording;
+  topologyAt(host: string, t: number): TopologyVersion | null;
+  summaries(host: string, start: number, end: number): ChunkSummary[];
+  hosts(): string[];
+  lastT(host: string): number | null;
+  flush(): void;
+  enforceRetention(): { deletedChunks: number; deletedBytes: number };
+  stats(): StoreStats;
+  close(): void;
+}
+
+interface OpenChunk {
+  host: string;
+  samples: Sample[];
+  keyframes: Keyframe[];
+  /** Hub clock when the first sample arrived: closes chunks of hosts that went quiet. */
+  openedAt: number;
+}
+
+interface ChunkRow {
+  start_t: number;
+  end_t: number;
+  samples: number;
+  codec: string;
+  summary: string | null;
+  data: Buffer;
+}
+
+export function openStore(path: string, opts: StoreOptions = {}): Store {
+  const retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+  const retentionBytes = opts.retentionBytes ?? DEFAULT_RETENTION_BYTES;
+  const chunkMs = opts.chunkMs ?? DEFAULT_CHUNK_MS;
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  const readonly = opts.readonly ?? false;
+
+  if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly, fileMustExist: readonly });
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+  }
+  db.pragma('busy_timeout = 2000');
+
+  const q = {
+    insertChunk: db.prepare(
+      `INSERT INTO chunks (host, start_t, end_t, samples, codec, bytes, summary, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    chunksIn: db.prepare(
+      `SELECT start_t, end_t, samples, codec, summary, data FROM chunks
+       WHERE host = ? AND end_t >= ? AND start_t <= ? ORDER BY start_t`,
+    ),
+    summariesIn: db.prepare(
+      `SELECT start_t, end_t, samples, summary FROM chunks
+       WHERE host = ? AND end_t >= ? AND start_t <= ? ORDER BY start_t`,
+    ),
+    insertTopology: db.prepare(
+      `INSERT OR REPLACE INTO topologies (host, t, bytes, data) VALUES (?, ?, ?, ?)`,
+    ),
+    topologyAt: db.prepare(
+      `SELECT t, data FROM topologies WHERE host = ? AND t <= ? ORDER BY t DESC LIMIT 1`,
+    ),
+    topologiesIn: db.prepare(`SELECT t, data FROM topologies WHERE host = ? AND t > ? AND t <= ? ORDER BY t`),
+    firstTopology: db.prepare(`SELECT t, data FROM topologies WHERE host = ? ORDER BY t LIMIT 1`),
+  };
+
+  const lastTs = new Map<string, number>();
+  for (const r of db.prepare(`SELECT host, max(end_t) AS t FROM chunks GROUP BY host`).all() as {
+    host: string;
+    t: number;
+  }[])
+    lastTs.set(r.host, r.t);
+  const knownHosts = new Set<string>(lastTs.keys());
+  for (const r of db.prepare(`SELECT DISTINCT host FROM topologies`).all() as { host: string }[])
+    knownHosts.add(r.host);
+  let totalBytes = sumBytes();
+  let chunkCount = (db.prepare(`SELECT count(*) AS n FROM chunks`).get() as { n: number }).n;
+  let chunksWritten = 0;
+  let retentionDeletedChunks = 0;
+  let corruptChunks = 0;
+
+  const open = new Map<string, OpenChunk>();
+  /** Full chunks waiting for the pump, oldest first. */
+  const closing: OpenChunk[] = [];
+  /** Latest topology per host, for chunk summaries and change detection. */
+  const latestTopology = new Map<string, { t: number; topology: Topology; json: string }>();
+
+  function sumBytes(): number {
+    const c = db.prepare(`SELECT coalesce(sum(bytes), 0) AS b FROM chunks`).get() as { b: number };
+    const t = db.prepare(`SELECT coalesce(sum(bytes), 0) AS b FROM topologies`).get() as { b: number };
+    return c.b + t.b;
+  }
+
+  function decodeTopology(data: Buffer): Topology {
+    return JSON.parse(brotliDecompressSync(data).toString('utf8')) as Topology;
+  }
+
+  function latestTopologyOf(host: string) {
+    const cached = latestTopology.get(host);
+    if (cached) return cached;
+    const row = q.topologyAt.get(host, Number.MAX_SAFE_INTEGER) as { t: number; data: Buffer } | undefined;
+    if (!row) return null;
+    const topology = decodeTopology(row.data);
+    const entry = { t: row.t, topology, json: JSON.stringify(topology) };
+    latestTopology.set(host, entry);
+    return entry;
+  }
+
+  function writeChunk(chunk: OpenChunk): void {
+    const first = chunk.samples[0];
+    const last = chunk.samples.at(-1);
+    if (!first || !last) return;
+    const data = encodeChunk(chunk.samples, chunk.keyframes);
+    const topo = latestTopologyOf(chunk.host);
+    let summary: string | null = null;
+    if (topo) {
+      try {
+        summary = JSON.stringify(summarize(topo.topology, chunk.samples));
+      } catch (e) {
+        log.warn(`store: could not summarise a chunk of ${chunk.host}: ${(e as Error).message}`);
+      }
+    }
+    const start = first.t - first.elapsedMs;
+    q.insertChunk.run(
+      chunk.host,
+      start,
+      last.t,
+      chunk.samples.length,
+      CHUNK_CODEC,
+      data.length,
+      summary,
+      data,
+    );
+    totalBytes += data.length;
+    chunkCount += 1;
+    chunksWritten += 1;
+  }
+
+  const writeBatch = db.transaction((batch: OpenChunk[]) => {
+    for (const c of batch) writeChunk(c);
+  });
+
+  /** Writes queued chunks until the budget is spent; the rest wait for the next tick. */
+  function pump(budgetMs: number): void {
+    const t0 = performance.now();
+    const t = now();
+    for (const [host, chunk] of open) {
+      if (t - chunk.openedAt >= chunkMs + IDLE_CLOSE_GRACE_MS) {
+        open.delete(host);
+        closing.push(chunk);
+      }
+    }
+    while (closing.length > 0 && performance.now() - t0 < budgetMs) {
+      // One transaction per few chunks: a commit per chunk would fsync-storm; one per tick keeps
+      // the tail a crash can take small.
+      const batch = closing.splice(0, 4);
+      try {
+        writeBatch(batch);
+      } catch (e) {
+        log.error(`store: writing ${batch.length} chunk(s) failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  let retentionDue = now() + RETENTION_INTERVAL_MS;
+  const timer =
+    readonly || opts.autoPump === false
+      ? null
+      : setInterval(() => {
+          pump(PUMP_BUDGET_MS);
+          if (now() >= retentionDue) {
+            retentionDue = now() + RETENTION_INTERVAL_MS;
+            store.enforceRetention();
+          }
+        }, PUMP_INTERVAL_MS);
+  timer?.unref();
+
+  function pendingFor(host: string): OpenChunk[] {
+    const list = closing.filter((c) => c.host === host);
+    const o = open.get(host);
+    if (o) list.push(o);
+    return list;
+  }
+
+  const store: Store = {
+    path,
+
+    append(host, sample) {
+      if (!db.open) return false;
+      const last = lastTs.get(host);
+      if (last !== undefined && sample.t <= last) return false;
+      lastTs.set(host, sample.t);
+      knownHosts.add(host);
+      let chunk = open.get(host);
+      if (chunk) {
+        const first = chunk.samples[0]!;
+        if (sample.t - (first.t - first.elapsedMs) > chunkMs) {
+          closing.push(chunk);
+          chunk = undefined;
+        }
+      }
+      if (!chunk) {
+        chunk = { host, samples: [], keyframes: [], openedAt: now() };
+        open.set(host, chunk);
+      }
+      chunk.samples.push(sample);
+      return true;
+    },
+
+    appendKeyframe(host, keyframe) {
+      const chunk = open.get(host);
+      if (chunk) chunk.keyframes.push(keyframe);
+      else open.set(host, { host, samples: [], keyframes: [keyframe], openedAt: now() });
+    },
+
+    appendTopology(host, t, topology) {
+      const json = JSON.stringify(topology);
+      const prev = latestTopologyOf(host);
+      if (prev && prev.json === json) return false;
+      const data = brotliCompressSync(json);
+      q.insertTopology.run(host, t, data.length, data);
+      totalBytes += data.length;
+      knownHosts.add(host);
+      if (!prev || t >= prev.t) latestTopology.set(host, { t, topology, json });
+      return true;
+    },
+
+    readRange(host, start, end, ropts = {}) {
+      const maxSamples = ropts.maxSamples ?? Number.POSITIVE_INFINITY;
+      const samples: Sample[] = [];
+      const keyframes: Keyframe[] = [];
+      const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
+        for (const s of ss) if (s.t >= start && s.t <= end) samples.push(s);
+        for (const k of ks) if (k.t >= start && k.t <= end) keyframes.push(k);
+      };
+      for (const row of q.chunksIn.all(host, start, end) as ChunkRow[]) {
+        try {
+          const c = decodeChunk(row.codec, row.data);
+          take(c.samples, c.keyframes);
+        } catch (e) {
+          corruptChunks += 1;
+          log.error(`store: skipping unreadable chunk ${host}@${row.start_t}: ${(e as Error).message}`);
+        }
+        if (samples.length > maxSamples) break;
+      }
+      for (const c of pendingFor(host)) take(c.samples, c.keyframes);
+      samples.sort((a, b) => a.t - b.t);
+      let truncated = false;
+      let nextStart: number | null = null;
+      if (samples.length > maxSamples) {
+        truncated = true;
+        samples.length = maxSamples;
+        nextStart = samples.at(-1)!.t + 1;
+      }
+      const topoEnd = nextStart !== null ? nextStart - 1 : end;
+      const topologies: TopologyVersion[] = [];
+      const atStart = store.topologyAt(host, start);
+      if (atStart) topologies.push(atStart);
+      for (const r of q.topologiesIn.all(host, start, topoEnd) as { t: number; data: Buffer }[])
+        topologies.push({ t: r.t, topology: decodeTopology(r.data) });
+      if (topologies.length === 0) {
+        // Nothing at or before start and nothing inside: the host's first version (recorded
+        // after the range) still lets a reader draw the map.
+        const r = q.firstTopology.get(host) as { t: number; data: Buffer } | undefined;
+        if (r) topologies.push({ t: r.t, topology: decodeTopology(r.data) });
+      }
+      return { host, start, end, topologies, samples, keyframes, truncated, nextStart };
+    },
+
+    topologyAt(host, t) {
+      const latest = latestTopology.get(host);
+      if (latest && latest.t <= t) return { t: latest.t, topology: latest.topology };
+      const r = q.topologyAt.get(host, t) as { t: number; data: Buffer } | undefined;
+      return r ? { t: r.t, topology: decodeTopology(r.data) } : null;
+    },
+
+    summaries(host, start, end) {
+      const out: ChunkSummary[] = [];
+      for (const r of q.summariesIn.all(host, start, end) as Omit<ChunkRow, 'codec' | 'data'>[]) {
+        if (!r.summary) continue;
+        out.push({
+          start: r.start_t,
+          end: r.end_t,
+          samples: r.samples,
+          ...(JSON.parse(r.summary) as LossSummary),
+        });
+      }
+      return out;
+    },
+
+    hosts() {
+      return [...knownHosts].sort();
+    },
+
+    lastT(host) {
+      return lastTs.get(host) ?? null;
+    },
+
+    flush() {
+      if (readonly) return;
+      for (const chunk of open.values()) closing.push(chunk);
+      open.clear();
+      pump(Number.POSITIVE_INFINITY);
+    },
+
+    enforceRetention() {
+      if (readonly) return { deletedChunks: 0, deletedBytes: 0 };
+      let deletedChunks = 0;
+      let deletedBytes = 0;
+      const drop = db.transaction((where: string, ...args: number[]) => {
+        const r = db
+          .prepare(`SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM chunks WHERE ${where}`)
+          .get(...args) as { n: number; b: number };
+        db.prepare(`DELETE FROM chunks WHERE ${where}`).run(...args);
+        deletedChunks += r.n;
+        deletedBytes += r.b;
+        return r.n;
+      });
+      drop('end_t < ?', now() - retentionMs);
+      while (totalBytes - deletedBytes > retentionBytes) {
+        const excess = totalBytes - deletedBytes - retentionBytes;
+        const oldest = db
+          .prepare(`SELECT end_t, bytes FROM chunks ORDER BY end_t LIMIT ?`)
+          .all(RETENTION_BATCH) as { end_t: number; bytes: number }[];
+        let acc = 0;
+        let cut: number | null = null;
+        for (const r of oldest) {
+          acc += r.bytes;
+          cut = r.end_t;
+          if (acc >= excess) break;
+        }
+        if (cut === null || drop('end_t <= ?', cut) === 0) break;
+      }
+      if (deletedChunks > 0) {
+        pruneTopologies();
+        totalBytes = sumBytes();
+        chunkCount -= deletedChunks;
+        retentionDeletedChunks += deletedChunks;
+        log.info(
+          `store: retention removed ${deletedChunks} chunk(s), ${Math.round(deletedBytes / 1024)} KiB`,
+        );
+      }
+      return { deletedChunks, deletedBytes };
+    },
+
+    stats() {
+      let samplesPending = 0;
+      for (const c of open.values()) samplesPending += c.samples.length;
+      for (const c of closing) samplesPending += c.samples.length;
+      return {
+        path,
+        bytes: totalBytes,
+        chunks: chunkCount,
+        chunksWritten,
+        samplesPending,
+        retentionDeletedChunks,
+        corruptChunks,
+      };
+    },
+
+    close() {
+      if (timer) clearInterval(timer);
+      if (db.open) {
+        store.flush();
+        db.close();
+      }
+    },
+  };
+
+  /**
+   * Topology versions older than a host's oldest remaining chunk are unreachable, except the one
+   * in force at that chunk's start. A host with no chunks left keeps only its latest version.
+   */
+  function pruneTopologies(): void {
+    const hostsWithTopo = db.prepare(`SELECT DISTINCT host FROM topologies`).all() as { host: string }[];
+    for (const { host } of hostsWithTopo) {
+      const oldest = db.prepare(`SELECT min(start_t) AS s FROM chunks WHERE host = ?`).get(host) as {
+        s: number | null;
+      };
+      const keep = q.topologyAt.get(host, oldest.s ?? Number.MAX_SAFE_INTEGER) as { t: number } | undefined;
+      if (keep) db.prepare(`DELETE FROM topologies WHERE host = ? AND t < ?`).run(host, keep.t);
+    }
+  }
+
+  if (!readonly) store.enforceRetention();
+  return store;
+}

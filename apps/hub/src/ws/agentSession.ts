@@ -1,0 +1,211 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  type AgentMessage,
+  CLOSE,
+  decodeAgentMessage,
+  type HubToAgentMessage,
+  PROTOCOL_VERSION,
+} from '@hopwatch/shared';
+import type { RawData, WebSocket } from 'ws';
+import type { AgentLink, HubCore } from '../core.ts';
+import type { RejectReason } from '../state/counters.ts';
+import { closeWith } from './close.ts';
+import { TokenBucket } from './rateLimit.ts';
+
+/** An agent must say hello this soon after connecting, or its socket is closed. */
+export const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * Rate limits per agent. A 1 Hz agent sends 1-3 frames (~50 KB for 1000 interfaces) a second;
+ * the burst lets it backfill ten minutes after a reconnect in one go. Beyond that its socket is
+ * paused (TCP back-pressure), so a flood costs the hub bounded CPU and loses nothing.
+ */
+export const AGENT_FRAMES_PER_S = 200;
+export const AGENT_FRAME_BURST = 5_000;
+export const AGENT_BYTES_PER_S = 16 * 1024 * 1024;
+export const AGENT_BYTE_BURST = 64 * 1024 * 1024;
+/** This many bad frames within a minute close the connection: something is badly wrong there. */
+export const AGENT_MAX_BAD_FRAMES_PER_MIN = 600;
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+function reasonOf(error: string): RejectReason {
+  if (error.startsWith('not JSON')) return 'not_json';
+  if (error.startsWith('frame of')) return 'too_large';
+  return 'invalid';
+}
+
+/**
+ * One agent connection: hello → welcome, then topology/sample/keyframe/log/ping frames into the
+ * core. A bad frame is counted and logged once a minute per agent, and the loop goes on.
+ */
+export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore): void {
+  const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+  const frames = new TokenBucket(AGENT_FRAMES_PER_S, AGENT_FRAME_BURST);
+  const bytes = new TokenBucket(AGENT_BYTES_PER_S, AGENT_BYTE_BURST);
+  let host: string | null = null;
+  let badWindowStart = Date.now();
+  let badInWindow = 0;
+  let resumeTimer: NodeJS.Timeout | null = null;
+  let alive = true;
+
+  const link: AgentLink & { instance: string } = {
+    instance: '',
+    remote,
+    lastFrameAt: Date.now(),
+    isOpen: () => ws.readyState === ws.OPEN,
+    close: (code, reason) => closeWith(ws, code, reason),
+  };
+  const who = () => (host ? `agent ${host} (${remote})` : `agent at ${remote}`);
+  const send = (m: HubToAgentMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+  };
+
+  const helloTimer = setTimeout(() => {
+    core.counters.refuse('hello_timeout');
+    core.log.warn(`${who()}: no hello within ${HELLO_TIMEOUT_MS / 1000} s, closing`);
+    closeWith(ws, CLOSE.badFrame, `no hello within ${HELLO_TIMEOUT_MS / 1000} s`);
+  }, HELLO_TIMEOUT_MS);
+
+  function bad(reason: RejectReason, detail: string): void {
+    core.counters.reject(reason);
+    core.logOnce('warn', `agent:${host ?? remote}:${reason}`, `${who()}: bad frame (${reason}): ${detail}`);
+    const t = Date.now();
+    if (t - badWindowStart > 60_000) {
+      badWindowStart = t;
+      badInWindow = 0;
+    }
+    badInWindow += 1;
+    if (badInWindow > AGENT_MAX_BAD_FRAMES_PER_MIN) {
+      core.counters.refuse('too_many_bad_frames');
+      core.log.warn(`${who()}: more than ${AGENT_MAX_BAD_FRAMES_PER_MIN} bad frames in a minute, closing`);
+      closeWith(ws, CLOSE.badFrame, `too many bad frames; last: ${reason}: ${detail}`);
+    }
+  }
+
+  function throttle(size: number): void {
+    const waitMs = Math.max(frames.take(1), bytes.take(size));
+    if (waitMs === 0 || resumeTimer) return;
+    core.counters.agentThrottled += 1;
+    core.logOnce('warn', `agent:${host ?? remote}:throttled`, `${who()}: sending too fast, slowing it down`);
+    ws.pause();
+    resumeTimer = setTimeout(() => {
+      resumeTimer = null;
+      ws.resume();
+    }, waitMs);
+  }
+
+  function onHello(hello: Hello): void {
+    clearTimeout(helloTimer);
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      core.counters.refuse('bad_protocol');
+      const why = `hub speaks protocol ${PROTOCOL_VERSION}, agent speaks ${hello.protocol}: run the same hopwatch version on both`;
+      core.log.warn(`${who()} (${hello.host}): ${why}`);
+      closeWith(ws, CLOSE.badProtocol, why);
+      return;
+    }
+    link.instance = hello.instance;
+    const refusal = core.claimHost(link, hello);
+    if (refusal) {
+      core.counters.refuse('duplicate_host');
+      core.log.warn(`${who()}: ${refusal}`);
+      closeWith(ws, CLOSE.duplicateHost, refusal);
+      return;
+    }
+    host = hello.host;
+    send({ type: 'welcome', protocol: PROTOCOL_VERSION, lastT: core.store.lastT(hello.host) });
+  }
+
+  function onMessage(msg: AgentMessage): void {
+    if (msg.type !== 'hello' && host === null) {
+      bad('before_hello', `"${msg.type}" before hello`);
+      closeWith(ws, CLOSE.badFrame, 'send hello first');
+      return;
+    }
+    switch (msg.type) {
+      case 'hello':
+        if (host !== null) bad('unexpected_hello', 'second hello on one connection');
+        else onHello(msg);
+        return;
+      case 'topology': {
+        if (msg.topology.host !== host) {
+          bad('host_mismatch', `topology of "${msg.topology.host}" on the connection of "${host}"`);
+          return;
+        }
+        if (core.onTopology(host, msg.t, msg.topology) === 'future')
+          bad('future', `topology time ${new Date(msg.t).toISOString()} is ahead of the hub's clock`);
+        return;
+      }
+      case 'sample': {
+        const r = core.onSample(host!, msg);
+        if (r === 'out_of_order')
+          bad('out_of_order', `sample t=${msg.sample.t} is not newer than ${core.store.lastT(host!)}`);
+        else if (r === 'future')
+          bad('future', `sample time ${new Date(msg.sample.t).toISOString()} is ahead of the hub's clock`);
+        return;
+      }
+      case 'keyframe':
+        core.store.appendKeyframe(host!, msg.keyframe);
+        return;
+      case 'log':
+        core.logOnce(msg.level, `agentlog:${host}:${msg.message}`, `agent ${host}: ${msg.message}`);
+        return;
+      case 'ping':
+        send({ type: 'pong', t: msg.t });
+        return;
+      case 'pong':
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled agent message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    core.counters.framesReceived += 1;
+    core.counters.bytesReceived += size;
+    link.lastFrameAt = Date.now();
+    throttle(size);
+    if (isBinary) {
+      bad('binary', 'binary frames are not part of protocol 1');
+      return;
+    }
+    const decoded = decodeAgentMessage(data.toString());
+    if (!decoded.ok) {
+      bad(reasonOf(decoded.error), decoded.error);
+      return;
+    }
+    onMessage(decoded.value);
+  });
+
+  ws.on('pong', () => {
+    alive = true;
+  });
+
+  ws.on('error', (err: Error & { code?: string }) => {
+    // ws closes by itself (1009) on a frame over maxPayload, before buffering it.
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') bad('too_large', err.message);
+    else core.logOnce('warn', `agent:${host ?? remote}:error`, `${who()}: ${err.message}`);
+  });
+
+  ws.on('close', () => {
+    clearTimeout(helloTimer);
+    if (resumeTimer) clearTimeout(resumeTimer);
+    core.heartbeats.delete(heartbeat);
+    if (host) core.agentGone(host, link);
+  });
+
+  /** Protocol-level ping every heartbeat tick; no pong since the last one means a dead peer. */
+  function heartbeat(): void {
+    if (!alive) {
+      core.counters.refuse('heartbeat_timeout');
+      core.log.warn(`${who()}: no pong to the last ping, dropping the connection`);
+      ws.terminate();
+      return;
+    }
+    alive = false;
+    if (ws.readyState === ws.OPEN) ws.ping();
+  }
+  core.heartbeats.add(heartbeat);
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeChunk, encodeChunk } from '../src/store/chunk.ts';
+import { openStore, type Store } from '../src/store/store.ts';
+import { makeSample, makeTopology, row } from './helpers/data.ts';
+
+const T0 = 1_700_000_000_000;
+const dirs: string[] = [];
+const stores: Store[] = [];
+function tmpDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hopwatch-store-'));
+  dirs.push(dir);
+  return join(dir, 'rec.db');
+}
+function open(path: string, opts: Parameters<typeof openStore>[1] = {}) {
+  const s = openStore(path, { autoPump: false, now: () => T0 + 3600_000, ...opts });
+  stores.push(s);
+  return s;
+}
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('chunk codec', () => {
+  it('round-trips samples exactly, including absent and all-zero rows', () => {
+    const samples = [
+      makeSample(T0, { a: row({ rxPackets: 5 }), b: row() }),
+      makeSample(T0 + 1000, { b: row({ txDropped: 2, txBytes: 1e15 + 1 }) }),
+      makeSample(
+        T0 + 2000,
+        {},
+        { drops: [{ reason: 'CPU_BACKLOG', location: 'enqueue_to_backlog', cpu: 1, count: 3 }] },
+      ),
+    ];
+    const kf = { t: T0, ifaces: { a: row().map(String) }, softnet: [] };
+    const back = decodeChunk('cols1+br', encodeChunk(samples, [kf]));
+    expect(back.samples).toEqual(samples);
+    expect(back.keyframes).toEqual([kf]);
+  });
+});
+
+describe('store', () => {
+  it('reads back what was appended, before and after flush and across reopen', () => {
+    const path = tmpDb();
+    const s = open(path, { chunkMs: 3000 });
+    for (let i = 1; i <= 10; i++)
+      expect(s.append('h1', makeSample(T0 + i * 1000, { a: row({ rxPackets: i }) }))).toBe(true);
+    expect(s.lastT('h1')).toBe(T0 + 10_000);
+    expect(s.readRange('h1', T0, T0 + 20_000).samples.map((x) => x.ifaces.a?.[1])).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+    s.flush();
+    expect(s.stats().chunks).toBeGreaterThanOrEqual(3);
+    s.close();
+    const again = open(path);
+    expect(again.lastT('h1')).toBe(T0 + 10_000);
+    expect(again.hosts()).toEqual(['h1']);
+    const r = again.readRange('h1', T0 + 3000, T0 + 5000);
+    expect(r.samples.map((x) => x.t)).toEqual([T0 + 3000, T0 + 4000, T0 + 5000]);
+  });
+
+  it('refuses samples that are not newer than the last one (out of order)', () => {
+    const s = open(tmpDb());
+    expect(s.append('h1', makeSample(T0 + 2000))).toBe(true);
+    expect(s.append('h1', makeSample(T0 + 2000))).toBe(false);
+    expect(s.append('h1', makeSample(T0 + 1000))).toBe(false);
+    expect(s.readRange('h1', 0, T0 * 2).samples).toHaveLength(1);
+  });
+
+  it('stores topology versions only when they change and answers the version in force at start', () => {
+    const s = open(tmpDb());
+    const v1 = makeTopology('h1', ['a']);
+    const v2 = makeTopology('h1', ['a', 'b']);
+    expect(s.appendTopology('h1', T0, v1)).toBe(true);
+    expect(s.appendTopology('h1', T0 + 500, v1)).toBe(false);
+    expect(s.appendTopology('h1', T0 + 5000, v2)).toBe(true);
+    for (let i = 1; i <= 8; i++) s.append('h1', makeSample(T0 + i * 1000));
+    const r = s.readRange('h1', T0 + 2000, T0 + 8000);
+    expect(r.topologies.map((x) => [x.t, x.topology.ifaces.length])).toEqual([
+      [T0, 1],
+      [T0 + 5000, 2],
+    ]);
+    expect(s.readRange('h1', T0 + 6000, T0 + 8000).topologies.map((x) => x.t)).toEqual([T0 + 5000]);
+  });
+
+  it('truncates long ranges at maxSamples and says where to go on', () => {
+    const s = open(tmpDb(), { chunkMs: 2000 });
+    for (let i = 1; i <= 10; i++) s.append('h1', makeSample(T0 + i * 1000));
+    s.flush();
+    const r = s.readRange('h1', T0, T0 + 20_000, { maxSamples: 4 });
+    expect(r.samples.map((x) => x.t - T0)).toEqual([1000, 2000, 3000, 4000]);
+    expect(r).toMatchObject({ truncated: true, nextStart: T0 + 4001 });
+  });
+
+  it('retention by age removes old chunks and keeps the topology needed for what is left', () => {
+    let now = T0 + 100_000;
+    const s = open(tmpDb(), { chunkMs: 1000, retentionMs: 50_000, now: () => now });
+    s.appendTopology('h1', T0, makeTopology('h1', ['a']));
+    s.appendTopology('h1', T0 + 30_000, makeTopology('h1', ['a', 'b']));
+    for (let i = 1; i <= 90; i++) s.append('h1', makeSample(T0 + i * 1000, { a: row({ rxPackets: i }) }));
+    s.flush();
+    now = T0 + 120_000;
+    const { deletedChunks } = s.enforceRetention();
+    expect(deletedChunks).toBeGreaterThan(0);
+    const r = s.readRange('h1', 0, T0 + 200_000);
+    expect(r.samples[0]!.t).toBeGreaterThanOrEqual(T0 + 70_000);
+    expect(r.samples.at(-1)!.t).toBe(T0 + 90_000);
+    expect(r.topologies.map((x) => x.t)).toEqual([T0 + 30_000]);
+  });
+
+  it('retention by size deletes the oldest chunks until under the limit', () => {
+    const s = open(tmpDb(), { chunkMs: 1000, retentionBytes: 3000 });
+    const ifaces = Object.fromEntries(
+      Array.from({ length: 50 }, (_, k) => [
+        `ns/if${k}`,
+        row({ rxPackets: (k * 7919) % 1000, rxBytes: k * 1e6 }),
+      ]),
+    );
+    for (let i = 1; i <= 40; i++) s.append('h1', makeSample(T0 + i * 1000, ifaces));
+    s.flush();
+    const before = s.stats().bytes;
+    expect(before).toBeGreaterThan(3000);
+    s.enforceRetention();
+    expect(s.stats().bytes).toBeLessThanOrEqual(3000);
+    const r = s.readRange('h1', 0, T0 * 2);
+    expect(r.samples.length).toBeGreaterThan(0);
+    expect(r.samples.at(-1)!.t).toBe(T0 + 40_000);
+  });
+
+  it('a read-only second handle reads what a writer committed', () => {
+    const path = tmpDb();
+    const w = open(path, { chunkMs: 1000 });
+    for (let i = 1; i <= 3; i++) w.append('h1', makeSample(T0 + i * 1000));
+    w.flush();
+    const r = open(path, { readonly: true });
+    expect(r.readRange('h1', 0, T0 * 2).samples).toHaveLength(3);
+  });
+});
