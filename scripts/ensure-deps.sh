@@ -4,6 +4,19 @@
 # when everything is present; says why and goes on when it cannot install (not root, no apt).
 set -euo pipefail
 
+# promtool (checks the hub's /metrics) comes out of Debian's `prometheus` package. Only the one
+# binary is extracted to /usr/local/bin: installing the package would also start a Prometheus
+# server from its postinst.
+if ! command -v promtool >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-deps: extracting promtool from Debian's prometheus package" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && { apt-get download -qq prometheus >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null && apt-get download -qq prometheus >/dev/null 2>&1; }; } &&
+    dpkg -x prometheus_*.deb x && install -m 0755 x/usr/bin/promtool /usr/local/bin/promtool) ||
+    echo "ensure-deps: could not get promtool; the /metrics format test will skip" >&2
+  rm -rf "$tmp"
+fi
+
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v tc >/dev/null 2>&1 || need+=(iproute2)
