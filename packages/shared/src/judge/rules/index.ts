@@ -1,0 +1,37 @@
+import { r00Unexplained } from './r00-unexplained.ts';
+import { r01Backlog } from './r01-backlog.ts';
+import { r02GroCells } from './r02-gro-cells.ts';
+import { r03FlowLimit } from './r03-flow-limit.ts';
+import { r04Budget } from './r04-budget.ts';
+import { r06Benign } from './r06-benign.ts';
+import { r08TapRing } from './r08-tap-ring.ts';
+import { r09Qdisc } from './r09-qdisc.ts';
+import { r10Mtu } from './r10-mtu.ts';
+import { r17Socket } from './r17-socket.ts';
+import { r18NoListener } from './r18-no-listener.ts';
+import { r25Down } from './r25-down.ts';
+import type { Rule } from './types.ts';
+
+/**
+ * The rules in the order they claim drops. State before symptoms (a down device explains
+ * everything on it), exact counters before shared ones (qdisc, tap ring), reason-located causes
+ * before the global softnet count (MTU at __dev_forward_skb2, flow limit before backlog), benign
+ * frames after real loss, socket-level last; R04 reads R01's result; R00 takes what is left.
+ */
+export const RULES: readonly Rule[] = [
+  r25Down,
+  r09Qdisc,
+  r08TapRing,
+  r10Mtu,
+  r02GroCells,
+  r03FlowLimit,
+  r01Backlog,
+  r04Budget,
+  r06Benign,
+  r17Socket,
+  r18NoListener,
+  r00Unexplained,
+];
+
+export type { Rule, RuleContext } from './types.ts';
+export { FindingSet, SEVERITY_RANK } from './types.ts';

@@ -1,0 +1,78 @@
+import type { HopFacts } from '../facts.ts';
+import { fmtDelta, nsCommand } from '../format.ts';
+import { compact, peerTxDroppedLine, reasonLines, rxDroppedLine, txDroppedLine } from './evidence.ts';
+import type { Rule, RuleContext } from './types.ts';
+
+function tracingLine(ctx: RuleContext): string | null {
+  const t = ctx.window.tracing;
+  if (t.state !== 'on')
+    return `kernel drop reasons unavailable (tracing ${t.state}${t.detail ? `: ${t.detail}` : ''})`;
+  if (t.lost > 0) return `tracing lost ${t.lost} events: reason counts are a lower bound`;
+  return null;
+}
+
+function countersLines(f: HopFacts, left: Record<string, number>): (string | null)[] {
+  return [
+    (left.rx ?? 0) > 0 ? rxDroppedLine(f) : null,
+    (left.rx ?? 0) > 0 ? peerTxDroppedLine(f) : null,
+    (left.tx ?? 0) > 0 ? txDroppedLine(f) : null,
+    (left.errors ?? 0) > 0
+      ? `rx_errors ${fmtDelta(f.c.rxErrors)}, tx_errors ${fmtDelta(f.c.txErrors)} on ${f.iface.id}`
+      : null,
+    (left.gap ?? 0) > 0 && f.peer
+      ? `${f.peer.id} sent ${fmtDelta(f.peerC?.txPackets ?? 0)} packets, ${f.iface.id} received ${fmtDelta(f.c.rxPackets)}: ${fmtDelta(left.gap ?? 0)} never arrived`
+      : null,
+  ];
+}
+
+/**
+ * R00 loss without a known cause: what no rule claimed. A red hop always comes with words; when
+ * the cause is unknown the words are its counters and what would tell more.
+ */
+export const r00Unexplained: Rule = {
+  id: 'R00',
+  name: 'Loss without a known cause',
+  inferred(ctx) {
+    const leftover = ctx.reasons.unclaimed();
+    const reasons =
+      leftover.length > 0
+        ? [`kernel drop reasons not tied to a hop: ${reasonLines(leftover).join('; ')}`]
+        : [];
+    let any = false;
+    for (const f of ctx.facts.values()) {
+      const left = ctx.ledger.unclaimed(f.iface.id);
+      const n = left.rx + left.tx + left.errors + left.gap;
+      if (n <= 0) continue;
+      ctx.ledger.claim(f.iface.id, 'rx', left.rx);
+      ctx.ledger.claim(f.iface.id, 'tx', left.tx);
+      ctx.ledger.claim(f.iface.id, 'errors', left.errors);
+      ctx.ledger.claim(f.iface.id, 'gap', left.gap);
+      any = true;
+      const command = nsCommand('ip', f.iface.netns, `-s -s link show dev ${f.iface.name}`);
+      ctx.findings.add({
+        rule: 'R00',
+        title: `${f.iface.id} lost packets for a reason hopwatch cannot tell`,
+        severity: 'loss',
+        hop: f.iface.id,
+        reason: null,
+        count: n,
+        evidence: compact([...countersLines(f, left), tracingLine(ctx), ...reasons]),
+        fix: `Look closer at the device: \`${command}\`${f.iface.kind === 'physical' ? ` and \`ethtool -S ${f.iface.name}\` (ring/FIFO drops never reach the kernel's drop reasons)` : ''}.`,
+        command,
+      });
+    }
+    if (any || leftover.length === 0) return;
+    ctx.reasons.take(() => true);
+    ctx.findings.add({
+      rule: 'R00',
+      title: 'The kernel dropped packets that no interface counted',
+      severity: 'info',
+      hop: null,
+      reason: leftover[0]?.reason ?? null,
+      count: leftover.reduce((s, g) => s + g.count, 0),
+      evidence: reasonLines(leftover),
+      fix: 'These drops happened in protocol or socket code (firewall, routing, TCP state) rather than on a hop; see the reasons.',
+      command: null,
+    });
+  },
+};

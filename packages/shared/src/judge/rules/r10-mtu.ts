@@ -1,0 +1,166 @@
+import type { HopFacts } from '../facts.ts';
+import { fmtDelta, nsCommand } from '../format.ts';
+import { atLocation, type ReasonFilter, withReason } from '../reasons.ts';
+import { compact, peerTxDroppedLine, ranked, reasonLines, rxDroppedLine } from './evidence.ts';
+import type { Rule, RuleContext } from './types.ts';
+
+/** (b) veth: the receiving end refuses a frame larger than its MTU (NOT_SPECIFIED on 6.x). */
+const atVethForward: ReasonFilter = (g) =>
+  atLocation('__dev_forward_skb', '__dev_forward_skb2', 'is_skb_forwardable', '____dev_forward_skb')(g) &&
+  !withReason('DEV_READY', 'CPU_BACKLOG')(g);
+/** (c) bridge egress: a silent drop, no counter anywhere. */
+const atBridgeEgress: ReasonFilter = atLocation('br_dev_queue_push_xmit', 'br_forward_finish');
+/** (a) routed with DF set (or fragmentation failing). */
+const isTooBig: ReasonFilter = (g) =>
+  withReason('PKT_TOO_BIG')(g) || atLocation('ip_fragment', 'ip_do_fragment', 'ip6_fragment')(g);
+const FRAG_FAILS = ['Ip.FragFails', 'Ip6.FragFails', 'Ip6.InTooBigErrors'];
+
+/** A veth end whose peer has a larger MTU: full-size frames from the peer die on it. */
+function vethVictims(ctx: RuleContext): HopFacts[] {
+  return [...ctx.facts.values()].filter(
+    (f) => f.iface.kind === 'veth' && f.peer !== null && f.iface.mtu < f.peer.mtu,
+  );
+}
+
+/** A bridge port with a smaller MTU than its bridge's other ports. */
+function bridgeVictims(ctx: RuleContext): { f: HopFacts; biggest: number }[] {
+  const out: { f: HopFacts; biggest: number }[] = [];
+  for (const f of ctx.facts.values()) {
+    const master = f.iface.master;
+    if (master === null) continue;
+    const others = [...ctx.facts.values()].filter(
+      (o) => o !== f && (o.iface.master === master || o.iface.id === master),
+    );
+    const biggest = Math.max(0, ...others.filter((o) => o.iface.master === master).map((o) => o.iface.mtu));
+    if (biggest > f.iface.mtu) out.push({ f, biggest });
+  }
+  return out;
+}
+
+function vethFinding(ctx: RuleContext, f: HopFacts, count: number, evidence: string[]) {
+  const i = f.iface;
+  const peer = f.peer!;
+  const command = nsCommand('ip', i.netns, `link set dev ${i.name} mtu ${peer.mtu}`);
+  ctx.findings.add({
+    rule: 'R10',
+    title: `MTU mismatch across a veth pair: ${i.id} has MTU ${i.mtu}, its peer ${peer.id} ${peer.mtu}`,
+    severity: count > 0 ? 'loss' : 'warn',
+    hop: i.id,
+    reason: count > 0 ? 'NOT_SPECIFIED' : null,
+    count,
+    evidence: compact([
+      rxDroppedLine(f),
+      peerTxDroppedLine(f),
+      ...evidence,
+      `MTU ${i.mtu} on ${i.id}, ${peer.mtu} on ${peer.id}: frames over ${i.mtu} bytes from ${peer.name} are dropped`,
+    ]),
+    fix: `Align the MTUs along the path: \`${command}\` (or lower ${peer.name} and everything before it).`,
+    command,
+  });
+}
+
+function bridgeFinding(ctx: RuleContext, f: HopFacts, biggest: number, count: number, evidence: string[]) {
+  const i = f.iface;
+  const command = nsCommand('ip', i.netns, `link set dev ${i.name} mtu ${biggest}`);
+  ctx.findings.add({
+    rule: 'R10',
+    title: `MTU mismatch in bridge ${i.master}: port ${i.id} has MTU ${i.mtu}, other ports ${biggest}`,
+    severity: count > 0 ? 'loss' : 'warn',
+    hop: i.id,
+    reason: count > 0 ? 'NOT_SPECIFIED' : null,
+    count,
+    evidence: [
+      ...evidence,
+      `MTU ${i.mtu} on ${i.id}, up to ${biggest} on the other ports of ${i.master}: the bridge drops larger frames silently (no counter)`,
+    ],
+    fix: `Align the MTUs of the bridge's ports: \`${command}\`.`,
+    command,
+  });
+}
+
+/** (a) Routed: the namespace whose FragFails moved; its smallest-MTU interface with traffic is the narrow exit. */
+function routed(ctx: RuleContext) {
+  const snmp = Object.entries(ctx.window.snmp)
+    .map(([netns, c]) => ({ netns, n: FRAG_FAILS.reduce((s, k) => s + (c[k] ?? 0), 0), c }))
+    .filter((x) => x.n > 0);
+  const reasonCount = ctx.reasons.available(isTooBig);
+  if (snmp.length === 0 && reasonCount === 0) return;
+  const { groups } = ctx.reasons.take(isTooBig);
+  const spaces = snmp.length > 0 ? snmp : [{ netns: null, n: reasonCount, c: {} as Record<string, number> }];
+  for (const s of spaces) {
+    const inNs = [...ctx.facts.values()].filter(
+      (f) =>
+        (s.netns === null
+          ? ctx.topology.namespaces.some((n) => n.forwarding && n.name === f.iface.netns)
+          : f.iface.netns === s.netns) &&
+        f.through > 0 &&
+        f.iface.kind !== 'loopback',
+    );
+    const narrow = inNs.sort((a, b) => a.iface.mtu - b.iface.mtu)[0] ?? null;
+    const count = s.n;
+    if (narrow) ctx.ledger.add(narrow.iface.id, count);
+    ctx.findings.add({
+      rule: 'R10',
+      title: `Packets too big to forward${s.netns !== null ? ` in ${s.netns || 'the host namespace'}` : ''}${narrow ? ` (out of ${narrow.iface.id}, MTU ${narrow.iface.mtu})` : ''}`,
+      severity: 'loss',
+      hop: narrow?.iface.id ?? null,
+      reason: 'PKT_TOO_BIG',
+      count,
+      evidence: compact([
+        ...FRAG_FAILS.filter((k) => (s.c[k] ?? 0) > 0).map(
+          (k) => `${k} ${fmtDelta(s.c[k] ?? 0)} in ${s.netns || 'the host namespace'}`,
+        ),
+        ...reasonLines(groups),
+        ...inNs.map((f) => `MTU ${f.iface.mtu} on ${f.iface.id}`),
+      ]),
+      fix: 'Align MTUs along the path (tenant MTU = physical MTU − tunnel overhead), clamp TCP MSS, and let ICMP "fragmentation needed" through.',
+      command: null,
+    });
+  }
+}
+
+/** R10 MTU mismatch, in its three faces on a hypervisor: veth pair, bridge egress, routed hop. */
+export const r10Mtu: Rule = {
+  id: 'R10',
+  name: 'MTU mismatch',
+  confirmed(ctx) {
+    const veths = ranked(
+      ctx,
+      (f) => ctx.ledger.available(f.iface.id, 'rx'),
+      (f) => vethVictims(ctx).includes(f),
+    );
+    for (const f of veths) {
+      const want = Math.min(ctx.ledger.available(f.iface.id, 'rx'), ctx.reasons.available(atVethForward));
+      if (want <= 0) continue;
+      const { groups } = ctx.reasons.take(atVethForward, want);
+      vethFinding(ctx, f, ctx.ledger.claim(f.iface.id, 'rx', want), reasonLines(groups));
+    }
+    const bridged = bridgeVictims(ctx);
+    const silent = ctx.reasons.available(atBridgeEgress);
+    if (silent > 0 && bridged.length > 0) {
+      const victim = bridged.sort((a, b) => a.f.iface.mtu - b.f.iface.mtu)[0]!;
+      const { count, groups } = ctx.reasons.take(atBridgeEgress);
+      ctx.ledger.add(victim.f.iface.id, count);
+      bridgeFinding(ctx, victim.f, victim.biggest, count, reasonLines(groups));
+    }
+    routed(ctx);
+  },
+  inferred(ctx) {
+    for (const f of vethVictims(ctx)) {
+      const n = ctx.ledger.claim(f.iface.id, 'rx', Number.POSITIVE_INFINITY);
+      const carries = n > 0 || f.pathIndex !== null || f.through > 0 || (f.peerC?.txPackets ?? 0) > 0;
+      if (n > 0 || (carries && !ctx.findings.has('R10', f.iface.id))) {
+        vethFinding(
+          ctx,
+          f,
+          n,
+          n > 0 ? ['no drop reasons for these drops: inferred from the MTUs and the counters'] : [],
+        );
+      }
+    }
+    for (const { f, biggest } of bridgeVictims(ctx)) {
+      if (ctx.findings.has('R10', f.iface.id)) continue;
+      if (f.pathIndex !== null || f.through > 0) bridgeFinding(ctx, f, biggest, 0, []);
+    }
+  },
+};

@@ -1,0 +1,81 @@
+import type { HopFacts } from '../facts.ts';
+import { POOLS } from '../facts.ts';
+import { fmtDelta, nsCommand } from '../format.ts';
+import { withReason } from '../reasons.ts';
+import { compact, reasonLines } from './evidence.ts';
+import type { Rule, RuleContext } from './types.ts';
+
+/**
+ * The hop to blame for a down link: the one set down by someone. A veth whose peer is admin down,
+ * or an upper device whose lower is down, is a consequence (no carrier) and shows as down without
+ * a finding of its own.
+ */
+function isConsequence(ctx: RuleContext, f: HopFacts): boolean {
+  if (!f.iface.adminUp) return false;
+  if (f.peer && !f.peer.adminUp) return true;
+  const lower = f.iface.lower === null ? null : ctx.facts.get(f.iface.lower);
+  return lower?.down ?? false;
+}
+
+function stateLine(f: HopFacts): string {
+  const i = f.iface;
+  const parts = [i.adminUp ? 'admin up' : 'admin down', `operstate ${i.operstate}`];
+  if (i.carrier === false) parts.push('no carrier');
+  if (i.portState !== null && i.master !== null) parts.push(`port ${i.portState} in ${i.master}`);
+  return `${i.id}: ${parts.join(', ')}`;
+}
+
+/**
+ * R25 device not up. A down hop that should carry traffic (on the path, a bridge port, a bridge
+ * with ports, a veth whose peer is up, or whose counters moved) takes every drop counted on it and
+ * on its no-carrier peer, and the kernel's DEV_READY drops.
+ */
+export const r25Down: Rule = {
+  id: 'R25',
+  name: 'Device not up',
+  confirmed(ctx) {
+    const down = [...ctx.facts.values()].filter((f) => f.down && f.shouldCarry);
+    const roots = down.filter((f) => !isConsequence(ctx, f));
+    const devReady = ctx.reasons.available(withReason('DEV_READY'));
+    const { groups } = ctx.reasons.take(withReason('DEV_READY'), roots.length > 0 ? devReady : 0);
+    for (const f of roots) {
+      const followers = down.filter(
+        (d) =>
+          d !== f && isConsequence(ctx, d) && (d.peer?.id === f.iface.id || d.iface.lower === f.iface.id),
+      );
+      let count = 0;
+      for (const h of [f, ...followers])
+        for (const p of POOLS) count += ctx.ledger.claim(h.iface.id, p, Number.POSITIVE_INFINITY);
+      const claimedReasons = groups.reduce((n, g) => n + g.count, 0);
+      if (count < claimedReasons && f === roots[0]) {
+        ctx.ledger.add(f.iface.id, claimedReasons - count);
+        count = claimedReasons;
+      }
+      const onPath = [f, ...followers].some((h) => h.pathIndex !== null);
+      const i = f.iface;
+      const what = i.adminUp ? 'has no carrier' : 'is down';
+      const command = i.adminUp
+        ? nsCommand('ip', i.netns, `link show dev ${i.name}`)
+        : nsCommand('ip', i.netns, `link set dev ${i.name} up`);
+      ctx.findings.add({
+        rule: 'R25',
+        title: `${i.id} ${what}${i.master !== null ? ` (a port of ${i.master})` : ''}`,
+        severity: onPath || count > 0 ? 'loss' : 'warn',
+        hop: i.id,
+        reason: groups.length > 0 ? 'DEV_READY' : null,
+        count,
+        evidence: compact([
+          stateLine(f),
+          ...followers.map((d) => `${stateLine(d)} (because ${i.name} is down)`),
+          count > 0 ? `${fmtDelta(count)} packets dropped trying to use it` : null,
+          onPath ? 'on the selected path: nothing gets through' : null,
+          ...(f === roots[0] ? reasonLines(groups) : []),
+        ]),
+        fix: i.adminUp
+          ? `${i.id} is up but has no carrier: check its peer or link partner${f.peer ? ` (${f.peer.id})` : ''}.`
+          : `Bring it up: \`${command}\` (and find out who set it down).`,
+        command,
+      });
+    }
+  },
+};
