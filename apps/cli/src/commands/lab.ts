@@ -1,11 +1,104 @@
-import type { Command } from '../command.ts';
+import {
+  formatDown,
+  formatFault,
+  formatStatus,
+  formatTraffic,
+  formatUp,
+  LAB_OPTIONS,
+  LabError,
+  labDown,
+  labFault,
+  labStatus,
+  labUp,
+  parseLabArgs,
+  startTraffic,
+} from '@hopwatch/lab';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+
+const HELP = `hopwatch lab: an OpenStack-like network node in network namespaces (hwlab-*), to reproduce
+packet loss and watch hopwatch find it. Needs root.
+
+Usage:
+  hopwatch lab up [--no-verify]     build the lab (or reset it to fault-free); pings the router and VM
+  hopwatch lab down                 remove every hwlab- namespace, restore every sysctl changed
+  hopwatch lab status [--json]      namespaces, interfaces, the active fault, changed sysctls
+  hopwatch lab fault KIND [--hop ID] [--max-backlog N] [--mtu N]
+                                    inject one fault (it replaces the previous one):
+      backlog  RPS on the hop to another CPU + tiny net.core.netdev_max_backlog (the seed's bug;
+               default hop hwlab-qrouter-a1/qg-a1, netdev_max_backlog 1)
+      mtu      lower the hop's MTU (1450) so its peer's full-size frames are dropped
+      qdisc    tbf with a low rate and tiny limit on the hop's egress (default hwlab-node/tap-qg-a1)
+      down     set the hop down
+      none     clear every fault and restore sysctls
+  hopwatch lab traffic [--rate PPS] [--seconds N] [--size BYTES] [--to ADDR] [--probe] [--count N]
+                                    UDP flood from hwlab-up/wan0 (default 10000 pps × 1472 B for
+                                    10 s to 203.0.113.10); --probe adds the seed's counted
+                                    \`ping -i 0.01\` (--count probes, default 100 per second);
+                                    --seconds 0 runs until Ctrl-C
+
+Interface ids are NETNS/IFNAME, e.g. hwlab-qrouter-a1/qg-a1 (see /work/lab-contract.md).`;
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'not implemented yet',
-  help: 'hopwatch lab: not implemented yet',
-  async run() {
-    console.error('hopwatch lab: not implemented yet');
-    return 1;
+  summary: 'the reproducible namespace lab: up | down | status | fault KIND | traffic (root)',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('lab', LAB_OPTIONS, argv);
+    const { help: _help, ...rest } = values;
+    const parsed = parseLabArgs(positionals, rest);
+    if (!parsed.ok) throw new UsageError(`hopwatch lab: ${parsed.error}`);
+    const cmd = parsed.cmd;
+    const print = (json: boolean, obj: unknown, text: string) =>
+      console.log(json ? JSON.stringify(obj, null, 2) : text);
+    try {
+      switch (cmd.sub) {
+        case 'up': {
+          const r = await labUp({ verify: cmd.verify });
+          print(cmd.json, r, formatUp(r));
+          return 0;
+        }
+        case 'down': {
+          const r = await labDown();
+          print(cmd.json, r, formatDown(r));
+          return 0;
+        }
+        case 'status': {
+          const s = await labStatus();
+          print(cmd.json, s, formatStatus(s));
+          return 0;
+        }
+        case 'fault': {
+          const settings = {
+            ...(cmd.maxBacklog !== undefined ? { maxBacklog: cmd.maxBacklog } : {}),
+            ...(cmd.mtu !== undefined ? { mtu: cmd.mtu } : {}),
+          };
+          const r = await labFault(cmd.kind, cmd.hop, { settings });
+          print(cmd.json, r, formatFault(r));
+          return 0;
+        }
+        case 'traffic': {
+          const handle = startTraffic(cmd.traffic);
+          const onSignal = () => void handle.stop();
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+          const r = await handle.done;
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          print(cmd.json, r, formatTraffic(r));
+          return 0;
+        }
+        default: {
+          const never: never = cmd;
+          throw new Error(`unhandled ${JSON.stringify(never)}`);
+        }
+      }
+    } catch (e) {
+      // The lab's own errors are for people: the message, no stack.
+      if (e instanceof LabError) {
+        console.error(`hopwatch lab: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
   },
 };

@@ -1,0 +1,77 @@
+/** The executor: runs the steps `plan.ts` and `faults.ts` build. All process spawning lives here. */
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import type { Step } from './plan.ts';
+import { LAB_PREFIX } from './topology.ts';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class LabError extends Error {}
+
+export function run(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Runs and throws a LabError naming the command and the kernel's complaint when it fails. */
+export async function runOk(cmd: string, args: readonly string[], input?: string): Promise<string> {
+  const r = await run(cmd, args, input);
+  if (r.code !== 0) {
+    const what = input
+      ? `${cmd} ${args.join(' ')} <<< ${input.trim().split('\n').join(' ; ')}`
+      : `${cmd} ${args.join(' ')}`;
+    throw new LabError(`${what}\n  failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+  }
+  return r.stdout;
+}
+
+export function stepArgv(step: Step): { cmd: string; args: string[]; input?: string } {
+  switch (step.tool) {
+    case 'ip':
+      return {
+        cmd: 'ip',
+        args: [...(step.netns ? ['-n', step.netns] : []), '-b', '-'],
+        input: `${step.lines.join('\n')}\n`,
+      };
+    case 'bridge':
+      return { cmd: 'bridge', args: ['-n', step.netns, '-b', '-'], input: `${step.lines.join('\n')}\n` };
+    case 'sh':
+      return { cmd: 'ip', args: ['netns', 'exec', step.netns, 'sh', '-c', step.script] };
+    default: {
+      const never: never = step;
+      throw new Error(`unknown step ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export async function runSteps(steps: readonly Step[]): Promise<void> {
+  for (const step of steps) {
+    const { cmd, args, input } = stepArgv(step);
+    await runOk(cmd, args, input);
+  }
+}
+
+/** The lab's namespaces that exist now, found by prefix (so also the leftovers of a crash). */
+export async function labNamespaces(): Promise<string[]> {
+  try {
+    return (await readdir('/run/netns')).filter((n) => n.startsWith(LAB_PREFIX)).sort();
+  } catch {
+    return [];
+  }
+}
