@@ -290,9 +290,14 @@ describe('HTTP API', () => {
       await (await fetch(`${h.url}/api/hosts/h1/diagnosis?t=${iso}&seconds=2`)).json(),
     );
     expect(past.to).toBe(t0 + 3000);
-    const bad = await fetch(`${h.url}/api/hosts/h1/diagnosis?from=veth-z`);
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { suggestions: string[] }).suggestions).toContain('veth-a');
+    // Bare names resolve as on the command line; unknown ones are a PATH finding, as in the CLI.
+    const bare = DiagnosisSchema.parse(
+      await getJson(`${h.url}/api/hosts/h1/diagnosis?from=veth-a&to=veth-b`),
+    );
+    expect(bare.path).toEqual(['veth-a', 'ns1/veth-b']);
+    const bad = DiagnosisSchema.parse(await getJson(`${h.url}/api/hosts/h1/diagnosis?from=veth-z&to=veth-a`));
+    expect(bad.path).toBeNull();
+    expect(bad.findings.find((f) => f.rule === 'PATH')?.evidence.join(' ')).toContain('veth-a');
   });
 
   it('recording answers topologies and samples of a range; timeline buckets it', async () => {

@@ -1,4 +1,4 @@
-import { diagnose, type Topology } from '@hopwatch/shared';
+import { diagnose, resolveIface } from '@hopwatch/shared';
 import { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
 import { parseTime } from '../time.ts';
@@ -18,13 +18,6 @@ function query(req: Request, name: string): string | undefined {
 
 function fail(res: Response, status: number, error: string, extra: Record<string, unknown> = {}): void {
   res.status(status).json({ error, ...extra });
-}
-
-function ifaceSuggestions(topology: Topology, wanted: string): string[] {
-  const needle = wanted.toLowerCase().split('/').at(-1) ?? '';
-  const ids = topology.ifaces.map((i) => i.id);
-  const close = ids.filter((id) => id.toLowerCase().includes(needle));
-  return (close.length > 0 ? close : ids).slice(0, 20);
 }
 
 /** GET /api/hosts… (design.md "Hub"). Errors are JSON `{ error, ... }` with a helpful extra. */
@@ -65,18 +58,15 @@ export function apiRouter(core: HubCore): Router {
     const rec = store.readRange(host, Math.floor(end - seconds * 1000) + 1, end);
     const topology = rec.topologies.filter((v) => v.t <= end).at(-1) ?? rec.topologies[0];
     if (!topology) return fail(res, 404, `no topology received from "${host}" yet`);
-    const from = query(req, 'from') ?? null;
-    const to = query(req, 'to') ?? null;
-    for (const [flag, id] of [
-      ['from', from],
-      ['to', to],
-    ] as const) {
-      if (id !== null && !topology.topology.ifaces.some((i) => i.id === id)) {
-        return fail(res, 400, `${flag}: no interface "${id}" on ${host}`, {
-          suggestions: ifaceSuggestions(topology.topology, id),
-        });
-      }
-    }
+    // A bare name only one namespace has (qg-a1) means that interface, as on the command line;
+    // anything else goes to diagnose() as given, which says "no path" with the closest ids.
+    const resolve = (id: string | undefined) => {
+      if (id === undefined || id === '') return null;
+      const r = resolveIface(topology.topology, id);
+      return r.ok ? r.id : id;
+    };
+    const from = resolve(query(req, 'from'));
+    const to = resolve(query(req, 'to'));
     res.json(diagnose({ host, topology: topology.topology, samples: rec.samples, from, to }));
   });
 

@@ -37,7 +37,13 @@ export function makeTopology(host: string, ids: string[] = ['veth-a', 'ns1/veth-
     kernel: '6.18.0-test',
     cpus: 2,
     namespaces: namespaces.map((name, i) => ({ name, inode: 4026531840 + i, forwarding: false })),
-    ifaces: ids.map((id, i) => makeIface(id, { ifindex: i + 2 })),
+    // The canonical pair are each other's veth peer, so a path exists between them.
+    ifaces: ids.map((id, i) =>
+      makeIface(id, {
+        ifindex: i + 2,
+        peer: id === 'veth-a' ? 'ns1/veth-b' : id === 'ns1/veth-b' ? 'veth-a' : null,
+      }),
+    ),
     routes: [],
   };
 }
