@@ -33,6 +33,21 @@ function pathProblem(error: string, suggestions: readonly string[]): Finding {
   };
 }
 
+/** Keys in the schema's order, so `--json` output is stable text for people and diffs. */
+function canonical(f: Finding): Finding {
+  return {
+    rule: f.rule,
+    title: f.title,
+    severity: f.severity,
+    hop: f.hop,
+    reason: f.reason,
+    count: f.count,
+    evidence: f.evidence,
+    fix: f.fix,
+    command: f.command,
+  };
+}
+
 /**
  * `hopwatch diagnose --json` and the hub's diagnosis route: the same object from the same code.
  * With from/to: the path's hops in order (pathIndex 1..n); without: every interface that did
@@ -66,6 +81,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     seconds: (window?.elapsedMs ?? 0) / 1000,
     path,
     hops: list,
-    findings: problem ? [...findings, problem] : findings,
+    findings: (problem ? [...findings, problem] : findings).map(canonical),
   };
 }
