@@ -1,0 +1,120 @@
+import { useEffect, useRef, useState } from 'react';
+import { MapCanvas } from './map/MapCanvas.tsx';
+import { Banner } from './panels/Banner.tsx';
+import { ConnectionIndicator } from './panels/ConnectionIndicator.tsx';
+import { FindingsPanel } from './panels/FindingsPanel.tsx';
+import { HopDetail } from './panels/HopDetail.tsx';
+import { HostPicker } from './panels/HostPicker.tsx';
+import { Legend } from './panels/Legend.tsx';
+import { PathBar } from './panels/PathBar.tsx';
+import { PathPanel } from './panels/PathPanel.tsx';
+import { TypeAhead } from './panels/TypeAhead.tsx';
+import { type AppState, appStore, useApp } from './store/index.ts';
+
+const selectTheme = (s: AppState) => s.theme;
+const selectPicking = (s: AppState) => s.picking;
+
+function isTyping(el: EventTarget | null): boolean {
+  return (
+    el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement
+  );
+}
+
+/** App-wide keys: `/` finds, Esc clears (selection first, then the path). */
+function useGlobalKeys(findRef: React.RefObject<HTMLInputElement | null>) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === '/' && !isTyping(e.target)) {
+        e.preventDefault();
+        findRef.current?.focus();
+      } else if (e.key === 'Escape' && !isTyping(e.target)) {
+        appStore.getState().clearStep();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [findRef]);
+}
+
+export function App() {
+  const theme = useApp(selectTheme);
+  const picking = useApp(selectPicking);
+  const findRef = useRef<HTMLInputElement>(null);
+  const [legend, setLegend] = useState(false);
+  useGlobalKeys(findRef);
+  return (
+    <div className="h-full flex flex-col">
+      <header
+        className="flex items-center gap-3 px-3 py-1.5 border-b"
+        style={{ borderColor: 'var(--line)', background: 'var(--panel)' }}
+      >
+        <span className="font-bold tracking-tight" style={{ fontSize: 14 }}>
+          hop<span style={{ color: 'var(--st-loss)' }}>watch</span>
+        </span>
+        <HostPicker />
+        <ConnectionIndicator />
+        <div className="ml-auto flex items-center gap-2">
+          <TypeAhead
+            label="find"
+            value={null}
+            placeholder="interface…  ( / )"
+            testId="find"
+            inputRef={findRef}
+            onPick={(id) => appStore.getState().reveal(id)}
+          />
+          <div className="relative">
+            <button
+              type="button"
+              className="panel px-2 py-1"
+              aria-expanded={legend}
+              onClick={() => setLegend((v) => !v)}
+              data-testid="legend-toggle"
+            >
+              legend
+            </button>
+            {legend && (
+              <div className="absolute right-0 mt-1 z-50 w-80">
+                <Legend />
+              </div>
+            )}
+          </div>
+          <button
+            type="button"
+            className="panel px-2 py-1"
+            data-testid="theme-toggle"
+            aria-label={`switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+            onClick={() => appStore.getState().setTheme(theme === 'dark' ? 'light' : 'dark')}
+          >
+            {theme === 'dark' ? '☀ light' : '☾ dark'}
+          </button>
+        </div>
+      </header>
+      <div
+        className="flex items-center gap-3 px-3 py-1 border-b"
+        style={{ borderColor: 'var(--line)', background: 'var(--panel)' }}
+      >
+        <PathBar />
+        {picking !== null && (
+          <span className="st-warn" style={{ fontSize: 12 }} role="status">
+            click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)
+          </span>
+        )}
+      </div>
+      <div className="flex-1 flex min-h-0">
+        <main className="flex-1 relative min-w-0">
+          <MapCanvas />
+          <Banner />
+        </main>
+        <aside
+          className="w-[420px] shrink-0 overflow-y-auto border-l p-2 flex flex-col gap-3"
+          style={{ borderColor: 'var(--line)', background: 'var(--bg)' }}
+          aria-label="details"
+        >
+          <FindingsPanel />
+          <PathPanel />
+          <HopDetail />
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,178 @@
+import { decodeHubToUi, type HubToUiMessage, type UiToHubMessage } from '@hopwatch/shared';
+
+/** connecting: first attempt or a retry in flight; online: open and answering; offline: waiting to retry; error: gave up on this attempt (bad frames, refused). */
+export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'error';
+
+/** First retry soon: a hub restart (npm start again) is back within a second. */
+export const RECONNECT_MIN_DELAY_MS = 250;
+/** Cap: a hub that is down for long should not be hammered, but an operator waits at most this. */
+export const RECONNECT_MAX_DELAY_MS = 8_000;
+/** NOTE: browsers hide protocol-level pings from JS, so liveness is an application ping. */
+export const PING_INTERVAL_MS = 5_000;
+/** No frame at all for this long (samples arrive every second) means the link is stalled. */
+export const STALL_TIMEOUT_MS = 15_000;
+
+/** Our own close code for a stalled link (the hub's codes start at 4001, protocol CLOSE). */
+const STALL_CLOSE_CODE = 4000;
+
+type Listener<T> = (value: T) => void;
+
+export interface SocketLike {
+  readyState: number;
+  onopen: ((ev: Event) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface HubSocketOptions {
+  url: string;
+  /** Injected for tests; defaults to the browser's WebSocket. */
+  createSocket?: (url: string) => SocketLike;
+  /** Called once per distinct decode error (a bad frame is logged, counted, and the loop goes on). */
+  onBadFrame?: (error: string) => void;
+}
+
+const OPEN = 1;
+
+/**
+ * The browser's link to the hub: status union, exponential backoff with jitter, app-level ping,
+ * listeners that return their own unsubscribe. The subscription is re-sent on every reconnect.
+ */
+export class HubSocket {
+  #opts: HubSocketOptions;
+  #ws: SocketLike | null = null;
+  #status: ConnectionStatus = 'connecting';
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  #lastFrameAt = 0;
+  #hosts: string[] = [];
+  #closed = false;
+  #statusListeners = new Set<Listener<ConnectionStatus>>();
+  #messageListeners = new Set<Listener<HubToUiMessage>>();
+  #seenErrors = new Set<string>();
+
+  constructor(opts: HubSocketOptions) {
+    this.#opts = opts;
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  onStatus(cb: Listener<ConnectionStatus>): () => void {
+    this.#statusListeners.add(cb);
+    return () => this.#statusListeners.delete(cb);
+  }
+
+  onMessage(cb: Listener<HubToUiMessage>): () => void {
+    this.#messageListeners.add(cb);
+    return () => this.#messageListeners.delete(cb);
+  }
+
+  start(): void {
+    this.#closed = false;
+    this.#connect();
+  }
+
+  /** The complete set of watched hosts (replaces the previous set, as the protocol says). */
+  subscribe(hosts: string[]): void {
+    this.#hosts = hosts;
+    this.#send({ type: 'subscribe', hosts });
+  }
+
+  stop(): void {
+    this.#closed = true;
+    this.#clearTimers();
+    this.#ws?.close(1000, 'bye');
+    this.#ws = null;
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    for (const cb of this.#statusListeners) cb(status);
+  }
+
+  #send(msg: UiToHubMessage): void {
+    if (this.#ws?.readyState === OPEN) this.#ws.send(JSON.stringify(msg));
+  }
+
+  #connect(): void {
+    this.#setStatus('connecting');
+    const create = this.#opts.createSocket ?? ((url: string) => new WebSocket(url) as SocketLike);
+    let ws: SocketLike;
+    try {
+      ws = create(this.#opts.url);
+    } catch {
+      this.#setStatus('error');
+      this.#scheduleRetry();
+      return;
+    }
+    this.#ws = ws;
+    ws.onopen = () => {
+      this.#attempt = 0;
+      this.#lastFrameAt = Date.now();
+      this.#setStatus('online');
+      this.#send({ type: 'subscribe', hosts: this.#hosts });
+      this.#pingTimer = setInterval(() => this.#ping(), PING_INTERVAL_MS);
+    };
+    ws.onmessage = (ev) => this.#receive(ev.data);
+    ws.onerror = () => {
+      // A close event always follows; the retry is scheduled there.
+    };
+    ws.onclose = (ev) => {
+      if (this.#ws !== ws) return;
+      this.#ws = null;
+      this.#clearTimers();
+      if (this.#closed) return;
+      // 4001-4999 are the hub's own refusals (bad protocol, bad frame): say error, still retry.
+      this.#setStatus(ev.code > STALL_CLOSE_CODE && ev.code < 5000 ? 'error' : 'offline');
+      this.#scheduleRetry();
+    };
+  }
+
+  #receive(data: unknown): void {
+    this.#lastFrameAt = Date.now();
+    const decoded = decodeHubToUi(typeof data === 'string' ? data : String(data));
+    if (!decoded.ok) {
+      if (!this.#seenErrors.has(decoded.error)) {
+        this.#seenErrors.add(decoded.error);
+        console.warn(`hopwatch: dropped a bad frame from the hub: ${decoded.error}`);
+      }
+      this.#opts.onBadFrame?.(decoded.error);
+      return;
+    }
+    for (const cb of this.#messageListeners) cb(decoded.value);
+  }
+
+  #ping(): void {
+    if (Date.now() - this.#lastFrameAt > STALL_TIMEOUT_MS) {
+      // Stalled: close and let onclose reconnect (a half-open TCP link never closes by itself).
+      this.#ws?.close(STALL_CLOSE_CODE, 'stalled');
+      return;
+    }
+    this.#send({ type: 'ping', t: Date.now() });
+  }
+
+  #scheduleRetry(): void {
+    const base = Math.min(RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS * 2 ** this.#attempt);
+    // Jitter: many browsers reconnecting to a restarted hub should not arrive in one burst.
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.#attempt++;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (!this.#closed) this.#connect();
+    }, delay);
+  }
+
+  #clearTimers(): void {
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
+    this.#retryTimer = null;
+    this.#pingTimer = null;
+  }
+}

@@ -1,0 +1,105 @@
+import type { AppState, AppStore } from '../store/index.ts';
+import { layoutGraph } from './layered.ts';
+import type { LayoutResult, ViewGraph } from './types.ts';
+import { buildViewGraph, collapsedSet } from './viewGraph.ts';
+import type { LayoutRequest, LayoutResponse } from './worker.ts';
+
+/**
+ * Hops that stay visible inside a collapsed namespace: the path, its ends, the selection and every
+ * hop losing packets. Returned as a sorted key so a counter tick that changes no status costs no layout.
+ */
+export function pinnedKey(s: AppState): string {
+  if (s.topology === null) return '';
+  const collapsed = collapsedSet(s.topology, s.collapseOverrides);
+  if (collapsed.size === 0) return '';
+  const ids = new Set<string>();
+  for (const id of [s.from, s.to, s.sel, ...(s.path ?? [])]) if (id !== null) ids.add(id);
+  for (const [id, st] of s.statsById) if (st.status === 'loss' || st.status === 'down') ids.add(id);
+  const out: string[] = [];
+  for (const id of ids) {
+    const i = s.ifaceById.get(id);
+    if (i !== undefined && collapsed.has(i.netns)) out.push(id);
+  }
+  return out.sort().join('\n');
+}
+
+interface Inputs {
+  topoVersion: number;
+  overrides: AppState['collapseOverrides'];
+  showLoopback: boolean;
+  pinned: string;
+}
+
+const selectInputs = (s: AppState): Inputs => ({
+  topoVersion: s.topoVersion,
+  overrides: s.collapseOverrides,
+  showLoopback: s.showLoopback,
+  pinned: pinnedKey(s),
+});
+
+const sameInputs = (a: Inputs, b: Inputs) =>
+  a.topoVersion === b.topoVersion &&
+  a.overrides === b.overrides &&
+  a.showLoopback === b.showLoopback &&
+  a.pinned === b.pinned;
+
+/**
+ * Runs the layout whenever the visible topology changes (never on a counter tick), in a Web Worker
+ * when the browser has one, and hands graph and positions to the store together.
+ */
+export function startLayout(store: AppStore): () => void {
+  let worker: Worker | null = null;
+  try {
+    worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  } catch {
+    worker = null;
+  }
+  let lastId = 0;
+  let prev: LayoutResult | null = null;
+  const pending = new Map<number, ViewGraph>();
+
+  const apply = (graph: ViewGraph, layout: LayoutResult, ms: number) => {
+    prev = layout;
+    performance.mark('hopwatch:layout', { detail: { ms, nodes: graph.nodes.length, mode: layout.mode } });
+    store.getState().setLayout(graph, layout);
+  };
+
+  if (worker !== null) {
+    worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
+      const graph = pending.get(ev.data.id);
+      pending.delete(ev.data.id);
+      if (graph === undefined || ev.data.id !== lastId) return;
+      apply(graph, ev.data.layout, ev.data.ms);
+    };
+  }
+
+  const run = (inputs: Inputs) => {
+    const s = store.getState();
+    if (s.topology === null) {
+      prev = null;
+      return;
+    }
+    if (s.layout === null) prev = null;
+    const pinned = new Set(inputs.pinned === '' ? [] : inputs.pinned.split('\n'));
+    const graph = buildViewGraph(s.topology, s.topoEdges, {
+      overrides: inputs.overrides,
+      pinned,
+      showLoopback: inputs.showLoopback,
+    });
+    const id = ++lastId;
+    if (worker === null) {
+      const t0 = performance.now();
+      apply(graph, layoutGraph(graph, inputs.topoVersion, prev), performance.now() - t0);
+      return;
+    }
+    pending.set(id, graph);
+    const req: LayoutRequest = { id, graph, topoVersion: inputs.topoVersion, prev };
+    worker.postMessage(req);
+  };
+
+  const unsub = store.subscribe(selectInputs, run, { equalityFn: sameInputs, fireImmediately: true });
+  return () => {
+    unsub();
+    worker?.terminate();
+  };
+}

@@ -1,0 +1,24 @@
+import type { Cell, Lane } from './types.ts';
+
+/** Node box: two dense lines (name + status, rates + drops) at 12 px. */
+export const NODE_W_PX = 188;
+export const NODE_H_PX = 50;
+/** Column pitch: the gap leaves room for an edge to bend between layers. */
+export const COL_W_PX = 248;
+export const ROW_H_PX = 64;
+/** Lane header (namespace name, badge, toggle) sits in the row above the lane's first node row. */
+export const LANE_HEADER_PX = 28;
+export const LANE_PAD_PX = 12;
+
+export function cellPosition(c: Cell): { x: number; y: number } {
+  return { x: c.col * COL_W_PX, y: c.row * ROW_H_PX };
+}
+
+export function laneRect(l: Lane): { x: number; y: number; width: number; height: number } {
+  return {
+    x: l.col0 * COL_W_PX - LANE_PAD_PX,
+    y: l.row0 * ROW_H_PX - LANE_HEADER_PX,
+    width: (l.col1 - l.col0) * COL_W_PX + NODE_W_PX + 2 * LANE_PAD_PX,
+    height: LANE_HEADER_PX + (l.rows - 1) * ROW_H_PX + NODE_H_PX + LANE_PAD_PX,
+  };
+}

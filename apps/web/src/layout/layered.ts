@@ -1,0 +1,207 @@
+import { computeLayers, type Layering } from './layers.ts';
+import type { Cell, Lane, LayoutResult, ViewGraph } from './types.ts';
+
+/** Barycentre sweeps over the cells; four (down, up, down, up) settle small datapaths fully. */
+const ORDER_SWEEPS = 4;
+/**
+ * Free rows left under each lane when it is placed: a new interface in a full column takes one
+ * instead of pushing the lanes below it down (the map must not jump when one VM is added).
+ */
+export const LANE_SPARE_ROWS = 1;
+/** Above this share of new nodes the old picture is not worth keeping: lay out from scratch. */
+const RELAYOUT_NEW_SHARE = 0.5;
+
+type Cells = Map<string, Cell>;
+type Lanes = Map<string, Lane>;
+
+const colsOverlap = (a: Lane, b: Lane) => a.col0 <= b.col1 && b.col0 <= a.col1;
+
+/** Mean row of a node's already-placed neighbours; null when none is placed. */
+function barycentre(id: string, cells: Cells, L: Layering, onlyCol?: number): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const nb of L.adjacency.get(id) ?? []) {
+    const c = cells.get(nb);
+    if (c === undefined || (onlyCol !== undefined && c.col !== onlyCol)) continue;
+    sum += c.row;
+    n++;
+  }
+  return n === 0 ? null : sum / n;
+}
+
+function groupByLane(graph: ViewGraph, ids: Iterable<string>): Map<string, string[]> {
+  const laneOf = new Map(graph.nodes.map((n) => [n.id, n.lane]));
+  const out = new Map<string, string[]>();
+  for (const id of ids) {
+    const lane = laneOf.get(id)!;
+    const list = out.get(lane) ?? [];
+    list.push(id);
+    out.set(lane, list);
+  }
+  return out;
+}
+
+/** Lane shape for a set of members: columns from their layers, rows from the fullest column. */
+function shapeLane(
+  members: string[],
+  L: Layering,
+): { col0: number; col1: number; byCol: Map<number, string[]> } {
+  const byCol = new Map<number, string[]>();
+  for (const id of members) {
+    const col = L.layer.get(id)!;
+    const list = byCol.get(col) ?? [];
+    list.push(id);
+    byCol.set(col, list);
+  }
+  for (const list of byCol.values()) list.sort((a, b) => L.order.get(a)! - L.order.get(b)!);
+  const cols = [...byCol.keys()];
+  return { col0: Math.min(...cols), col1: Math.max(...cols), byCol };
+}
+
+/** First free row over a column range (skyline): new lanes go below whatever is there. */
+function skylineTop(lanes: Iterable<Lane>, col0: number, col1: number): number {
+  let top = 0;
+  for (const l of lanes) if (l.col0 <= col1 && col0 <= l.col1) top = Math.max(top, l.row0 + l.rows);
+  return top;
+}
+
+/** Order each lane's columns by the barycentre of neighbours in the previous (or next) column. */
+function sweep(laneCols: Map<string, Map<number, string[]>>, lanes: Lanes, cells: Cells, L: Layering): void {
+  let maxCol = 0;
+  for (const byCol of laneCols.values()) for (const c of byCol.keys()) maxCol = Math.max(maxCol, c);
+  for (let pass = 0; pass < ORDER_SWEEPS; pass++) {
+    const down = pass % 2 === 0;
+    for (let k = 0; k <= maxCol; k++) {
+      const col = down ? k : maxCol - k;
+      const ref = down ? col - 1 : col + 1;
+      for (const [lane, byCol] of laneCols) {
+        const list = byCol.get(col);
+        if (list === undefined || list.length < 2) continue;
+        const key = new Map(list.map((id) => [id, barycentre(id, cells, L, ref) ?? cells.get(id)!.row]));
+        list.sort((a, b) => key.get(a)! - key.get(b)!);
+        const row0 = lanes.get(lane)!.row0;
+        list.forEach((id, i) => {
+          cells.set(id, { col, row: row0 + i });
+        });
+      }
+    }
+  }
+}
+
+function fullLayout(graph: ViewGraph, L: Layering, topoVersion: number): LayoutResult {
+  const byLane = groupByLane(
+    graph,
+    graph.nodes.map((n) => n.id),
+  );
+  const shapes = [...byLane].map(([lane, members]) => ({
+    lane,
+    first: Math.min(...members.map((id) => L.order.get(id)!)),
+    ...shapeLane(members, L),
+  }));
+  // Lanes in datapath order: leftmost first, then in the order traffic reaches them.
+  shapes.sort((a, b) => a.col0 - b.col0 || a.first - b.first);
+  const lanes: Lanes = new Map();
+  const cells: Cells = new Map();
+  const laneCols = new Map<string, Map<number, string[]>>();
+  for (const s of shapes) {
+    const rows = Math.max(...[...s.byCol.values()].map((l) => l.length));
+    const lane = { col0: s.col0, col1: s.col1, row0: skylineTop(lanes.values(), s.col0, s.col1) + 1, rows };
+    lane.row0 += lane.row0 > 1 ? LANE_SPARE_ROWS : 0;
+    lanes.set(s.lane, lane);
+    laneCols.set(s.lane, s.byCol);
+    for (const [col, list] of s.byCol) {
+      for (let i = 0; i < list.length; i++) cells.set(list[i]!, { col, row: lane.row0 + i });
+    }
+  }
+  sweep(laneCols, lanes, cells, L);
+  return { topoVersion, cells, lanes, mode: 'full' };
+}
+
+/** Push lanes down until none overlaps another (only lanes below a grown one ever move). */
+function resolveOverlaps(lanes: Lanes, cells: Cells, membersOf: Map<string, string[]>): void {
+  for (let guard = 0; guard <= lanes.size; guard++) {
+    const order = [...lanes].sort((a, b) => a[1].row0 - b[1].row0 || a[1].col0 - b[1].col0);
+    let moved = false;
+    for (let i = 0; i < order.length && !moved; i++) {
+      const [, upper] = order[i]!;
+      for (let j = i + 1; j < order.length; j++) {
+        const [name, lower] = order[j]!;
+        const overlap = upper.row0 + upper.rows - (lower.row0 - 1);
+        if (!colsOverlap(upper, lower) || overlap <= 0) continue;
+        lower.row0 += overlap;
+        for (const id of membersOf.get(name) ?? []) {
+          const c = cells.get(id)!;
+          cells.set(id, { col: c.col, row: c.row + overlap });
+        }
+        moved = true;
+      }
+    }
+    if (!moved) return;
+  }
+}
+
+/**
+ * Stable layered layout. With a previous layout, every node that existed keeps its cell; new
+ * nodes take free cells of their lane in their layer's column (the lane grows a row when none is
+ * free, pushing only the lanes below it); new lanes go below the existing picture. Counter ticks
+ * never reach this function: it runs when the visible topology changes.
+ */
+export function layoutGraph(graph: ViewGraph, topoVersion: number, prev: LayoutResult | null): LayoutResult {
+  const L = computeLayers(graph);
+  if (prev === null) return fullLayout(graph, L, topoVersion);
+  const ids = graph.nodes.map((n) => n.id);
+  const added = ids.filter((id) => !prev.cells.has(id));
+  const kept = ids.filter((id) => prev.cells.has(id));
+  if (kept.length === 0 || added.length > ids.length * RELAYOUT_NEW_SHARE)
+    return fullLayout(graph, L, topoVersion);
+  const cells: Cells = new Map(kept.map((id) => [id, prev.cells.get(id)!]));
+  if (added.length === 0 && kept.length === prev.cells.size) {
+    return { topoVersion, cells, lanes: new Map(prev.lanes), mode: 'unchanged' };
+  }
+
+  const membersOf = groupByLane(graph, ids);
+  const lanes: Lanes = new Map();
+  for (const [name, members] of membersOf) {
+    const old = prev.lanes.get(name);
+    const placed = members.filter((id) => cells.has(id)).map((id) => cells.get(id)!);
+    if (old === undefined || placed.length === 0) continue;
+    lanes.set(name, {
+      col0: Math.min(...placed.map((c) => c.col)),
+      col1: Math.max(...placed.map((c) => c.col)),
+      row0: old.row0,
+      rows: Math.max(...placed.map((c) => c.row)) - old.row0 + 1,
+    });
+  }
+  const taken = new Set([...cells.values()].map((c) => `${c.col},${c.row}`));
+  const addedByLane = groupByLane(graph, added);
+
+  for (const [name, list] of addedByLane) {
+    let lane = lanes.get(name);
+    if (lane === undefined) {
+      const s = shapeLane(list, L);
+      const top = skylineTop(lanes.values(), s.col0, s.col1);
+      lane = { col0: s.col0, col1: s.col1, row0: top + 1 + (top > 0 ? LANE_SPARE_ROWS : 0), rows: 1 };
+      lanes.set(name, lane);
+    }
+    // Place nodes with placed neighbours first, each near the mean row of those neighbours.
+    const key = (id: string) => barycentre(id, cells, L) ?? Number.POSITIVE_INFINITY;
+    const todo = [...list].sort((a, b) => L.layer.get(a)! - L.layer.get(b)! || key(a) - key(b));
+    for (const id of todo) {
+      const col = L.layer.get(id)!;
+      const want = barycentre(id, cells, L) ?? lane.row0;
+      let best: number | null = null;
+      for (let r = lane.row0; r < lane.row0 + lane.rows; r++) {
+        if (taken.has(`${col},${r}`)) continue;
+        if (best === null || Math.abs(r - want) < Math.abs(best - want)) best = r;
+      }
+      const row = best ?? lane.row0 + lane.rows;
+      if (best === null) lane.rows++;
+      lane.col0 = Math.min(lane.col0, col);
+      lane.col1 = Math.max(lane.col1, col);
+      cells.set(id, { col, row });
+      taken.add(`${col},${row}`);
+    }
+  }
+  resolveOverlaps(lanes, cells, membersOf);
+  return { topoVersion, cells, lanes, mode: 'incremental' };
+}

@@ -1,0 +1,38 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { hubSocketUrl, startLive } from './connection/live.ts';
+import { startLayout } from './layout/controller.ts';
+import { appStore } from './store/index.ts';
+import type { Theme } from './store/selectionSlice.ts';
+import { startUrlSync } from './url/sync.ts';
+import './index.css';
+
+const THEME_KEY = 'hopwatch:theme';
+
+function initialTheme(): Theme {
+  const saved = localStorage.getItem(THEME_KEY);
+  if (saved === 'dark' || saved === 'light') return saved;
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+appStore.getState().setTheme(initialTheme());
+appStore.subscribe(
+  (s) => s.theme,
+  (theme) => {
+    document.documentElement.classList.toggle('dark', theme === 'dark');
+    localStorage.setItem(THEME_KEY, theme);
+  },
+  { fireImmediately: true },
+);
+
+// Order matters: the URL decides the host before the socket subscribes.
+startUrlSync(appStore, window);
+startLayout(appStore);
+startLive(appStore, hubSocketUrl(window.location));
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

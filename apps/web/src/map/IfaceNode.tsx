@@ -1,0 +1,71 @@
+import { Handle, type NodeProps, Position, type ReactFlowState, useStore } from '@xyflow/react';
+import { memo, useMemo } from 'react';
+import { useApp } from '../store/index.ts';
+import { fmtNum, fmtPct } from '../ui/format.ts';
+import { KindIcon, StatusIcon } from '../ui/icons.tsx';
+import { STATUS_LABEL } from '../ui/status.ts';
+import type { IfaceFlowNode } from './flowElements.ts';
+import { isSelected, selectPicking, statOf } from './selectors.ts';
+
+/** Below this zoom the second line (rates) is unreadable anyway: skip rendering it. */
+const DETAIL_MIN_ZOOM = 0.45;
+const selectDetailed = (s: ReactFlowState) => s.transform[2] >= DETAIL_MIN_ZOOM;
+
+/**
+ * One interface. Subscribes to its own stats by id (a Map entry that keeps its identity while
+ * unchanged), so a counter tick re-renders only the hops whose numbers moved.
+ */
+export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFlowNode>) {
+  const stat = useApp(useMemo(() => statOf(id), [id]));
+  const selected = useApp(useMemo(() => isSelected(id), [id]));
+  const picking = useApp(selectPicking) !== null;
+  const detailed = useStore(selectDetailed);
+  const status = stat?.status ?? 'idle';
+  const onPath = stat?.pathIndex != null;
+  return (
+    <div
+      className="hop"
+      data-hop={id}
+      data-status={status}
+      data-path-index={stat?.pathIndex ?? undefined}
+      data-on-path={onPath}
+      data-selected={selected}
+      data-picking={picking}
+      title={id}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
+      {onPath && <span className="hop-index mono">{stat?.pathIndex}</span>}
+      <div className="flex items-center gap-1.5 min-w-0">
+        <span className="muted">
+          <KindIcon kind={data.kind} />
+        </span>
+        <span className="mono font-semibold truncate min-w-0 flex-1" style={{ fontSize: 12.5 }}>
+          {data.name}
+        </span>
+        <span
+          className={`st-${status} flex items-center gap-0.5 uppercase font-bold`}
+          style={{ fontSize: 10 }}
+        >
+          <StatusIcon status={status} size={13} />
+          {STATUS_LABEL[status]}
+        </span>
+      </div>
+      {detailed && (
+        <div className="mono flex items-center gap-2 muted" style={{ fontSize: 11 }}>
+          <span title="packets received per second">↓{fmtNum(stat?.rxPps ?? 0)}</span>
+          <span title="packets sent per second">↑{fmtNum(stat?.txPps ?? 0)}</span>
+          <span className="muted">pps</span>
+          {stat !== undefined && stat.drops > 0 && (
+            <span
+              className="st-loss font-semibold ml-auto"
+              title="packets lost per second at this hop (loss ratio)"
+            >
+              ✕{fmtNum(stat.dropsPerSec)}/s {fmtPct(stat.lossRatio)}
+            </span>
+          )}
+        </div>
+      )}
+      <Handle type="source" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />
+    </div>
+  );
+});

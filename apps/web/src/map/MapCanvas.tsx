@@ -1,0 +1,145 @@
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  type NodeMouseHandler,
+  type OnMove,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+} from '@xyflow/react';
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef } from 'react';
+import { cellPosition, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
+import { appStore, useApp } from '../store/index.ts';
+import { roundCamera } from '../url/view.ts';
+import { buildFlowEdges, buildFlowNodes, type FlowNode } from './flowElements.ts';
+import { HopEdge } from './HopEdge.tsx';
+import { IfaceNode } from './IfaceNode.tsx';
+import { LaneNode } from './LaneNode.tsx';
+import { selectIfaceById, selectLayout, selectPath, selectTopology, selectViewGraph } from './selectors.ts';
+import { SummaryNode } from './SummaryNode.tsx';
+
+const nodeTypes = { iface: IfaceNode, summary: SummaryNode, lane: LaneNode };
+const edgeTypes = { hop: HopEdge };
+/** The MiniMap's cost grows with nodes and it goes blank past ~700 (xyflow #5575): small hosts only. */
+const MINIMAP_MAX_NODES = 300;
+/** Culling pays off only on big graphs; on small ones it just adds work (ui-anchors §5.2). */
+const CULL_MIN_NODES = 400;
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 4;
+
+const selectTheme = (s: { theme: 'light' | 'dark' }) => s.theme;
+const selectFocus = (s: { focus: { id: string; seq: number } | null }) => s.focus;
+
+function Canvas() {
+  const graph = useApp(selectViewGraph);
+  const layout = useApp(selectLayout);
+  const topology = useApp(selectTopology);
+  const ifaceById = useApp(selectIfaceById);
+  const path = useApp(selectPath);
+  const theme = useApp(selectTheme);
+  const focus = useApp(selectFocus);
+  const rf = useReactFlow();
+  const fitted = useRef(false);
+
+  const nodes = useMemo<FlowNode[]>(
+    () => (graph && layout && topology ? buildFlowNodes(graph, layout, topology, ifaceById) : []),
+    [graph, layout, topology, ifaceById],
+  );
+  const edges = useMemo(
+    () => (graph && layout ? buildFlowEdges(graph, layout, path) : []),
+    [graph, layout, path],
+  );
+
+  // First picture: the camera from the URL when there is one, otherwise the whole host.
+  useEffect(() => {
+    if (fitted.current || nodes.length === 0) return;
+    fitted.current = true;
+    const cam = appStore.getState().cam;
+    if (cam !== null) void rf.setViewport(cam);
+    else requestAnimationFrame(() => void rf.fitView({ padding: 0.08, maxZoom: 1.1 }));
+    performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
+  }, [nodes, rf]);
+
+  useEffect(() => {
+    if (focus === null || layout === null) return;
+    const cell = layout.cells.get(focus.id);
+    if (cell === undefined) return;
+    const p = cellPosition(cell);
+    void rf.setCenter(p.x + NODE_W_PX / 2, p.y + NODE_H_PX / 2, {
+      zoom: Math.max(rf.getZoom(), 0.9),
+      duration: 250,
+    });
+  }, [focus, layout, rf]);
+
+  const onNodeClick = useCallback<NodeMouseHandler<FlowNode>>((_, node) => {
+    const s = appStore.getState();
+    if (node.type === 'iface') s.clickHop(node.id);
+    else if (node.type === 'summary') s.setNamespaceCollapsed(node.data.netns, false);
+  }, []);
+
+  const onMoveEnd = useCallback<OnMove>((event, viewport) => {
+    // Only the operator's own moves go to the URL; our fitView on load is not a choice.
+    if (event === null) return;
+    appStore.getState().setCamera(roundCamera(viewport));
+  }, []);
+
+  // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects.
+  const onKeyDown = useCallback((e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    const el = (e.target as HTMLElement).closest<HTMLElement>('.react-flow__node');
+    const id = el?.dataset.id;
+    if (id === undefined) return;
+    e.preventDefault();
+    const s = appStore.getState();
+    if (el?.classList.contains('react-flow__node-summary')) s.setNamespaceCollapsed(id.slice(3), false);
+    else if (el?.classList.contains('react-flow__node-iface')) s.clickHop(id);
+  }, []);
+
+  const big = nodes.length >= CULL_MIN_NODES;
+  return (
+    <div
+      className="w-full h-full"
+      onKeyDown={onKeyDown}
+      data-testid="map"
+      role="application"
+      aria-label="host map"
+    >
+      <ReactFlow<FlowNode>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        colorMode={theme}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        deleteKeyCode={null}
+        selectionKeyCode={null}
+        multiSelectionKeyCode={null}
+        onlyRenderVisibleElements={big}
+        minZoom={MIN_ZOOM}
+        maxZoom={MAX_ZOOM}
+        onNodeClick={onNodeClick}
+        onMoveEnd={onMoveEnd}
+        zoomOnDoubleClick={false}
+        proOptions={{ hideAttribution: false }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={24} size={1} />
+        <Controls showInteractive={false} position="bottom-left" />
+        {nodes.length <= MINIMAP_MAX_NODES && nodes.length > 0 && (
+          <MiniMap pannable zoomable position="bottom-right" nodeStrokeWidth={2} ariaLabel="overview" />
+        )}
+      </ReactFlow>
+    </div>
+  );
+}
+
+export function MapCanvas() {
+  return (
+    <ReactFlowProvider>
+      <Canvas />
+    </ReactFlowProvider>
+  );
+}

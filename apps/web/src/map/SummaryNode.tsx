@@ -1,0 +1,41 @@
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { memo, useCallback } from 'react';
+import { type AppState, useApp } from '../store/index.ts';
+import { nsLabel } from '../ui/format.ts';
+import { KindIcon, StatusIcon } from '../ui/icons.tsx';
+import { STATUS_LABEL } from '../ui/status.ts';
+import type { SummaryFlowNode } from './flowElements.ts';
+import { lossCountOf, worstOf } from './selectors.ts';
+
+/** A collapsed namespace: one node standing for its hidden interfaces, with their worst status. */
+export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<SummaryFlowNode>) {
+  const { members, netns } = data;
+  const worst = useApp(useCallback((s: AppState) => worstOf(members, s.statsById), [members]));
+  const losing = useApp(useCallback((s: AppState) => lossCountOf(members, s.statsById), [members]));
+  return (
+    <div className="hop" data-ns-summary={netns} data-status={worst} data-testid="ns-summary">
+      <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
+      <div className="flex items-center gap-1.5 min-w-0">
+        <span className="muted">
+          <KindIcon kind="namespace" />
+        </span>
+        <span className="mono font-semibold truncate flex-1" style={{ fontSize: 12.5 }}>
+          {nsLabel(netns)}
+        </span>
+        <span
+          className={`st-${worst} flex items-center gap-0.5 uppercase font-bold`}
+          style={{ fontSize: 10 }}
+        >
+          <StatusIcon status={worst} size={13} />
+          {STATUS_LABEL[worst]}
+        </span>
+      </div>
+      <div className="muted flex gap-2" style={{ fontSize: 11 }}>
+        <span>{members.length} interfaces</span>
+        {losing > 0 && <span className="st-loss font-semibold">{losing} losing</span>}
+        <span className="ml-auto underline">expand</span>
+      </div>
+      <Handle type="source" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />
+    </div>
+  );
+});

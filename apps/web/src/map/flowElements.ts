@@ -1,0 +1,138 @@
+import type { Iface, Topology } from '@hopwatch/shared';
+import type { Edge, Node } from '@xyflow/react';
+import { cellPosition, laneRect } from '../layout/geometry.ts';
+import type { LayoutResult, ViewEdgeKind, ViewGraph } from '../layout/types.ts';
+import type { KindIconName } from '../ui/icons.tsx';
+import { displayKind, forwardingNamespaces } from '../ui/kind.ts';
+
+export type IfaceNodeData = { name: string; netns: string; kind: KindIconName };
+export type SummaryNodeData = { netns: string; members: string[] };
+export type LaneNodeData = { netns: string; members: string[]; collapsed: boolean; total: number };
+export type HopEdgeData = { kind: ViewEdgeKind | 'path' };
+
+export type IfaceFlowNode = Node<IfaceNodeData, 'iface'>;
+export type SummaryFlowNode = Node<SummaryNodeData, 'summary'>;
+export type LaneFlowNode = Node<LaneNodeData, 'lane'>;
+export type FlowNode = IfaceFlowNode | SummaryFlowNode | LaneFlowNode;
+export type HopFlowEdge = Edge<HopEdgeData, 'hop'>;
+
+export const laneNodeId = (netns: string) => `lane:${netns}`;
+
+/**
+ * React Flow's node list, rebuilt only when the layout changes (topology or collapse), never on
+ * a counter tick: live numbers reach each node through its own store subscription.
+ */
+export function buildFlowNodes(
+  graph: ViewGraph,
+  layout: LayoutResult,
+  topology: Topology,
+  ifaceById: ReadonlyMap<string, Iface>,
+): FlowNode[] {
+  const forwarding = forwardingNamespaces(topology);
+  const membersByNs = new Map<string, string[]>();
+  for (const i of topology.ifaces) {
+    const list = membersByNs.get(i.netns) ?? [];
+    list.push(i.id);
+    membersByNs.set(i.netns, list);
+  }
+  const summaries = new Set(graph.nodes.filter((n) => n.kind === 'summary').map((n) => n.lane));
+  const out: FlowNode[] = [];
+  for (const [netns, lane] of layout.lanes) {
+    const r = laneRect(lane);
+    const members = membersByNs.get(netns) ?? [];
+    out.push({
+      id: laneNodeId(netns),
+      type: 'lane',
+      position: { x: r.x, y: r.y },
+      width: r.width,
+      height: r.height,
+      style: { width: r.width, height: r.height },
+      data: { netns, members, collapsed: summaries.has(netns), total: members.length },
+      selectable: false,
+      focusable: false,
+      draggable: false,
+      zIndex: 0,
+    });
+  }
+  for (const n of graph.nodes) {
+    const cell = layout.cells.get(n.id);
+    if (cell === undefined) continue;
+    const position = cellPosition(cell);
+    if (n.kind === 'summary') {
+      out.push({
+        id: n.id,
+        type: 'summary',
+        position,
+        data: { netns: n.lane, members: membersByNs.get(n.lane) ?? [] },
+        ariaLabel: `namespace ${n.lane || 'host'}, collapsed; press Enter to expand`,
+        draggable: false,
+        zIndex: 1,
+      });
+      continue;
+    }
+    const iface = ifaceById.get(n.id);
+    if (iface === undefined) continue;
+    const kind = displayKind(iface, forwarding);
+    out.push({
+      id: n.id,
+      type: 'iface',
+      position,
+      data: { name: iface.name, netns: iface.netns, kind },
+      ariaLabel: `${kind} ${iface.name} in ${iface.netns || 'host namespace'}`,
+      draggable: false,
+      zIndex: 1,
+    });
+  }
+  return out;
+}
+
+/**
+ * Edges run left to right (lower column → higher) so handles line up with the datapath. Path
+ * steps with no kernel or route edge between them (through a collapsed group, say) get a
+ * synthetic `path` edge so the lit path never has a gap.
+ */
+export function buildFlowEdges(
+  graph: ViewGraph,
+  layout: LayoutResult,
+  path: readonly string[] | null,
+): HopFlowEdge[] {
+  const out: HopFlowEdge[] = [];
+  const linked = new Set<string>();
+  for (const e of graph.edges) {
+    const a = layout.cells.get(e.source);
+    const b = layout.cells.get(e.target);
+    if (a === undefined || b === undefined) continue;
+    const flip = a.col > b.col;
+    const source = flip ? e.target : e.source;
+    const target = flip ? e.source : e.target;
+    linked.add(`${source}|${target}`);
+    linked.add(`${target}|${source}`);
+    out.push({
+      id: e.id,
+      type: 'hop',
+      source,
+      target,
+      data: { kind: e.kind },
+      focusable: false,
+      selectable: false,
+    });
+  }
+  if (path !== null) {
+    for (let i = 1; i < path.length; i++) {
+      const s = path[i - 1]!;
+      const t = path[i]!;
+      if (linked.has(`${s}|${t}`) || !layout.cells.has(s) || !layout.cells.has(t)) continue;
+      const flip = layout.cells.get(s)!.col > layout.cells.get(t)!.col;
+      out.push({
+        id: `path:${s}|${t}`,
+        type: 'hop',
+        source: flip ? t : s,
+        target: flip ? s : t,
+        data: { kind: 'path' },
+        focusable: false,
+        selectable: false,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { HopStatus } from '@hopwatch/shared';
+import type { HopStat } from '../judge/evaluate.ts';
+import type { AppState } from '../store/index.ts';
+import { worstStatus } from '../ui/status.ts';
+
+/** Module-scope selectors for the canvas; per-id ones are factories memoised by the caller. */
+export const selectViewGraph = (s: AppState) => s.viewGraph;
+export const selectLayout = (s: AppState) => s.layout;
+export const selectTopology = (s: AppState) => s.topology;
+export const selectIfaceById = (s: AppState) => s.ifaceById;
+export const selectPath = (s: AppState) => s.path;
+export const selectPicking = (s: AppState) => s.picking;
+export const selectSel = (s: AppState) => s.sel;
+
+export const statOf = (id: string) => (s: AppState) => s.statsById.get(id);
+export const isSelected = (id: string) => (s: AppState) => s.sel === id;
+
+/** Worst status of a namespace's members: a primitive, so the badge re-renders only when it changes. */
+export function worstOf(members: readonly string[], stats: ReadonlyMap<string, HopStat>): HopStatus {
+  return worstStatus(members.map((id) => stats.get(id)?.status ?? 'idle'));
+}
+
+export function lossCountOf(members: readonly string[], stats: ReadonlyMap<string, HopStat>): number {
+  let n = 0;
+  for (const id of members) if (stats.get(id)?.status === 'loss') n++;
+  return n;
+}
+
+export type EdgePathState = 'off' | 'on' | 'loss';
+
+/** An edge is on the path when its ends are consecutive hops; 'loss' when it leads into a loss hop. */
+export function edgePathState(s: AppState, source: string, target: string): EdgePathState {
+  const path = s.path;
+  if (path === null) return 'off';
+  const i = path.indexOf(source);
+  const j = path.indexOf(target);
+  if (i < 0 || j < 0 || Math.abs(i - j) !== 1) return 'off';
+  const later = i > j ? source : target;
+  return s.statsById.get(later)?.status === 'loss' ? 'loss' : 'on';
+}

@@ -1,0 +1,107 @@
+import type { Finding } from '@hopwatch/shared';
+import { type AppState, appStore, useApp } from '../store/index.ts';
+import { fmtNum } from '../ui/format.ts';
+import { StatusIcon } from '../ui/icons.tsx';
+import { CopyButton } from './CopyButton.tsx';
+
+const selectFindings = (s: AppState) => s.findings;
+const selectPathError = (s: AppState) => s.pathError;
+const selectSuggestions = (s: AppState) => s.pathSuggestions;
+const selectHasTopology = (s: AppState) => s.topology !== null;
+const selectWindow = (s: AppState) => s.windowSeconds;
+
+const SEVERITY_STATUS = { info: 'idle', warn: 'warn', loss: 'loss' } as const;
+
+function FindingCard({ f }: { f: Finding }) {
+  const status = SEVERITY_STATUS[f.severity];
+  return (
+    <li
+      className="panel p-2 flex flex-col gap-1"
+      data-rule={f.rule}
+      data-severity={f.severity}
+      data-testid="finding"
+    >
+      <div className="flex items-center gap-1.5">
+        <span
+          className={`st-${status} flex items-center gap-0.5 uppercase font-bold`}
+          style={{ fontSize: 10 }}
+        >
+          <StatusIcon status={status} size={13} />
+          {f.severity}
+        </span>
+        <span className="mono font-bold" data-testid="finding-rule">
+          {f.rule}
+        </span>
+        <span className="font-semibold">{f.title}</span>
+      </div>
+      <div className="flex flex-wrap gap-x-3 muted" style={{ fontSize: 11.5 }}>
+        {f.hop !== null && (
+          <button type="button" className="mono underline" onClick={() => appStore.getState().reveal(f.hop!)}>
+            at {f.hop}
+          </button>
+        )}
+        {f.reason !== null && <span className="mono">reason {f.reason}</span>}
+        <span className="mono">{fmtNum(f.count)} packets</span>
+      </div>
+      {f.evidence.length > 0 && (
+        <ul className="list-disc pl-4 mono" style={{ fontSize: 11.5 }} data-testid="evidence">
+          {f.evidence.map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+        </ul>
+      )}
+      <div style={{ fontSize: 12 }} data-testid="fix">
+        <span className="font-semibold">Fix: </span>
+        {f.fix}
+      </div>
+      {f.command !== null && (
+        <div className="flex items-center gap-1.5">
+          <code
+            className="mono flex-1 px-1.5 py-1 rounded overflow-x-auto whitespace-pre"
+            style={{ background: 'var(--panel-2)', fontSize: 11.5 }}
+            data-testid="command"
+          >
+            {f.command}
+          </code>
+          <CopyButton text={f.command} label={`copy the command for ${f.rule}`} />
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** Why: one card per finding, most severe first, each with its evidence and the fix. */
+export function FindingsPanel() {
+  const findings = useApp(selectFindings);
+  const pathError = useApp(selectPathError);
+  const suggestions = useApp(selectSuggestions);
+  const hasTopology = useApp(selectHasTopology);
+  const windowSeconds = useApp(selectWindow);
+  return (
+    <section data-testid="findings" aria-label="findings" className="flex flex-col gap-1.5">
+      <h2 className="uppercase font-bold muted flex items-center" style={{ fontSize: 11 }}>
+        Findings
+        {windowSeconds > 0 && (
+          <span className="ml-auto font-normal normal-case">last {Math.round(windowSeconds)} s</span>
+        )}
+      </h2>
+      {pathError !== null && (
+        <div className="panel p-2 st-warn" data-testid="path-error">
+          No path: {pathError}
+          {suggestions.length > 0 && <div className="muted mono">did you mean: {suggestions.join(', ')}</div>}
+        </div>
+      )}
+      {findings.length === 0 ? (
+        <p className="muted" style={{ fontSize: 12 }}>
+          {hasTopology ? 'Nothing wrong in the last window: no hop loses packets.' : 'No host data yet.'}
+        </p>
+      ) : (
+        <ul className="flex flex-col gap-1.5">
+          {findings.map((f) => (
+            <FindingCard key={`${f.rule}|${f.hop}|${f.reason}`} f={f} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,34 @@
+import { useStore } from 'zustand';
+import { subscribeWithSelector } from 'zustand/middleware';
+import { createStore } from 'zustand/vanilla';
+import { createLiveSlice } from './liveSlice.ts';
+import { createSelectionSlice } from './selectionSlice.ts';
+import { createTopologySlice } from './topologySlice.ts';
+import type { AppState } from './types.ts';
+
+export type { AppState } from './types.ts';
+
+/**
+ * One store from typed slices; middleware applied once, here. A factory so each test builds a
+ * fresh store. The replay slice (createReplaySlice) is spread in beside the others.
+ */
+export function createAppStore() {
+  return createStore<AppState>()(
+    subscribeWithSelector((...a) => ({
+      ...createTopologySlice(...a),
+      ...createLiveSlice(...a),
+      ...createSelectionSlice(...a),
+      // ...createReplaySlice(...a),
+    })),
+  );
+}
+
+export type AppStore = ReturnType<typeof createAppStore>;
+
+/** The app's store. Non-React code (connection, URL sync, layout) uses appStore.subscribe. */
+export const appStore: AppStore = createAppStore();
+
+/** Select with a module-scope selector returning a primitive (or wrap it in useShallow). */
+export function useApp<T>(selector: (s: AppState) => T): T {
+  return useStore(appStore, selector);
+}

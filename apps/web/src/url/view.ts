@@ -1,0 +1,111 @@
+/**
+ * The URL is the view (design.md, Web contract): `?host=H&from=IF&to=IF&sel=IF&t=live|ISO&speed=N
+ * &cam=x,y,zoom`. Pure functions so the round trip is unit-tested and the same view opens in any
+ * browser. Unknown or malformed parameters fall back to defaults instead of failing the page.
+ */
+
+export interface Camera {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+export interface View {
+  host: string | null;
+  from: string | null;
+  to: string | null;
+  sel: string | null;
+  /** 'live' or an ISO-8601 instant (replay position). */
+  t: 'live' | string;
+  /** Replay speed multiplier; meaningful only when t is not live. */
+  speed: number;
+  cam: Camera | null;
+}
+
+export const DEFAULT_VIEW: View = {
+  host: null,
+  from: null,
+  to: null,
+  sel: null,
+  t: 'live',
+  speed: 1,
+  cam: null,
+};
+
+const SPEED_MIN = 0.25;
+const SPEED_MAX = 64;
+/** Zoom bounds match the canvas' minZoom/maxZoom so a pasted link cannot land off the scale. */
+const ZOOM_MIN = 0.05;
+const ZOOM_MAX = 4;
+
+/** Ids may contain `/` and `:` (netns/ifname, host:id); leaving them unescaped keeps links readable. */
+function encodeParam(value: string): string {
+  return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%2C/gi, ',');
+}
+
+function text(params: URLSearchParams, key: string): string | null {
+  const v = params.get(key);
+  return v === null || v === '' ? null : v;
+}
+
+function decodeTime(raw: string | null): string {
+  if (raw === null || raw === 'live') return 'live';
+  const ms = Date.parse(raw);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : 'live';
+}
+
+function decodeSpeed(raw: string | null): number {
+  const n = raw === null ? Number.NaN : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) return 1;
+  return Math.min(SPEED_MAX, Math.max(SPEED_MIN, n));
+}
+
+function decodeCamera(raw: string | null): Camera | null {
+  if (raw === null) return null;
+  const parts = raw.split(',').map(Number);
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) return null;
+  const [x, y, zoom] = parts as [number, number, number];
+  if (zoom <= 0) return null;
+  return { x, y, zoom: Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, zoom)) };
+}
+
+/** Camera in the URL: whole pixels and two decimals of zoom (enough to restore the same picture). */
+export function roundCamera(cam: Camera): Camera {
+  return { x: Math.round(cam.x), y: Math.round(cam.y), zoom: Math.round(cam.zoom * 100) / 100 };
+}
+
+export function decodeView(search: string): View {
+  const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  return {
+    host: text(params, 'host'),
+    from: text(params, 'from'),
+    to: text(params, 'to'),
+    sel: text(params, 'sel'),
+    t: decodeTime(text(params, 't')),
+    speed: decodeSpeed(text(params, 'speed')),
+    cam: decodeCamera(text(params, 'cam')),
+  };
+}
+
+/** Query string (with leading `?`, or '' for the default view), keys in a fixed order. */
+export function encodeView(view: View): string {
+  const parts: string[] = [];
+  const add = (key: string, value: string | null) => {
+    if (value !== null && value !== '') parts.push(`${key}=${encodeParam(value)}`);
+  };
+  add('host', view.host);
+  add('from', view.from);
+  add('to', view.to);
+  add('sel', view.sel);
+  if (view.host !== null || view.t !== 'live') add('t', view.t);
+  if (view.t !== 'live' && view.speed !== 1) add('speed', String(view.speed));
+  if (view.cam !== null) {
+    const c = roundCamera(view.cam);
+    add('cam', `${c.x},${c.y},${c.zoom}`);
+  }
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+}
+
+export function sameView(a: View, b: View): boolean {
+  return encodeView(a) === encodeView(b);
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../src/judge/evaluate.ts';
+import { LAB_PATH, labSample, labTopology } from './fixtures/topo.ts';
+
+const T0 = 1_760_000_000_000;
+const window = (drops: number) => [1, 2, 3].map((k) => labSample(T0 + k * 1000, 1000, drops));
+
+describe('browser judgement (shared code over the live window)', () => {
+  it('finds the lab path and numbers its hops', () => {
+    const j = evaluate(
+      { host: 'lab', topology: labTopology(), samples: window(0), from: LAB_PATH[0]!, to: LAB_PATH[7]! },
+      new Map(),
+    );
+    expect(j.path).toEqual(LAB_PATH);
+    expect(LAB_PATH.map((id) => j.statsById.get(id)?.pathIndex)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(j.findings).toEqual([]);
+    expect(j.statsById.get('hwlab-node/br-int')?.rxPps).toBe(1000);
+  });
+
+  it('colours the namespace-side veth and explains the backlog fault with R01', () => {
+    const j = evaluate(
+      {
+        host: 'lab',
+        topology: labTopology('backlog'),
+        samples: window(50),
+        from: LAB_PATH[0]!,
+        to: LAB_PATH[7]!,
+      },
+      new Map(),
+    );
+    expect(j.statsById.get('hwlab-qrouter-a1/qg-a1')?.status).toBe('loss');
+    expect(j.statsById.get('hwlab-node/tap-qg-a1')?.status).not.toBe('loss');
+    const r01 = j.findings.find((f) => f.rule === 'R01');
+    expect(r01?.hop).toBe('hwlab-qrouter-a1/qg-a1');
+    expect(r01?.command).toContain('netdev_max_backlog');
+  });
+
+  it('says why there is no path, with suggestions', () => {
+    const j = evaluate(
+      { host: 'lab', topology: labTopology(), samples: window(0), from: 'hwlab-up/wan9', to: LAB_PATH[7]! },
+      new Map(),
+    );
+    expect(j.path).toBeNull();
+    expect(j.pathError).not.toBeNull();
+    expect(j.pathSuggestions).toContain('hwlab-up/wan0');
+  });
+});

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handle } from '../src/connection/live.ts';
+import {
+  type ConnectionStatus,
+  HubSocket,
+  RECONNECT_MAX_DELAY_MS,
+  type SocketLike,
+  STALL_TIMEOUT_MS,
+} from '../src/connection/socket.ts';
+import { createAppStore } from '../src/store/index.ts';
+import { labSample, labTopology } from './fixtures/topo.ts';
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: string[] = [];
+  onopen: ((ev: Event) => void) | null = null;
+  onclose: ((ev: CloseEvent) => void) | null = null;
+  onerror: ((ev: Event) => void) | null = null;
+  onmessage: ((ev: MessageEvent) => void) | null = null;
+  send(data: string) {
+    this.sent.push(data);
+  }
+  close(code = 1000) {
+    this.readyState = 3;
+    this.onclose?.({ code } as CloseEvent);
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({} as Event);
+  }
+  receive(data: unknown) {
+    this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent);
+  }
+}
+
+describe('HubSocket', () => {
+  let sockets: FakeSocket[];
+  let hub: HubSocket;
+  let statuses: ConnectionStatus[];
+  beforeEach(() => {
+    vi.useFakeTimers();
+    sockets = [];
+    statuses = [];
+    hub = new HubSocket({
+      url: 'ws://test/ws/ui',
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    });
+    hub.onStatus((s) => statuses.push(s));
+  });
+  afterEach(() => {
+    hub.stop();
+    vi.useRealTimers();
+  });
+
+  it('goes online, subscribes, and re-subscribes after a reconnect with backoff', () => {
+    hub.subscribe(['h1']);
+    hub.start();
+    sockets[0]!.open();
+    expect(JSON.parse(sockets[0]!.sent[0]!)).toEqual({ type: 'subscribe', hosts: ['h1'] });
+    sockets[0]!.close(1006);
+    expect(hub.status).toBe('offline');
+    vi.advanceTimersByTime(RECONNECT_MAX_DELAY_MS);
+    expect(sockets.length).toBe(2);
+    sockets[1]!.open();
+    expect(JSON.parse(sockets[1]!.sent[0]!)).toEqual({ type: 'subscribe', hosts: ['h1'] });
+    expect(statuses).toEqual(['online', 'offline', 'connecting', 'online']);
+  });
+
+  it('says error when the hub refuses us with its own close code', () => {
+    hub.start();
+    sockets[0]!.open();
+    sockets[0]!.close(4002);
+    expect(hub.status).toBe('error');
+  });
+
+  it('drops a bad frame, counts it, and keeps delivering good ones', () => {
+    const bad: string[] = [];
+    const got: string[] = [];
+    hub = new HubSocket({
+      url: 'ws://x',
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      onBadFrame: (e) => bad.push(e),
+    });
+    hub.onMessage((m) => got.push(m.type));
+    hub.start();
+    const s = sockets.at(-1)!;
+    s.open();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    s.receive('{not json');
+    s.receive({ type: 'nope' });
+    s.receive({ type: 'pong', t: 1 });
+    expect(bad.length).toBe(2);
+    expect(got).toEqual(['pong']);
+    warn.mockRestore();
+  });
+
+  it('pings, and closes a stalled link so it reconnects', () => {
+    hub.start();
+    sockets[0]!.open();
+    vi.advanceTimersByTime(5_000);
+    expect(sockets[0]!.sent.some((m) => JSON.parse(m).type === 'ping')).toBe(true);
+    vi.advanceTimersByTime(STALL_TIMEOUT_MS + 5_000);
+    expect(sockets.length).toBeGreaterThan(1);
+  });
+
+  it('stop() closes for good: no reconnect', () => {
+    hub.start();
+    sockets[0]!.open();
+    hub.stop();
+    vi.advanceTimersByTime(RECONNECT_MAX_DELAY_MS * 2);
+    expect(sockets.length).toBe(1);
+  });
+});
+
+describe('hub messages into the store', () => {
+  it('picks the only host, takes its topology and samples', () => {
+    const store = createAppStore();
+    handle(store, {
+      type: 'hosts',
+      hosts: [
+        {
+          host: 'lab-host',
+          status: 'online',
+          lastSeen: 1,
+          agentVersion: '0.1.0',
+          ifaceCount: 23,
+          lossHops: 0,
+          worst: 'ok',
+        },
+      ],
+    });
+    expect(store.getState().host).toBe('lab-host');
+    handle(store, { type: 'topology', host: 'lab-host', t: 1, topology: labTopology() });
+    handle(store, { type: 'sample', host: 'lab-host', merged: 1, sample: labSample(2000, 10) });
+    expect(store.getState().topology?.ifaces.length).toBe(23);
+    expect(store.getState().history.length).toBe(1);
+    handle(store, { type: 'error', code: 'unknown-host', message: 'no such host' });
+    expect(store.getState().hubError).toContain('unknown-host');
+  });
+});
