@@ -1,0 +1,463 @@
+import { cpus, release } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { ifaceId, type Keyframe, type Sample, type Topology } from '@hopwatch/shared';
+import { type CounterSnapshot, diffCounters, keyframeOf } from './diff.ts';
+import { Holders } from './discovery/holders.ts';
+import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';
+import {
+  listNamespaces,
+  listNetnsNames,
+  type NsEntry,
+  scanProcessNamespaces,
+} from './discovery/namespaces.ts';
+import { nsLabel, type NsProbe, probeNamespace, readRps, type Runner } from './discovery/probe.ts';
+import { QdiscReader } from './discovery/qdisc.ts';
+import { buildTopology, type HostFacts } from './discovery/topology.ts';
+import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import type { QdiscStats } from './parse/qdisc.ts';
+import { readNsCounters, readSoftnet, readSysctls } from './sampler.ts';
+import { DropTracer } from './tracing/tracer.ts';
+import { registerCleanup } from './util/cleanup.ts';
+import { execText } from './util/exec.ts';
+import { netnsMatcher } from './util/glob.ts';
+
+/**
+ * Change detection, cheapest first (all measured on the 2-vCPU VM of design.md):
+ * - every sample: the interface names in each namespace's /proc/PID/net/dev (already read for
+ *   the counters, so free) and a readdir of /run/netns (~20 µs) — catches appear/vanish/rename;
+ * - `ip monitor ... all-nsid` events (MTU, state, addresses, routes; ms latency) and inotify on
+ *   /run/netns mark namespaces dirty as they happen; the next sample rediscovers them;
+ * - unnamed namespaces (containers) are found by a /proc/PID/ns/net scan every PROC_SCAN_MS;
+ * - rps_cpus is written through sysfs, which sends no netlink event: re-read every RPS_REFRESH_MS;
+ * - the safety net: a full rediscovery every FULL_REDISCOVERY_MS (one `ip` per namespace, ~3 ms
+ *   of CPU each, so ~0.3 s for 100 namespaces: every 5 minutes that is ~1 ms per sample).
+ */
+const PROC_SCAN_MS = 2000;
+const RPS_REFRESH_MS = 30_000;
+const FULL_REDISCOVERY_MS = 5 * 60_000;
+/** Parallel `ip` probes: more would only queue on 2 cores and delay the sample. */
+const PROBE_CONCURRENCY = 8;
+/** Qdisc kinds that do not queue: noqueue (virtual devices) and noop (a device that is down). */
+const NON_QUEUEING = new Set(['noqueue', 'noop']);
+
+export function createCollector(opts?: AgentOptions): Promise<Collector> {
+  return createAgentCollector(opts);
+}
+
+export interface Collector {
+  discover(): Promise<Topology>;
+  sample(): Promise<Sample>;
+  topology(): Topology;
+  close(): Promise<void>;
+}
+
+/** Test seams: fixture trees have no `ip`, no /run/netns and no processes to hold. */
+export interface CollectorDeps {
+  run: Runner;
+  netnsDir: string;
+  /** Start holders, `ip monitor`, inotify, tc readers and give named namespaces an nsid. */
+  live: boolean;
+}
+
+/** The public createCollector, with test seams and the concrete type the streaming agent uses. */
+export async function createAgentCollector(
+  opts?: AgentOptions,
+  deps?: Partial<CollectorDeps>,
+): Promise<AgentCollector> {
+  const resolved = resolveOptions(opts);
+  const full: CollectorDeps = {
+    run: deps?.run ?? execText,
+    netnsDir: deps?.netnsDir ?? '/run/netns',
+    live: deps?.live ?? resolved.procRoot === '/proc',
+  };
+  const tracer = !resolved.tracing
+    ? DropTracer.off('disabled (--no-tracing)')
+    : full.live
+      ? await DropTracer.start(resolved.sysRoot, resolved.log)
+      : DropTracer.off('not traced: reading a fixture tree');
+  const collector = new AgentCollector(resolved, full, tracer);
+  try {
+    await collector.start();
+  } catch (e) {
+    await collector.close();
+    throw e;
+  }
+  return collector;
+}
+
+/** The Collector, plus what the streaming agent needs beyond the public interface. */
+export class AgentCollector implements Collector {
+  private readonly facts: HostFacts;
+  private readonly match: (name: string) => boolean;
+  private readonly holders: Holders;
+  private monitor: LinkMonitor | null = null;
+  private stopWatch: (() => void) | null = null;
+  private unregister: (() => void) | null = null;
+
+  private namespaces = new Map<string, NsEntry>();
+  private probes = new Map<string, NsProbe>();
+  private topo: Topology;
+  private topoVersion = 0;
+  private processNs = new Map<number, number>();
+  private netnsNames: string[] = [];
+  private readonly nsidAssigned = new Set<string>();
+  private hostNsids = new Map<number, string | null>();
+  private readonly qdiscReaders = new Map<string, QdiscReader>();
+
+  private dirty = new Set<string>();
+  private relist = true;
+  private lastProcScan = -Infinity;
+  private lastFull = -Infinity;
+  private lastRps = -Infinity;
+
+  private prev: CounterSnapshot | null = null;
+  private prevMono = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly opts: ResolvedOptions,
+    private readonly deps: CollectorDeps,
+    private readonly tracer: DropTracer,
+  ) {
+    this.facts = { host: opts.host, kernel: release(), cpus: cpus().length };
+    this.match = netnsMatcher(opts.netnsGlob);
+    this.holders = new Holders(opts.procRoot, () => {
+      this.relist = true;
+    });
+    this.topo = buildTopology(this.facts, []);
+  }
+
+  get tracingState(): 'on' | 'off' | 'unavailable' {
+    return this.tracer.status;
+  }
+
+  /** Increments whenever the topology changes: the streaming agent sends it then. */
+  get topologyVersion(): number {
+    return this.topoVersion;
+  }
+
+  async start(): Promise<void> {
+    if (this.deps.live) {
+      this.unregister = registerCleanup(() => this.closeSync());
+      this.monitor = new LinkMonitor((nsid) => this.onMonitorEvent(nsid), this.opts.log);
+      this.monitor.start();
+      this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
+    }
+    await this.discover();
+    const baseline = this.readSnapshot();
+    baseline.qdiscs = await this.readQdiscs();
+    this.prev = baseline;
+    this.prevMono = performance.now();
+    this.tracer.drain(); // drops before the baseline belong to no interval
+  }
+
+  topology(): Topology {
+    return this.topo;
+  }
+
+  /** Full rediscovery of every namespace, serialised with sampling. */
+  discover(): Promise<Topology> {
+    return this.serial(async () => {
+      this.lastProcScan = -Infinity;
+      this.relist = true;
+      await this.refreshNamespaces();
+      for (const name of this.namespaces.keys()) this.dirty.add(name);
+      this.lastFull = performance.now();
+      await this.rediscoverDirty();
+      return this.topo;
+    });
+  }
+
+  sample(): Promise<Sample> {
+    return this.serial(() => this.takeSample());
+  }
+
+  /** Absolute totals of the latest sample (or the baseline), for the periodic keyframe. */
+  keyframe(): Keyframe {
+    return keyframeOf(Date.now(), this.prev ?? emptySnapshot());
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new Error('collector is closed');
+      return fn();
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async takeSample(): Promise<Sample> {
+    const now = performance.now();
+    const names = listNetnsNames(this.deps.netnsDir);
+    if (names.join('\n') !== this.netnsNames.join('\n')) this.relist = true;
+    if (now - this.lastProcScan >= PROC_SCAN_MS) this.relist = true;
+    if (now - this.lastFull >= FULL_REDISCOVERY_MS) {
+      for (const name of this.namespaces.keys()) this.dirty.add(name);
+      this.lastFull = now;
+    }
+    if (this.relist) await this.refreshNamespaces();
+    if (this.dirty.size > 0) await this.rediscoverDirty();
+    if (now - this.lastRps >= RPS_REFRESH_MS) this.refreshRps();
+
+    let snap = this.readSnapshot();
+    if (this.dirty.size > 0) {
+      // An interface appeared, vanished or was renamed since discovery: rediscover now so this
+      // sample's rows carry ids of the topology they are sent with, then read again.
+      await this.rediscoverDirty();
+      snap = this.readSnapshot();
+    }
+    snap.qdiscs = await this.readQdiscs();
+    const mono = performance.now();
+    const elapsedMs = Math.max(1, Math.round(mono - this.prevMono));
+    const deltas = diffCounters(this.prev ?? snap, snap, elapsedMs);
+    const { drops, tracing } = this.tracer.drain();
+    this.prev = snap;
+    this.prevMono = mono;
+    return { t: Date.now(), ...deltas, drops, sysctls: readSysctls(this.opts.procRoot), tracing };
+  }
+
+  /** Counters of every namespace, keyed by interface id with the ifindex discovery saw. */
+  private readSnapshot(): CounterSnapshot {
+    const snap: CounterSnapshot = {
+      ifaces: new Map(),
+      softnet: readSoftnet(this.opts.procRoot),
+      qdiscs: this.prev?.qdiscs ?? new Map(),
+      snmp: new Map(),
+    };
+    for (const ns of this.namespaces.values()) {
+      const probe = this.probes.get(ns.name);
+      if (!probe) continue;
+      const read = readNsCounters(this.opts.procRoot, ns);
+      if ('error' in read) {
+        this.opts.log('warn', `skipping ${nsLabel(ns)} this sample: ${read.error}`);
+        this.relist = true;
+        continue;
+      }
+      snap.snmp.set(ns.name, read.snmp);
+      const byName = new Map(probe.links.map((l) => [l.name, l.ifindex]));
+      let changed = byName.size !== read.rows.size;
+      for (const [name, row] of read.rows) {
+        const ifindex = byName.get(name);
+        if (ifindex === undefined) {
+          changed = true;
+          continue;
+        }
+        snap.ifaces.set(ifaceId(ns.name, name), { ifindex, row });
+      }
+      if (changed) this.dirty.add(ns.name);
+    }
+    return snap;
+  }
+
+  private async readQdiscs(): Promise<Map<string, QdiscStats>> {
+    const out = new Map<string, QdiscStats>();
+    await Promise.all(
+      [...this.qdiscReaders].map(async ([ns, reader]) => {
+        const stats = await reader.read();
+        if (stats === null) {
+          this.opts.log('warn', `tc did not report qdiscs of ${nsLabel({ name: ns })}; retrying next sample`);
+          return;
+        }
+        for (const [dev, s] of stats) out.set(ifaceId(ns, dev), s);
+      }),
+    );
+    return out;
+  }
+
+  // ---- namespaces --------------------------------------------------------------------------
+
+  private onMonitorEvent(nsid: number | null): void {
+    if (nsid === null) {
+      if (this.namespaces.has('')) this.dirty.add('');
+      return;
+    }
+    const name = this.hostNsids.get(nsid);
+    if (name && this.namespaces.has(name)) {
+      this.dirty.add(name);
+      return;
+    }
+    // An nsid we cannot name: an unnamed namespace, or a namespace newer than our nsid table.
+    this.relist = true;
+    for (const ns of this.namespaces.values()) if (ns.kind === 'unnamed') this.dirty.add(ns.name);
+    this.dirty.add('');
+  }
+
+  private onNetnsDirChange(): void {
+    if (this.closed) return;
+    const names = new Set(listNetnsNames(this.deps.netnsDir));
+    // Let go of deleted namespaces at once: our holder would keep them (and their veths) alive.
+    for (const ns of this.namespaces.values()) {
+      if (ns.kind === 'named' && !names.has(ns.name)) this.dropNamespace(ns.name);
+    }
+    this.relist = true;
+  }
+
+  private async refreshNamespaces(): Promise<void> {
+    this.relist = false;
+    const now = performance.now();
+    if (now - this.lastProcScan >= PROC_SCAN_MS) {
+      this.processNs = scanProcessNamespaces(this.opts.procRoot);
+      this.lastProcScan = now;
+    }
+    this.netnsNames = listNetnsNames(this.deps.netnsDir);
+    if (this.stopWatch === null && this.deps.live && this.netnsNames.length > 0) {
+      this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
+    }
+    const found = listNamespaces(
+      { procRoot: this.opts.procRoot, netnsDir: this.deps.netnsDir },
+      this.processNs,
+      this.match,
+    );
+    const foundNames = new Set(found.map((n) => n.name));
+    for (const name of [...this.namespaces.keys()]) if (!foundNames.has(name)) this.dropNamespace(name);
+    await mapLimit(found, PROBE_CONCURRENCY, async (ns) => {
+      const known = this.namespaces.get(ns.name);
+      if (known && known.inode === ns.inode) {
+        if (ns.kind === 'unnamed' && known.pid !== ns.pid) known.pid = ns.pid; // its first process exited
+        if (ns.kind !== 'named' || this.holders.pid(ns.name) !== null || !this.deps.live) return;
+      }
+      if (known) this.dropNamespace(ns.name); // same name, new namespace: start over
+      if (ns.kind === 'named' && this.deps.live) {
+        const held = await this.holders.ensure(ns.name, ns.inode);
+        if ('error' in held) {
+          this.opts.log('warn', held.error);
+          return;
+        }
+        ns.pid = held.pid;
+      }
+      this.namespaces.set(ns.name, ns);
+      this.dirty.add(ns.name);
+    });
+  }
+
+  private dropNamespace(name: string): void {
+    this.namespaces.delete(name);
+    this.dirty.delete(name);
+    this.holders.kill(name);
+    this.qdiscReaders.get(name)?.close();
+    this.qdiscReaders.delete(name);
+    if (this.probes.delete(name)) this.rebuild();
+  }
+
+  private async rediscoverDirty(): Promise<void> {
+    const names = [...this.dirty].filter((n) => this.namespaces.has(n));
+    this.dirty.clear();
+    if (names.length === 0) return;
+    await mapLimit(names, PROBE_CONCURRENCY, async (name) => {
+      const ns = this.namespaces.get(name);
+      if (!ns) return;
+      const probe = await probeNamespace(ns, this.deps.run, this.opts);
+      if (this.namespaces.get(name) !== ns) return; // dropped while we probed
+      if ('error' in probe) {
+        this.opts.log('warn', `${probe.error}; it is left out until it can be read`);
+        this.probes.delete(name);
+        this.relist = true;
+        return;
+      }
+      this.probes.set(name, probe);
+      if (name === '') this.hostNsids = probe.nsids;
+    });
+    if (this.deps.live) await this.assignNsids();
+    this.rebuild();
+  }
+
+  /**
+   * `ip monitor all-nsid` only hears namespaces that have an nsid in the host. iproute2 assigns
+   * one when a veth crosses into the host; a namespace wired only to other namespaces has none.
+   * `ip netns set NAME auto` gives it one: an identifier, it changes nothing else.
+   */
+  private async assignNsids(): Promise<void> {
+    const named = new Set([...this.hostNsids.values()].filter((n): n is string => n !== null));
+    let assigned = false;
+    for (const ns of this.namespaces.values()) {
+      if (ns.kind !== 'named' || named.has(ns.name) || this.nsidAssigned.has(ns.name)) continue;
+      this.nsidAssigned.add(ns.name);
+      const r = await this.deps.run('ip', ['netns', 'set', ns.name, 'auto'], null);
+      assigned ||= r.code === 0;
+    }
+    if (!assigned) return;
+    const r = await this.deps.run('ip', ['-j', 'netns', 'list-id'], null);
+    try {
+      const list = JSON.parse(r.stdout) as { nsid?: unknown; name?: unknown }[];
+      this.hostNsids = new Map(
+        list.flatMap((e) =>
+          typeof e.nsid === 'number' ? [[e.nsid, typeof e.name === 'string' ? e.name : null]] : [],
+        ),
+      );
+    } catch {
+      // keep the old table: events of the new namespaces then trigger a relist instead
+    }
+  }
+
+  private refreshRps(): void {
+    this.lastRps = performance.now();
+    let changed = false;
+    for (const probe of this.probes.values()) {
+      const rps = readRps(probe.ns, probe.links, this.opts);
+      for (const [name, mask] of rps) if (probe.rps.get(name) !== mask) changed = true;
+      probe.rps = rps;
+    }
+    if (changed) this.rebuild();
+  }
+
+  /** Rebuild the topology from the probes; bump the version only when something differs. */
+  private rebuild(): void {
+    const ordered = [...this.namespaces.keys()].flatMap((n) => {
+      const p = this.probes.get(n);
+      return p ? [p] : [];
+    });
+    const next = buildTopology(this.facts, ordered);
+    if (JSON.stringify(next) !== JSON.stringify(this.topo)) {
+      this.topo = next;
+      this.topoVersion++;
+    }
+    if (this.deps.live) this.syncQdiscReaders();
+  }
+
+  private syncQdiscReaders(): void {
+    const want = new Set(
+      this.topo.ifaces.filter((i) => i.qdisc !== null && !NON_QUEUEING.has(i.qdisc)).map((i) => i.netns),
+    );
+    for (const [ns, reader] of this.qdiscReaders) {
+      if (want.has(ns)) continue;
+      reader.close();
+      this.qdiscReaders.delete(ns);
+    }
+    for (const ns of want) {
+      const entry = this.namespaces.get(ns);
+      if (entry && !this.qdiscReaders.has(ns)) this.qdiscReaders.set(ns, new QdiscReader(entry));
+    }
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  private closeSync(): void {
+    this.closed = true;
+    this.monitor?.stop();
+    this.stopWatch?.();
+    this.holders.closeAll();
+    for (const r of this.qdiscReaders.values()) r.close();
+    this.qdiscReaders.clear();
+    this.tracer.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.catch(() => {});
+    this.closeSync();
+    this.unregister?.();
+  }
+}
+
+function emptySnapshot(): CounterSnapshot {
+  return { ifaces: new Map(), softnet: [], qdiscs: new Map(), snmp: new Map() };
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

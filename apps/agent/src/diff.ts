@@ -1,0 +1,150 @@
+import type { Keyframe, QdiscDelta, Sample, SoftnetDelta } from '@hopwatch/shared';
+import type { QdiscStats } from './parse/qdisc.ts';
+import type { SoftnetRow } from './parse/softnet.ts';
+import { type Counter, counterDelta, counterString, u32Delta } from './util/counter.ts';
+
+/** Absolute counters at one instant: what the sampler reads, what deltas are taken between. */
+export interface CounterSnapshot {
+  /** By interface id; ifindex tells a recreated interface from the old one of the same name. */
+  ifaces: Map<string, { ifindex: number; row: Counter[] }>;
+  softnet: SoftnetRow[];
+  /** By interface id, root qdiscs that queue (not noqueue). */
+  qdiscs: Map<string, QdiscStats>;
+  /** By namespace name, then `Group.Field`. */
+  snmp: Map<string, Map<string, Counter>>;
+}
+
+export type CounterDeltas = Pick<Sample, 'elapsedMs' | 'ifaces' | 'softnet' | 'qdiscs' | 'snmp'>;
+
+/**
+ * One row of interface counters. A row whose ifindex changed, or in which any counter went
+ * backwards, belongs to a device that was recreated (or whose driver cleared its stats): the
+ * delta is then the new values, i.e. what happened since the reset — never negative.
+ */
+export function diffRow(
+  prev: Counter[],
+  next: Counter[],
+  sameDevice = true,
+): { delta: number[]; reset: boolean } {
+  let reset = !sameDevice || prev.length !== next.length;
+  if (!reset) {
+    for (let i = 0; i < next.length; i++) {
+      const p = prev[i]!;
+      const n = next[i]!;
+      if (typeof p === 'number' && typeof n === 'number' ? n < p : BigInt(n) < BigInt(p)) {
+        reset = true;
+        break;
+      }
+    }
+  }
+  const delta = next.map((n, i) => (reset ? counterDelta(0, n) : counterDelta(prev[i]!, n)));
+  return { delta, reset };
+}
+
+/**
+ * Deltas between two snapshots. Interfaces absent from `prev` are new to us: their first
+ * snapshot is a baseline and they appear from the next interval on (their totals since creation
+ * could be years of traffic of a namespace we just started to watch). Interfaces and SNMP
+ * namespaces with nothing to report are omitted: absent means zero.
+ */
+export function diffCounters(prev: CounterSnapshot, next: CounterSnapshot, elapsedMs: number): CounterDeltas {
+  const ifaces: Record<string, number[]> = {};
+  for (const [id, n] of next.ifaces) {
+    const p = prev.ifaces.get(id);
+    if (!p) continue;
+    const { delta } = diffRow(p.row, n.row, p.ifindex === n.ifindex);
+    if (delta.some((d) => d !== 0)) ifaces[id] = delta;
+  }
+  return {
+    elapsedMs,
+    ifaces,
+    softnet: diffSoftnet(prev.softnet, next.softnet),
+    qdiscs: diffQdiscs(prev.qdiscs, next.qdiscs),
+    snmp: diffSnmp(prev.snmp, next.snmp),
+  };
+}
+
+/** softnet_stat columns are u32 and wrap (processed wraps in minutes at high packet rates). */
+export function diffSoftnet(prev: SoftnetRow[], next: SoftnetRow[]): SoftnetDelta[] {
+  const byCpu = new Map(prev.map((r) => [r.cpu, r]));
+  const out: SoftnetDelta[] = [];
+  for (const n of next) {
+    const p = byCpu.get(n.cpu);
+    if (!p) continue; // a CPU that just came online: baseline first
+    out.push({
+      cpu: n.cpu,
+      processed: u32Delta(p.processed, n.processed),
+      dropped: u32Delta(p.dropped, n.dropped),
+      timeSqueeze: u32Delta(p.timeSqueeze, n.timeSqueeze),
+      receivedRps: u32Delta(p.receivedRps, n.receivedRps),
+      flowLimit: u32Delta(p.flowLimit, n.flowLimit),
+      backlogLen: n.backlogLen,
+    });
+  }
+  return out;
+}
+
+/** Every queueing root qdisc is reported, zero or not: there are few, and "no drops" is news. */
+export function diffQdiscs(
+  prev: Map<string, QdiscStats>,
+  next: Map<string, QdiscStats>,
+): Record<string, QdiscDelta> {
+  const out: Record<string, QdiscDelta> = {};
+  for (const [id, n] of next) {
+    const p = prev.get(id);
+    if (!p) continue;
+    const cols = ['packets', 'bytes', 'drops', 'overlimits', 'requeues'] as const;
+    const { delta } = diffRow(
+      cols.map((c) => p[c]),
+      cols.map((c) => n[c]),
+      p.kind === n.kind,
+    );
+    out[id] = {
+      kind: n.kind,
+      packets: delta[0]!,
+      bytes: delta[1]!,
+      drops: delta[2]!,
+      overlimits: delta[3]!,
+      requeues: delta[4]!,
+      qlen: n.qlen,
+    };
+  }
+  return out;
+}
+
+export function diffSnmp(
+  prev: Map<string, Map<string, Counter>>,
+  next: Map<string, Map<string, Counter>>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [ns, n] of next) {
+    const p = prev.get(ns);
+    if (!p) continue;
+    let fields: Record<string, number> | null = null;
+    for (const [key, value] of n) {
+      const before = p.get(key);
+      if (before === undefined) continue;
+      const d = counterDelta(before, value);
+      if (d === 0) continue;
+      fields ??= {};
+      fields[key] = d;
+    }
+    if (fields) out[ns] = fields;
+  }
+  return out;
+}
+
+/** Absolute totals as exact decimal strings. */
+export function keyframeOf(t: number, snap: CounterSnapshot): Keyframe {
+  const ifaces: Record<string, string[]> = {};
+  for (const [id, { row }] of snap.ifaces) ifaces[id] = row.map(counterString);
+  return {
+    t,
+    ifaces,
+    softnet: snap.softnet.map((r) => ({
+      cpu: r.cpu,
+      processed: String(r.processed),
+      dropped: String(r.dropped),
+    })),
+  };
+}

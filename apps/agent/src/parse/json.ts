@@ -1,0 +1,67 @@
+/**
+ * Readers for JSON printed by iproute2. Its output is trusted to be JSON but not trusted to have
+ * every field on every kernel and iproute2 version, so fields are read with a type check each
+ * and a missing or odd field becomes null instead of a crash.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+export function str(o: JsonObject | null | undefined, key: string): string | null {
+  const v = o?.[key];
+  return typeof v === 'string' ? v : null;
+}
+export function num(o: JsonObject | null | undefined, key: string): number | null {
+  const v = o?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+export function obj(o: JsonObject | null | undefined, key: string): JsonObject | null {
+  const v = o?.[key];
+  return isObject(v) ? v : null;
+}
+export function arr(o: JsonObject | null | undefined, key: string): Json[] {
+  const v = o?.[key];
+  return Array.isArray(v) ? v : [];
+}
+
+/**
+ * `ip -j -b -` prints one JSON document per batch command, back to back. Split them by
+ * tracking bracket depth outside strings (a name could contain a bracket), then parse each.
+ * Unparsable documents come back as null so one bad command does not lose the others.
+ */
+export function splitJsonDocuments(text: string): (Json | null)[] {
+  const docs: (Json | null)[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        docs.push(parseOrNull(text.slice(start, i + 1)));
+        start = -1;
+      }
+    }
+  }
+  return docs;
+}
+
+function parseOrNull(text: string): Json | null {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return null;
+  }
+}

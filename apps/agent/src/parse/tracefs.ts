@@ -1,0 +1,92 @@
+/**
+ * skb:kfree_skb as tracefs describes and prints it. Reason numbers differ between kernels
+ * (CPU_BACKLOG is 71 on 6.18 and 53 on 6.8), so the number → name map is read from the running
+ * kernel's own `format` file, never shipped (reference/drop-causes.md §0.2, §5.4.6).
+ */
+
+/** `__print_symbolic(REC->reason, { 2, "NOT_SPECIFIED" }, ...)` pairs of the event's print fmt. */
+export function parseDropReasons(format: string): Map<number, string> {
+  const reasons = new Map<number, string>();
+  const start = format.indexOf('__print_symbolic(REC->reason');
+  if (start < 0) return reasons;
+  const pair = /\{\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*"([^"]+)"\s*\}/g;
+  pair.lastIndex = start;
+  for (let m = pair.exec(format); m; m = pair.exec(format)) reasons.set(Number(m[1]), m[2]!);
+  return reasons;
+}
+
+/** The event's field names (`field:void * location;` → location), to check what we can filter on. */
+export function parseEventFields(format: string): string[] {
+  const fields: string[] = [];
+  for (const m of format.matchAll(/field:[^;]*?(\w+)(?:\[\d*\])?;/g)) fields.push(m[1]!);
+  return fields;
+}
+
+/** Reasons that are not losses. Present as kfree_skb reasons on some kernels, absent on 6.18. */
+export const NOT_DROP_REASONS = ['NOT_DROPPED_YET', 'CONSUMED'] as const;
+
+/**
+ * The kernel-side filter: reject only the non-drops the running kernel knows about. Filters are
+ * numeric ("Expecting numeric field" for names), hence the map. Empty string = no filter needed.
+ */
+export function dropFilter(reasons: Map<number, string>): string {
+  const clauses: string[] = [];
+  for (const [n, name] of reasons) {
+    if ((NOT_DROP_REASONS as readonly string[]).includes(name)) clauses.push(`reason != ${n}`);
+  }
+  return clauses.join(' && ');
+}
+
+export type TraceLine =
+  | { type: 'drop'; cpu: number; location: string; reason: string }
+  | { type: 'lost'; cpu: number; count: number };
+
+const CPU_RE = /\[(\d{3,})\]/;
+const LOCATION_RE = / location=(\S+)/;
+/** Plain text prints `reason: NAME`; with options/fields it is `reason=0x47 (71)`. */
+const REASON_TEXT_RE = / reason: (\S+)/;
+const REASON_FIELD_RE = / reason=0x[0-9a-f]+ \((\d+)\)/;
+const LOST_RE = /^CPU:(\d+) \[LOST (\d+) EVENTS\]/;
+
+/**
+ * One trace_pipe line. The task name before `[CPU]` may contain spaces and dashes, so fields are
+ * found by their own markers. The location loses its `+0x153/0x440` offset: the function is the
+ * drop site, offsets differ per build. Numeric reasons (fields mode, or subsystem reasons the
+ * kernel prints as hex) are named through `reasons`, else kept as `0x…`/number text.
+ */
+export function parseTraceLine(line: string, reasons: Map<number, string>): TraceLine | null {
+  const lost = LOST_RE.exec(line);
+  if (lost) return { type: 'lost', cpu: Number(lost[1]), count: Number(lost[2]) };
+  const marker = line.indexOf(': kfree_skb: ');
+  if (marker < 0) return null;
+  const cpu = CPU_RE.exec(line.slice(0, marker));
+  const location = LOCATION_RE.exec(line);
+  if (!cpu || !location) return null;
+  let reason: string;
+  const text = REASON_TEXT_RE.exec(line);
+  const field = text ? null : REASON_FIELD_RE.exec(line);
+  if (text) reason = reasonName(text[1]!, reasons);
+  else if (field) reason = reasons.get(Number(field[1])) ?? field[1]!;
+  else return null;
+  return { type: 'drop', cpu: Number(cpu[1]), location: stripOffset(location[1]!), reason };
+}
+
+function reasonName(printed: string, reasons: Map<number, string>): string {
+  if (/^(0x[0-9a-fA-F]+|\d+)$/.test(printed)) return reasons.get(Number(printed)) ?? printed;
+  return printed;
+}
+
+/** `enqueue_to_backlog+0x153/0x440` → `enqueue_to_backlog`; `0xffffffff81…` stays as printed. */
+export function stripOffset(location: string): string {
+  const plus = location.indexOf('+');
+  return plus > 0 ? location.slice(0, plus) : location;
+}
+
+/** per_cpu/cpuN/stats: `overrun:` counts events the ring overwrote, `dropped events:` ones refused. */
+export function parseCpuStats(text: string): { overrun: number; dropped: number } {
+  const field = (name: string): number => {
+    const m = new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  return { overrun: field('overrun'), dropped: field('dropped events') };
+}

@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import type { DropReasonCount, TracingState } from '@hopwatch/shared';
+import { dropFilter, parseCpuStats, parseDropReasons, parseTraceLine } from '../parse/tracefs.ts';
+import type { LogFn } from '../util/log.ts';
+import { readTextOrNull } from '../util/procfs.ts';
+import { execText } from '../util/exec.ts';
+import {
+  findTracefs,
+  INSTANCE_PREFIX,
+  instanceCpus,
+  KFREE_SKB,
+  readFormat,
+  removeInstance,
+  removeStaleInstances,
+} from './tracefs.ts';
+import { registerCleanup } from '../util/cleanup.ts';
+
+/**
+ * Per-CPU ring size. Small: the reader drains it continuously, the default 1410 KB per CPU is
+ * memory wasted on hosts with many CPUs, and an overrun is reported as `lost`, not hidden.
+ */
+const BUFFER_SIZE_KB = 256;
+let instanceSerial = 0;
+
+export interface DrainResult {
+  drops: DropReasonCount[];
+  tracing: TracingState;
+}
+
+/**
+ * Kernel drop reasons from a private tracefs instance: skb:kfree_skb, reason names from the
+ * running kernel's format file, `trace_pipe` read by a child `cat` (a blocking read in Node would
+ * pin a libuv thread-pool thread for good), counts aggregated per (reason, function, CPU) between
+ * drains. Without tracefs or root the tracer is 'unavailable' and says why; everything else runs
+ * on counters alone.
+ */
+export class DropTracer {
+  private counts = new Map<string, DropReasonCount>();
+  private reader: ChildProcess | null = null;
+  private freeBufferFd: number | null = null;
+  private lastStats = new Map<number, number>();
+  private partial = '';
+  private state: TracingState['state'];
+  private detail: string | null;
+  private unregister: (() => void) | null = null;
+
+  private constructor(
+    private readonly dir: string | null,
+    private readonly reasons: Map<number, string>,
+    private readonly log: LogFn,
+    state: TracingState['state'],
+    detail: string | null,
+  ) {
+    this.state = state;
+    this.detail = detail;
+  }
+
+  static off(detail: string): DropTracer {
+    return new DropTracer(null, new Map(), () => {}, 'off', detail);
+  }
+
+  static unavailable(detail: string, log: LogFn): DropTracer {
+    log('warn', `kernel drop reasons unavailable (${detail}); running on counters alone`);
+    return new DropTracer(null, new Map(), log, 'unavailable', detail);
+  }
+
+  static async start(sysRoot: string, log: LogFn): Promise<DropTracer> {
+    if (process.getuid?.() !== 0) return DropTracer.unavailable('not running as root', log);
+    let tracefs = findTracefs(sysRoot);
+    if (tracefs === null && sysRoot === '/sys') {
+      // Like perf and trace-cmd: mount tracefs where the kernel documents it when nobody has.
+      const r = await execText('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+      tracefs = findTracefs(sysRoot);
+      if (tracefs) log('info', 'mounted tracefs at /sys/kernel/tracing');
+      else if (r.code !== 0) log('warn', `mounting tracefs failed: ${r.stderr.trim()}`);
+    }
+    if (tracefs === null) return DropTracer.unavailable(`no tracefs under ${sysRoot}/kernel`, log);
+    const format = readFormat(tracefs);
+    if (format === null) return DropTracer.unavailable('this kernel has no skb:kfree_skb event', log);
+    const reasons = parseDropReasons(format);
+    for (const stale of removeStaleInstances(tracefs)) log('info', `removed stale tracefs instance ${stale}`);
+    const name = `${INSTANCE_PREFIX}${process.pid}${instanceSerial++ === 0 ? '' : `-${instanceSerial}`}`;
+    const dir = `${tracefs}/instances/${name}`;
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      return DropTracer.unavailable(`cannot create tracefs instance ${dir}: ${(e as Error).message}`, log);
+    }
+    const tracer = new DropTracer(dir, reasons, log, 'on', null);
+    try {
+      tracer.arm(dropFilter(reasons));
+    } catch (e) {
+      tracer.close();
+      return DropTracer.unavailable(`cannot arm skb:kfree_skb in ${dir}: ${(e as Error).message}`, log);
+    }
+    return tracer;
+  }
+
+  private arm(filter: string): void {
+    const dir = this.dir!;
+    this.unregister = registerCleanup(() => this.close());
+    writeFileSync(`${dir}/buffer_size_kb`, String(BUFFER_SIZE_KB));
+    // Crash guard (§5.4.3): if we die, closing free_buffer stops the ring and frees it.
+    try {
+      writeFileSync(`${dir}/options/disable_on_free`, '1');
+      this.freeBufferFd = openSync(`${dir}/free_buffer`, 'w');
+    } catch {
+      this.freeBufferFd = null;
+    }
+    if (filter !== '') writeFileSync(`${dir}/${KFREE_SKB}/filter`, filter);
+    for (const cpu of instanceCpus(dir)) this.lastStats.set(cpu, this.lostOn(cpu));
+    writeFileSync(`${dir}/${KFREE_SKB}/enable`, '1');
+    writeFileSync(`${dir}/tracing_on`, '1');
+    const reader = spawn('cat', [`${dir}/trace_pipe`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.reader = reader;
+    reader.stdout.setEncoding('latin1');
+    reader.stdout.on('data', (chunk: string) => this.consume(chunk));
+    reader.on('exit', () => {
+      if (this.reader !== reader) return;
+      this.reader = null;
+      if (this.state === 'on') {
+        this.state = 'off';
+        this.detail = 'the trace_pipe reader exited (was the tracefs instance removed?)';
+        this.log('warn', `kernel drop reasons stopped: ${this.detail}`);
+      }
+    });
+  }
+
+  private consume(chunk: string): void {
+    const text = this.partial + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const parsed = parseTraceLine(text.slice(start, nl), this.reasons);
+      start = nl + 1;
+      // LOST markers repeat what per_cpu stats count as overrun: counted there, once.
+      if (parsed?.type !== 'drop') continue;
+      const key = `${parsed.reason}\u0000${parsed.location}\u0000${parsed.cpu}`;
+      const c = this.counts.get(key);
+      if (c) c.count++;
+      else
+        this.counts.set(key, { reason: parsed.reason, location: parsed.location, cpu: parsed.cpu, count: 1 });
+    }
+    this.partial = text.slice(start);
+    if (this.partial.length > 64 * 1024) this.partial = ''; // no line is this long: resynchronise
+  }
+
+  private lostOn(cpu: number): number {
+    const text = readTextOrNull(`${this.dir}/per_cpu/cpu${cpu}/stats`);
+    if (text === null) return 0;
+    const s = parseCpuStats(text);
+    return s.overrun + s.dropped;
+  }
+
+  /** Counts since the previous drain, and events the kernel lost meanwhile (counts are then a floor). */
+  drain(): DrainResult {
+    let lost = 0;
+    if (this.dir !== null && this.state === 'on') {
+      for (const [cpu, before] of this.lastStats) {
+        const now = this.lostOn(cpu);
+        lost += Math.max(0, now - before);
+        this.lastStats.set(cpu, now);
+      }
+    }
+    const drops = [...this.counts.values()];
+    this.counts = new Map();
+    return { drops, tracing: { state: this.state, detail: this.detail, lost } };
+  }
+
+  get status(): TracingState['state'] {
+    return this.state;
+  }
+
+  /** Synchronous and idempotent: also runs from exit and signal handlers. */
+  close(): void {
+    this.unregister?.();
+    this.unregister = null;
+    const reader = this.reader;
+    this.reader = null;
+    reader?.kill('SIGKILL');
+    if (this.freeBufferFd !== null) {
+      try {
+        closeSync(this.freeBufferFd);
+      } catch {}
+      this.freeBufferFd = null;
+    }
+    if (this.dir !== null && this.state !== 'unavailable') {
+      const err = removeInstance(this.dir);
+      if (err) this.log('warn', err);
+    }
+    if (this.state === 'on') {
+      this.state = 'off';
+      this.detail = 'collector closed';
+    }
+  }
+}
