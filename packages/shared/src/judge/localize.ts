@@ -69,9 +69,11 @@ export function judgeWindow(
   for (const rule of RULES) rule.inferred?.(ctx);
   const findings = ctx.findings.list().sort(compareFindings);
 
+  const byHop = new Map<string, Finding[]>();
+  for (const x of findings) if (x.hop !== null) byHop.set(x.hop, [...(byHop.get(x.hop) ?? []), x]);
   const hops = new Map<string, HopReport>();
   for (const [id, f] of facts) {
-    const mine = findings.filter((x) => x.hop === id);
+    const mine = byHop.get(id) ?? [];
     const lost = ledger.total(id, 'loss');
     const drops = lost + ledger.total(id, 'benign');
     let status: HopStatus = f.through > 0 || drops > 0 ? 'ok' : 'idle';

@@ -24,14 +24,21 @@ function vethVictims(ctx: RuleContext): HopFacts[] {
 
 /** A bridge port with a smaller MTU than its bridge's other ports. */
 function bridgeVictims(ctx: RuleContext): { f: HopFacts; biggest: number }[] {
+  // The two largest port MTUs per bridge: a port compares itself with the largest of the others.
+  const top = new Map<string, [number, number]>();
+  for (const f of ctx.facts.values()) {
+    const master = f.iface.master;
+    if (master === null) continue;
+    const [a, b] = top.get(master) ?? [0, 0];
+    const m = f.iface.mtu;
+    top.set(master, m >= a ? [m, a] : [a, Math.max(b, m)]);
+  }
   const out: { f: HopFacts; biggest: number }[] = [];
   for (const f of ctx.facts.values()) {
     const master = f.iface.master;
     if (master === null) continue;
-    const others = [...ctx.facts.values()].filter(
-      (o) => o !== f && (o.iface.master === master || o.iface.id === master),
-    );
-    const biggest = Math.max(0, ...others.filter((o) => o.iface.master === master).map((o) => o.iface.mtu));
+    const [a, b] = top.get(master)!;
+    const biggest = f.iface.mtu === a ? b : a;
     if (biggest > f.iface.mtu) out.push({ f, biggest });
   }
   return out;
@@ -124,10 +131,11 @@ export const r10Mtu: Rule = {
   id: 'R10',
   name: 'MTU mismatch',
   confirmed(ctx) {
+    const victims = new Set(vethVictims(ctx));
     const veths = ranked(
       ctx,
       (f) => ctx.ledger.available(f.iface.id, 'rx'),
-      (f) => vethVictims(ctx).includes(f),
+      (f) => victims.has(f),
     );
     for (const f of veths) {
       const want = Math.min(ctx.ledger.available(f.iface.id, 'rx'), ctx.reasons.available(atVethForward));
