@@ -75,21 +75,19 @@ export function buildTopology(facts: HostFacts, probes: NsProbe[]): Topology {
       } else if (l.linkIndex !== null) unresolved.push({ p, l });
     }
   }
-  for (const { p, l } of unresolved) {
-    const id = ifaceId(p.ns.name, l.name);
+  type End = (typeof unresolved)[number];
+  const candidates = (a: End): End[] =>
+    unresolved.filter((o) => o.p !== a.p && o.l.ifindex === a.l.linkIndex && o.l.linkIndex === a.l.ifindex);
+  for (const a of unresolved) {
+    const id = ifaceId(a.p.ns.name, a.l.name);
     if (peers.has(id)) continue;
-    const candidates = unresolved.filter(
-      (o) =>
-        o.p !== p &&
-        o.l.ifindex === l.linkIndex &&
-        o.l.linkIndex === l.ifindex &&
-        !peers.has(ifaceId(o.p.ns.name, o.l.name)),
-    );
-    if (candidates.length === 1) {
-      const o = candidates[0]!;
-      peers.set(id, ifaceId(o.p.ns.name, o.l.name));
-      peers.set(ifaceId(o.p.ns.name, o.l.name), id);
-    }
+    const [b, ...more] = candidates(a);
+    // Unique both ways, or no edge: a wrong edge would send the judgement down the wrong path.
+    if (!b || more.length > 0 || candidates(b).length !== 1) continue;
+    const bid = ifaceId(b.p.ns.name, b.l.name);
+    if (peers.has(bid)) continue;
+    peers.set(id, bid);
+    peers.set(bid, id);
   }
 
   const ifaces: Iface[] = [];

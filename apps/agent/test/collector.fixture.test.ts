@@ -1,0 +1,89 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { SampleSchema, TopologySchema } from '@hopwatch/shared';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AgentCollector, createAgentCollector } from '../src/collector.ts';
+import type { Runner } from '../src/discovery/probe.ts';
+import { FIXTURES, fixture } from './support/fixtures.ts';
+
+/**
+ * The whole collector on a checked-in tree of real kernel output (node_exporter style): the host
+ * plus one unnamed namespace (pid 4242, the captured hwt-ag-xc), `ip` answered from fixtures.
+ */
+const runner: Runner = async (cmd, args) => {
+  const file =
+    cmd === 'nsenter' && args[0] === '--net=/proc/4242/ns/net'
+      ? 'hwt-ag-xc'
+      : cmd === 'ip' && args[0] === '-j'
+        ? 'host'
+        : null;
+  if (file === null) return { code: 1, stdout: '', stderr: `unexpected command ${cmd} ${args.join(' ')}` };
+  return { code: 0, stdout: fixture(`ip/${file}.batch.json`), stderr: '' };
+};
+
+function edit(path: string, from: string | RegExp, to: string): void {
+  writeFileSync(path, readFileSync(path, 'utf8').replace(from, to));
+}
+
+describe('collector on a fixture tree', () => {
+  let root: string;
+  let collector: AgentCollector;
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    root = mkdtempSync(`${tmpdir()}/hwt-ag-tree-`);
+    cpSync(`${FIXTURES}/tree`, root, { recursive: true, verbatimSymlinks: true });
+    collector = await createAgentCollector(
+      {
+        procRoot: `${root}/proc`,
+        sysRoot: `${root}/sys`,
+        host: 'fixture-host',
+        log: (l, m) => logs.push(`${l}: ${m}`),
+      },
+      { run: runner, netnsDir: `${root}/no-netns`, live: false },
+    );
+  });
+  afterEach(async () => {
+    await collector.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('COL1: discovers the host and an unnamed namespace (ns-<inode>) with RPS read through its process root', () => {
+    const topo = collector.topology();
+    expect(TopologySchema.safeParse(topo).success).toBe(true);
+    expect(topo.host).toBe('fixture-host');
+    expect(topo.namespaces.map((n) => n.name)).toEqual(['', 'ns-4026532315']);
+    const hv0 = topo.ifaces.find((i) => i.id === 'ns-4026532315/hv0')!;
+    expect(hv0).toMatchObject({ rpsCpus: '2', peer: 'hwtagh0', qdisc: 'tbf' });
+    expect(topo.ifaces.find((i) => i.id === 'eth0')!.rpsCpus).toBeNull();
+  });
+
+  it('COL2: a sample carries deltas of both namespaces, softnet, SNMP and sysctls', async () => {
+    edit(`${root}/proc/4242/net/dev`, /hv0:\s+0\s+0\s+0\s+0/, 'hv0:     500       5    0    3');
+    edit(`${root}/proc/self/net/snmp`, /^(Udp: )(\d+) (\d+)/m, 'Udp: $2 9999');
+    edit(`${root}/proc/net/softnet_stat`, /^0018cb01 00002ae8/m, '0018cb11 00002af0');
+    const sample = await collector.sample();
+    expect(SampleSchema.safeParse(sample).success).toBe(true);
+    expect(sample.ifaces['ns-4026532315/hv0']).toEqual([500, 5, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.keys(sample.ifaces)).toEqual(['ns-4026532315/hv0']);
+    expect(sample.softnet.find((s) => s.cpu === 1)).toMatchObject({ processed: 0x10, dropped: 8 });
+    expect(sample.snmp['']!['Udp.NoPorts']).toBeGreaterThan(0);
+    expect(sample.sysctls['net.core.netdev_max_backlog']).toBe(1000);
+    expect(sample.tracing.state).toBe('off');
+  });
+
+  it('COL3: an interface renamed between discovery and sample is logged and skipped, not a crash', async () => {
+    edit(`${root}/proc/4242/net/dev`, 'hv0:', 'hv9:');
+    const sample = await collector.sample();
+    expect(sample.ifaces['ns-4026532315/hv9']).toBeUndefined();
+    expect(SampleSchema.safeParse(sample).success).toBe(true);
+  });
+
+  it('COL4: a namespace whose process vanished is dropped from the topology, the host goes on', async () => {
+    rmSync(`${root}/proc/4242`, { recursive: true });
+    await collector.discover();
+    expect(collector.topology().namespaces.map((n) => n.name)).toEqual(['']);
+    const sample = await collector.sample();
+    expect(SampleSchema.safeParse(sample).success).toBe(true);
+  });
+});

@@ -1,0 +1,95 @@
+import { IFACE_COUNTER_INDEX } from '@hopwatch/shared';
+import { describe, expect, it } from 'vitest';
+import { parseNetDev } from '../src/parse/netdev.ts';
+import { parseSnmp, SNMP_FIELDS } from '../src/parse/snmp.ts';
+import { parseSoftnet } from '../src/parse/softnet.ts';
+import { fixture } from './support/fixtures.ts';
+
+describe('parseNetDev', () => {
+  it('reads every interface of a real /proc/net/dev with its 16 columns', () => {
+    const rows = parseNetDev(fixture('tree/proc/self/net/dev'));
+    expect([...rows.keys()]).toEqual(['lo', 'ifb0', 'ifb1', 'eth0', 'hwtagh0']);
+    for (const row of rows.values()) expect(row).toHaveLength(16);
+  });
+
+  it('reads the backlog drops of the seed reproduction (rx_dropped of the namespace-side veth)', () => {
+    const vr2 = parseNetDev(fixture('proc-net-dev-ns-with-drops.txt')).get('vr2')!;
+    expect(vr2[IFACE_COUNTER_INDEX.rxBytes]).toBe(18464698);
+    expect(vr2[IFACE_COUNTER_INDEX.rxPackets]).toBe(174197);
+    expect(vr2[IFACE_COUNTER_INDEX.rxDropped]).toBe(8594);
+    expect(vr2[IFACE_COUNTER_INDEX.txDropped]).toBe(4);
+  });
+
+  it('splits a long name glued to a wide counter at the colon', () => {
+    const text = 'h1\nh2\nveth1234abcd:123456789012 5 0 1 0 0 0 0 9 8 0 0 0 0 0 0\n';
+    expect(parseNetDev(text).get('veth1234abcd')).toEqual([
+      123456789012, 5, 0, 1, 0, 0, 0, 0, 9, 8, 0, 0, 0, 0, 0, 0,
+    ]);
+  });
+
+  it('keeps u64 counters past 2^53 exact as bigint', () => {
+    const text = 'h1\nh2\n  eth0: 18446744073709551615 9007199254740993 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n';
+    const row = parseNetDev(text).get('eth0')!;
+    expect(row[0]).toBe(18446744073709551615n);
+    expect(row[1]).toBe(9007199254740993n);
+    expect(row[8]).toBe(1);
+  });
+
+  it('ignores truncated lines instead of inventing zeros', () => {
+    expect(parseNetDev('h1\nh2\n  eth0: 1 2 3\n').size).toBe(0);
+  });
+});
+
+describe('parseSoftnet', () => {
+  it('15 columns (6.4+): CPU id from column 13, backlog gauge from column 12', () => {
+    const rows = parseSoftnet(fixture('softnet/softnet-15-after.txt'));
+    expect(rows.map((r) => r.cpu)).toEqual([0, 1]);
+    expect(rows[1]).toMatchObject({
+      processed: 0x18cb01,
+      dropped: 0x2ae8,
+      receivedRps: 0x10d179,
+      backlogLen: 0,
+    });
+  });
+
+  it('13 columns (5.10+) still carry the CPU id', () => {
+    const rows = parseSoftnet(fixture('softnet/softnet-13.txt'));
+    expect(rows.map((r) => r.cpu)).toEqual([0, 1]);
+    expect(rows[1]!.dropped).toBe(0x2ae8);
+  });
+
+  it('11 and 9 columns (old kernels): CPU id is the line index, no backlog gauge', () => {
+    for (const file of ['softnet/softnet-11.txt', 'softnet/softnet-9.txt']) {
+      const rows = parseSoftnet(fixture(file));
+      expect(rows.map((r) => r.cpu)).toEqual([0, 1]);
+      expect(rows[1]!.backlogLen).toBeNull();
+      expect(rows[1]!.dropped).toBe(0x2ae8);
+    }
+    expect(parseSoftnet(fixture('softnet/softnet-9.txt'))[1]!.receivedRps).toBe(0);
+  });
+
+  it('with an offline CPU the column-13 id is kept, not the line number', () => {
+    const line = (cpu: number) =>
+      `00000010 00000001 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 ${cpu.toString(16).padStart(8, '0')}`;
+    expect(parseSoftnet(`${line(0)}\n${line(2)}\n`).map((r) => r.cpu)).toEqual([0, 2]);
+  });
+});
+
+describe('parseSnmp', () => {
+  it('reads Group.Field keys from /proc/net/snmp and /proc/net/netstat, wanted ones only', () => {
+    const snmp = parseSnmp(fixture('tree/proc/self/net/snmp'));
+    expect(snmp.get('Ip.InDiscards')).toBe(0);
+    expect(snmp.get('Udp.NoPorts')).toBeTypeOf('number');
+    expect(snmp.has('Ip.DefaultTTL')).toBe(false);
+    const netstat = parseSnmp(fixture('tree/proc/self/net/netstat'));
+    expect(netstat.has('TcpExt.ListenDrops')).toBe(true);
+    expect(netstat.has('IpExt.InNoRoutes')).toBe(true);
+    for (const key of [...snmp.keys(), ...netstat.keys()]) expect(SNMP_FIELDS).toContain(key);
+  });
+
+  it('skips negative gauges (Tcp.MaxConn = -1) when reading everything', () => {
+    const all = parseSnmp(fixture('tree/proc/self/net/snmp'), null);
+    expect(all.has('Tcp.MaxConn')).toBe(false);
+    expect(all.get('Ip.DefaultTTL')).toBe(64);
+  });
+});
