@@ -106,7 +106,7 @@ export function App() {
           <Banner />
         </main>
         <aside
-          className="w-[420px] shrink-0 overflow-y-auto border-l p-2 flex flex-col gap-3"
+          className="w-[400px] shrink-0 overflow-y-auto border-l p-2 flex flex-col gap-3"
           style={{ borderColor: 'var(--line)', background: 'var(--bg)' }}
           aria-label="details"
         >

@@ -1,11 +1,11 @@
 import type { Cell, Lane } from './types.ts';
 
 /** Node box: two dense lines (name + status, rates + drops) at 12 px. */
-export const NODE_W_PX = 188;
-export const NODE_H_PX = 50;
+export const NODE_W_PX = 172;
+export const NODE_H_PX = 46;
 /** Column pitch: the gap leaves room for an edge to bend between layers. */
-export const COL_W_PX = 248;
-export const ROW_H_PX = 64;
+export const COL_W_PX = 212;
+export const ROW_H_PX = 60;
 /** Lane header (namespace name, badge, toggle) sits in the row above the lane's first node row. */
 export const LANE_HEADER_PX = 28;
 export const LANE_PAD_PX = 12;

@@ -1,5 +1,6 @@
 import { Handle, type NodeProps, Position, type ReactFlowState, useStore } from '@xyflow/react';
 import { memo, useMemo } from 'react';
+import { NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { useApp } from '../store/index.ts';
 import { fmtNum, fmtPct } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
@@ -10,6 +11,7 @@ import { isSelected, selectPicking, statOf } from './selectors.ts';
 /** Below this zoom the second line (rates) is unreadable anyway: skip rendering it. */
 const DETAIL_MIN_ZOOM = 0.45;
 const selectDetailed = (s: ReactFlowState) => s.transform[2] >= DETAIL_MIN_ZOOM;
+export const NODE_SIZE = { width: NODE_W_PX, height: NODE_H_PX };
 
 /**
  * One interface. Subscribes to its own stats by id (a Map entry that keeps its identity while
@@ -25,6 +27,7 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
   return (
     <div
       className="hop"
+      style={NODE_SIZE}
       data-hop={id}
       data-status={status}
       data-path-index={stat?.pathIndex ?? undefined}
@@ -53,14 +56,13 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
       {detailed && (
         <div className="mono flex items-center gap-2 muted" style={{ fontSize: 11 }}>
           <span title="packets received per second">↓{fmtNum(stat?.rxPps ?? 0)}</span>
-          <span title="packets sent per second">↑{fmtNum(stat?.txPps ?? 0)}</span>
-          <span className="muted">pps</span>
+          <span title="packets sent per second">↑{fmtNum(stat?.txPps ?? 0)}/s</span>
           {stat !== undefined && stat.drops > 0 && (
             <span
-              className="st-loss font-semibold ml-auto"
-              title="packets lost per second at this hop (loss ratio)"
+              className="st-loss font-bold ml-auto"
+              title={`${fmtNum(stat.dropsPerSec)} packets lost per second here (${fmtPct(stat.lossRatio)})`}
             >
-              ✕{fmtNum(stat.dropsPerSec)}/s {fmtPct(stat.lossRatio)}
+              ✕{fmtNum(stat.dropsPerSec)}/s
             </span>
           )}
         </div>

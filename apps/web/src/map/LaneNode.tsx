@@ -14,24 +14,24 @@ export const LaneNode = memo(function LaneNode({ data }: NodeProps<LaneFlowNode>
   const toggle = () => appStore.getState().setNamespaceCollapsed(netns, !collapsed);
   return (
     <div className="lane w-full h-full" data-ns={netns} data-status={worst} data-testid="lane">
-      <div className="lane-head flex items-center gap-2 px-2" style={{ height: 24, fontSize: 11.5 }}>
-        <span className="mono font-semibold">{nsLabel(netns)}</span>
+      <div className="lane-head flex items-center gap-1.5 px-2" style={{ height: 24, fontSize: 11.5 }}>
+        <button
+          type="button"
+          className="nopan muted"
+          onClick={toggle}
+          aria-label={`${collapsed ? 'expand' : 'collapse'} namespace ${nsLabel(netns)}`}
+          title={`${collapsed ? 'expand' : 'collapse'} (${members.length} interfaces)`}
+        >
+          {collapsed ? '▸' : '▾'}
+        </button>
+        <span className="mono font-semibold truncate">{nsLabel(netns)}</span>
         <span
-          className={`st-${worst} flex items-center gap-0.5 uppercase font-bold`}
+          className={`st-${worst} flex items-center gap-0.5 uppercase font-bold ml-auto`}
           style={{ fontSize: 10 }}
         >
           <StatusIcon status={worst} size={12} />
           {STATUS_LABEL[worst]}
         </span>
-        <span className="muted">{members.length} if</span>
-        <button
-          type="button"
-          className="nopan muted hover:underline ml-auto"
-          onClick={toggle}
-          aria-label={`${collapsed ? 'expand' : 'collapse'} namespace ${nsLabel(netns)}`}
-        >
-          {collapsed ? '▸ expand' : '▾ collapse'}
-        </button>
       </div>
     </div>
   );

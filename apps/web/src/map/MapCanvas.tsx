@@ -27,10 +27,15 @@ const MINIMAP_MAX_NODES = 300;
 /** Culling pays off only on big graphs; on small ones it just adds work (ui-anchors §5.2). */
 const CULL_MIN_NODES = 400;
 const MIN_ZOOM = 0.05;
+/** Below this the node labels are unreadable: a first view that would need it frames the loss instead. */
+const READABLE_MIN_ZOOM = 0.55;
 const MAX_ZOOM = 4;
 
 const selectTheme = (s: { theme: 'light' | 'dark' }) => s.theme;
 const selectFocus = (s: { focus: { id: string; seq: number } | null }) => s.focus;
+
+const minimapColor = (n: FlowNode) =>
+  n.type === 'lane' ? 'rgba(128,128,128,0.15)' : 'rgba(128,128,128,0.7)';
 
 function Canvas() {
   const graph = useApp(selectViewGraph);
@@ -56,11 +61,37 @@ function Canvas() {
   useEffect(() => {
     if (fitted.current || nodes.length === 0) return;
     fitted.current = true;
-    const cam = appStore.getState().cam;
+    const { cam, path, statsById } = appStore.getState();
+    const present = (ids: readonly string[]) =>
+      ids.filter((id) => nodes.some((n) => n.id === id)).map((id) => ({ id }));
     if (cam !== null) void rf.setViewport(cam);
-    else requestAnimationFrame(() => void rf.fitView({ padding: 0.08, maxZoom: 1.1 }));
+    else
+      requestAnimationFrame(() => {
+        // A shared link restores its camera; otherwise frame the path (the reason the link exists),
+        // else the whole host if it is readable at that zoom, else the hops losing packets.
+        const framed = present(path ?? []);
+        if (framed.length > 0) {
+          void rf.fitView({ padding: 0.12, maxZoom: 1.1, nodes: framed });
+          return;
+        }
+        void rf.fitView({ padding: 0.08, maxZoom: 1.1 }).then(() => {
+          if (rf.getZoom() >= READABLE_MIN_ZOOM) return;
+          // The loss hops with their neighbours: enough context to read where the packets went.
+          const losing = [...statsById].filter(([, st]) => st.status === 'loss').map(([id]) => id);
+          const near = new Set(losing);
+          for (const e of edges)
+            if (near.has(e.source) || near.has(e.target)) near.add(e.source).add(e.target);
+          const framedLoss = present([...near]);
+          void rf.fitView({
+            padding: 0.2,
+            minZoom: READABLE_MIN_ZOOM,
+            maxZoom: 0.9,
+            ...(framedLoss.length ? { nodes: framedLoss } : {}),
+          });
+        });
+      });
     performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
-  }, [nodes, rf]);
+  }, [nodes, edges, rf]);
 
   useEffect(() => {
     if (focus === null || layout === null) return;
@@ -129,7 +160,14 @@ function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={24} size={1} />
         <Controls showInteractive={false} position="bottom-left" />
         {nodes.length <= MINIMAP_MAX_NODES && nodes.length > 0 && (
-          <MiniMap pannable zoomable position="bottom-right" nodeStrokeWidth={2} ariaLabel="overview" />
+          <MiniMap
+            pannable
+            zoomable
+            position="bottom-right"
+            ariaLabel="overview"
+            nodeColor={minimapColor}
+            nodeStrokeWidth={0}
+          />
         )}
       </ReactFlow>
     </div>

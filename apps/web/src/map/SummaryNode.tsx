@@ -1,6 +1,7 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo, useCallback } from 'react';
 import { type AppState, useApp } from '../store/index.ts';
+import { NODE_SIZE } from './IfaceNode.tsx';
 import { nsLabel } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
 import { STATUS_LABEL } from '../ui/status.ts';
@@ -13,7 +14,13 @@ export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<Summary
   const worst = useApp(useCallback((s: AppState) => worstOf(members, s.statsById), [members]));
   const losing = useApp(useCallback((s: AppState) => lossCountOf(members, s.statsById), [members]));
   return (
-    <div className="hop" data-ns-summary={netns} data-status={worst} data-testid="ns-summary">
+    <div
+      className="hop"
+      style={NODE_SIZE}
+      data-ns-summary={netns}
+      data-status={worst}
+      data-testid="ns-summary"
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
       <div className="flex items-center gap-1.5 min-w-0">
         <span className="muted">

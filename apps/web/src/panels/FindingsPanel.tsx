@@ -44,11 +44,17 @@ function FindingCard({ f }: { f: Finding }) {
         <span className="mono">{fmtNum(f.count)} packets</span>
       </div>
       {f.evidence.length > 0 && (
-        <ul className="list-disc pl-4 mono" style={{ fontSize: 11.5 }} data-testid="evidence">
-          {f.evidence.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
+        // Loss findings open with their evidence; the rest fold it so the cause stays on screen.
+        <details open={f.severity === 'loss'}>
+          <summary className="muted cursor-pointer" style={{ fontSize: 11 }}>
+            evidence ({f.evidence.length})
+          </summary>
+          <ul className="list-disc pl-4 mono" style={{ fontSize: 11.5 }} data-testid="evidence">
+            {f.evidence.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+        </details>
       )}
       <div style={{ fontSize: 12 }} data-testid="fix">
         <span className="font-semibold">Fix: </span>

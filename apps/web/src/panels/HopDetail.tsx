@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Iface } from '@hopwatch/shared';
-import { type ReactNode, useMemo } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { JUDGE_WINDOW_SAMPLES } from '../store/liveSlice.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtBytes, fmtNum, fmtPct, nsLabel } from '../ui/format.ts';
@@ -51,11 +51,16 @@ export function HopDetail() {
     () => (sel === null ? null : sumCounters(history.slice(-JUDGE_WINDOW_SAMPLES), sel)),
     [history, sel],
   );
+  const ref = useRef<HTMLElement>(null);
+  // A newly selected hop scrolls its detail into view (findings stay above it).
+  useEffect(() => {
+    if (sel !== null) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [sel]);
   if (sel === null) return null;
   const iface = ifaceById.get(sel);
   if (iface === undefined) {
     return (
-      <section data-testid="hop-detail" data-hop-detail={sel} className="panel p-2">
+      <section ref={ref} data-testid="hop-detail" data-hop-detail={sel} className="panel p-2">
         <div className="mono font-semibold">{sel}</div>
         <p className="st-warn">
           {hasTopology ? 'This interface no longer exists on this host.' : 'Waiting for the topology…'}
@@ -70,6 +75,7 @@ export function HopDetail() {
   const qdisc = last?.qdiscs[sel];
   return (
     <section
+      ref={ref}
       data-testid="hop-detail"
       data-hop-detail={sel}
       className="panel p-2 flex flex-col gap-2"

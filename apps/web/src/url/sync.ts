@@ -22,7 +22,7 @@ export const selectView = (s: AppState): View => ({
 export function startUrlSync(store: AppStore, win: Window): () => void {
   store.getState().applyView(decodeView(win.location.search));
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let last = encodeView(selectView(store.getState()));
+  let last = win.location.search;
   const write = () => {
     timer = null;
     const next = encodeView(selectView(store.getState()));
@@ -44,6 +44,8 @@ export function startUrlSync(store: AppStore, win: Window): () => void {
       timer = setTimeout(write, CAMERA_URL_DEBOUNCE_MS);
     },
   );
+  // Normalise the address at once (defaults written out, malformed parameters dropped).
+  write();
   const onPop = () => store.getState().applyView(decodeView(win.location.search));
   win.addEventListener('popstate', onPop);
   return () => {

@@ -1,0 +1,143 @@
+/**
+ * A stand-in hub for the bench, screenshots and offline UI work: serves apps/web/dist and speaks
+ * the real /ws/ui protocol with a scripted topology and samples. Not part of the product: the app
+ * cannot tell it from the hub, which is the point (the product path stays the same).
+ *
+ *   node --import tsx apps/web/bench/fakeHub.ts [--port 7171] [--scenario lab|lab-backlog|synthetic:1000]
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HostSummary, HubToUiMessage, Sample, Topology } from '@hopwatch/shared';
+import { WebSocketServer } from 'ws';
+import { syntheticSample, syntheticTopology } from '../test/fixtures/synthetic.ts';
+import { labSample, labTopology } from '../test/fixtures/topo.ts';
+
+export const DIST = fileURLToPath(new URL('../dist', import.meta.url));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+export interface Scenario {
+  topology: Topology;
+  sample: (t: number, seq: number) => Sample;
+  intervalMs: number;
+}
+
+export function scenario(name: string, intervalMs = 1000): Scenario {
+  if (name.startsWith('synthetic:')) {
+    const n = Number(name.slice('synthetic:'.length));
+    const topology = syntheticTopology(n, Math.max(1, Math.round(n / 10)));
+    return { topology, sample: (t, seq) => syntheticSample(topology, t, seq), intervalMs };
+  }
+  const backlog = name === 'lab-backlog';
+  const topology = labTopology(backlog ? 'backlog' : 'none');
+  topology.host = 'lab-host';
+  return {
+    topology,
+    sample: (t, seq) => labSample(t, 2000 + ((seq * 37) % 300), backlog ? 18 + ((seq * 13) % 25) : 0),
+    intervalMs,
+  };
+}
+
+export interface FakeHub {
+  server: Server;
+  url: string;
+  /** Push one sample to every browser now (the bench drives ticks itself). */
+  tick: () => void;
+  close: () => Promise<void>;
+}
+
+export async function startFakeHub(opts: {
+  port: number;
+  scenario: Scenario;
+  autoTick: boolean;
+}): Promise<FakeHub> {
+  const { topology } = opts.scenario;
+  const host = topology.host;
+  let seq = 0;
+  let t = Date.now() - 1000;
+  const history: Sample[] = [];
+  const summary = (): HostSummary => ({
+    host,
+    status: 'online',
+    lastSeen: t,
+    agentVersion: 'fake',
+    ifaceCount: topology.ifaces.length,
+    lossHops: 0,
+    worst: 'ok',
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/api/hosts') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ hosts: [summary()] }));
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      res.statusCode = 404;
+      res.end('{"error":"not in the fake hub"}');
+      return;
+    }
+    const file = normalize(join(DIST, url.pathname === '/' ? 'index.html' : url.pathname));
+    const ok = file.startsWith(DIST) && (await stat(file).catch(() => null))?.isFile();
+    const path = ok ? file : join(DIST, 'index.html');
+    res.setHeader('content-type', TYPES[extname(path)] ?? 'application/octet-stream');
+    res.end(await readFile(path));
+  });
+  const wss = new WebSocketServer({ server, path: '/ws/ui' });
+  const send = (ws: { send: (d: string) => void }, msg: HubToUiMessage) => ws.send(JSON.stringify(msg));
+  wss.on('connection', (ws) => {
+    send(ws, { type: 'hosts', hosts: [summary()] });
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { type: string; hosts?: string[]; t?: number };
+      if (msg.type === 'ping') send(ws, { type: 'pong', t: msg.t ?? 0 });
+      if (msg.type === 'subscribe' && msg.hosts?.includes(host)) {
+        send(ws, { type: 'topology', host, t, topology });
+        for (const s of history.slice(-5)) send(ws, { type: 'sample', host, merged: 1, sample: s });
+      }
+    });
+  });
+  const tick = () => {
+    t += opts.scenario.intervalMs;
+    const sample = opts.scenario.sample(t, seq++);
+    history.push(sample);
+    if (history.length > 10) history.shift();
+    const frame = JSON.stringify({ type: 'sample', host, merged: 1, sample } satisfies HubToUiMessage);
+    for (const c of wss.clients) c.send(frame);
+  };
+  // Some history before the first browser arrives, so the map opens with numbers.
+  for (let i = 0; i < 5; i++) tick();
+  const timer = opts.autoTick ? setInterval(tick, opts.scenario.intervalMs) : null;
+  await new Promise<void>((resolve) => server.listen(opts.port, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${opts.port}`,
+    tick,
+    close: async () => {
+      if (timer) clearInterval(timer);
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const hub = await startFakeHub({
+    port: Number(arg('port', '7171')),
+    scenario: scenario(arg('scenario', 'lab-backlog')),
+    autoTick: true,
+  });
+  console.log(`fake hub on ${hub.url}`);
+}
