@@ -1,0 +1,5 @@
+import { stopHopwatch } from './global-setup.ts';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopHopwatch();
+}

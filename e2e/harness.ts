@@ -1,0 +1,56 @@
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/** The checkout root (e2e/ is one level down). */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** A port of its own so a developer's `npm start` on 7070 does not answer the tests. */
+export const E2E_PORT = Number(process.env.HOPWATCH_E2E_PORT ?? 7199);
+export const BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+/** Set by global-setup when the suite cannot run here (not root): every spec skips with it. */
+export const SKIP_ENV = 'HOPWATCH_E2E_SKIP';
+export const skipReason = () => process.env[SKIP_ENV] ?? '';
+
+const execFileP = promisify(execFile);
+
+/** `node bin/hopwatch.mjs ARGS…` to completion; throws with its output on a non-zero exit. */
+export async function hopwatch(args: string[], timeoutMs = 60_000): Promise<string> {
+  const { stdout } = await execFileP(process.execPath, ['bin/hopwatch.mjs', ...args], {
+    cwd: ROOT,
+    timeout: timeoutMs,
+  });
+  return stdout;
+}
+
+/** A long-running `hopwatch …` (traffic); returns a stopper that waits for it to exit. */
+export function hopwatchBackground(args: string[]): () => Promise<void> {
+  const child = spawn(process.execPath, ['bin/hopwatch.mjs', ...args], { cwd: ROOT, stdio: 'ignore' });
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    });
+}
+
+/** The lab's eight-hop inbound path (lab-contract.md). */
+export const LAB_PATH = [
+  'hwlab-up/wan0',
+  'hwlab-node/eno1',
+  'hwlab-node/br-ex',
+  'hwlab-node/phy-br-ex',
+  'hwlab-node/int-br-ex',
+  'hwlab-node/br-int',
+  'hwlab-node/tap-qg-a1',
+  'hwlab-qrouter-a1/qg-a1',
+];
+export const SEED_HOP = 'hwlab-qrouter-a1/qg-a1';
