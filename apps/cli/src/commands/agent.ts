@@ -1,11 +1,115 @@
-import type { Command } from '../command.ts';
+import { hostname } from 'node:os';
+import { type AgentOptions, snapshotOnce, startAgent } from '@hopwatch/agent';
+import { IFACE_COUNTER_INDEX, type Sample, type Topology } from '@hopwatch/shared';
+import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
+
+const HELP = `hopwatch agent: watch every interface of every network namespace of this machine and
+stream counters, softnet statistics and kernel drop reasons to a hub.
+
+Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token T] [--interval MS]
+                      [--netns GLOBS] [--no-tracing] [--proc-root DIR] [--sys-root DIR]
+       hopwatch agent --once [--json] [options above except --hub/--token]
+
+  --hub URL          the hub to stream to (ws://HOST:PORT)
+  --name NAME        host name to report (default: ${hostname()})
+  --token T          agent token the hub expects (default: $HOPWATCH_TOKEN)
+  --interval MS      sampling interval in milliseconds, 100 to 60000 (default 1000)
+  --netns GLOBS      only namespaces whose name matches one of these comma-separated globs,
+                     e.g. 'lab-a-*,qrouter-*'; '@host' selects the host's own namespace, which
+                     is otherwise left out when --netns is given
+  --no-tracing       do not read kernel drop reasons (skb:kfree_skb through tracefs)
+  --proc-root DIR    read procfs from DIR instead of /proc (fixture trees, tests)
+  --sys-root DIR     read sysfs from DIR instead of /sys
+  --once             take one snapshot (topology + one sample over one interval) and exit
+  --json             with --once: print it as JSON ({ topology, sample }); every interface
+                     object carries its id (IFNAME on the host, NETNS/IFNAME elsewhere)
+
+Needs root for other namespaces and for drop reasons; without tracefs it runs on counters alone
+and says so. Stops cleanly on SIGINT/SIGTERM (holder processes and the tracefs instance removed).`;
 
 export const agentCommand: Command = {
   name: 'agent',
-  summary: 'not implemented yet',
-  help: 'hopwatch agent: not implemented yet',
-  async run() {
-    console.error('hopwatch agent: not implemented yet');
-    return 1;
+  summary: 'stream this machine’s interfaces, softnet and drop reasons to a hub (or --once)',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseCommandArgs(
+      'agent',
+      {
+        hub: { type: 'string' },
+        name: { type: 'string' },
+        token: { type: 'string' },
+        interval: { type: 'string' },
+        netns: { type: 'string' },
+        'no-tracing': { type: 'boolean' },
+        'proc-root': { type: 'string' },
+        'sys-root': { type: 'string' },
+        once: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      argv,
+    );
+    const opts: AgentOptions = {
+      tracing: !values['no-tracing'],
+      netnsGlob: values.netns ?? null,
+    };
+    const interval = intOption('agent', 'interval', values.interval, 100, 60_000);
+    if (interval !== undefined) opts.intervalMs = interval;
+    if (values.name !== undefined) opts.host = values.name;
+    if (values['proc-root'] !== undefined) opts.procRoot = values['proc-root'];
+    if (values['sys-root'] !== undefined) opts.sysRoot = values['sys-root'];
+
+    if (values.once) {
+      const snap = await snapshotOnce(opts);
+      console.log(values.json ? JSON.stringify(snap) : formatSnapshot(snap.topology, snap.sample));
+      return 0;
+    }
+    if (values.json) throw new UsageError('hopwatch agent: --json goes with --once');
+    if (values.hub === undefined)
+      throw new UsageError('hopwatch agent: --hub ws://HOST:PORT is required (or --once)');
+    const token = values.token ?? process.env.HOPWATCH_TOKEN ?? null;
+    const agent = await startAgent({ ...opts, hub: values.hub, token: token === '' ? null : token });
+    return new Promise((resolve) => {
+      let stopping = false;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        console.error(`hopwatch agent: ${sig}, stopping…`);
+        agent
+          .stop()
+          .catch((e: Error) => console.error(`hopwatch agent: while stopping: ${e.message}`))
+          .finally(() => resolve(0));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
   },
 };
+
+/** --once without --json: one line per interface, busiest first. */
+function formatSnapshot(topology: Topology, sample: Sample): string {
+  const { rxPackets, txPackets, rxDropped, txDropped } = IFACE_COUNTER_INDEX;
+  const lines = [
+    `${topology.host}: ${topology.namespaces.length} namespaces, ${topology.ifaces.length} interfaces, ` +
+      `${sample.elapsedMs} ms sample, drop reasons ${sample.tracing.state}` +
+      (sample.tracing.detail ? ` (${sample.tracing.detail})` : ''),
+    `${'interface'.padEnd(40)} ${'kind'.padEnd(9)} ${'state'.padEnd(8)} ${'mtu'.padStart(6)} ` +
+      `${'rx pkts'.padStart(9)} ${'tx pkts'.padStart(9)} ${'rx drop'.padStart(8)} ${'tx drop'.padStart(8)}`,
+  ];
+  const rows = topology.ifaces.map((i) => ({ i, d: sample.ifaces[i.id] }));
+  rows.sort(
+    (a, b) =>
+      (b.d?.[rxPackets] ?? 0) + (b.d?.[txPackets] ?? 0) - (a.d?.[rxPackets] ?? 0) - (a.d?.[txPackets] ?? 0),
+  );
+  for (const { i, d } of rows) {
+    const n = (k: number) => String(d?.[k] ?? 0);
+    lines.push(
+      `${i.id.padEnd(40)} ${i.kind.padEnd(9)} ${i.operstate.padEnd(8)} ${String(i.mtu).padStart(6)} ` +
+        `${n(rxPackets).padStart(9)} ${n(txPackets).padStart(9)} ${n(rxDropped).padStart(8)} ${n(txDropped).padStart(8)}`,
+    );
+  }
+  for (const s of sample.softnet.filter((s) => s.dropped > 0))
+    lines.push(`softnet: CPU ${s.cpu} dropped ${s.dropped}`);
+  for (const d of sample.drops)
+    lines.push(`drop reason: ${d.count} × ${d.reason} at ${d.location} (CPU ${d.cpu})`);
+  return lines.join('\n');
+}
