@@ -114,6 +114,8 @@ export class AgentCollector implements Collector {
   private prevMono = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** After the first discovery: namespaces coming and going are then news worth a log line. */
+  private started = false;
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -149,6 +151,7 @@ export class AgentCollector implements Collector {
     baseline.qdiscs = await this.readQdiscs();
     this.prev = baseline;
     this.prevMono = performance.now();
+    this.started = true;
     this.tracer.drain(); // drops before the baseline belong to no interval
   }
 
@@ -326,12 +329,14 @@ export class AgentCollector implements Collector {
         }
         ns.pid = held.pid;
       }
+      if (this.started && !known) this.opts.log('info', `${nsLabel(ns)} appeared`);
       this.namespaces.set(ns.name, ns);
       this.dirty.add(ns.name);
     });
   }
 
   private dropNamespace(name: string): void {
+    if (this.namespaces.has(name) && this.started) this.opts.log('info', `${nsLabel({ name })} is gone`);
     this.namespaces.delete(name);
     this.dirty.delete(name);
     this.holders.kill(name);
@@ -348,7 +353,10 @@ export class AgentCollector implements Collector {
       const ns = this.namespaces.get(name);
       if (!ns) return;
       const probe = await probeNamespace(ns, this.deps.run, this.opts);
-      if (this.namespaces.get(name) !== ns) return; // dropped while we probed
+      if (this.namespaces.get(name) !== ns) {
+        this.opts.log('info', `${nsLabel(ns)} vanished while it was being read; left out`);
+        return;
+      }
       if ('error' in probe) {
         this.opts.log('warn', `${probe.error}; it is left out until it can be read`);
         this.probes.delete(name);
