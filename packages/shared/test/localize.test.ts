@@ -201,3 +201,31 @@ describe('loss localisation', () => {
     });
   });
 });
+
+describe('loss localisation on real-host noise', () => {
+  it('LOC5: local IPC frees (unix sockets, netlink, SOCKET_CLOSE) are not network drops', () => {
+    const drops = [
+      { reason: 'SOCKET_CLOSE', location: 'unix_release_sock', cpu: 0, count: 14 },
+      { reason: 'NOT_SPECIFIED', location: 'unix_stream_read_generic', cpu: 1, count: 2 },
+      { reason: 'NOT_SPECIFIED', location: 'netlink_broadcast_filtered', cpu: 1, count: 3 },
+    ];
+    expect(judgeWindow(labTopology(), sample({ drops })).findings).toEqual([]);
+  });
+
+  it('LOC5: TCP’s own protocol decisions (old data, data on a closing socket) are not drops on a hop', () => {
+    const drops = [
+      { reason: 'TCP_OLD_DATA', location: 'tcp_rcv_established', cpu: 0, count: 4 },
+      { reason: 'TCP_ABORT_ON_DATA', location: 'tcp_v4_do_rcv', cpu: 1, count: 9 },
+      { reason: 'NOT_SPECIFIED', location: 'tcp_v4_rcv', cpu: 1, count: 5 },
+    ];
+    expect(judgeWindow(labTopology(), sample({ drops })).findings).toEqual([]);
+  });
+
+  it('LOC12: when the trace ring overran, findings quoting drop reasons say the counts are a lower bound', () => {
+    const { topology, samples } = seedScenario({ tracing: { state: 'on', detail: null, lost: 1200 } });
+    const f = judgeWindow(topology, mergeSamples(samples)).findings[0];
+    expect(f?.evidence.at(-1)).toBe(
+      'tracing lost 1 200 events in this window: kfree_skb counts are a lower bound',
+    );
+  });
+});

@@ -252,6 +252,22 @@ describe('R10 MTU mismatch', () => {
   });
 });
 
+describe('R15 unresolved neighbour', () => {
+  it('R15: failed neighbour resolution is loss with no hop (the reasons carry no device)', () => {
+    const drops = [{ reason: 'NEIGH_FAILED', location: 'neigh_invalidate', cpu: 0, count: 12 }];
+    const { findings } = judge(labTopology(), sample({ drops }), null);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ rule: 'R15', severity: 'loss', hop: null, count: 12 });
+  });
+
+  it('R15: with a down link on the way, R25 takes them: that is why nobody answers', () => {
+    const topology = withIface(SEED_HOP, { adminUp: false, operstate: 'down' });
+    const drops = [{ reason: 'NEIGH_FAILED', location: 'neigh_invalidate', cpu: 0, count: 12 }];
+    const { findings } = judge(topology, sample({ drops }));
+    expect(findings.map((f) => [f.rule, f.count])).toEqual([['R25', 12]]);
+  });
+});
+
 describe('R17 socket buffer overflow', () => {
   it('R17: UDP RcvbufErrors in the VM: lost at the socket, shown on the hop that brought it', () => {
     const topology = labTopology();

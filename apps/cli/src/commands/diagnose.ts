@@ -8,9 +8,9 @@ import {
   parseCommandArgs,
   UsageError,
 } from '../command.ts';
-import { sampleLive, topologyOfTick } from '../diagnose/live.ts';
+import { sampleLive } from '../diagnose/live.ts';
 import { renderDiagnosis } from '../diagnose/render.ts';
-import { type Capture, CaptureError, readCapture } from '../diagnose/source.ts';
+import { type Capture, CaptureError, readCapture, writeCapture } from '../diagnose/source.ts';
 
 export const DEFAULT_SECONDS = 10;
 const MAX_SECONDS = 3600;
@@ -22,7 +22,8 @@ const HELP = `hopwatch diagnose: sample this machine for a few seconds and say w
 No hub needed. Needs root to see other namespaces, tracefs drop reasons and every counter.
 
 Usage:
-  hopwatch diagnose [--from IF] [--to IF] [--seconds N] [--interval MS] [--json] [--input FILE]
+  hopwatch diagnose [--from IF] [--to IF] [--seconds N] [--interval MS] [--json]
+                    [--input FILE] [--save FILE]
 
   --from IF, --to IF   the path to judge: interface ids (NETNS/IFNAME, or IFNAME in the host
                        namespace; a bare name works when only one namespace has it). Without them,
@@ -31,6 +32,7 @@ Usage:
   --interval MS        sampling interval inside the window (default ${DEFAULT_INTERVAL_MS})
   --json               print the diagnosis object (design.md: path, hops, findings) instead of text
   --input FILE         judge a saved capture ({"topology", "samples"} JSON) instead of sampling
+  --save FILE          also write the capture to FILE (judge it again later with --input)
 
 Exit status: 0 nothing lost, 1 a loss finding exists, 2 usage error (an unknown interface too).
 
@@ -43,6 +45,7 @@ const OPTIONS = {
   interval: { type: 'string' },
   json: { type: 'boolean' },
   input: { type: 'string' },
+  save: { type: 'string' },
 } as const;
 
 /** Unknown --from/--to: exit 2 with the closest names, before the whole window if the agent allows. */
@@ -56,14 +59,13 @@ function checkIfaces(topology: Topology, names: readonly (string | undefined)[])
 }
 
 /** Progress only where a person watches: a TTY on stderr. Never on stdout (--json stays clean). */
-function progress(seconds: number): { tick: () => void; done: () => void } {
+function progress(seconds: number): { tick: (done: number, total: number) => void; done: () => void } {
   if (!process.stderr.isTTY) return { tick: () => {}, done: () => {} };
-  const started = Date.now();
-  const draw = () => {
-    const s = Math.min(seconds, (Date.now() - started) / 1000);
-    process.stderr.write(`\rhopwatch diagnose: sampling ${s.toFixed(0)}/${seconds} s …`);
-  };
-  draw();
+  const draw = (done: number, total: number) =>
+    process.stderr.write(
+      `\rhopwatch diagnose: sampling ${Math.round((seconds * done) / total)}/${seconds} s (Ctrl-C judges what is in) …`,
+    );
+  draw(0, 1);
   return { tick: draw, done: () => process.stderr.write('\r\x1b[K') };
 }
 
@@ -74,28 +76,22 @@ async function capture(opts: {
   names: (string | undefined)[];
 }): Promise<Capture> {
   if (opts.input !== undefined) return readCapture(opts.input);
+  // Ctrl-C ends the window early and judges the samples taken so far.
   const abort = new AbortController();
-  let early: string | null = null;
+  const interrupt = () => abort.abort();
+  process.once('SIGINT', interrupt);
   const bar = progress(opts.seconds);
   try {
     return await sampleLive({
       seconds: opts.seconds,
       intervalMs: opts.intervalMs,
+      validate: (topology) => checkIfaces(topology, opts.names),
+      onTick: bar.tick,
       signal: abort.signal,
-      onTick: (tick) => {
-        bar.tick();
-        const topology = topologyOfTick(tick);
-        if (early === null && topology !== null) {
-          early = checkIfaces(topology, opts.names);
-          if (early !== null) abort.abort();
-        }
-      },
     });
-  } catch (e) {
-    if (early !== null) throw new CaptureError(early);
-    throw e;
   } finally {
     bar.done();
+    process.off('SIGINT', interrupt);
   }
 }
 
@@ -124,6 +120,7 @@ export const diagnoseCommand: Command = {
       }
       throw e;
     }
+    if (values.save !== undefined) writeCapture(values.save, data);
     const unknown = checkIfaces(data.topology, [values.from, values.to]);
     if (unknown !== null) {
       console.error(`hopwatch diagnose: ${unknown}`);

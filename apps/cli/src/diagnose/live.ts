@@ -1,37 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCollector } from '@hopwatch/agent';
 import type { Sample, Topology } from '@hopwatch/shared';
-import type { Capture } from './source.ts';
+import { type Capture, CaptureError } from './source.ts';
 
-/** The agent's one-shot API as diagnose uses it (apps/agent `sampleWindow`). */
-export interface SampleWindowOptions {
+export interface LiveOptions {
   seconds: number;
-  intervalMs?: number;
-  /** Called after every interval; the agent passes what it has so far. */
-  onTick?: (tick: unknown) => void;
+  intervalMs: number;
+  /** Checked against the topology before the window starts: a message stops it (exit 2). */
+  validate?: (topology: Topology) => string | null;
+  onTick?: (done: number, total: number) => void;
+  /** Ends the window early; the samples taken so far are judged. */
   signal?: AbortSignal;
 }
-type SampleWindow = (opts: SampleWindowOptions) => Promise<{ topology: Topology; samples: Sample[] }>;
 
 /**
- * Loaded at run time, not at import: `hopwatch diagnose --input FILE` and `--help` work on any
- * machine, and the agent's dependencies (and its root checks) only load when sampling.
+ * The agent's sampleWindow, with one step in front: the collector's topology exists as soon as
+ * it is created, so a mistyped --from/--to is refused now, not after the whole window. Same
+ * loop as sampleWindow otherwise: fixed-rate intervals, the topology after the last sample.
  */
-export async function loadSampleWindow(): Promise<SampleWindow> {
-  const agent = (await import('@hopwatch/agent')) as { sampleWindow?: unknown };
-  if (typeof agent.sampleWindow !== 'function') {
-    throw new Error('this build of @hopwatch/agent has no sampleWindow(); use --input FILE meanwhile');
+export async function sampleLive(opts: LiveOptions): Promise<Capture> {
+  const collector = await createCollector({ intervalMs: opts.intervalMs });
+  try {
+    const problem = opts.validate?.(collector.topology()) ?? null;
+    if (problem !== null) throw new CaptureError(problem);
+    const total = Math.max(1, Math.round((opts.seconds * 1000) / opts.intervalMs));
+    const samples: Sample[] = [];
+    let due = performance.now();
+    for (let i = 0; i < total && !opts.signal?.aborted; i++) {
+      due += opts.intervalMs;
+      await sleep(Math.max(0, due - performance.now()), undefined, { signal: opts.signal }).catch(() => {});
+      if (opts.signal?.aborted) break;
+      samples.push(await collector.sample());
+      opts.onTick?.(samples.length, total);
+    }
+    return { topology: collector.topology(), samples };
+  } finally {
+    await collector.close();
   }
-  return agent.sampleWindow as SampleWindow;
-}
-
-/** The topology a tick carries, when the agent reports one (to check --from/--to early). */
-export function topologyOfTick(tick: unknown): Topology | null {
-  if (typeof tick !== 'object' || tick === null || !('topology' in tick)) return null;
-  const t = (tick as { topology: unknown }).topology;
-  return typeof t === 'object' && t !== null && 'ifaces' in t ? (t as Topology) : null;
-}
-
-export async function sampleLive(opts: SampleWindowOptions): Promise<Capture> {
-  const sampleWindow = await loadSampleWindow();
-  const { topology, samples } = await sampleWindow(opts);
-  return { topology, samples };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type Sample, SampleSchema, type Topology, TopologySchema } from '@hopwatch/shared';
 
 /** What diagnose judges: a host's topology and the window's samples, oldest first. */
@@ -34,4 +34,11 @@ export function readCapture(path: string): Capture {
 function firstIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   const issue = error.issues[0];
   return issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'invalid';
+}
+
+/** The capture as --input reads it back (one sample per line keeps a diff of two captures readable). */
+export function writeCapture(path: string, capture: Capture): void {
+  const samples = capture.samples.map((s) => `    ${JSON.stringify(s)}`).join(',\n');
+  const text = `{\n  "topology": ${JSON.stringify(capture.topology, null, 2).replaceAll('\n', '\n  ')},\n  "samples": [\n${samples}\n  ]\n}\n`;
+  writeFileSync(path, text);
 }

@@ -1,6 +1,7 @@
 import type { Finding, HopReport, HopStatus } from '../protocol/diagnosis.ts';
 import type { Sample, Topology } from '../protocol/model.ts';
 import { buildFacts } from './facts.ts';
+import { fmtCount } from './format.ts';
 import { Ledger } from './ledger.ts';
 import { ReasonPool } from './reasons.ts';
 import { FindingSet, RULES, type RuleContext, SEVERITY_RANK } from './rules/index.ts';
@@ -31,6 +32,17 @@ function emptyWindow(): Sample {
     sysctls: {},
     tracing: { state: 'unavailable', detail: 'no samples', lost: 0 },
   };
+}
+
+/** Reason counts from a window whose trace ring overran are a lower bound: say so where they are quoted. */
+function withTracingCaveat(findings: Finding[], w: Sample): Finding[] {
+  if (w.tracing.lost <= 0) return findings;
+  const caveat = `tracing lost ${fmtCount(w.tracing.lost)} events in this window: kfree_skb counts are a lower bound`;
+  return findings.map((f) =>
+    f.evidence.some((e) => e.startsWith('kfree_skb ')) && !f.evidence.includes(caveat)
+      ? { ...f, evidence: [...f.evidence, caveat] }
+      : f,
+  );
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
@@ -67,7 +79,7 @@ export function judgeWindow(
   };
   for (const rule of RULES) rule.confirmed?.(ctx);
   for (const rule of RULES) rule.inferred?.(ctx);
-  const findings = ctx.findings.list().sort(compareFindings);
+  const findings = withTracingCaveat(ctx.findings.list(), w).sort(compareFindings);
 
   const byHop = new Map<string, Finding[]>();
   for (const x of findings) if (x.hop !== null) byHop.set(x.hop, [...(byHop.get(x.hop) ?? []), x]);

@@ -17,6 +17,52 @@ export function normalizeLocation(location: string): string {
     .replace(/\.(constprop|isra|part|cold|llvm)(\.\d+)*$/g, '');
 }
 
+/**
+ * TCP's own decisions about segments that did arrive (duplicates, data for a closing socket,
+ * out-of-window, resets): the transport working as designed, not a packet lost on a hop.
+ * TCP_LISTEN_OVERFLOW and memory-pressure prunes are not here: they are losses (R17).
+ */
+const TRANSPORT_DECISIONS = new Set([
+  'TCP_OLD_DATA',
+  'TCP_ABORT_ON_DATA',
+  'TCP_CLOSE',
+  'TCP_RESET',
+  'TCP_FLAGS',
+  'TCP_INVALID_SEQUENCE',
+  'TCP_INVALID_ACK_SEQUENCE',
+  'TCP_OLD_SEQUENCE',
+  'TCP_OLD_ACK',
+  'TCP_TOO_OLD_ACK',
+  'TCP_ACK_UNSENT_DATA',
+  'TCP_OFOMERGE',
+  'TCP_RFC7323_PAWS',
+  'TCP_RFC7323_PAWS_ACK',
+  'TCP_RFC7323_TSECR',
+  'TCP_RFC7323_TW_PAWS',
+  'TCP_INVALID_END_SEQUENCE',
+  'TCP_INVALID_SYN',
+  'TCP_OVERWINDOW',
+  'TCP_FASTOPEN',
+  'TCP_ZEROWINDOW',
+]);
+
+/**
+ * Frees that are not packets lost on a network path: AF_UNIX and netlink messages (local IPC),
+ * data left unread in a closed socket (SOCKET_CLOSE), and TCP's protocol decisions. Seen on an
+ * idle host and next to a flood in the throwaway-namespace runs; they say nothing about a hop.
+ */
+export function isNotPathDrop(g: Pick<ReasonGroup, 'reason' | 'location'>): boolean {
+  return (
+    g.reason === 'SOCKET_CLOSE' ||
+    g.reason.startsWith('UNIX_') ||
+    TRANSPORT_DECISIONS.has(g.reason) ||
+    (g.reason === 'NOT_SPECIFIED' && g.location.startsWith('tcp_')) ||
+    g.location.startsWith('unix_') ||
+    g.location.startsWith('netlink_') ||
+    g.location.startsWith('__netlink_')
+  );
+}
+
 export function reasonLine(g: Pick<ReasonGroup, 'reason' | 'location' | 'count'>): string {
   return `kfree_skb ${g.reason} ×${fmtCount(g.count)} at ${g.location}`;
 }
@@ -51,7 +97,7 @@ export class ReasonPool {
       g.byCpu.set(d.cpu, (g.byCpu.get(d.cpu) ?? 0) + d.count);
       byKey.set(k, g);
     }
-    this.groups = [...byKey.values()].sort((a, b) => b.count - a.count);
+    this.groups = [...byKey.values()].filter((g) => !isNotPathDrop(g)).sort((a, b) => b.count - a.count);
     for (const g of this.groups) this.left.set(g, g.count);
   }
 

@@ -7,6 +7,7 @@ import { r06Benign } from './r06-benign.ts';
 import { r08TapRing } from './r08-tap-ring.ts';
 import { r09Qdisc } from './r09-qdisc.ts';
 import { r10Mtu } from './r10-mtu.ts';
+import { r15Neighbour } from './r15-neighbour.ts';
 import { r17Socket } from './r17-socket.ts';
 import { r18NoListener } from './r18-no-listener.ts';
 import { r25Down } from './r25-down.ts';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   r01Backlog,
   r04Budget,
   r06Benign,
+  r15Neighbour,
   r17Socket,
   r18NoListener,
   r00Unexplained,

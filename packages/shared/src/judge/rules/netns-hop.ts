@@ -1,4 +1,5 @@
 import type { HopFacts } from '../facts.ts';
+import { fmtDelta } from '../format.ts';
 import type { RuleContext } from './types.ts';
 
 /**
@@ -30,7 +31,7 @@ export function snmpMoved(
       return {
         netns,
         total: moved.reduce((s, k) => s + (c[k] ?? 0), 0),
-        lines: moved.map((k) => `${k} +${c[k]} in ${nsLabel(netns)}`),
+        lines: moved.map((k) => `${k} ${fmtDelta(c[k] ?? 0)} in ${nsLabel(netns)}`),
       };
     })
     .filter((x) => x.total > 0);

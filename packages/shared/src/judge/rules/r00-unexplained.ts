@@ -7,7 +7,6 @@ function tracingLine(ctx: RuleContext): string | null {
   const t = ctx.window.tracing;
   if (t.state !== 'on')
     return `kernel drop reasons unavailable (tracing ${t.state}${t.detail ? `: ${t.detail}` : ''})`;
-  if (t.lost > 0) return `tracing lost ${t.lost} events: reason counts are a lower bound`;
   return null;
 }
 
@@ -65,7 +64,7 @@ export const r00Unexplained: Rule = {
     ctx.reasons.take(() => true);
     ctx.findings.add({
       rule: 'R00',
-      title: 'The kernel dropped packets that no interface counted',
+      title: 'Packets dropped in protocol code, not tied to a hop',
       severity: 'info',
       hop: null,
       reason: leftover[0]?.reason ?? null,

@@ -8,7 +8,14 @@ import type { Rule } from './types.ts';
  * sub-interface), IPv6 where it is disabled, frames for another host on a promiscuous port, MAC
  * control frames. The kernel counts them in rx_dropped by design (drop-causes.md R06).
  */
-export const BENIGN_REASONS = ['UNHANDLED_PROTO', 'IPV6DISABLED', 'OTHERHOST', 'MAC_IEEE_MAC_CONTROL'];
+export const BENIGN_REASONS = [
+  'UNHANDLED_PROTO',
+  'IPV6DISABLED',
+  'OTHERHOST',
+  'MAC_IEEE_MAC_CONTROL',
+  'UNICAST_IN_L2_MULTICAST',
+  'IPV6_NDISC_NS_OTHERHOST',
+];
 const isBenign = withReason(...BENIGN_REASONS);
 
 /** R06 benign rx_dropped: a warning (grey), never loss. */

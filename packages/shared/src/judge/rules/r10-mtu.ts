@@ -1,5 +1,5 @@
 import type { HopFacts } from '../facts.ts';
-import { fmtDelta, nsCommand } from '../format.ts';
+import { fmtCount, fmtDelta, nsCommand } from '../format.ts';
 import { atLocation, type ReasonFilter, withReason } from '../reasons.ts';
 import { compact, peerTxDroppedLine, ranked, reasonLines, rxDroppedLine } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
@@ -158,12 +158,11 @@ export const r10Mtu: Rule = {
       const n = ctx.ledger.claim(f.iface.id, 'rx', Number.POSITIVE_INFINITY);
       const carries = n > 0 || f.pathIndex !== null || f.through > 0 || (f.peerC?.txPackets ?? 0) > 0;
       if (n > 0 || (carries && !ctx.findings.has('R10', f.iface.id))) {
-        vethFinding(
-          ctx,
-          f,
-          n,
-          n > 0 ? ['no drop reasons for these drops: inferred from the MTUs and the counters'] : [],
-        );
+        const traced = ctx.findings.has('R10', f.iface.id);
+        const why = traced
+          ? `${fmtCount(n)} more in the counters than in the drop reasons (tracing lost events)`
+          : 'no drop reasons for these drops: inferred from the MTUs and the counters';
+        vethFinding(ctx, f, n, n > 0 ? [why] : []);
       }
     }
     for (const { f, biggest } of bridgeVictims(ctx)) {

@@ -1,7 +1,7 @@
 import type { HopFacts } from '../facts.ts';
 import { POOLS } from '../facts.ts';
 import { fmtDelta, nsCommand } from '../format.ts';
-import { withReason } from '../reasons.ts';
+import { atLocation, type ReasonFilter, withReason } from '../reasons.ts';
 import { compact, reasonLines } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
 
@@ -25,6 +25,19 @@ function stateLine(f: HopFacts): string {
   return `${i.id}: ${parts.join(', ')}`;
 }
 
+const isDevReady = withReason('DEV_READY');
+/** What a sender does with packets for a link that is down: drop at transmit... */
+const atXmit: ReasonFilter = (g) =>
+  atLocation(
+    '__dev_queue_xmit',
+    'dev_hard_start_xmit',
+    'veth_xmit',
+    '__dev_forward_skb',
+    '__dev_forward_skb2',
+  )(g) && withReason('QDISC_DROP', 'NOT_SPECIFIED')(g);
+/** ...or, one layer up, give up resolving the neighbour behind it. */
+const isNeighFailure = withReason('NEIGH_FAILED', 'NEIGH_DEAD');
+
 /**
  * R25 device not up. A down hop that should carry traffic (on the path, a bridge port, a bridge
  * with ports, a veth whose peer is up, or whose counters moved) takes every drop counted on it and
@@ -36,8 +49,6 @@ export const r25Down: Rule = {
   confirmed(ctx) {
     const down = [...ctx.facts.values()].filter((f) => f.down && f.shouldCarry);
     const roots = down.filter((f) => !isConsequence(ctx, f));
-    const devReady = ctx.reasons.available(withReason('DEV_READY'));
-    const { groups } = ctx.reasons.take(withReason('DEV_READY'), roots.length > 0 ? devReady : 0);
     for (const f of roots) {
       const followers = down.filter(
         (d) =>
@@ -46,11 +57,17 @@ export const r25Down: Rule = {
       let count = 0;
       for (const h of [f, ...followers])
         for (const p of POOLS) count += ctx.ledger.claim(h.iface.id, p, Number.POSITIVE_INFINITY);
-      const claimedReasons = groups.reduce((n, g) => n + g.count, 0);
-      if (count < claimedReasons && f === roots[0]) {
-        ctx.ledger.add(f.iface.id, claimedReasons - count);
-        count = claimedReasons;
-      }
+      // The kernel's words for the same drops: DEV_READY, transmit drops up to what the counters
+      // saw, and (first down hop only: reasons carry no device) failed neighbour resolution.
+      const first = f === roots[0];
+      const groups = [
+        ...ctx.reasons.take(isDevReady, first ? Number.POSITIVE_INFINITY : 0).groups,
+        ...ctx.reasons.take(atXmit, count).groups,
+      ];
+      const neigh = ctx.reasons.take(isNeighFailure, first ? Number.POSITIVE_INFINITY : 0);
+      const uncounted = Math.max(0, groups.reduce((n, g) => n + g.count, 0) - count) + neigh.count;
+      ctx.ledger.add(f.iface.id, uncounted);
+      count += uncounted;
       const onPath = [f, ...followers].some((h) => h.pathIndex !== null);
       const i = f.iface;
       const what = i.adminUp ? 'has no carrier' : 'is down';
@@ -62,14 +79,15 @@ export const r25Down: Rule = {
         title: `${i.id} ${what}${i.master !== null ? ` (a port of ${i.master})` : ''}`,
         severity: onPath || count > 0 ? 'loss' : 'warn',
         hop: i.id,
-        reason: groups.length > 0 ? 'DEV_READY' : null,
+        reason: groups[0]?.reason ?? neigh.groups[0]?.reason ?? null,
         count,
         evidence: compact([
           stateLine(f),
           ...followers.map((d) => `${stateLine(d)} (because ${i.name} is down)`),
           count > 0 ? `${fmtDelta(count)} packets dropped trying to use it` : null,
           onPath ? 'on the selected path: nothing gets through' : null,
-          ...(f === roots[0] ? reasonLines(groups) : []),
+          ...reasonLines(groups),
+          ...reasonLines(neigh.groups).map((l) => `${l} (no neighbour answers across the down link)`),
         ]),
         fix: i.adminUp
           ? `${i.id} is up but has no carrier: check its peer or link partner${f.peer ? ` (${f.peer.id})` : ''}.`

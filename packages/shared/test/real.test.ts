@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { DiagnosisSchema, diagnose, findPath, SampleSchema, TopologySchema } from '../src/index.ts';
+import { LAB_PATH, LAB_VM_PATH } from './fixtures/lab.ts';
+import backlog from './fixtures/real/jd-backlog.json' with { type: 'json' };
+import clean from './fixtures/real/jd-clean.json' with { type: 'json' };
+import down from './fixtures/real/jd-down.json' with { type: 'json' };
+import mtu from './fixtures/real/jd-mtu.json' with { type: 'json' };
+import qdisc from './fixtures/real/jd-qdisc.json' with { type: 'json' };
+
+// JSON imports, not fs: packages/shared stays pure even in its tests (the lint rule says why).
+const CAPTURES: Record<string, unknown> = {
+  'jd-backlog': backlog,
+  'jd-clean': clean,
+  'jd-down': down,
+  'jd-mtu': mtu,
+  'jd-qdisc': qdisc,
+};
+
+/** Captures of the real agent on this kind of host (fixtures/real/README.md), validated as wire data. */
+function capture(name: string) {
+  const raw = CAPTURES[name] as { topology: unknown; samples: unknown };
+  return { topology: TopologySchema.parse(raw.topology), samples: SampleSchema.array().parse(raw.samples) };
+}
+const A = 'hwt-jd-a/jda';
+const B = 'hwt-jd-b/jdb';
+const judge = (name: string) => {
+  const d = diagnose({ host: 'vm', ...capture(name), from: A, to: B });
+  DiagnosisSchema.strict().parse(d);
+  return d;
+};
+const hop = (d: ReturnType<typeof judge>, id: string) => d.hops.find((h) => h.id === id);
+const losses = (d: ReturnType<typeof judge>) => d.findings.filter((f) => f.severity === 'loss');
+
+describe('real agent captures', () => {
+  it('R01 (real): the seed’s recipe: backlog overflow on the RPS veth, CPU 1, netdev_max_backlog 1', () => {
+    const d = judge('jd-backlog');
+    expect(d.findings[0]).toMatchObject({ rule: 'R01', hop: B, reason: 'CPU_BACKLOG' });
+    expect(d.findings[0]?.title).toBe('CPU backlog overflow on CPU 1 (netdev_max_backlog = 1)');
+    expect(d.findings[0]?.evidence).toContain('rps_cpus = 2 on jdb (steers its receive work to CPU 1)');
+    expect(hop(d, B)?.status).toBe('loss');
+    // Traffic to the closed port is information, never a loss.
+    expect(d.findings.find((f) => f.rule === 'R18')?.severity).toBe('info');
+  });
+
+  it('R10 (real): a veth pair with MTUs 1500 → 1400: NOT_SPECIFIED at __dev_forward_skb2 on the smaller end', () => {
+    const d = judge('jd-mtu');
+    expect(losses(d).map((f) => [f.rule, f.hop])).toEqual([['R10', B]]);
+    expect(d.findings[0]?.evidence.join('\n')).toContain('at __dev_forward_skb2');
+    expect(hop(d, A)?.status).toBe('ok');
+  });
+
+  it('R09 (real): a tbf overflow moves no interface counter and is still found on the sending veth', () => {
+    const d = judge('jd-qdisc');
+    expect(losses(d).map((f) => [f.rule, f.hop])).toEqual([['R09', A]]);
+    expect(hop(d, A)).toMatchObject({ status: 'loss', txDropped: 0, rxDropped: 0 });
+    expect(hop(d, B)?.status).toBe('ok');
+  });
+
+  it('R25 (real): a veth end set down: it is blamed, its peer has no carrier, both are down on the path', () => {
+    const d = judge('jd-down');
+    expect(d.findings[0]).toMatchObject({ rule: 'R25', hop: B, severity: 'loss' });
+    expect(d.findings[0]?.evidence.join('\n')).toContain('NEIGH_FAILED');
+    expect([hop(d, A)?.status, hop(d, B)?.status]).toEqual(['down', 'down']);
+    expect(d.findings.some((f) => f.rule === 'R09' || f.rule === 'R15')).toBe(false);
+  });
+
+  it('LOC8 (real): a clean flood to a closed port: no loss finding, both hops ok', () => {
+    const d = judge('jd-clean');
+    expect(losses(d)).toEqual([]);
+    expect(d.findings.map((f) => f.rule)).toEqual(['R18']);
+    expect([hop(d, A)?.status, hop(d, B)?.status]).toEqual(['ok', 'ok']);
+  });
+
+  it('PATH1 (real): the lab as the real agent reports it gives the contract’s paths, decoy unvisited', () => {
+    const { topology } = capture('jd-clean');
+    expect(findPath(topology, 'hwlab-up/wan0', 'hwlab-qrouter-a1/qg-a1')).toEqual({
+      ok: true,
+      path: LAB_PATH,
+    });
+    expect(findPath(topology, 'hwlab-up/wan0', 'hwlab-vm1/eth0')).toEqual({ ok: true, path: LAB_VM_PATH });
+    expect(findPath(topology, 'hwlab-vm1/eth0', 'hwlab-up/wan0')).toEqual({
+      ok: true,
+      path: [...LAB_VM_PATH].reverse(),
+    });
+  });
+});
