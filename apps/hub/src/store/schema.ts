@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { MARKS_DDL } from './marksSchema.ts';
 
 /** Bumped when the tables change shape; an older file is refused with a message, never guessed at. */
 export const STORE_SCHEMA_VERSION = 1;
@@ -32,6 +33,7 @@ export function migrate(db: Database.Database): void {
     );
     CREATE UNIQUE INDEX IF NOT EXISTS topologies_host_t ON topologies (host, t);
   `);
+  db.exec(MARKS_DDL);
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as
     | { value: string }
     | undefined;

@@ -37,6 +37,7 @@ import Database from 'better-sqlite3';
 import { type Logger, silentLogger } from '../log.ts';
 import { type LossSummary, summarize } from '../state/summary.ts';
 import { CHUNK_CODEC, decodeChunk, encodeChunk } from './chunk.ts';
+import { MARK_HOLD_SQL } from './marksSchema.ts';
 import { migrate } from './schema.ts';
 
 export const DEFAULT_RETENTION_MS = 24 * 3600_000;
@@ -98,6 +99,8 @@ export interface StoreStats {
 
 export interface Store {
   readonly path: string;
+  /** The open file, for tables beside the recording (store/marks.ts) and bulk writers (replay import). */
+  readonly db: Database.Database;
   append(host: string, sample: Sample): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   appendTopology(host: string, t: number, topology: Topology): boolean;
@@ -109,6 +112,8 @@ export interface Store {
   flush(): void;
   enforceRetention(): { deletedChunks: number; deletedBytes: number };
   stats(): StoreStats;
+  /** Re-read hosts, lastT, sizes and latest topologies after a bulk writer wrote through `db`. */
+  rescan(): void;
   close(): void;
 }
 
@@ -289,6 +294,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 
   const store: Store = {
     path,
+    db,
 
     append(host, sample) {
       if (!db.open) return false;
@@ -414,9 +420,11 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       let deletedBytes = 0;
       const drop = db.transaction((where: string, ...args: number[]) => {
         const r = db
-          .prepare(`SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM chunks WHERE ${where}`)
+          .prepare(
+            `SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM chunks WHERE (${where}) AND NOT ${MARK_HOLD_SQL}`,
+          )
           .get(...args) as { n: number; b: number };
-        db.prepare(`DELETE FROM chunks WHERE ${where}`).run(...args);
+        db.prepare(`DELETE FROM chunks WHERE (${where}) AND NOT ${MARK_HOLD_SQL}`).run(...args);
         deletedChunks += r.n;
         deletedBytes += r.b;
         return r.n;
@@ -425,7 +433,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       while (totalBytes - deletedBytes > retentionBytes) {
         const excess = totalBytes - deletedBytes - retentionBytes;
         const oldest = db
-          .prepare(`SELECT end_t, bytes FROM chunks ORDER BY end_t LIMIT ?`)
+          .prepare(`SELECT end_t, bytes FROM chunks WHERE NOT ${MARK_HOLD_SQL} ORDER BY end_t LIMIT ?`)
           .all(RETENTION_BATCH) as { end_t: number; bytes: number }[];
         let acc = 0;
         let cut: number | null = null;
@@ -461,6 +469,22 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
         retentionDeletedChunks,
         corruptChunks,
       };
+    },
+
+    rescan() {
+      const ends = db.prepare(`SELECT host, max(end_t) AS t FROM chunks GROUP BY host`).all() as {
+        host: string;
+        t: number;
+      }[];
+      for (const r of ends) {
+        lastTs.set(r.host, Math.max(lastTs.get(r.host) ?? r.t, r.t));
+        knownHosts.add(r.host);
+      }
+      for (const r of db.prepare(`SELECT DISTINCT host FROM topologies`).all() as { host: string }[])
+        knownHosts.add(r.host);
+      latestTopology.clear();
+      totalBytes = sumBytes();
+      chunkCount = (db.prepare(`SELECT count(*) AS n FROM chunks`).get() as { n: number }).n;
     },
 
     close() {
