@@ -3,10 +3,17 @@
  * sysctls it changes. `labFault` in fault-apply.ts executes a plan.
  *
  * The numbers are measured on this 2-vCPU Linux 6.18 VM with `lab traffic` (UDP, 1472-byte
- * payload, sender pinned to CPU 0, sink pinned to the last CPU), see README "Lab":
- * - backlog, RPS qg-a1 → CPU 1, 10 000 pps: netdev_max_backlog 1 → ~0.2 % loss, 4 → ~0.01 %,
- *   16 → 0 (at 40 000 pps: 1 → 0.4 %, 16 → 0.02 %). Drops show as qg-a1 rx_dropped, tap-qg-a1
- *   tx_dropped (the same drops, counted by both ends) and softnet column 2 of CPU 1; no other hop.
+ * payload, sender and sink pinned to CPU 0, sender paced in 1 ms ticks), see README "Lab":
+ * - backlog, RPS qg-a1 → CPU 1, 10 000 pps (bursts of 10 per ms): netdev_max_backlog 1 → 8-15 %
+ *   loss, 2 → 7 %, 4 → 0.4-1.9 %, 8 → 0.2-0.6 %, 16 → 0 (20 000 pps: 8 → 0.3 %, 16 → 0.05 %).
+ *   The spread between runs is the machine: the drops happen when CPU 1 is late to drain its
+ *   queue, and that depends on whatever else runs. Drops show as qg-a1 rx_dropped, tap-qg-a1
+ *   tx_dropped (the same drops, counted by both ends) and softnet column 2 of CPU 1; no other
+ *   hop, because the hops before qg-a1 are all processed on the sender's CPU 0 inside its own
+ *   send call (the queue there never holds more than one packet). RPS on an EARLIER hop (eno1,
+ *   int-br-ex) is different: every later veth hop is then processed on CPU 1 too and enqueues to
+ *   the same per-CPU backlog, so drops spill onto the later hops (fewer than on the faulted one).
+ *   netdev_max_backlog is global: at 1 the host's own loopback drops packets too.
  * - mtu 1450 on qg-a1: every full-size frame from tap-qg-a1 is dropped (qg-a1 rx_dropped,
  *   tap-qg-a1 tx_dropped, softnet untouched); 1400-byte payloads pass.
  * - qdisc tbf 100mbit burst/limit 15000 B on tap-qg-a1 at 10 000 pps × 1500 B (120 Mbit/s):
@@ -29,7 +36,7 @@ export interface FaultSettings {
 }
 
 export const DEFAULT_FAULT_SETTINGS: FaultSettings = {
-  maxBacklog: 1,
+  maxBacklog: 8,
   mtu: 1450,
   tbfRate: '100mbit',
   tbfBurstBytes: 15_000,

@@ -5,7 +5,6 @@
  * we created).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SENDER_CPU } from './faults.ts';
 import { type ProbeResult, parsePingSummary, probeArgv, PROBE_INTERVAL_S } from './probe.ts';
@@ -100,6 +99,9 @@ export function resolveTraffic(
 const SENDER = fileURLToPath(new URL('./traffic/sender.mjs', import.meta.url));
 const SINK = fileURLToPath(new URL('./traffic/sink.mjs', import.meta.url));
 
+/** The sender's pacing tick (see sender.mjs: bursts of rate/1000 packets, ~17 % of a CPU at 10 kpps). */
+export const SEND_TICK_MS = 1;
+
 /** The flood on CPU 0, so RPS (faults.ts) always steers the faulted hop to a different CPU. */
 export function senderArgv(t: ResolvedTraffic, node = process.execPath): string[] {
   return [
@@ -121,18 +123,25 @@ export function senderArgv(t: ResolvedTraffic, node = process.execPath): string[
     String(t.seconds),
     '--size',
     String(t.size),
+    '--tick-ms',
+    String(SEND_TICK_MS),
   ];
 }
 
-/** The sink on the last CPU, away from the sender, with the backlog fault's RPS target. */
-export function sinkArgv(t: ResolvedTraffic, cpuCount: number, node = process.execPath): string[] {
+/**
+ * The sink shares CPU 0 with the (mostly sleeping) sender, away from the backlog fault's RPS
+ * target: on the RPS CPU it competed with the softirq work steered there and, under a running
+ * `diagnose`, overflowed its 8 MB socket buffer (Udp.RcvbufErrors, R17) — loss the lab caused,
+ * not the fault.
+ */
+export function sinkArgv(t: ResolvedTraffic, node = process.execPath): string[] {
   return [
     'netns',
     'exec',
     t.sinkNetns,
     'taskset',
     '-c',
-    String(Math.max(0, cpuCount - 1)),
+    String(SENDER_CPU),
     node,
     SINK,
     '--addr',
@@ -218,7 +227,7 @@ export function startTraffic(opts: TrafficOptions = {}): TrafficHandle {
 
   const run = async (): Promise<TrafficResult> => {
     if (t.rate > 0) {
-      sink = child(sinkArgv(t, cpus().length));
+      sink = child(sinkArgv(t));
       await waitReady(sink);
       if (!stopping) sender = child(senderArgv(t));
     }

@@ -44,7 +44,7 @@ describe.skipIf(!IS_ROOT)('lab faults at the kernel counters (root)', () => {
 
   it('backlog on qg-a1: rx_dropped there, tx_dropped on its peer, softnet drops on CPU 1, nothing else', async () => {
     await labFault('backlog');
-    expect(await readSysctlValue('net.core.netdev_max_backlog')).toBe('1');
+    expect(await readSysctlValue('net.core.netdev_max_backlog')).toBe('8');
     const { result, d, softnet } = await during({ rate: 20_000, seconds: 4 });
     const qg = d.get('hwlab-qrouter-a1/qg-a1')!;
     console.log(

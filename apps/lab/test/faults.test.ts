@@ -68,7 +68,7 @@ describe('lab faults', () => {
     expect(rpsMask(1)).toBe('2');
     expect(rpsMask(7)).toBe('80');
     const p = faultPlan('backlog', 'hwlab-qrouter-a1/qg-a1', 2);
-    expect(p.sysctls).toEqual({ 'net.core.netdev_max_backlog': '1' });
+    expect(p.sysctls).toEqual({ 'net.core.netdev_max_backlog': '8' });
     expect(p.steps).toEqual([
       { tool: 'sh', netns: 'hwlab-qrouter-a1', script: 'echo 2 > /sys/class/net/qg-a1/queues/rx-0/rps_cpus' },
     ]);

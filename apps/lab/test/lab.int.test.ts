@@ -210,7 +210,7 @@ describe.skipIf(!IS_ROOT)('lab up/down (root)', () => {
 
   it('lab down (another process, as after a crash) removes every hwlab- namespace and restores sysctls', async () => {
     await labFault('backlog');
-    expect(await readSysctlValue('net.core.netdev_max_backlog')).toBe('1');
+    expect(await readSysctlValue('net.core.netdev_max_backlog')).toBe('8');
     expect(existsSync(STATE_PATH)).toBe(true);
     const r = await cli(['lab', 'down']);
     expect(r.code, r.stderr).toBe(0);

@@ -40,7 +40,7 @@ describe('lab traffic', () => {
     expect(r({ rate: 0, probe: true })).toBe(1000);
   });
 
-  it('pins the sender to CPU 0 in hwlab-up and the sink to the last CPU in the target namespace', () => {
+  it('pins the sender (1 ms ticks) and the sink to CPU 0, away from the RPS target', () => {
     const x = resolveTraffic({ to: '10.10.0.5', rate: 500, seconds: 3, size: 64 });
     if (!x.ok) throw new Error(x.error);
     const s = senderArgv(x.t, '/usr/bin/node');
@@ -57,9 +57,11 @@ describe('lab traffic', () => {
       '3',
       '--size',
       '64',
+      '--tick-ms',
+      '1',
     ]);
-    const k = sinkArgv(x.t, 2, '/usr/bin/node');
-    expect(k.slice(0, 6)).toEqual(['netns', 'exec', 'hwlab-vm1', 'taskset', '-c', '1']);
+    const k = sinkArgv(x.t, '/usr/bin/node');
+    expect(k.slice(0, 6)).toEqual(['netns', 'exec', 'hwlab-vm1', 'taskset', '-c', '0']);
     expect(k.slice(-4)).toEqual(['--addr', '10.10.0.5', '--port', '9000']);
   });
 

@@ -25,7 +25,7 @@ Usage:
   hopwatch lab fault KIND [--hop ID] [--max-backlog N] [--mtu N]
                                     inject one fault (it replaces the previous one):
       backlog  RPS on the hop to another CPU + tiny net.core.netdev_max_backlog (the seed's bug;
-               default hop hwlab-qrouter-a1/qg-a1, netdev_max_backlog 1)
+               default hop hwlab-qrouter-a1/qg-a1, netdev_max_backlog 8)
       mtu      lower the hop's MTU (1450) so its peer's full-size frames are dropped
       qdisc    tbf with a low rate and tiny limit on the hop's egress (default hwlab-node/tap-qg-a1)
       down     set the hop down
