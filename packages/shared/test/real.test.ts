@@ -3,6 +3,8 @@ import { DiagnosisSchema, diagnose, findPath, SampleSchema, TopologySchema } fro
 import { LAB_PATH, LAB_VM_PATH } from './fixtures/lab.ts';
 import backlog from './fixtures/real/jd-backlog.json' with { type: 'json' };
 import clean from './fixtures/real/jd-clean.json' with { type: 'json' };
+import labBacklog from './fixtures/real/lab-backlog.json' with { type: 'json' };
+import labMtu from './fixtures/real/lab-mtu.json' with { type: 'json' };
 import down from './fixtures/real/jd-down.json' with { type: 'json' };
 import mtu from './fixtures/real/jd-mtu.json' with { type: 'json' };
 import qdisc from './fixtures/real/jd-qdisc.json' with { type: 'json' };
@@ -14,6 +16,8 @@ const CAPTURES: Record<string, unknown> = {
   'jd-down': down,
   'jd-mtu': mtu,
   'jd-qdisc': qdisc,
+  'lab-backlog': labBacklog,
+  'lab-mtu': labMtu,
 };
 
 /** Captures of the real agent on this kind of host (fixtures/real/README.md), validated as wire data. */
@@ -23,8 +27,8 @@ function capture(name: string) {
 }
 const A = 'hwt-jd-a/jda';
 const B = 'hwt-jd-b/jdb';
-const judge = (name: string) => {
-  const d = diagnose({ host: 'vm', ...capture(name), from: A, to: B });
+const judge = (name: string, from = A, to = B) => {
+  const d = diagnose({ host: 'vm', ...capture(name), from, to });
   DiagnosisSchema.strict().parse(d);
   return d;
 };
@@ -69,6 +73,27 @@ describe('real agent captures', () => {
     expect(losses(d)).toEqual([]);
     expect(d.findings.map((f) => f.rule)).toEqual(['R18']);
     expect([hop(d, A)?.status, hop(d, B)?.status]).toEqual(['ok', 'ok']);
+  });
+
+  it('R01 (real lab): the seed on the lab: the eight-hop path, qg-a1 red, CPU 1, the sysctl', () => {
+    const d = judge('lab-backlog', LAB_PATH[0], LAB_PATH[7]);
+    expect(d.path).toEqual(LAB_PATH);
+    expect(d.hops.map((h) => h.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'loss']);
+    expect(losses(d).map((f) => [f.rule, f.hop])).toEqual([['R01', 'hwlab-qrouter-a1/qg-a1']]);
+    const f = d.findings[0]!;
+    expect(f.title).toBe('CPU backlog overflow on CPU 1 (netdev_max_backlog = 8)');
+    expect(f.evidence).toContain('softnet dropped +50 on CPU 1');
+    expect(f.command).toBe('sysctl -w net.core.netdev_max_backlog=10000');
+    // The lab's own probe lost 0.108 %: the same order of magnitude, from the counters alone.
+    expect(hop(d, 'hwlab-qrouter-a1/qg-a1')?.lossRatio).toBeGreaterThan(0.0005);
+    expect(hop(d, 'hwlab-qrouter-a1/qg-a1')?.lossRatio).toBeLessThan(0.002);
+  });
+
+  it('R10 (real lab): qg-a1 at MTU 1450 behind a 1500 port: everything dropped at __dev_forward_skb2', () => {
+    const d = judge('lab-mtu', LAB_PATH[0], LAB_PATH[7]);
+    expect(losses(d).map((f) => [f.rule, f.hop])).toEqual([['R10', 'hwlab-qrouter-a1/qg-a1']]);
+    expect(hop(d, 'hwlab-node/tap-qg-a1')?.status).toBe('ok');
+    expect(d.findings[0]?.command).toBe('ip -n hwlab-qrouter-a1 link set dev qg-a1 mtu 1500');
   });
 
   it('PATH1 (real): the lab as the real agent reports it gives the contract’s paths, decoy unvisited', () => {

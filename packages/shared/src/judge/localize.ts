@@ -88,7 +88,9 @@ export function judgeWindow(
     const mine = byHop.get(id) ?? [];
     const lost = ledger.total(id, 'loss');
     const drops = lost + ledger.total(id, 'benign');
-    let status: HopStatus = f.through > 0 || drops > 0 ? 'ok' : 'idle';
+    // A sender whose drops are shown on its veth peer still did something: ok, not idle.
+    const moved = f.through > 0 || drops > 0 || f.c.rxDropped + f.c.txDropped > 0;
+    let status: HopStatus = moved ? 'ok' : 'idle';
     if (drops > 0 || mine.some((x) => x.severity === 'warn')) status = 'warn';
     if (lost >= LOSS_MIN_DROPS || mine.some((x) => x.severity === 'loss')) status = 'loss';
     if (f.down && f.shouldCarry) status = 'down';

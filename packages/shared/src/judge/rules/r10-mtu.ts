@@ -160,7 +160,7 @@ export const r10Mtu: Rule = {
       if (n > 0 || (carries && !ctx.findings.has('R10', f.iface.id))) {
         const traced = ctx.findings.has('R10', f.iface.id);
         const why = traced
-          ? `${fmtCount(n)} more in the counters than in the drop reasons (tracing lost events)`
+          ? `${fmtCount(n)} more in the counters than in the drop reasons (${ctx.window.tracing.lost > 0 ? 'tracing lost events' : 'read at slightly different moments'})`
           : 'no drop reasons for these drops: inferred from the MTUs and the counters';
         vethFinding(ctx, f, n, n > 0 ? [why] : []);
       }
