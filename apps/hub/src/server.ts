@@ -7,6 +7,7 @@ import { apiRouter } from './http/api.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
 import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
+import { replayRouter } from './replay/routes.ts';
 import { openStore, type Store, type StoreOptions } from './store/store.ts';
 import { attachUpgrades } from './ws/upgrade.ts';
 
@@ -29,6 +30,8 @@ export interface HubOptions {
   allowedOrigins?: string[];
   webDist?: string;
   log?: Logger;
+  /** The recording file this hub replays (`hopwatch replay FILE`); shown by GET /api/replay. */
+  replaySource?: string | null;
 }
 
 export interface Hub {
@@ -90,6 +93,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   app.get('/metrics', (req, res, next) => {
     metricsRoute(core, req, res).catch(next);
   });
+  // Before apiRouter: its last route answers every unknown /api path with a 404.
+  app.use('/api', replayRouter(core, { source: opts.replaySource ?? null }));
   app.use('/api', apiRouter(core));
   app.use(webApp(opts.webDist ?? DEFAULT_WEB_DIST));
 
