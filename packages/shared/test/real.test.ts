@@ -4,7 +4,9 @@ import { LAB_PATH, LAB_VM_PATH } from './fixtures/lab.ts';
 import backlog from './fixtures/real/jd-backlog.json' with { type: 'json' };
 import clean from './fixtures/real/jd-clean.json' with { type: 'json' };
 import labBacklog from './fixtures/real/lab-backlog.json' with { type: 'json' };
+import labDown from './fixtures/real/lab-down.json' with { type: 'json' };
 import labMtu from './fixtures/real/lab-mtu.json' with { type: 'json' };
+import labQdisc from './fixtures/real/lab-qdisc.json' with { type: 'json' };
 import down from './fixtures/real/jd-down.json' with { type: 'json' };
 import mtu from './fixtures/real/jd-mtu.json' with { type: 'json' };
 import qdisc from './fixtures/real/jd-qdisc.json' with { type: 'json' };
@@ -18,6 +20,8 @@ const CAPTURES: Record<string, unknown> = {
   'jd-qdisc': qdisc,
   'lab-backlog': labBacklog,
   'lab-mtu': labMtu,
+  'lab-qdisc': labQdisc,
+  'lab-down': labDown,
 };
 
 /** Captures of the real agent on this kind of host (fixtures/real/README.md), validated as wire data. */
@@ -94,6 +98,23 @@ describe('real agent captures', () => {
     expect(losses(d).map((f) => [f.rule, f.hop])).toEqual([['R10', 'hwlab-qrouter-a1/qg-a1']]);
     expect(hop(d, 'hwlab-node/tap-qg-a1')?.status).toBe('ok');
     expect(d.findings[0]?.command).toBe('ip -n hwlab-qrouter-a1 link set dev qg-a1 mtu 1500');
+  });
+
+  it('R09 (real lab): tbf on tap-qg-a1 hides ~20 % loss from every interface counter; found anyway', () => {
+    const d = judge('lab-qdisc', LAB_PATH[0], LAB_PATH[7]);
+    expect(d.findings.map((f) => [f.rule, f.hop])).toEqual([['R09', 'hwlab-node/tap-qg-a1']]);
+    const tap = hop(d, 'hwlab-node/tap-qg-a1');
+    expect(tap).toMatchObject({ status: 'loss', txDropped: 0, pathIndex: 7 });
+    expect(tap?.lossRatio).toBeGreaterThan(0.15);
+    expect(hop(d, 'hwlab-qrouter-a1/qg-a1')?.status).toBe('ok');
+  });
+
+  it('R25 (real lab): qg-a1 down: both ends down on the path, the bridge’s drops are the count', () => {
+    const d = judge('lab-down', LAB_PATH[0], LAB_PATH[7]);
+    expect(d.findings.map((f) => [f.rule, f.hop])).toEqual([['R25', 'hwlab-qrouter-a1/qg-a1']]);
+    expect(d.findings[0]?.evidence.join('\n')).toContain('at br_handle_frame_finish');
+    expect(d.findings[0]?.count).toBeGreaterThan(40_000);
+    expect(d.hops.slice(6).map((h) => h.status)).toEqual(['down', 'down']);
   });
 
   it('PATH1 (real): the lab as the real agent reports it gives the contract’s paths, decoy unvisited', () => {

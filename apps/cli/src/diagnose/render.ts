@@ -111,6 +111,8 @@ export function verdict(d: Diagnosis): string {
     const warn = d.findings.filter((f) => f.severity === 'warn').length;
     return `Verdict: no packet lost in ${d.seconds.toFixed(1)} s${warn > 0 ? ` (${warn} warning${warn > 1 ? 's' : ''})` : ''}.`;
   }
-  const where = loss.map((f) => `${f.hop ?? 'no single hop'} (${f.rule}: ${count(f.count)} packets)`);
+  const where = loss.map(
+    (f) => `${f.hop ?? 'no single hop'} (${f.rule}${f.count > 0 ? `: ${count(f.count)} packets` : ''})`,
+  );
   return `Verdict: packets lost at ${where.join('; ')}.`;
 }

@@ -45,10 +45,12 @@ export const r09Qdisc: Rule = {
   confirmed(ctx) {
     const hops = [...ctx.facts.values()].filter((f) => ctx.ledger.available(f.iface.id, 'qdisc') > 0);
     const reasonTotal = ctx.reasons.available(isQdiscDrop);
-    for (const f of hops) {
+    hops.forEach((f, k) => {
       const q = f.qdisc!;
       const n = ctx.ledger.claim(f.iface.id, 'qdisc', Number.POSITIVE_INFINITY);
-      const { groups } = ctx.reasons.take(isQdiscDrop, n);
+      // Counters and traced reasons are read at slightly different moments: the last qdisc takes
+      // the surplus, so a few QDISC_DROPs are not left over as noise.
+      const { groups } = ctx.reasons.take(isQdiscDrop, k === hops.length - 1 ? Number.POSITIVE_INFINITY : n);
       const sent = q.packets + q.drops;
       const { fix, command } = fixFor(f, q.kind);
       ctx.findings.add({
@@ -71,7 +73,7 @@ export const r09Qdisc: Rule = {
         fix,
         command,
       });
-    }
+    });
     if (hops.length > 0 || reasonTotal === 0) return;
     // The kernel saw qdisc drops but no qdisc counter moved (its stats were not read): say so.
     const { count, groups } = ctx.reasons.take(isQdiscDrop);

@@ -137,12 +137,17 @@ export const r10Mtu: Rule = {
       (f) => ctx.ledger.available(f.iface.id, 'rx'),
       (f) => victims.has(f),
     );
-    for (const f of veths) {
+    const withDrops = veths.filter((f) => ctx.ledger.available(f.iface.id, 'rx') > 0);
+    withDrops.forEach((f, k) => {
       const want = Math.min(ctx.ledger.available(f.iface.id, 'rx'), ctx.reasons.available(atVethForward));
-      if (want <= 0) continue;
-      const { groups } = ctx.reasons.take(atVethForward, want);
+      if (want <= 0) return;
+      // The last victim takes the reasons' surplus (counters and trace are read at different moments).
+      const { groups } = ctx.reasons.take(
+        atVethForward,
+        k === withDrops.length - 1 ? Number.POSITIVE_INFINITY : want,
+      );
       vethFinding(ctx, f, ctx.ledger.claim(f.iface.id, 'rx', want), reasonLines(groups));
-    }
+    });
     const bridged = bridgeVictims(ctx);
     const silent = ctx.reasons.available(atBridgeEgress);
     if (silent > 0 && bridged.length > 0) {

@@ -1,7 +1,7 @@
 import type { HopFacts } from '../facts.ts';
 import { POOLS } from '../facts.ts';
 import { fmtDelta, nsCommand } from '../format.ts';
-import { atLocation, type ReasonFilter, withReason } from '../reasons.ts';
+import { atLocation, type ReasonFilter, type ReasonGroup, withReason } from '../reasons.ts';
 import { compact, reasonLines } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
 
@@ -35,8 +35,10 @@ const atXmit: ReasonFilter = (g) =>
     '__dev_forward_skb',
     '__dev_forward_skb2',
   )(g) && withReason('QDISC_DROP', 'NOT_SPECIFIED')(g);
-/** ...or, one layer up, give up resolving the neighbour behind it. */
+/** ...or, one layer up, give up resolving the neighbour behind it... */
 const isNeighFailure = withReason('NEIGH_FAILED', 'NEIGH_DEAD');
+/** ...or, in a bridge, drop frames for a port that is disabled (seen on the lab: br_handle_frame_finish). */
+const inBridge: ReasonFilter = (g) => g.location.startsWith('br_') || g.location.startsWith('__br_');
 
 /**
  * R25 device not up. A down hop that should carry traffic (on the path, a bridge port, a bridge
@@ -60,10 +62,12 @@ export const r25Down: Rule = {
       // The kernel's words for the same drops: DEV_READY, transmit drops up to what the counters
       // saw, and (first down hop only: reasons carry no device) failed neighbour resolution.
       const first = f === roots[0];
-      const groups = [
+      const groups: ReasonGroup[] = [
         ...ctx.reasons.take(isDevReady, first ? Number.POSITIVE_INFINITY : 0).groups,
         ...ctx.reasons.take(atXmit, count).groups,
       ];
+      const isPort = [f, ...followers].some((h) => h.iface.master !== null);
+      groups.push(...ctx.reasons.take(inBridge, isPort ? Number.POSITIVE_INFINITY : 0).groups);
       const neigh = ctx.reasons.take(isNeighFailure, first ? Number.POSITIVE_INFINITY : 0);
       const uncounted = Math.max(0, groups.reduce((n, g) => n + g.count, 0) - count) + neigh.count;
       ctx.ledger.add(f.iface.id, uncounted);
