@@ -55,16 +55,25 @@ export function buildFacts(
   const byId = ifacesById(topology);
   const hasPorts = new Set(topology.ifaces.flatMap((i) => (i.master === null ? [] : [i.master])));
   const facts = new Map<string, HopFacts>();
+  const counters = new Map<string, Counters>();
+  const cOf = (id: string) => {
+    let c = counters.get(id);
+    if (!c) {
+      c = countersOf(window, id);
+      counters.set(id, c);
+    }
+    return c;
+  };
   const portTraffic = new Map<string, number>();
   for (const i of topology.ifaces) {
     if (i.master === null) continue;
-    const c = countersOf(window, i.id);
+    const c = cOf(i.id);
     portTraffic.set(i.master, Math.max(portTraffic.get(i.master) ?? 0, c.rxPackets, c.txPackets));
   }
   for (const i of topology.ifaces) {
-    const c = countersOf(window, i.id);
+    const c = cOf(i.id);
     const peer = i.peer === null ? null : (byId.get(i.peer) ?? null);
-    const peerC = peer ? countersOf(window, peer.id) : null;
+    const peerC = peer ? cOf(peer.id) : null;
     const qdisc = window?.qdiscs[i.id] ?? null;
     const pathIndex = path === null ? -1 : path.indexOf(i.id);
     const veth = peer !== null && peerC !== null;

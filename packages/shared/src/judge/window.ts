@@ -1,7 +1,13 @@
 import type { DropReasonCount, QdiscDelta, Sample, SoftnetDelta } from '../protocol/model.ts';
 
-function addRows(a: readonly number[] | undefined, b: readonly number[]): number[] {
-  return b.map((v, k) => v + (a?.[k] ?? 0));
+/** Adds `row` into `acc[id]` in place (a copy the first time): windows of 1000 interfaces × N samples. */
+function addRow(acc: Record<string, number[]>, id: string, row: readonly number[]): void {
+  const into = acc[id];
+  if (!into) {
+    acc[id] = row.slice();
+    return;
+  }
+  for (let k = 0; k < row.length; k++) into[k] = (into[k] ?? 0) + (row[k] ?? 0);
 }
 
 function mergeSoftnet(acc: Map<number, SoftnetDelta>, rows: readonly SoftnetDelta[]) {
@@ -53,7 +59,7 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
   for (const s of ordered) {
     elapsedMs += s.elapsedMs;
     lost += s.tracing.lost;
-    for (const [id, row] of Object.entries(s.ifaces)) ifaces[id] = addRows(ifaces[id], row);
+    for (const id in s.ifaces) addRow(ifaces, id, s.ifaces[id]!);
     mergeSoftnet(softnet, s.softnet);
     for (const [id, q] of Object.entries(s.qdiscs)) qdiscs[id] = mergeQdisc(qdiscs[id], q);
     for (const [ns, counters] of Object.entries(s.snmp)) {
