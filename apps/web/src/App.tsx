@@ -94,6 +94,25 @@ export function App() {
         style={{ borderColor: 'var(--line)', background: 'var(--panel)' }}
       >
         <PathBar />
+        <div className="ml-auto flex items-center gap-1.5" style={{ fontSize: 11.5 }}>
+          <span className="muted">namespaces</span>
+          <button
+            type="button"
+            className="panel px-1.5"
+            data-testid="expand-all"
+            onClick={() => appStore.getState().setAllCollapsed(false)}
+          >
+            expand all
+          </button>
+          <button
+            type="button"
+            className="panel px-1.5"
+            data-testid="collapse-all"
+            onClick={() => appStore.getState().setAllCollapsed(true)}
+          >
+            collapse all
+          </button>
+        </div>
         {picking !== null && (
           <span className="st-warn" style={{ fontSize: 12 }} role="status">
             click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { hubSocketUrl, startLive } from './connection/live.ts';
+import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
 import { appStore } from './store/index.ts';
 import type { Theme } from './store/selectionSlice.ts';
@@ -29,7 +30,7 @@ appStore.subscribe(
 // Order matters: the URL decides the host before the socket subscribes.
 startUrlSync(appStore, window);
 startLayout(appStore);
-startLive(appStore, hubSocketUrl(window.location));
+startLive(appStore, hubSocketUrl(window.location), startJudge(appStore));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -65,17 +65,17 @@ describe('live slice', () => {
     s.ingestSample('lab-host', labSample(T0 + 2000, 100));
     s.ingestSample('lab-host', labSample(T0 + 1500, 100));
     s.ingestSample('other-host', labSample(T0 + 3000, 100));
-    expect(store.getState().history.map((x) => x.t)).toEqual([T0 + 1000, T0 + 2000]);
+    expect(store.getState().history.samples.map((x) => x.t)).toEqual([T0 + 1000, T0 + 2000]);
   });
 
   it('bounds the history and never below the judgement window', () => {
     const store = labStore();
     for (let i = 1; i <= HISTORY_MAX_SAMPLES + 20; i++)
       store.getState().ingestSample('lab-host', labSample(T0 + i * 1000, 10));
-    const h = store.getState().history;
+    const h = store.getState().history.samples;
     expect(h.length).toBe(HISTORY_MAX_SAMPLES);
     expect(h.at(-1)?.t).toBe(T0 + (HISTORY_MAX_SAMPLES + 20) * 1000);
-    expect(store.getState().historyRows).toBe(h.reduce((n, x) => n + Object.keys(x.ifaces).length, 0));
+    expect(store.getState().history.rows).toBe(h.reduce((n, x) => n + Object.keys(x.ifaces).length, 0));
     expect(HISTORY_MAX_SAMPLES).toBeGreaterThan(JUDGE_WINDOW_SAMPLES);
   });
 
@@ -92,7 +92,8 @@ describe('live slice', () => {
     store.getState().setHost('h2');
     const s = store.getState();
     expect([s.topology, s.layout, s.path]).toEqual([null, null, null]);
-    expect(s.history).toEqual([]);
+    expect(s.history.samples).toEqual([]);
+    expect(s.hopHistory).toBeNull();
     expect(s.statsById.size).toBe(0);
   });
 });
@@ -133,6 +134,18 @@ describe('selection slice', () => {
     expect(store.getState().sel).toBe('hwlab-node/eno1');
     store.getState().applyView({ ...DEFAULT_VIEW, host: 'h2', from: 'a', to: 'b' });
     expect(store.getState()).toMatchObject({ host: 'h2', from: 'a', to: 'b', topology: null });
+  });
+
+  it('selecting a hop computes its history for the detail panel', () => {
+    const store = labStore();
+    for (const k of [1, 2, 3]) store.getState().ingestSample('lab-host', labSample(T0 + k * 1000, 100 * k));
+    store.getState().select('hwlab-node/br-int');
+    const h = store.getState().hopHistory;
+    expect(h?.id).toBe('hwlab-node/br-int');
+    expect(h?.series.rxPps).toEqual([100, 200, 300]);
+    expect(h?.counters[1]).toBe(600);
+    store.getState().select(null);
+    expect(store.getState().hopHistory).toBeNull();
   });
 
   it('reveal selects and asks the canvas to bring the hop into view, each time', () => {

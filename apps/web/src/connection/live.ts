@@ -1,4 +1,5 @@
 import type { HubToUiMessage } from '@hopwatch/shared';
+import type { JudgeClient } from '../judge/client.ts';
 import type { AppStore } from '../store/index.ts';
 import { HubSocket } from './socket.ts';
 
@@ -13,8 +14,12 @@ export function hubSocketUrl(loc: Location): string {
  * Wires the hub socket to the store: messages in, subscription out. The only module that knows
  * the socket exists; components read the store.
  */
-export function startLive(store: AppStore, url: string): () => void {
-  const socket = new HubSocket({ url, onBadFrame: () => store.getState().countBadFrame() });
+export function startLive(store: AppStore, url: string, judge: JudgeClient | null): () => void {
+  const socket = new HubSocket({
+    url,
+    onBadFrame: () => store.getState().countBadFrame(),
+    ...(judge !== null ? { onSampleFrame: judge.frame } : {}),
+  });
   const offStatus = socket.onStatus((status) => store.getState().setConnection(status));
   const offMessage = socket.onMessage((msg) => handle(store, msg));
   const offHost = store.subscribe(

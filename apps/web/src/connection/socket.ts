@@ -15,6 +15,9 @@ export const STALL_TIMEOUT_MS = 15_000;
 /** Our own close code for a stalled link (the hub's codes start at 4001, protocol CLOSE). */
 const STALL_CLOSE_CODE = 4000;
 
+/** How the hub serialises a sample frame (JSON.stringify keeps key order): cheap to recognise. */
+const SAMPLE_FRAME_PREFIX = '{"type":"sample"';
+
 type Listener<T> = (value: T) => void;
 
 export interface SocketLike {
@@ -33,6 +36,11 @@ export interface HubSocketOptions {
   createSocket?: (url: string) => SocketLike;
   /** Called once per distinct decode error (a bad frame is logged, counted, and the loop goes on). */
   onBadFrame?: (error: string) => void;
+  /**
+   * Takes `sample` frames undecoded (the judge worker decodes them off the main thread: zod over
+   * a thousand interface rows is a tick's worth of work). Other frames are decoded here.
+   */
+  onSampleFrame?: (raw: string) => void;
 }
 
 const OPEN = 1;
@@ -137,7 +145,12 @@ export class HubSocket {
 
   #receive(data: unknown): void {
     this.#lastFrameAt = Date.now();
-    const decoded = decodeHubToUi(typeof data === 'string' ? data : String(data));
+    const raw = typeof data === 'string' ? data : String(data);
+    if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {
+      this.#opts.onSampleFrame(raw);
+      return;
+    }
+    const decoded = decodeHubToUi(raw);
     if (!decoded.ok) {
       if (!this.#seenErrors.has(decoded.error)) {
         this.#seenErrors.add(decoded.error);

@@ -62,7 +62,7 @@ function toStat(r: HopReport, seconds: number): HopStat {
   };
 }
 
-function sameStat(a: HopStat, b: HopStat): boolean {
+export function sameStat(a: HopStat, b: HopStat): boolean {
   return (
     a.status === b.status &&
     a.rxPps === b.rxPps &&

@@ -1,16 +1,15 @@
 import { IFACE_COUNTERS, type Iface } from '@hopwatch/shared';
-import { type ReactNode, useEffect, useMemo, useRef } from 'react';
-import { JUDGE_WINDOW_SAMPLES } from '../store/liveSlice.ts';
+import { type ReactNode, useEffect, useRef } from 'react';
+import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtBytes, fmtNum, fmtPct, nsLabel } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
 import { STATUS_LABEL, STATUS_MEANING } from '../ui/status.ts';
-import { hopSeries, sumCounters } from './hopSeries.ts';
 import { Sparkline } from './Sparkline.tsx';
 
 const selectSel = (s: AppState) => s.sel;
 const selectIfaceById = (s: AppState) => s.ifaceById;
-const selectHistory = (s: AppState) => s.history;
+const selectHopHistory = (s: AppState) => s.hopHistory;
 const selectFindings = (s: AppState) => s.findings;
 const selectStats = (s: AppState) => s.statsById;
 const selectHasTopology = (s: AppState) => s.topology !== null;
@@ -42,15 +41,10 @@ function stateText(i: Iface): string {
 export function HopDetail() {
   const sel = useApp(selectSel);
   const ifaceById = useApp(selectIfaceById);
-  const history = useApp(selectHistory);
+  const hopHistory = useApp(selectHopHistory);
   const findings = useApp(selectFindings);
   const stats = useApp(selectStats);
   const hasTopology = useApp(selectHasTopology);
-  const series = useMemo(() => (sel === null ? null : hopSeries(history, sel)), [history, sel]);
-  const counters = useMemo(
-    () => (sel === null ? null : sumCounters(history.slice(-JUDGE_WINDOW_SAMPLES), sel)),
-    [history, sel],
-  );
   const ref = useRef<HTMLElement>(null);
   // A newly selected hop scrolls its detail into view (findings stay above it).
   useEffect(() => {
@@ -71,8 +65,10 @@ export function HopDetail() {
   const stat = stats.get(sel);
   const status = stat?.status ?? 'idle';
   const mine = findings.filter((f) => f.hop === sel);
-  const last = history.at(-1);
-  const qdisc = last?.qdiscs[sel];
+  const mine_ = hopHistory?.id === sel ? hopHistory : null;
+  const series = mine_?.series ?? null;
+  const counters = mine_?.counters ?? null;
+  const qdisc = mine_?.qdisc ?? null;
   return (
     <section
       ref={ref}
@@ -143,7 +139,7 @@ export function HopDetail() {
         <Row k="mtu">{iface.mtu}</Row>
         <Row k="qdisc">
           {iface.qdisc ?? '—'}
-          {qdisc !== undefined &&
+          {qdisc !== null &&
             ` · ${fmtNum(qdisc.drops)} dropped, ${fmtNum(qdisc.overlimits)} overlimits, qlen ${qdisc.qlen}`}
         </Row>
         <Row k="txqueuelen">{iface.txqueuelen ?? '—'}</Row>

@@ -1,22 +1,33 @@
 import type { Finding, HostSummary, Sample } from '@hopwatch/shared';
 import type { ConnectionStatus } from '../connection/socket.ts';
+import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import { EMPTY_JUDGEMENT, evaluate, type HopStat } from '../judge/evaluate.ts';
+import { appendHistory, EMPTY_HISTORY, type History, type HopHistory, hopHistory } from '../judge/history.ts';
+import { unpackStats } from '../judge/pack.ts';
+import type { JudgeResponse } from '../judge/protocol.ts';
 import type { SliceCreator } from './types.ts';
 
-/** Samples merged for statuses and findings: long enough to smooth one odd interval, short enough to react within seconds. */
-export const JUDGE_WINDOW_SAMPLES = 5;
-/** Sparkline history: five minutes at the agents' default 1 s interval. */
-export const HISTORY_MAX_SAMPLES = 300;
-/** …unless the host is huge: cap the retained interface rows (~16 numbers each) to bound memory. */
-export const HISTORY_MAX_ROWS = 200_000;
+export { HISTORY_MAX_ROWS, HISTORY_MAX_SAMPLES } from '../judge/history.ts';
+export { JUDGE_WINDOW_SAMPLES };
+
+type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
 
 export interface LiveSlice {
   connection: ConnectionStatus;
   /** null until the hub has told us (distinguishes "no agent connected" from "not loaded yet"). */
   hosts: HostSummary[] | null;
-  /** Samples of the watched host, oldest first, bounded by HISTORY_MAX_*. */
-  history: Sample[];
-  historyRows: number;
+  /**
+   * True while the judge worker (judge/client.ts) judges: samples, history and the judgement live
+   * there and arrive through applyJudgement / applyHop. False: this slice keeps the history and
+   * judges in place with the same code (tests, browsers without workers).
+   */
+  judgeExternally: boolean;
+  /** Samples kept in place (only when not judging externally), oldest first. */
+  history: History;
+  /** End of the newest sample judged, ms since the epoch. */
+  lastT: number | null;
+  /** The selected hop's counters and series for the detail panel. */
+  hopHistory: HopHistory | null;
   /** Frames that failed to decode (logged once, counted here). */
   badFrames: number;
   /** The hub's last error message for this browser (e.g. an unknown host), in words. */
@@ -30,24 +41,16 @@ export interface LiveSlice {
   setConnection: (status: ConnectionStatus) => void;
   setHosts: (hosts: HostSummary[]) => void;
   ingestSample: (host: string, sample: Sample) => void;
+  /** Merge the worker's answer: changed hops get new objects, every other hop keeps its own. */
+  applyJudgement: (j: Judged) => void;
+  applyHop: (host: string, hop: HopHistory | null) => void;
   clearLive: () => void;
   countBadFrame: () => void;
   setHubError: (message: string | null) => void;
   /** Recompute statuses, path and findings from the current window (sample, topology or path changed). */
   rejudge: () => void;
-}
-
-function trimHistory(history: Sample[], rows: number): { history: Sample[]; rows: number } {
-  let start = 0;
-  let kept = rows;
-  while (
-    history.length - start > JUDGE_WINDOW_SAMPLES &&
-    (history.length - start > HISTORY_MAX_SAMPLES || kept > HISTORY_MAX_ROWS)
-  ) {
-    kept -= Object.keys(history[start]!.ifaces).length;
-    start++;
-  }
-  return { history: start === 0 ? history : history.slice(start), rows: kept };
+  /** Recompute the selected hop's history (selection changed). */
+  refreshHop: () => void;
 }
 
 function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
@@ -55,11 +58,15 @@ function sameList(a: readonly string[] | null, b: readonly string[] | null): boo
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+const sameFindings = (a: Finding[], b: Finding[]) => JSON.stringify(a) === JSON.stringify(b);
+
 export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
   connection: 'connecting',
   hosts: null,
-  history: [],
-  historyRows: 0,
+  judgeExternally: false,
+  history: EMPTY_HISTORY,
+  lastT: null,
+  hopHistory: null,
   badFrames: 0,
   hubError: null,
   ...EMPTY_JUDGEMENT,
@@ -67,31 +74,61 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
   setHosts: (hosts) => set({ hosts }),
   ingestSample: (host, sample) => {
     const s = get();
-    if (host !== s.host) return;
-    const last = s.history.at(-1);
-    // A duplicate or out-of-order frame (reconnect backfill) must not count twice.
-    if (last !== undefined && sample.t <= last.t) return;
-    const trimmed = trimHistory([...s.history, sample], s.historyRows + Object.keys(sample.ifaces).length);
-    set({ history: trimmed.history, historyRows: trimmed.rows });
+    if (host !== s.host || s.judgeExternally) return;
+    const history = appendHistory(s.history, sample);
+    if (history === null) return;
+    set({ history, lastT: sample.t });
     get().rejudge();
   },
-  clearLive: () => set({ history: [], historyRows: 0, ...EMPTY_JUDGEMENT }),
+  applyJudgement: (j) => {
+    const s = get();
+    if (j.host !== s.host) return;
+    let statsById = s.statsById;
+    if (j.changed.ids.length > 0 || j.removed.length > 0) {
+      statsById = new Map(statsById);
+      for (const [id, st] of unpackStats(j.changed)) statsById.set(id, st);
+      for (const id of j.removed) statsById.delete(id);
+    }
+    // One store update per tick; unchanged lists keep their references (panels stay still).
+    set({
+      statsById,
+      lastT: j.lastT,
+      findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
+      path: sameList(s.path, j.path) ? s.path : j.path,
+      pathError: j.pathError,
+      pathSuggestions: j.pathSuggestions,
+      windowSeconds: j.windowSeconds,
+      // An answer computed for a hop no longer selected must not overwrite the new one.
+      ...(j.hop === null || j.hop.id === s.sel ? { hopHistory: j.hop } : {}),
+    });
+  },
+  applyHop: (host, hop) => {
+    const s = get();
+    if (host === s.host && (hop === null || hop.id === s.sel)) set({ hopHistory: hop });
+  },
+  clearLive: () => set({ history: EMPTY_HISTORY, lastT: null, hopHistory: null, ...EMPTY_JUDGEMENT }),
   countBadFrame: () => set((s) => ({ badFrames: s.badFrames + 1 })),
   setHubError: (hubError) => set({ hubError }),
   rejudge: () => {
     const s = get();
+    if (s.judgeExternally) return;
     if (s.topology === null || s.host === null) {
       set(EMPTY_JUDGEMENT);
       return;
     }
     // Replay (createReplaySlice) will feed its own window here when t !== 'live'.
-    const samples = s.history.slice(-JUDGE_WINDOW_SAMPLES);
+    const samples = s.history.samples.slice(-JUDGE_WINDOW_SAMPLES);
     const j = evaluate({ host: s.host, topology: s.topology, samples, from: s.from, to: s.to }, s.statsById);
-    // Keep the previous references when nothing changed: panels subscribed to them stay still.
     set({
       ...j,
       path: sameList(s.path, j.path) ? s.path : j.path,
-      findings: JSON.stringify(s.findings) === JSON.stringify(j.findings) ? s.findings : j.findings,
+      findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
+      hopHistory: s.sel === null ? null : hopHistory(s.history.samples, s.sel),
     });
+  },
+  refreshHop: () => {
+    const s = get();
+    if (s.judgeExternally) return;
+    set({ hopHistory: s.sel === null ? null : hopHistory(s.history.samples, s.sel) });
   },
 });

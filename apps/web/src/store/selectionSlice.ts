@@ -73,21 +73,27 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get) => 
     set({ from, to, picking: null });
     get().rejudge();
   },
-  select: (sel) => set({ sel }),
+  select: (sel) => {
+    set({ sel });
+    get().refreshHop();
+  },
   setCamera: (cam) => set({ cam }),
   setPicking: (picking) => set({ picking }),
   clickHop: (id) => {
     const { picking } = get();
     if (picking === 'from') get().setFrom(id);
     else if (picking === 'to') get().setTo(id);
-    else set({ sel: id });
+    else get().select(id);
   },
   clearStep: () => {
     const s = get();
     if (s.picking !== null) set({ picking: null });
-    else if (s.sel !== null) set({ sel: null });
+    else if (s.sel !== null) s.select(null);
     else if (s.from !== null || s.to !== null) s.setPath(null, null);
   },
-  reveal: (id) => set((s) => ({ sel: id, focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),
+  reveal: (id) => {
+    set((s) => ({ focus: { id, seq: (s.focus?.seq ?? 0) + 1 } }));
+    get().select(id);
+  },
   setTheme: (theme) => set({ theme }),
 });

@@ -20,6 +20,8 @@ export interface TopologySlice {
   setTopology: (host: string, topology: Topology) => void;
   clearTopology: () => void;
   setNamespaceCollapsed: (netns: string, collapsed: boolean) => void;
+  /** Expand or collapse every namespace at once (the toolbar's expand all / collapse all). */
+  setAllCollapsed: (collapsed: boolean) => void;
   setShowLoopback: (show: boolean) => void;
   setLayout: (graph: ViewGraph, layout: LayoutResult) => void;
 }
@@ -62,6 +64,10 @@ export const createTopologySlice: SliceCreator<TopologySlice> = (set, get) => ({
       next.set(netns, collapsed);
       return { collapseOverrides: next };
     }),
+  setAllCollapsed: (collapsed) =>
+    set((s) => ({
+      collapseOverrides: new Map((s.topology?.namespaces ?? []).map((n) => [n.name, collapsed])),
+    })),
   setShowLoopback: (showLoopback) => set({ showLoopback }),
   setLayout: (viewGraph, layout) => {
     if (layout.topoVersion !== get().topoVersion) return;

@@ -20,6 +20,12 @@ export interface View {
   /** Replay speed multiplier; meaningful only when t is not live. */
   speed: number;
   cam: Camera | null;
+  /**
+   * A named recording (replay/): `rec=ID&pos=SECONDS` instead of `t`, the position counted from
+   * the recording's start. Optional so views without a recording stay as they were.
+   */
+  rec?: string | null;
+  pos?: number | null;
 }
 
 export const DEFAULT_VIEW: View = {
@@ -74,9 +80,17 @@ export function roundCamera(cam: Camera): Camera {
   return { x: Math.round(cam.x), y: Math.round(cam.y), zoom: Math.round(cam.zoom * 100) / 100 };
 }
 
+/** Seconds from a recording's start, to the millisecond. */
+function decodePos(raw: string | null): number {
+  const n = raw === null ? Number.NaN : Number(raw);
+  return Number.isFinite(n) ? Math.round(n * 1000) / 1000 : 0;
+}
+
 export function decodeView(search: string): View {
   const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  const rec = text(params, 'rec');
   return {
+    ...(rec !== null ? { rec, pos: decodePos(text(params, 'pos')) } : {}),
     host: text(params, 'host'),
     from: text(params, 'from'),
     to: text(params, 'to'),
@@ -97,8 +111,12 @@ export function encodeView(view: View): string {
   add('from', view.from);
   add('to', view.to);
   add('sel', view.sel);
-  if (view.host !== null || view.t !== 'live') add('t', view.t);
-  if (view.t !== 'live' && view.speed !== 1) add('speed', String(view.speed));
+  const rec = view.rec ?? null;
+  if (rec !== null) {
+    add('rec', rec);
+    add('pos', String(Math.round((view.pos ?? 0) * 1000) / 1000));
+  } else if (view.host !== null || view.t !== 'live') add('t', view.t);
+  if ((view.t !== 'live' || rec !== null) && view.speed !== 1) add('speed', String(view.speed));
   if (view.cam !== null) {
     const c = roundCamera(view.cam);
     add('cam', `${c.x},${c.y},${c.zoom}`);

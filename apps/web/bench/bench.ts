@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:web`: the built app in headless Chromium against the fake hub (bench/fakeHub.ts)
+ * with synthetic network nodes of 1000 and 3000 interfaces. Prints time to first render, main-
+ * thread cost per counter tick and the gzipped bundle. Targets: first render < 2 s and a tick
+ * < 16 ms at 1000 interfaces.
+ *
+ *   node --import tsx apps/web/bench/bench.ts [--no-build] [--ticks 20]
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Page } from 'playwright-core';
+import { DIST, scenario, startFakeHub } from './fakeHub.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+const PORT = 7173;
+/** Spacing between pushed samples: above any tick cost, below the real 1 s interval to keep the bench short. */
+const TICK_SPACING_MS = 400;
+const TICKS = Number(process.argv[process.argv.indexOf('--ticks') + 1]) || 20;
+
+/**
+ * Runs in the page before the app. A tick's main-thread work is two tasks: the socket handler
+ * (hands the raw frame to the judge worker) and the handler of the worker's answer (store update
+ * and React commit). Each is timed up to a task queued after it, i.e. after React's microtask flush.
+ */
+const INSTRUMENT = `
+  window.__bench = { recv: [], apply: [], firstRender: null };
+  const timed = (proto, list, accept) => {
+    const desc = Object.getOwnPropertyDescriptor(proto, 'onmessage');
+    Object.defineProperty(proto, 'onmessage', {
+      get() { return desc.get.call(this); },
+      set(fn) {
+        desc.set.call(this, fn && function (ev) {
+          const t0 = performance.now();
+          fn.call(this, ev);
+          if (!accept(ev.data)) return;
+          const mc = new MessageChannel();
+          mc.port1.onmessage = () => window.__bench[list].push(performance.now() - t0);
+          mc.port2.postMessage(0);
+        });
+      },
+    });
+  };
+  timed(WebSocket.prototype, 'recv', (d) => typeof d === 'string' && d.startsWith('{"type":"sample"'));
+  timed(Worker.prototype, 'apply', (d) => d && d.kind === 'judged' && d.sample !== null);
+  const poll = () => {
+    const nodes = document.querySelectorAll('.react-flow__node');
+    const hidden = document.querySelectorAll('.react-flow__node[style*="visibility: hidden"]');
+    if (nodes.length > 0 && hidden.length === 0 && document.querySelector('.react-flow__edge')) {
+      window.__bench.firstRender = performance.now();
+      window.__bench.firstNodes = nodes.length;
+    } else requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+`;
+
+interface Result {
+  name: string;
+  ifaces: number;
+  nodes: number;
+  firstRenderMs: number;
+  commitP50: number;
+  commitP95: number;
+  mainThreadPerTickMs: number;
+  /** script / style / layout split of the main-thread time per tick, ms. */
+  split: [number, number, number];
+  /** The judge worker's time per sample (off the main thread), p50, ms. */
+  workerP50: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+type Metrics = () => Promise<Record<string, number>>;
+
+/** Chromium's own accounting of main-thread time (seconds, cumulative since enable). */
+async function metricsOf(page: Page): Promise<Metrics> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  return async () => {
+    const { metrics: m } = await cdp.send('Performance.getMetrics');
+    return Object.fromEntries(m.map((x) => [x.name, x.value]));
+  };
+}
+
+const busy = (m: Record<string, number>) =>
+  (m.ScriptDuration ?? 0) + (m.LayoutDuration ?? 0) + (m.RecalcStyleDuration ?? 0);
+
+async function run(ifaces: number, expand: boolean): Promise<Result> {
+  const hub = await startFakeHub({ port: PORT, scenario: scenario(`synthetic:${ifaces}`), autoTick: false });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.addInitScript(INSTRUMENT);
+    await page.goto(`${hub.url}/?host=synthetic-${ifaces}`);
+    await page.waitForFunction(
+      () => (window as unknown as { __bench: { firstRender: number | null } }).__bench.firstRender !== null,
+      null,
+      { timeout: 60_000 },
+    );
+    const first = await page.evaluate(
+      () => (window as unknown as { __bench: { firstRender: number; firstNodes: number } }).__bench,
+    );
+    let nodes = first.firstNodes;
+    if (expand) {
+      const layouts = () => performance.getEntriesByName('hopwatch:layout').length;
+      const before = await page.evaluate(layouts);
+      await page.getByTestId('expand-all').click();
+      await page.waitForFunction((n) => performance.getEntriesByName('hopwatch:layout').length > n, before, {
+        timeout: 60_000,
+      });
+      await page.waitForTimeout(1500);
+      nodes = await page.locator('.react-flow__node').count();
+    }
+    const tick = async () => {
+      hub.tick();
+      await page.waitForTimeout(TICK_SPACING_MS);
+    };
+    for (let i = 0; i < 3; i++) await tick(); // warm-up
+    await page.evaluate(() => {
+      const b = (window as unknown as { __bench: { recv: number[]; apply: number[] } }).__bench;
+      b.recv = [];
+      b.apply = [];
+    });
+    const metrics = await metricsOf(page);
+    const m0 = await metrics();
+    for (let i = 0; i < TICKS; i++) await tick();
+    // Every answer applied before the books close (a slow judge would otherwise look cheap).
+    await page.waitForFunction(
+      (n) => (window as unknown as { __bench: { apply: number[] } }).__bench.apply.length >= n,
+      TICKS,
+      { timeout: 60_000 },
+    );
+    const m1 = await metrics();
+    const judgeMs = await page.evaluate(() =>
+      performance
+        .getEntriesByName('hopwatch:judged')
+        .slice(-20)
+        .map((e) => ((e as PerformanceMark).detail as { ms: number }).ms),
+    );
+    const b = await page.evaluate(
+      () => (window as unknown as { __bench: { recv: number[]; apply: number[] } }).__bench,
+    );
+    const commits = b.apply.map((a, i) => a + (b.recv[i] ?? 0));
+    return {
+      name: `${ifaces} ifaces, ${expand ? 'all expanded' : 'default (collapsed)'}`,
+      ifaces,
+      nodes,
+      firstRenderMs: first.firstRender,
+      commitP50: pct(commits, 50),
+      commitP95: pct(commits, 95),
+      mainThreadPerTickMs: ((busy(m1) - busy(m0)) * 1000) / TICKS,
+      split: (['ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'] as const).map(
+        (k) => (((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / TICKS,
+      ) as [number, number, number],
+      workerP50: pct(judgeMs, 50),
+    };
+  } finally {
+    await browser.close();
+    await hub.close();
+  }
+}
+
+function bundle(): { file: string; raw: number; gz: number }[] {
+  const dir = join(DIST, 'assets');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.js') || f.endsWith('.css'))
+    .map((f) => {
+      const buf = readFileSync(join(dir, f));
+      return { file: f, raw: buf.length, gz: gzipSync(buf, { level: 9 }).length };
+    });
+}
+
+if (!process.argv.includes('--no-build')) {
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: join(DIST, '..'), stdio: 'inherit' });
+}
+const results: Result[] = [];
+for (const [n, expand] of [
+  [1000, false],
+  [1000, true],
+  [3000, false],
+  [3000, true],
+] as const) {
+  results.push(await run(n, expand));
+}
+const f = (x: number) => x.toFixed(1).padStart(7);
+console.log('\nhopwatch web bench (headless Chromium, fake hub, every interface busy every tick)');
+console.log(
+  `${'scenario'.padEnd(34)} ${'nodes'.padStart(6)} ${'first render ms'.padStart(16)} ${'tick p50'.padStart(9)} ${'tick p95'.padStart(9)} ${'main thread/tick'.padStart(17)}`,
+);
+for (const r of results) {
+  console.log(
+    `${r.name.padEnd(34)} ${String(r.nodes).padStart(6)} ${f(r.firstRenderMs).padStart(16)} ${f(r.commitP50).padStart(9)} ${f(r.commitP95).padStart(9)} ${f(r.mainThreadPerTickMs).padStart(17)}  (${r.split.map((x) => x.toFixed(1)).join(' / ')})  worker ${r.workerP50.toFixed(1)}`,
+  );
+}
+console.log(
+  'tick = main-thread JS per sample: frame handed to the judge worker + its answer applied to the store and committed by React (ms);',
+);
+console.log(
+  'main thread/tick = Chromium script + style + layout time per tick (CDP Performance metrics), ms; judging runs in a worker',
+);
+const files = bundle();
+for (const b of files)
+  console.log(
+    `bundle ${b.file.padEnd(28)} ${(b.raw / 1024).toFixed(1).padStart(7)} KiB raw ${(b.gz / 1024).toFixed(1).padStart(6)} KiB gzip`,
+  );
+console.log(`bundle total gzip: ${(files.reduce((n, b) => n + b.gz, 0) / 1024).toFixed(1)} KiB`);
+const at1000 = results.find((r) => r.ifaces === 1000 && r.name.includes('default'))!;
+console.log(
+  `targets at 1000 interfaces: first render ${at1000.firstRenderMs.toFixed(0)} ms (< 2000) ${at1000.firstRenderMs < 2000 ? 'OK' : 'MISSED'}, ` +
+    `tick p95 ${at1000.commitP95.toFixed(1)} ms (< 16) ${at1000.commitP95 < 16 ? 'OK' : 'MISSED'}`,
+);

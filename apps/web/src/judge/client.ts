@@ -1,0 +1,85 @@
+import type { AppState, AppStore } from '../store/index.ts';
+import type { JudgeRequest, JudgeResponse } from './protocol.ts';
+
+export interface JudgeClient {
+  /** Hand a raw `sample` frame to the worker (decoded and validated there). */
+  frame: (raw: string) => void;
+  /** Any other request (replay feeds its windows through this). */
+  post: (req: JudgeRequest) => void;
+  stop: () => void;
+}
+
+export const MARK_JUDGED = 'hopwatch:judged';
+
+/**
+ * Runs the judgement in a Web Worker and keeps it in step with the store: host, topology and
+ * path changes go to the worker, its answers come back through applyJudgement. Returns null when
+ * the browser cannot start a worker: the store then judges in place (same code, main thread).
+ */
+export function startJudge(store: AppStore): JudgeClient | null {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  } catch {
+    return null;
+  }
+  const post = (req: JudgeRequest) => worker.postMessage(req);
+  worker.onmessage = (ev: MessageEvent<JudgeResponse>) => {
+    const res = ev.data;
+    switch (res.kind) {
+      case 'judged':
+        performance.mark(MARK_JUDGED, { detail: { ms: res.ms, changed: res.changed.ids.length } });
+        store.getState().applyJudgement(res);
+        return;
+      case 'hop':
+        store.getState().applyHop(res.host, res.hop);
+        return;
+      case 'bad-frame':
+        store.getState().countBadFrame();
+        console.warn(`hopwatch: dropped a bad sample frame: ${res.error}`);
+        return;
+      default: {
+        const never: never = res;
+        throw new Error(`unknown judge response ${JSON.stringify(never)}`);
+      }
+    }
+  };
+  store.setState({ judgeExternally: true });
+  const offs = [
+    store.subscribe(
+      (s: AppState) => s.host,
+      (host) => post({ kind: 'reset', host }),
+      { fireImmediately: true },
+    ),
+    store.subscribe(
+      (s: AppState) => s.topology,
+      (topology) => {
+        const { host } = store.getState();
+        if (topology !== null && host !== null) post({ kind: 'topology', host, topology });
+      },
+      { fireImmediately: true },
+    ),
+    store.subscribe(
+      (s: AppState) => s.sel,
+      (id) => post({ kind: 'select', id }),
+      { fireImmediately: true },
+    ),
+    store.subscribe(
+      (s: AppState) => `${s.from ?? ''}\n${s.to ?? ''}`,
+      () => {
+        const { from, to } = store.getState();
+        post({ kind: 'path', from, to });
+      },
+      { fireImmediately: true },
+    ),
+  ];
+  return {
+    frame: (raw) => post({ kind: 'frame', raw }),
+    post,
+    stop: () => {
+      for (const off of offs) off();
+      worker.terminate();
+      store.setState({ judgeExternally: false });
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { decodeHubToUi, type Sample, type Topology } from '@hopwatch/shared';
+import { JUDGE_WINDOW_SAMPLES } from './constants.ts';
+import { evaluate, type HopStat } from './evaluate.ts';
+import { appendHistory, EMPTY_HISTORY, type History, hopHistory } from './history.ts';
+import { packStats } from './pack.ts';
+import type { JudgeRequest, JudgeResponse } from './protocol.ts';
+
+export type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
+
+/**
+ * The judge worker's state machine, without the worker (tested directly): decode a sample frame
+ * (zod over every interface's row), keep the window and the history, judge with the shared code,
+ * and answer only the hops whose stats changed plus the selected hop's history. The samples stay
+ * here: shipping a thousand rows back to the UI thread every second would cost what we saved.
+ */
+export function createJudgeEngine(now: () => number = () => performance.now()) {
+  let host: string | null = null;
+  let topology: Topology | null = null;
+  let history: History = EMPTY_HISTORY;
+  let from: string | null = null;
+  let to: string | null = null;
+  let sel: string | null = null;
+  let stats = new Map<string, HopStat>();
+
+  const hop = () => (sel === null ? null : hopHistory(history.samples, sel));
+
+  function judge(): Judged[] {
+    if (host === null || topology === null) return [];
+    const t0 = now();
+    const samples = history.samples.slice(-JUDGE_WINDOW_SAMPLES);
+    const j = evaluate({ host, topology, samples, from, to }, stats);
+    const changed: [string, HopStat][] = [];
+    for (const [id, st] of j.statsById) if (stats.get(id) !== st) changed.push([id, st]);
+    const removed = [...stats.keys()].filter((id) => !j.statsById.has(id));
+    stats = j.statsById;
+    return [
+      {
+        kind: 'judged',
+        host,
+        lastT: history.samples.at(-1)?.t ?? null,
+        hop: hop(),
+        changed: packStats(changed),
+        removed,
+        findings: j.findings,
+        path: j.path,
+        pathError: j.pathError,
+        pathSuggestions: j.pathSuggestions,
+        windowSeconds: j.windowSeconds,
+        ms: now() - t0,
+      },
+    ];
+  }
+
+  function take(sample: Sample): boolean {
+    const next = appendHistory(history, sample);
+    if (next === null) return false;
+    history = next;
+    return true;
+  }
+
+  function handle(req: JudgeRequest): JudgeResponse[] {
+    switch (req.kind) {
+      case 'reset':
+        host = req.host;
+        topology = null;
+        history = EMPTY_HISTORY;
+        stats = new Map();
+        return [];
+      case 'topology':
+        if (req.host !== host) return [];
+        topology = req.topology;
+        return judge();
+      case 'frame': {
+        const decoded = decodeHubToUi(req.raw);
+        if (!decoded.ok || decoded.value.type !== 'sample') {
+          return [{ kind: 'bad-frame', error: decoded.ok ? 'not a sample frame' : decoded.error }];
+        }
+        // Another host's late frame, a duplicate or an out-of-order backfill: not this window's.
+        if (decoded.value.host !== host || !take(decoded.value.sample)) return [];
+        return judge();
+      }
+      case 'window': {
+        if (req.host !== host) return [];
+        history = EMPTY_HISTORY;
+        for (const s of [...req.samples].sort((a, b) => a.t - b.t)) take(s);
+        return judge();
+      }
+      case 'path':
+        from = req.from;
+        to = req.to;
+        return judge();
+      case 'select':
+        sel = req.id;
+        return host === null ? [] : [{ kind: 'hop', host, hop: hop() }];
+      default: {
+        const never: never = req;
+        throw new Error(`unknown judge request ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return { handle };
+}

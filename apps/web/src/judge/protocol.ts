@@ -1,0 +1,38 @@
+import type { Finding, Sample, Topology } from '@hopwatch/shared';
+import type { HopHistory } from './history.ts';
+import type { PackedStats } from './pack.ts';
+
+/** Main thread → judge worker. */
+export type JudgeRequest =
+  /** A new host (or none): forget the window and the previous stats. */
+  | { kind: 'reset'; host: string | null }
+  | { kind: 'topology'; host: string; topology: Topology }
+  /** A live `sample` frame from the hub, still a string: the worker decodes and validates it. */
+  | { kind: 'frame'; raw: string }
+  /** Replay: judge exactly these samples (already decoded), replacing the live window. */
+  | { kind: 'window'; host: string; samples: Sample[] }
+  | { kind: 'path'; from: string | null; to: string | null }
+  /** The hop whose history the detail panel shows (sent back with every answer). */
+  | { kind: 'select'; id: string | null };
+
+/** Judge worker → main thread: only what changed since the previous answer. */
+export type JudgeResponse =
+  | {
+      kind: 'judged';
+      host: string;
+      /** End of the newest sample judged (ms since the epoch), null before any. */
+      lastT: number | null;
+      /** The selected hop's history, null when nothing is selected. */
+      hop: HopHistory | null;
+      /** Hops whose stats changed (new or different), in columns; every other hop keeps its object. */
+      changed: PackedStats;
+      removed: string[];
+      findings: Finding[];
+      path: string[] | null;
+      pathError: string | null;
+      pathSuggestions: string[];
+      windowSeconds: number;
+      ms: number;
+    }
+  | { kind: 'hop'; host: string; hop: HopHistory | null }
+  | { kind: 'bad-frame'; error: string };

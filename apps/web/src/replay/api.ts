@@ -1,0 +1,108 @@
+import { type HopStatus, HopStatusSchema, SampleSchema, TopologySchema } from '@hopwatch/shared';
+import { z } from 'zod';
+import type { TopologyVersion } from './buffer.ts';
+
+/**
+ * The hub's replay routes, typed and checked: a response is data from the network, decoded with
+ * the wire's own schemas before the store sees it (style.md, "trusting the wire").
+ */
+
+const MarkSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hosts: z.array(z.string()).nullable(),
+  start: z.number(),
+  end: z.number(),
+  created: z.number(),
+  updated: z.number(),
+});
+export type Mark = z.infer<typeof MarkSchema>;
+
+const ReplayInfoSchema = z.object({
+  source: z.enum(['live', 'file']),
+  file: z.string().nullable(),
+  hosts: z.array(z.object({ host: z.string(), start: z.number(), end: z.number() })),
+  recordings: z.array(MarkSchema),
+});
+export type ReplayInfo = z.infer<typeof ReplayInfoSchema>;
+
+const BucketSchema = z.object({
+  start: z.number(),
+  end: z.number(),
+  samples: z.number(),
+  worst: HopStatusSchema.nullable(),
+  drops: z.number(),
+  lossHops: z.number(),
+});
+const TimelineSchema = z.object({
+  host: z.string(),
+  start: z.number(),
+  end: z.number(),
+  bucketMs: z.number(),
+  buckets: z.array(BucketSchema),
+});
+export type Timeline = z.infer<typeof TimelineSchema>;
+export type TimelineBucket = z.infer<typeof BucketSchema>;
+export type { HopStatus };
+
+const RecordingPageSchema = z.object({
+  host: z.string(),
+  topologies: z.array(z.object({ t: z.number(), topology: TopologySchema })),
+  samples: z.array(SampleSchema),
+});
+export type RecordingPage = { samples: z.infer<typeof SampleSchema>[]; topologies: TopologyVersion[] };
+
+export class HubRequestError extends Error {}
+
+async function getJson<S extends z.ZodType>(url: string, schema: S, init?: RequestInit): Promise<z.infer<S>> {
+  const res = await fetch(url, init);
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const said = (body as { error?: unknown } | null)?.error;
+    throw new HubRequestError(typeof said === 'string' ? said : `${res.status} ${res.statusText}`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new HubRequestError(`unexpected answer from ${url.split('?')[0]}`);
+  return parsed.data;
+}
+
+const hostPath = (host: string) => `/api/hosts/${encodeURIComponent(host)}`;
+
+export const fetchReplayInfo = () => getJson('/api/replay', ReplayInfoSchema);
+
+export function fetchTimeline(host: string, start: number, end: number, buckets: number): Promise<Timeline> {
+  return getJson(`${hostPath(host)}/timeline?start=${start}&end=${end}&buckets=${buckets}`, TimelineSchema);
+}
+
+export async function fetchPage(host: string, start: number, end: number): Promise<RecordingPage> {
+  const r = await getJson(`${hostPath(host)}/recording?start=${start}&end=${end}`, RecordingPageSchema);
+  return { samples: r.samples, topologies: r.topologies };
+}
+
+const json = (method: string, body?: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+export function createMark(input: { name: string; hosts: string[] | null; start: number; end: number }) {
+  return getJson('/api/recordings', MarkSchema, json('POST', input));
+}
+
+export function renameMark(id: string, name: string) {
+  return getJson(`/api/recordings/${encodeURIComponent(id)}`, MarkSchema, json('PATCH', { name }));
+}
+
+export async function deleteMark(id: string): Promise<void> {
+  const res = await fetch(`/api/recordings/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  if (!res.ok && res.status !== 404) throw new HubRequestError(`${res.status} ${res.statusText}`);
+}
+
+export function exportUrl(q: { rec?: string; host?: string; start?: number; end?: number }): string {
+  if (q.rec !== undefined) return `/api/export?rec=${encodeURIComponent(q.rec)}`;
+  const p = new URLSearchParams();
+  if (q.host !== undefined) p.set('hosts', q.host);
+  if (q.start !== undefined) p.set('start', String(Math.floor(q.start)));
+  if (q.end !== undefined) p.set('end', String(Math.ceil(q.end)));
+  return `/api/export?${p}`;
+}

@@ -1,0 +1,271 @@
+import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
+import type { JudgeClient } from '../judge/client.ts';
+import { HISTORY_MAX_SAMPLES } from '../store/liveSlice.ts';
+import type { AppState, AppStore } from '../store/index.ts';
+import { fetchPage, fetchReplayInfo, fetchTimeline, HubRequestError } from './api.ts';
+import { PAGE_MS, pageEnd, pageOf, pageStart, pagesForWindow, ReplayBuffer } from './buffer.ts';
+import { selectReplayActive } from './replaySlice.ts';
+
+/** Playback clock resolution: ten frames a second is smooth for a map that changes per sample. */
+export const PLAYBACK_TICK_MS = 100;
+/** How often the heat strip and recorded range are refreshed (the recording keeps growing). */
+export const TIMELINE_REFRESH_MS = 10_000;
+export const TIMELINE_BUCKETS = 300;
+/** The judgement window reaches this far back at the agents' default 1 s interval, with slack. */
+const WINDOW_SPAN_MS = (JUDGE_WINDOW_SAMPLES + 1) * 1000;
+/** Sparklines: the same five minutes the live view keeps. */
+const HISTORY_SPAN_MS = HISTORY_MAX_SAMPLES * 1000;
+/** While playing, keep this much wall-clock time of data loaded ahead of the playhead. */
+const PREFETCH_WALL_MS = 15_000;
+/** Marks read by the bench: a seek and the moment its judgement reached the store. */
+export const MARK_REPLAY_SEEK = 'hopwatch:replay-seek';
+
+export interface ReplayController {
+  /** Step one recorded sample back or forward (loads the neighbouring page when needed). */
+  step: (dir: 1 | -1) => Promise<void>;
+  /** Jump to the previous or next loss on the heat strip, refined to the sample. */
+  jumpLoss: (dir: 1 | -1) => Promise<void>;
+  /** Re-read range, marks and heat strip now (after creating a mark, say). */
+  refresh: () => Promise<void>;
+  stop: () => void;
+}
+
+/**
+ * Replay's side effects: fetch pages around the playhead, show the moment (topology in force,
+ * sample history, the judgement over the same window length as live, by the same code), run
+ * the playback clock, keep the heat strip fresh. The slice holds state; this module alone talks
+ * to the hub for replay.
+ */
+export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayController {
+  let buffer: ReplayBuffer | null = null;
+  const inflight = new Map<number, Promise<void>>();
+  let shownKey = '';
+  let wasActive = false;
+  let stopped = false;
+  const get = () => store.getState();
+
+  const bufferFor = (host: string) => {
+    if (buffer === null || buffer.host !== host) {
+      buffer = new ReplayBuffer(host);
+      inflight.clear();
+      shownKey = '';
+    }
+    return buffer;
+  };
+
+  function load(host: string, page: number): Promise<void> {
+    const buf = bufferFor(host);
+    if (buf.has(page)) return Promise.resolve();
+    const key = page;
+    const pending = inflight.get(key);
+    if (pending) return pending;
+    const p = fetchPage(host, pageStart(page), pageEnd(page))
+      .then((r) => {
+        if (buffer === buf) buf.add(page, r.samples, r.topologies);
+      })
+      .finally(() => inflight.delete(key));
+    inflight.set(key, p);
+    return p;
+  }
+
+  /** Shows the loaded moment at the playhead: topology as it was, history, judged window. */
+  function show(): void {
+    const s = get();
+    const t = s.playhead;
+    if (t === null || s.host === null || buffer === null || buffer.host !== s.host) return;
+    const version = buffer.topologyAt(t);
+    const history = buffer.samplesUpTo(t, t - HISTORY_SPAN_MS, HISTORY_MAX_SAMPLES);
+    const last = history.at(-1);
+    const key = `${s.host}|${version?.t}|${last?.t}|${history.length}`;
+    if (key === shownKey) return;
+    shownKey = key;
+    if (version !== null && version.topology !== s.topology) {
+      // Same content as what is drawn (live's version, say): keep it, no re-layout.
+      if (s.topology === null || JSON.stringify(s.topology) !== JSON.stringify(version.topology))
+        s.setTopology(s.host, version.topology);
+    }
+    let rows = 0;
+    for (const x of history) rows += Object.keys(x.ifaces).length;
+    store.setState({ history, historyRows: rows });
+    if (judge !== null && get().judgeExternally)
+      judge.post({ kind: 'window', host: s.host, samples: history.slice(-JUDGE_WINDOW_SAMPLES) });
+    else get().rejudge();
+  }
+
+  /** Loads what the playhead needs (window first, then history and prefetch) and shows it. */
+  async function ensure(): Promise<void> {
+    const s = get();
+    const t = s.playhead;
+    const host = s.host;
+    if (t === null || host === null || !selectReplayActive(s)) return;
+    const buf = bufferFor(host);
+    const first = pagesForWindow(t, WINDOW_SPAN_MS).filter((p) => !buf.has(p));
+    if (first.length > 0) {
+      get().setReplayLoading(true);
+      try {
+        await Promise.all(first.map((p) => load(host, p)));
+        get().setReplayLoading(false);
+      } catch (e) {
+        get().setReplayLoading(false, e instanceof HubRequestError ? e.message : String(e));
+        return;
+      }
+    }
+    performance.mark(MARK_REPLAY_SEEK, { detail: { t } });
+    show();
+    // Then, without holding up the first picture: the sparkline history and what comes next.
+    const cur = get();
+    if (cur.playhead === null || cur.host !== host) return;
+    const ahead = cur.playing ? cur.speed * PREFETCH_WALL_MS : PAGE_MS;
+    const range = cur.replayRange;
+    const later: number[] = [];
+    for (let p = pageOf(cur.playhead); p <= pageOf(cur.playhead + ahead); p++) later.push(p);
+    for (let p = pageOf(cur.playhead) - 1; p >= pageOf(cur.playhead - HISTORY_SPAN_MS); p--) later.push(p);
+    const wanted = later.filter(
+      (p) => !buf.has(p) && (range === null || (pageEnd(p) >= range.start && pageStart(p) <= range.end)),
+    );
+    if (wanted.length === 0) return;
+    await Promise.allSettled(wanted.map((p) => load(host, p)));
+    buf.evict(get().playhead ?? cur.playhead);
+    show();
+  }
+
+  async function refresh(): Promise<void> {
+    const host = get().host;
+    try {
+      const info = await fetchReplayInfo();
+      const h = info.hosts.find((x) => x.host === get().host);
+      get().setReplayInfo(info.source, h ? { start: h.start, end: h.end } : null, info.recordings);
+      resolveRecording();
+      if (h === undefined || host === null || host !== get().host) {
+        get().setTimeline(null);
+        return;
+      }
+      // Live: the strip runs to now, so the newest loss is there as it happens.
+      const end = selectReplayActive(get()) ? h.end : Math.max(h.end, Date.now());
+      get().setTimeline(await fetchTimeline(host, h.start, Math.max(end, h.start + 1000), TIMELINE_BUCKETS));
+    } catch {
+      // The strip is an aid; a failed refresh keeps the previous one and tries again later.
+    }
+  }
+
+  /** A `rec=ID&pos=S` link: the playhead follows once the recording's start is known. */
+  function resolveRecording(): void {
+    const s = get();
+    if (s.rec === null) return;
+    const mark = s.marks.find((m) => m.id === s.rec);
+    if (mark === undefined) {
+      if (s.marks.length > 0 || s.replaySource !== null)
+        get().setReplayLoading(false, `no recording "${s.rec}" on this hub`);
+      return;
+    }
+    const t = mark.start + (s.pos ?? 0) * 1000;
+    if (s.playhead !== t || s.t === 'live') s.seek(t);
+  }
+
+  /** The URL (load, back/forward) or the slice moved t or rec: follow it. */
+  function onViewTime(): void {
+    const s = get();
+    const active = selectReplayActive(s);
+    if (active && !wasActive) shownKey = '';
+    if (!active && wasActive) leaveReplay();
+    wasActive = active;
+    if (!active) return;
+    if (s.rec !== null && s.t === 'live') return resolveRecording();
+    const t = Date.parse(s.t);
+    if (Number.isFinite(t) && t !== s.playhead && !s.playing) store.setState({ playhead: t });
+  }
+
+  function leaveReplay(): void {
+    // Back to live: the socket re-subscribes (selectLiveHost) and the hub sends the current
+    // topology and sample; the judge's window must not mix recorded samples with live ones.
+    const { host } = get();
+    if (judge !== null && host !== null) judge.post({ kind: 'window', host, samples: [] });
+    get().clearLive();
+    shownKey = '';
+  }
+
+  async function step(dir: 1 | -1): Promise<void> {
+    const s = get();
+    const host = s.host;
+    if (host === null) return;
+    const from = s.playhead ?? s.replayRange?.end ?? Date.now();
+    get().pause();
+    const buf = bufferFor(host);
+    await Promise.allSettled([load(host, pageOf(from)), load(host, pageOf(from) + dir)]);
+    const next = buf.neighbour(from, dir);
+    if (next !== null) get().seek(next);
+    else if (s.playhead === null) get().seek(from);
+  }
+
+  async function jumpLoss(dir: 1 | -1): Promise<void> {
+    const s = get();
+    const tl = s.timeline;
+    if (s.host === null || tl === null) return;
+    const at = s.playhead ?? tl.end;
+    const losses = tl.buckets.filter((b) => b.worst === 'loss');
+    const bucket = dir === 1 ? losses.find((b) => b.start > at) : losses.findLast((b) => b.end < at);
+    if (bucket === undefined) return;
+    get().pause();
+    // The coarse strip says which bucket; a fine strip of that bucket says which second.
+    let target = dir === 1 ? bucket.start : bucket.end;
+    try {
+      const n = Math.min(2000, Math.max(1, Math.ceil((bucket.end - bucket.start) / 1000)));
+      const fine = await fetchTimeline(s.host, bucket.start, Math.max(bucket.end, bucket.start + 1000), n);
+      const hits = fine.buckets.filter((b) => b.worst === 'loss');
+      const hit = dir === 1 ? hits[0] : hits.at(-1);
+      if (hit !== undefined) target = hit.end;
+    } catch {
+      // Fall back to the coarse bucket.
+    }
+    get().seek(target);
+  }
+
+  const offs = [
+    store.subscribe((x: AppState) => `${x.t}|${x.rec ?? ''}|${x.pos ?? ''}`, onViewTime, { fireImmediately: true }),
+    store.subscribe(
+      (x: AppState) => x.playhead,
+      () => void ensure(),
+    ),
+    store.subscribe(
+      (x: AppState) => x.host,
+      () => {
+        buffer = null;
+        get().setTimeline(null);
+        void refresh().then(() => void ensure());
+      },
+      { fireImmediately: true },
+    ),
+    // A new topology from elsewhere (the host was re-chosen) must not stay under a replay.
+    store.subscribe(
+      (x: AppState) => x.topology,
+      (topology) => {
+        if (topology === null && selectReplayActive(get())) {
+          shownKey = '';
+          void ensure();
+        }
+      },
+    ),
+  ];
+
+  let lastTick = performance.now();
+  const clock = setInterval(() => {
+    const now = performance.now();
+    const wall = now - lastTick;
+    lastTick = now;
+    if (get().playing) get().tick(wall, Date.now());
+  }, PLAYBACK_TICK_MS);
+  const strip = setInterval(() => void refresh(), TIMELINE_REFRESH_MS);
+
+  return {
+    step,
+    jumpLoss,
+    refresh,
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      for (const off of offs) off();
+      clearInterval(clock);
+      clearInterval(strip);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createJudgeEngine, type Judged } from '../src/judge/engine.ts';
+import { unpackStats } from '../src/judge/pack.ts';
+import { createAppStore } from '../src/store/index.ts';
+import { LAB_PATH, labSample, labTopology } from './fixtures/topo.ts';
+
+const T0 = 1_760_000_000_000;
+const frame = (host: string, t: number, drops = 0) =>
+  JSON.stringify({ type: 'sample', host, merged: 1, sample: labSample(t, 1000, drops) });
+
+function judged(res: ReturnType<ReturnType<typeof createJudgeEngine>['handle']>): Judged {
+  const j = res.find((r) => r.kind === 'judged');
+  if (j === undefined || j.kind !== 'judged') throw new Error('no judgement');
+  return j;
+}
+
+describe('judge worker engine', () => {
+  it('decodes frames, judges the window and answers only what changed', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    const first = judged(e.handle({ kind: 'topology', host: 'lab', topology: labTopology('backlog') }));
+    expect(first.changed.ids.length).toBe(labTopology().ifaces.length);
+    const a = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000) }));
+    expect(a.lastT).toBe(T0 + 1000);
+    const touched = new Set(a.changed.ids);
+    expect(touched.has('hwlab-node/br-int')).toBe(true);
+    expect(touched.has('hwlab-qrouter-b2/qg-b2')).toBe(false); // idle before, idle now
+    const b = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 2000, 40) }));
+    expect(unpackStats(b.changed).find(([id]) => id === 'hwlab-qrouter-a1/qg-a1')?.[1].status).toBe('loss');
+    expect(b.findings.some((f) => f.rule === 'R01')).toBe(true);
+  });
+
+  it('keeps the history and answers the selected hop with every judgement', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology() });
+    const sel = e.handle({ kind: 'select', id: 'hwlab-node/br-int' })[0];
+    expect(sel).toMatchObject({ kind: 'hop', hop: { id: 'hwlab-node/br-int' } });
+    for (const k of [1, 2, 3]) e.handle({ kind: 'frame', raw: frame('lab', T0 + k * 1000) });
+    const j = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 4000) }));
+    expect(j.hop?.series.rxPps).toEqual([1000, 1000, 1000, 1000]);
+  });
+
+  it('packs stats losslessly (statuses, null path index, rules)', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology('backlog') });
+    e.handle({ kind: 'path', from: LAB_PATH[0]!, to: LAB_PATH[7]! });
+    const j = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000, 30) }));
+    const stats = new Map(unpackStats(j.changed));
+    expect(stats.get('hwlab-qrouter-a1/qg-a1')).toMatchObject({ status: 'loss', pathIndex: 8 });
+    expect(stats.get('hwlab-qrouter-a1/qg-a1')?.rules).toContain('R01');
+    expect(stats.get('hwlab-node/br-tenant')?.pathIndex ?? 'none').toBe('none');
+  });
+
+  it('drops late frames, other hosts and bad frames (counted), never throws', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology() });
+    judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 2000) }));
+    expect(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000) })).toEqual([]);
+    expect(e.handle({ kind: 'frame', raw: frame('other', T0 + 3000) })).toEqual([]);
+    expect(e.handle({ kind: 'frame', raw: '{"type":"sample","host":"lab"' })[0]?.kind).toBe('bad-frame');
+  });
+
+  it('numbers the path when from/to arrive, and its answer applies to the store', () => {
+    const e = createJudgeEngine();
+    const store = createAppStore();
+    store.setState({ judgeExternally: true });
+    store.getState().setHost('lab');
+    e.handle({ kind: 'reset', host: 'lab' });
+    store
+      .getState()
+      .applyJudgement(judged(e.handle({ kind: 'topology', host: 'lab', topology: labTopology() })));
+    store.getState().applyJudgement(judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000) })));
+    const before = store.getState().statsById;
+    store.getState().applyJudgement(judged(e.handle({ kind: 'path', from: LAB_PATH[0]!, to: LAB_PATH[7]! })));
+    const s = store.getState();
+    expect(s.path).toEqual(LAB_PATH);
+    expect(s.lastT).toBe(T0 + 1000);
+    expect(s.statsById.get(LAB_PATH[7]!)?.pathIndex).toBe(8);
+    // Off the path nothing changed: those hops keep their objects (no re-render).
+    expect(s.statsById.get('hwlab-qrouter-b2/qg-b2')).toBe(before.get('hwlab-qrouter-b2/qg-b2'));
+  });
+});

@@ -1,0 +1,76 @@
+// @vitest-environment jsdom
+import { act, render } from '@testing-library/react';
+import type { NodeProps } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { Profiler } from 'react';
+import { describe, expect, it } from 'vitest';
+import type { HopStat } from '../src/judge/evaluate.ts';
+import type { IfaceFlowNode } from '../src/map/flowElements.ts';
+import { IfaceNode } from '../src/map/IfaceNode.tsx';
+import { appStore } from '../src/store/index.ts';
+
+const IDS = ['a', 'b', 'c'];
+
+function stat(rxPps: number, status: HopStat['status'] = 'ok', pathIndex: number | null = null): HopStat {
+  return { status, rxPps, txPps: rxPps, drops: 0, dropsPerSec: 0, lossRatio: 0, pathIndex, rules: '' };
+}
+
+function props(id: string): NodeProps<IfaceFlowNode> {
+  return { id, data: { name: id, netns: 'ns', kind: 'veth' }, type: 'iface' } as NodeProps<IfaceFlowNode>;
+}
+
+describe('IfaceNode subscriptions', () => {
+  it('one counter tick re-renders only the hop whose numbers changed', () => {
+    appStore.setState({ statsById: new Map(IDS.map((id) => [id, stat(10)])) });
+    const renders = new Map<string, number>();
+    const count = (id: string) => renders.set(id, (renders.get(id) ?? 0) + 1);
+    const { container } = render(
+      <ReactFlowProvider>
+        {IDS.map((id) => (
+          <Profiler key={id} id={id} onRender={() => count(id)}>
+            <IfaceNode {...props(id)} />
+          </Profiler>
+        ))}
+      </ReactFlowProvider>,
+    );
+    const before = new Map(renders);
+
+    // A tick: a new Map in which a and c keep their objects (reuseStats), b changed.
+    act(() => {
+      const prev = appStore.getState().statsById;
+      appStore.setState({
+        statsById: new Map([
+          ['a', prev.get('a')!],
+          ['b', stat(11, 'loss', 2)],
+          ['c', prev.get('c')!],
+        ]),
+      });
+    });
+    expect((renders.get('a') ?? 0) - (before.get('a') ?? 0)).toBe(0);
+    expect((renders.get('b') ?? 0) - (before.get('b') ?? 0)).toBe(1);
+    expect((renders.get('c') ?? 0) - (before.get('c') ?? 0)).toBe(0);
+
+    const b = container.querySelector('[data-hop="b"]')!;
+    expect(b.getAttribute('data-status')).toBe('loss');
+    expect(b.getAttribute('data-path-index')).toBe('2');
+    expect(b.textContent).toContain('loss');
+    expect(container.querySelector('[data-hop="a"]')!.hasAttribute('data-path-index')).toBe(false);
+  });
+
+  it('selecting a hop re-renders that hop (and the one unselected), not the others', () => {
+    appStore.setState({ statsById: new Map(IDS.map((id) => [id, stat(10)])), sel: 'a' });
+    const renders = new Map<string, number>();
+    render(
+      <ReactFlowProvider>
+        {IDS.map((id) => (
+          <Profiler key={id} id={id} onRender={() => renders.set(id, (renders.get(id) ?? 0) + 1)}>
+            <IfaceNode {...props(id)} />
+          </Profiler>
+        ))}
+      </ReactFlowProvider>,
+    );
+    renders.clear();
+    act(() => appStore.getState().select('b'));
+    expect([...renders.keys()].sort()).toEqual(['a', 'b']);
+  });
+});
