@@ -53,6 +53,22 @@ describe('judge worker engine', () => {
     expect(stats.get('hwlab-node/br-tenant')?.pathIndex ?? 'none').toBe('none');
   });
 
+  it('seeds the history from a recording body, merged in time order with live samples', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology() });
+    e.handle({ kind: 'select', id: 'hwlab-node/br-int' });
+    e.handle({ kind: 'frame', raw: frame('lab', T0 + 5000) });
+    const recording = {
+      host: 'lab',
+      samples: [1, 2, 3, 5].map((k) => labSample(T0 + k * 1000, 100 * k)).concat([{ bad: true } as never]),
+    };
+    const j = judged(e.handle({ kind: 'seed', host: 'lab', raw: JSON.stringify(recording) }));
+    expect(j.hop?.series.rxPps).toEqual([100, 200, 300, 1000]);
+    expect(j.lastT).toBe(T0 + 5000);
+    expect(e.handle({ kind: 'seed', host: 'lab', raw: '<html>' })[0]?.kind).toBe('bad-frame');
+  });
+
   it('drops late frames, other hosts and bad frames (counted), never throws', () => {
     const e = createJudgeEngine();
     e.handle({ kind: 'reset', host: 'lab' });

@@ -10,6 +10,20 @@ export interface JudgeClient {
 }
 
 export const MARK_JUDGED = 'hopwatch:judged';
+/** History fetched from the hub's recording when a host opens: sparklines and the window start full. */
+export const SEED_HISTORY_MS = 3 * 60_000;
+
+/** Best effort: an older hub or a host without recordings just starts with an empty history. */
+async function seed(host: string, post: (req: JudgeRequest) => void): Promise<void> {
+  const end = Date.now();
+  const url = `/api/hosts/${encodeURIComponent(host)}/recording?start=${end - SEED_HISTORY_MS}&end=${end}`;
+  try {
+    const res = await fetch(url);
+    if (res.ok) post({ kind: 'seed', host, raw: await res.text() });
+  } catch {
+    // no recording to start from
+  }
+}
 
 /**
  * Runs the judgement in a Web Worker and keeps it in step with the store: host, topology and
@@ -45,6 +59,7 @@ export function startJudge(store: AppStore): JudgeClient | null {
     }
   };
   store.setState({ judgeExternally: true });
+  let seeded: string | null = null;
   const offs = [
     store.subscribe(
       (s: AppState) => s.host,
@@ -55,7 +70,12 @@ export function startJudge(store: AppStore): JudgeClient | null {
       (s: AppState) => s.topology,
       (topology) => {
         const { host } = store.getState();
-        if (topology !== null && host !== null) post({ kind: 'topology', host, topology });
+        if (topology === null || host === null) return;
+        post({ kind: 'topology', host, topology });
+        if (seeded !== host) {
+          seeded = host;
+          void seed(host, post);
+        }
       },
       { fireImmediately: true },
     ),

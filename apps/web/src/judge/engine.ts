@@ -1,4 +1,4 @@
-import { decodeHubToUi, type Sample, type Topology } from '@hopwatch/shared';
+import { decodeHubToUi, type Sample, SampleSchema, type Topology } from '@hopwatch/shared';
 import { JUDGE_WINDOW_SAMPLES } from './constants.ts';
 import { evaluate, type HopStat } from './evaluate.ts';
 import { appendHistory, EMPTY_HISTORY, type History, hopHistory } from './history.ts';
@@ -58,6 +58,30 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
     return true;
   }
 
+  /** Merge samples into the history in time order (duplicates by end time dropped). */
+  function merge(samples: readonly Sample[]): void {
+    const byT = new Map<number, Sample>();
+    for (const s of [...samples, ...history.samples]) byT.set(s.t, s);
+    history = EMPTY_HISTORY;
+    for (const s of [...byT.values()].sort((a, b) => a.t - b.t)) take(s);
+  }
+
+  /** A recording body: samples validated one by one (a bad one is skipped, not fatal). */
+  function parseRecording(raw: string): Sample[] | null {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+    const list = (body as { samples?: unknown }).samples;
+    if (!Array.isArray(list)) return null;
+    return list.flatMap((x) => {
+      const r = SampleSchema.safeParse(x);
+      return r.success ? [r.data] : [];
+    });
+  }
+
   function handle(req: JudgeRequest): JudgeResponse[] {
     switch (req.kind) {
       case 'reset':
@@ -77,6 +101,13 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         }
         // Another host's late frame, a duplicate or an out-of-order backfill: not this window's.
         if (decoded.value.host !== host || !take(decoded.value.sample)) return [];
+        return judge();
+      }
+      case 'seed': {
+        if (req.host !== host) return [];
+        const samples = parseRecording(req.raw);
+        if (samples === null) return [{ kind: 'bad-frame', error: 'recording: not a recording body' }];
+        merge(samples);
         return judge();
       }
       case 'window': {

@@ -9,7 +9,13 @@ export type JudgeRequest =
   | { kind: 'topology'; host: string; topology: Topology }
   /** A live `sample` frame from the hub, still a string: the worker decodes and validates it. */
   | { kind: 'frame'; raw: string }
-  /** Replay: judge exactly these samples (already decoded), replacing the live window. */
+  /** The hub's recording of the last minutes (`GET /api/hosts/:host/recording` body, as text): fills the history at once. */
+  | { kind: 'seed'; host: string; raw: string }
+  /**
+   * Replay: the history up to the playhead (oldest first, already decoded; send up to
+   * HISTORY_MAX_SAMPLES so the detail sparklines have their minutes), replacing the live one.
+   * The judgement takes its last JUDGE_WINDOW_SAMPLES, exactly as live does.
+   */
   | { kind: 'window'; host: string; samples: Sample[] }
   | { kind: 'path'; from: string | null; to: string | null }
   /** The hop whose history the detail panel shows (sent back with every answer). */

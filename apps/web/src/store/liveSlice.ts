@@ -2,7 +2,7 @@ import type { Finding, HostSummary, Sample } from '@hopwatch/shared';
 import type { ConnectionStatus } from '../connection/socket.ts';
 import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import { EMPTY_JUDGEMENT, evaluate, type HopStat } from '../judge/evaluate.ts';
-import { appendHistory, EMPTY_HISTORY, type History, type HopHistory, hopHistory } from '../judge/history.ts';
+import { appendHistory, type HopHistory, hopHistory } from '../judge/history.ts';
 import { unpackStats } from '../judge/pack.ts';
 import type { JudgeResponse } from '../judge/protocol.ts';
 import type { SliceCreator } from './types.ts';
@@ -22,8 +22,10 @@ export interface LiveSlice {
    * judges in place with the same code (tests, browsers without workers).
    */
   judgeExternally: boolean;
-  /** Samples kept in place (only when not judging externally), oldest first. */
-  history: History;
+  /** Samples kept in place (only when not judging externally, or set by replay), oldest first. */
+  history: Sample[];
+  /** Interface rows held in `history` (the memory that matters). */
+  historyRows: number;
   /** End of the newest sample judged, ms since the epoch. */
   lastT: number | null;
   /** The selected hop's counters and series for the detail panel. */
@@ -64,7 +66,8 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
   connection: 'connecting',
   hosts: null,
   judgeExternally: false,
-  history: EMPTY_HISTORY,
+  history: [],
+  historyRows: 0,
   lastT: null,
   hopHistory: null,
   badFrames: 0,
@@ -75,9 +78,9 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
   ingestSample: (host, sample) => {
     const s = get();
     if (host !== s.host || s.judgeExternally) return;
-    const history = appendHistory(s.history, sample);
-    if (history === null) return;
-    set({ history, lastT: sample.t });
+    const next = appendHistory({ samples: s.history, rows: s.historyRows }, sample);
+    if (next === null) return;
+    set({ history: next.samples, historyRows: next.rows, lastT: sample.t });
     get().rejudge();
   },
   applyJudgement: (j) => {
@@ -106,7 +109,7 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
     const s = get();
     if (host === s.host && (hop === null || hop.id === s.sel)) set({ hopHistory: hop });
   },
-  clearLive: () => set({ history: EMPTY_HISTORY, lastT: null, hopHistory: null, ...EMPTY_JUDGEMENT }),
+  clearLive: () => set({ history: [], historyRows: 0, lastT: null, hopHistory: null, ...EMPTY_JUDGEMENT }),
   countBadFrame: () => set((s) => ({ badFrames: s.badFrames + 1 })),
   setHubError: (hubError) => set({ hubError }),
   rejudge: () => {
@@ -117,18 +120,18 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
       return;
     }
     // Replay (createReplaySlice) will feed its own window here when t !== 'live'.
-    const samples = s.history.samples.slice(-JUDGE_WINDOW_SAMPLES);
+    const samples = s.history.slice(-JUDGE_WINDOW_SAMPLES);
     const j = evaluate({ host: s.host, topology: s.topology, samples, from: s.from, to: s.to }, s.statsById);
     set({
       ...j,
       path: sameList(s.path, j.path) ? s.path : j.path,
       findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
-      hopHistory: s.sel === null ? null : hopHistory(s.history.samples, s.sel),
+      hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel),
     });
   },
   refreshHop: () => {
     const s = get();
     if (s.judgeExternally) return;
-    set({ hopHistory: s.sel === null ? null : hopHistory(s.history.samples, s.sel) });
+    set({ hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel) });
   },
 });
