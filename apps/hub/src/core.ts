@@ -8,7 +8,7 @@ import {
 } from '@hopwatch/shared';
 import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
-import { type LossSummary, summarize } from './state/summary.ts';
+import { type LossSummary, summaryOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import type { Store } from './store/store.ts';
 import { type UiClient, uiSampleFrame } from './ws/uiClient.ts';
@@ -18,6 +18,8 @@ type SampleMessage = Extract<AgentMessage, { type: 'sample' }>;
 
 /** How often every browser gets the host list (status, worst hop) even when nothing connected. */
 export const HOSTS_BROADCAST_INTERVAL_MS = 2_000;
+/** CPU the hub spends judging hosts per host-list tick (~2 % of a core). */
+export const JUDGE_BUDGET_MS = 40;
 /** How often slow browsers are checked for room to take their pending (merged) frames. */
 const UI_DRAIN_INTERVAL_MS = 50;
 /**
@@ -50,14 +52,18 @@ export interface HostState {
   link: AgentLink | null;
   agentVersion: string | null;
   intervalMs: number;
-  topology: { t: number; topology: Topology; frame: Buffer } | null;
+  topology: { t: number; topology: Topology } | null;
   latest: Sample | null;
   /** Hub clock of the last live sample. */
   lastSampleAt: number | null;
   totals: HostTotals;
-  /** localize() of the latest sample, computed when someone asks and the sample changed. */
+  /** localize() of the latest sample (see refreshJudgements: may lag the latest sample). */
   reports: Map<string, HopReport> | null;
   summary: LossSummary | null;
+  /** The latest sample or topology changed since reports were computed. */
+  judgementStale: boolean;
+  /** Hub clock of the last judgement; the stalest host goes first. */
+  judgedAt: number;
 }
 
 function topologyFrame(host: string, t: number, topology: Topology): Buffer {
@@ -86,7 +92,7 @@ export class HubCore {
     for (const host of store.hosts()) {
       const state = this.stateOf(host);
       const topo = store.topologyAt(host, Number.MAX_SAFE_INTEGER);
-      if (topo) state.topology = { ...topo, frame: topologyFrame(host, topo.t, topo.topology) };
+      if (topo) state.topology = topo;
     }
     this.timers.push(setInterval(() => this.broadcastHosts(), HOSTS_BROADCAST_INTERVAL_MS));
     this.timers.push(
@@ -120,6 +126,8 @@ export class HubCore {
         totals: new HostTotals(),
         reports: null,
         summary: null,
+        judgementStale: true,
+        judgedAt: 0,
       };
       this.hosts.set(host, s);
     }
@@ -171,11 +179,13 @@ export class HubCore {
     if (t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
     const state = this.stateOf(host);
     this.store.appendTopology(host, t, topology);
-    const frame = topologyFrame(host, t, topology);
-    state.topology = { t, topology, frame };
-    state.reports = null;
-    state.summary = null;
-    for (const c of this.watchers.get(host) ?? []) c.sendTopology(host, frame);
+    state.topology = { t, topology };
+    const watchers = this.watchers.get(host);
+    // Built when someone watches, not kept: a 1000-interface topology is ~0.5 MB of JSON, and
+    // keeping one per host cost 100 MB at 200 hosts (bench:hub).
+    const frame = watchers && watchers.size > 0 ? topologyFrame(host, t, topology) : null;
+    state.judgementStale = true;
+    if (frame) for (const c of watchers!) c.sendTopology(host, frame);
     return 'ok';
   }
 
@@ -191,8 +201,7 @@ export class HubCore {
     if (msg.backfill) return 'ok';
     state.latest = sample;
     state.lastSampleAt = this.now();
-    state.reports = null;
-    state.summary = null;
+    state.judgementStale = true;
     const watchers = this.watchers.get(host);
     if (watchers && watchers.size > 0) {
       // Serialised once, encoded once, sent to every browser watching this host.
@@ -204,20 +213,28 @@ export class HubCore {
 
   // ---- judgement, cached per latest sample ---------------------------------------------------
 
-  reportsOf(state: HostState): Map<string, HopReport> | null {
-    if (!state.topology) return null;
-    if (!state.reports) state.reports = localize(state.topology.topology, state.latest);
-    return state.reports;
-  }
-
-  summaryOf(state: HostState): LossSummary | null {
-    if (!state.topology) return null;
-    if (!state.summary) {
-      state.summary = state.latest
-        ? summarize(state.topology.topology, [state.latest])
-        : { worst: 'idle', drops: 0, lossHops: 0 };
+  /**
+   * Re-judges hosts whose latest sample changed, stalest first, until `budgetMs` is spent.
+   * localize() costs ~15 ms for a 1000-interface host (bench:hub), so judging 200 hosts every
+   * tick would take several cores; under the budget a few hosts stay exactly current and a big
+   * fleet's host list and hop-status gauges lag by at most a cycle (~hosts × 15 ms / budget).
+   */
+  refreshJudgements(budgetMs: number = JUDGE_BUDGET_MS): void {
+    const t0 = performance.now();
+    const stale = [...this.hosts.values()]
+      .filter((s) => s.judgementStale && s.topology)
+      .sort((a, b) => a.judgedAt - b.judgedAt);
+    for (const s of stale) {
+      if (performance.now() - t0 >= budgetMs) break;
+      try {
+        s.reports = localize(s.topology!.topology, s.latest);
+        s.summary = summaryOf(s.reports.values());
+      } catch (e) {
+        this.logOnce('warn', `judge:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);
+      }
+      s.judgementStale = false;
+      s.judgedAt = this.now();
     }
-    return state.summary;
   }
 
   hostSummaries(): HostSummary[] {
@@ -225,12 +242,7 @@ export class HubCore {
     return [...this.hosts.values()]
       .sort((a, b) => a.host.localeCompare(b.host))
       .map((s) => {
-        let summary: LossSummary | null = null;
-        try {
-          summary = this.summaryOf(s);
-        } catch (e) {
-          this.logOnce('warn', `summary:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);
-        }
+        const summary = s.summary;
         const lagAfter = LAGGING_AFTER_INTERVALS * s.intervalMs + 2000;
         const fresh = s.lastSampleAt !== null && t - s.lastSampleAt <= lagAfter;
         return {
@@ -252,6 +264,7 @@ export class HubCore {
   }
 
   broadcastHosts(): void {
+    this.refreshJudgements();
     if (this.uiClients.size === 0) return;
     const frame = this.hostsFrame();
     for (const c of this.uiClients) c.sendHosts(frame);
@@ -290,7 +303,8 @@ export class HubCore {
         unknown.push(host);
         continue;
       }
-      if (state.topology) client.sendTopology(host, state.topology.frame);
+      if (state.topology)
+        client.sendTopology(host, topologyFrame(host, state.topology.t, state.topology.topology));
       if (state.latest) {
         client.sendSample(host, state.latest, uiSampleFrame(host, 1, JSON.stringify(state.latest)));
       }

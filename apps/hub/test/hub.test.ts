@@ -245,7 +245,7 @@ describe('browsers', () => {
     expect(last.type === 'sample' && last.merged).toBeGreaterThan(1);
     const got = b.samplesOf('big');
     expect(got.reduce((n, x) => n + x.merged, 0)).toBe(N);
-  });
+  }, 30_000);
 });
 
 describe('HTTP API', () => {

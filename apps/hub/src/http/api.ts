@@ -26,6 +26,7 @@ export function apiRouter(core: HubCore): Router {
   const { store } = core;
 
   router.get('/hosts', (_req, res) => {
+    core.refreshJudgements();
     res.json({ hosts: core.hostSummaries() });
   });
 

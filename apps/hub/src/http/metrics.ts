@@ -87,19 +87,14 @@ export function* metricsText(core: HubCore, onlyHost: string | null): Generator<
   yield header(
     `${P}_hop_status`,
     'gauge',
-    `Loss status of each hop in the latest sample, from localize(): ${legend}.`,
+    `Loss status of each hop in the latest judged sample, from localize(): ${legend}.`,
   );
+  core.refreshJudgements();
   for (const h of hosts) {
     let out = '';
-    try {
-      for (const r of core.reportsOf(h)?.values() ?? [])
-        out += line(
-          `${P}_hop_status`,
-          { host: h.host, netns: r.netns, interface: r.name },
-          HOP_STATUSES.indexOf(r.status),
-        );
-    } catch (e) {
-      core.logOnce('warn', `metrics:${h.host}`, `localize failed for ${h.host}: ${(e as Error).message}`);
+    for (const r of h.reports?.values() ?? []) {
+      const labels = { host: h.host, netns: r.netns, interface: r.name };
+      out += line(`${P}_hop_status`, labels, HOP_STATUSES.indexOf(r.status));
     }
     yield out;
   }

@@ -1,5 +1,6 @@
 import {
   HOP_STATUSES,
+  type HopReport,
   type HopStatus,
   localize,
   mergeSamples,
@@ -28,10 +29,14 @@ export function statusRank(s: HopStatus): number {
 /** The judgement is shared code (`localize`), so the strip says what the live map said. */
 export function summarize(topology: Topology, samples: readonly Sample[]): LossSummary {
   const window = samples.length === 1 ? samples[0]! : mergeSamples(samples);
+  return summaryOf(localize(topology, window).values());
+}
+
+export function summaryOf(reports: Iterable<HopReport>): LossSummary {
   let worst: HopStatus = 'idle';
   let drops = 0;
   let lossHops = 0;
-  for (const hop of localize(topology, window).values()) {
+  for (const hop of reports) {
     worst = worseOf(worst, hop.status);
     drops += hop.drops;
     if (hop.status === 'loss') lossHops += 1;

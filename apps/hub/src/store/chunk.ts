@@ -62,7 +62,14 @@ export function encodeChunk(samples: readonly Sample[], keyframes: readonly Keyf
     rest: samples.map(({ t: _t, elapsedMs: _e, ifaces: _i, ...rest }) => rest),
     k: [...keyframes],
   };
-  const text = JSON.stringify(body);
+  return compressText(JSON.stringify(body));
+}
+
+/**
+ * Brotli at quality 4. Never the default (11): a 1000-interface topology took ~1 s at 11 and
+ * blocked the event loop for every agent that connected (found by bench:hub).
+ */
+export function compressText(text: string): Buffer {
   return brotliCompressSync(text, {
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
@@ -70,6 +77,10 @@ export function encodeChunk(samples: readonly Sample[], keyframes: readonly Keyf
       [zlibConstants.BROTLI_PARAM_SIZE_HINT]: text.length,
     },
   });
+}
+
+export function decompressText(data: Buffer): string {
+  return brotliDecompressSync(data).toString('utf8');
 }
 
 export type DecodedChunk = { samples: Sample[]; keyframes: Keyframe[] };
@@ -80,7 +91,7 @@ export type DecodedChunk = { samples: Sample[]; keyframes: Keyframe[] };
  */
 export function decodeChunk(codec: string, data: Buffer): DecodedChunk {
   if (codec !== CHUNK_CODEC) throw new Error(`unknown chunk codec "${codec}"`);
-  const body = JSON.parse(brotliDecompressSync(data).toString('utf8')) as ChunkBody;
+  const body = JSON.parse(decompressText(data)) as ChunkBody;
   if (body.v !== 1) throw new Error(`unknown chunk version ${String(body.v)}`);
   const samples: Sample[] = body.t.map((t, si) => ({
     t,

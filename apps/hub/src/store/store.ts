@@ -29,14 +29,14 @@
  *
  * Readers: `openStore(path, { readonly: true })` can read a file a running hub is writing (WAL).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import Database from 'better-sqlite3';
 import { type Logger, silentLogger } from '../log.ts';
 import { type LossSummary, summarize } from '../state/summary.ts';
-import { CHUNK_CODEC, decodeChunk, encodeChunk } from './chunk.ts';
+import { CHUNK_CODEC, compressText, decodeChunk, decompressText, encodeChunk } from './chunk.ts';
 import { MARK_HOLD_SQL } from './marksSchema.ts';
 import { migrate } from './schema.ts';
 
@@ -52,6 +52,11 @@ const PUMP_BUDGET_MS = 8;
 const RETENTION_INTERVAL_MS = 60_000;
 /** Size retention looks at this many of the oldest chunks per statement, then re-checks. */
 const RETENTION_BATCH = 1000;
+
+/** Change detection by digest: keeping each host's topology JSON cost ~0.5 MB a host. */
+function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
 
 export interface StoreOptions {
   retentionMs?: number;
@@ -193,7 +198,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   /** Full chunks waiting for the pump, oldest first. */
   const closing: OpenChunk[] = [];
   /** Latest topology per host, for chunk summaries and change detection. */
-  const latestTopology = new Map<string, { t: number; topology: Topology; json: string }>();
+  const latestTopology = new Map<string, { t: number; topology: Topology; digest: string }>();
 
   function sumBytes(): number {
     const c = db.prepare(`SELECT coalesce(sum(bytes), 0) AS b FROM chunks`).get() as { b: number };
@@ -202,7 +207,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   }
 
   function decodeTopology(data: Buffer): Topology {
-    return JSON.parse(brotliDecompressSync(data).toString('utf8')) as Topology;
+    return JSON.parse(decompressText(data)) as Topology;
   }
 
   function latestTopologyOf(host: string) {
@@ -211,7 +216,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     const row = q.topologyAt.get(host, Number.MAX_SAFE_INTEGER) as { t: number; data: Buffer } | undefined;
     if (!row) return null;
     const topology = decodeTopology(row.data);
-    const entry = { t: row.t, topology, json: JSON.stringify(topology) };
+    const entry = { t: row.t, topology, digest: digestOf(JSON.stringify(topology)) };
     latestTopology.set(host, entry);
     return entry;
   }
@@ -326,13 +331,14 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 
     appendTopology(host, t, topology) {
       const json = JSON.stringify(topology);
+      const digest = digestOf(json);
       const prev = latestTopologyOf(host);
-      if (prev && prev.json === json) return false;
-      const data = brotliCompressSync(json);
+      if (prev && prev.digest === digest) return false;
+      const data = compressText(json);
       q.insertTopology.run(host, t, data.length, data);
       totalBytes += data.length;
       knownHosts.add(host);
-      if (!prev || t >= prev.t) latestTopology.set(host, { t, topology, json });
+      if (!prev || t >= prev.t) latestTopology.set(host, { t, topology, digest });
       return true;
     },
 

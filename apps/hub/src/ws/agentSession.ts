@@ -166,6 +166,8 @@ export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore):
     core.counters.framesReceived += 1;
     core.counters.bytesReceived += size;
     link.lastFrameAt = Date.now();
+    // Any frame proves the peer alive: under load a pong can queue behind data for a while.
+    alive = true;
     throttle(size);
     if (isBinary) {
       bad('binary', 'binary frames are not part of protocol 1');

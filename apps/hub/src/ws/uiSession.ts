@@ -37,6 +37,7 @@ export function handleUi(ws: WebSocket, core: HubCore): void {
   }
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
+    client.alive = true;
     const decoded = isBinary ? null : decodeUiToHub(data.toString());
     if (!decoded?.ok) {
       core.counters.reject('ui_invalid');
