@@ -9,6 +9,7 @@ import { Legend } from './panels/Legend.tsx';
 import { PathBar } from './panels/PathBar.tsx';
 import { PathPanel } from './panels/PathPanel.tsx';
 import { TypeAhead } from './panels/TypeAhead.tsx';
+import { Timeline } from './replay/Timeline.tsx';
 import { type AppState, appStore, useApp } from './store/index.ts';
 
 const selectTheme = (s: AppState) => s.theme;
@@ -134,6 +135,7 @@ export function App() {
           <HopDetail />
         </aside>
       </div>
+      <Timeline />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { App } from './App.tsx';
 import { hubSocketUrl, startLive } from './connection/live.ts';
 import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
+import { startReplay } from './replay/controller.ts';
 import { appStore } from './store/index.ts';
 import type { Theme } from './store/selectionSlice.ts';
 import { startUrlSync } from './url/sync.ts';
@@ -30,7 +31,9 @@ appStore.subscribe(
 // Order matters: the URL decides the host before the socket subscribes.
 startUrlSync(appStore, window);
 startLayout(appStore);
-startLive(appStore, hubSocketUrl(window.location), startJudge(appStore));
+const judge = startJudge(appStore);
+startLive(appStore, hubSocketUrl(window.location), judge);
+startReplay(appStore, judge);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,5 +1,6 @@
 import type { HubToUiMessage } from '@hopwatch/shared';
 import type { JudgeClient } from '../judge/client.ts';
+import { selectLiveHost, selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppStore } from '../store/index.ts';
 import { HubSocket } from './socket.ts';
 
@@ -18,15 +19,21 @@ export function startLive(store: AppStore, url: string, judge: JudgeClient | nul
   const socket = new HubSocket({
     url,
     onBadFrame: () => store.getState().countBadFrame(),
-    ...(judge !== null ? { onSampleFrame: judge.frame } : {}),
+    // A frame still in flight when replay began must not land in the replayed window.
+    ...(judge !== null
+      ? {
+          onSampleFrame: (raw: string) => {
+            if (!selectReplayActive(store.getState())) judge.frame(raw);
+          },
+        }
+      : {}),
   });
   const offStatus = socket.onStatus((status) => store.getState().setConnection(status));
   const offMessage = socket.onMessage((msg) => handle(store, msg));
-  const offHost = store.subscribe(
-    (s) => s.host,
-    (host) => socket.subscribe(host === null ? [] : [host]),
-    { fireImmediately: true },
-  );
+  // Replaying: watch nothing live (selectLiveHost is null), so no frame fights the replay.
+  const offHost = store.subscribe(selectLiveHost, (host) => socket.subscribe(host === null ? [] : [host]), {
+    fireImmediately: true,
+  });
   socket.start();
   return () => {
     offHost();
@@ -47,9 +54,11 @@ export function handle(store: AppStore, msg: HubToUiMessage): void {
       return;
     }
     case 'topology':
-      s.setTopology(msg.host, msg.topology);
+      // In replay the topology is the recorded one; the hub resends the live one on return.
+      if (!selectReplayActive(s)) s.setTopology(msg.host, msg.topology);
       return;
     case 'sample': {
+      if (selectReplayActive(s)) return;
       const t0 = performance.now();
       s.ingestSample(msg.host, msg.sample);
       performance.measure(MARK_SAMPLE, { start: t0, end: performance.now() });

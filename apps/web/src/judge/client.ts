@@ -1,3 +1,4 @@
+import { selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppState, AppStore } from '../store/index.ts';
 import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
@@ -72,9 +73,13 @@ export function startJudge(store: AppStore): JudgeClient | null {
         const { host } = store.getState();
         if (topology === null || host === null) return;
         post({ kind: 'topology', host, topology });
-        if (seeded !== host) {
+        // Not while replaying: the live minutes would merge into the replayed history (the
+        // replay controller reseeds when it returns to live).
+        if (seeded !== host && !selectReplayActive(store.getState())) {
           seeded = host;
-          void seed(host, post);
+          void seed(host, (req) => {
+            if (!selectReplayActive(store.getState())) post(req);
+          });
         }
       },
       { fireImmediately: true },

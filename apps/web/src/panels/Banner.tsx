@@ -7,7 +7,8 @@ const selectState = (s: AppState) => {
   if (s.hosts !== null && s.hosts.length === 0) return 'no-agent';
   if (s.host === null) return s.hosts === null ? 'loading' : 'choose';
   if (s.hosts !== null && hostInfo === undefined) return 'gone';
-  if (hostInfo?.status === 'lost') return 'lost';
+  // Replaying (replay/), the agent's absence is not news: the map shows the recording.
+  if (hostInfo?.status === 'lost' && s.t === 'live' && s.rec === null) return 'lost';
   if (s.topology === null) return 'waiting';
   if (s.layout === null) return 'layout';
   return 'ok';

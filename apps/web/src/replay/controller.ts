@@ -1,3 +1,4 @@
+import type { Sample } from '@hopwatch/shared';
 import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import type { JudgeClient } from '../judge/client.ts';
 import { HISTORY_MAX_SAMPLES } from '../store/liveSlice.ts';
@@ -17,8 +18,16 @@ const WINDOW_SPAN_MS = (JUDGE_WINDOW_SAMPLES + 1) * 1000;
 const HISTORY_SPAN_MS = HISTORY_MAX_SAMPLES * 1000;
 /** While playing, keep this much wall-clock time of data loaded ahead of the playhead. */
 const PREFETCH_WALL_MS = 15_000;
+/** Playing forward, up to this many new samples are appended; more is a jump: resend the window. */
+const MAX_APPENDED_SAMPLES = 30;
+/** Back to live, the sparklines restart from the recording of these last minutes. */
+const LIVE_RESEED_MS = 3 * 60_000;
 /** Marks read by the bench: a seek and the moment its judgement reached the store. */
 export const MARK_REPLAY_SEEK = 'hopwatch:replay-seek';
+
+/** The running controller, for the timeline's buttons (main.tsx starts exactly one). */
+let current: ReplayController | null = null;
+export const replayController = (): ReplayController | null => current;
 
 export interface ReplayController {
   /** Step one recorded sample back or forward (loads the neighbouring page when needed). */
@@ -42,13 +51,20 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
   let shownKey = '';
   let wasActive = false;
   let stopped = false;
+  /** What the judge worker holds: lets forward playback append samples instead of resending. */
+  let fed: { host: string; topoT: number | null; lastT: number; len: number } | null = null;
+  /** A hub serving a file opens in replay at the file's start, not on an empty live view. */
+  let enteredFile = false;
   const get = () => store.getState();
+  /** A replay that cannot be shown says so on the timeline instead of failing silently. */
+  const report = (e: unknown) => get().setReplayLoading(false, `replay: ${(e as Error).message ?? String(e)}`);
 
   const bufferFor = (host: string) => {
     if (buffer === null || buffer.host !== host) {
       buffer = new ReplayBuffer(host);
       inflight.clear();
       shownKey = '';
+      fed = null;
     }
     return buffer;
   };
@@ -73,23 +89,52 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     const s = get();
     const t = s.playhead;
     if (t === null || s.host === null || buffer === null || buffer.host !== s.host) return;
+    const host = s.host;
     const version = buffer.topologyAt(t);
     const history = buffer.samplesUpTo(t, t - HISTORY_SPAN_MS, HISTORY_MAX_SAMPLES);
     const last = history.at(-1);
-    const key = `${s.host}|${version?.t}|${last?.t}|${history.length}`;
+    const key = `${host}|${version?.t}|${last?.t}|${history.length}`;
     if (key === shownKey) return;
     shownKey = key;
     if (version !== null && version.topology !== s.topology) {
       // Same content as what is drawn (live's version, say): keep it, no re-layout.
       if (s.topology === null || JSON.stringify(s.topology) !== JSON.stringify(version.topology))
-        s.setTopology(s.host, version.topology);
+        s.setTopology(host, version.topology);
     }
-    let rows = 0;
-    for (const x of history) rows += Object.keys(x.ifaces).length;
-    store.setState({ history, historyRows: rows });
-    if (judge !== null && get().judgeExternally)
-      judge.post({ kind: 'window', host: s.host, samples: history.slice(-JUDGE_WINDOW_SAMPLES) });
-    else get().rejudge();
+    if (judge === null || !get().judgeExternally) {
+      let rows = 0;
+      for (const x of history) rows += Object.keys(x.ifaces).length;
+      store.setState({ history, historyRows: rows, lastT: last?.t ?? null });
+      get().rejudge();
+      return;
+    }
+    feed(host, version?.t ?? null, history, s.playing);
+  }
+
+  /**
+   * The worker judges the last JUDGE_WINDOW_SAMPLES of what it holds, exactly as live. Playing
+   * forward, new samples go in as the live socket's frames would (appended); anything else
+   * (a seek, a step back, another topology) replaces its history with a 'window'.
+   */
+  function feed(host: string, topoT: number | null, history: Sample[], playing: boolean): void {
+    if (judge === null) return;
+    const last = history.at(-1);
+    const lastT = last?.t ?? Number.NEGATIVE_INFINITY;
+    const same = fed !== null && fed.host === host && fed.topoT === topoT;
+    if (same && fed !== null && lastT === fed.lastT) {
+      // Only older history arrived (sparklines): worth a resend when paused, not while playing.
+      if (playing || history.length <= fed.len) return;
+    } else if (same && fed !== null && lastT > fed.lastT) {
+      const from = history.findIndex((x) => x.t === fed?.lastT);
+      const newer = from < 0 ? [] : history.slice(from + 1);
+      if (from >= 0 && newer.length <= MAX_APPENDED_SAMPLES) {
+        for (const sample of newer) judge.frame(JSON.stringify({ type: 'sample', host, merged: 1, sample }));
+        fed = { host, topoT, lastT, len: Math.min(HISTORY_MAX_SAMPLES, fed.len + newer.length) };
+        return;
+      }
+    }
+    judge.post({ kind: 'window', host, samples: history });
+    fed = { host, topoT, lastT, len: history.length };
   }
 
   /** Loads what the playhead needs (window first, then history and prefetch) and shows it. */
@@ -136,6 +181,10 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       const h = info.hosts.find((x) => x.host === get().host);
       get().setReplayInfo(info.source, h ? { start: h.start, end: h.end } : null, info.recordings);
       resolveRecording();
+      if (info.source === 'file' && h !== undefined && !enteredFile && !selectReplayActive(get())) {
+        enteredFile = true;
+        get().seek(h.start + 1000);
+      }
       if (h === undefined || host === null || host !== get().host) {
         get().setTimeline(null);
         return;
@@ -170,18 +219,31 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     if (!active && wasActive) leaveReplay();
     wasActive = active;
     if (!active) return;
-    if (s.rec !== null && s.t === 'live') return resolveRecording();
+    if (s.rec !== null && s.t === 'live') {
+      resolveRecording();
+      return;
+    }
     const t = Date.parse(s.t);
     if (Number.isFinite(t) && t !== s.playhead && !s.playing) store.setState({ playhead: t });
   }
 
   function leaveReplay(): void {
     // Back to live: the socket re-subscribes (selectLiveHost) and the hub sends the current
-    // topology and sample; the judge's window must not mix recorded samples with live ones.
+    // topology and sample; the judge's history must not mix recorded samples with live ones,
+    // so it restarts from the hub's recording of the last minutes, as when a host opens.
     const { host } = get();
-    if (judge !== null && host !== null) judge.post({ kind: 'window', host, samples: [] });
-    get().clearLive();
+    fed = null;
     shownKey = '';
+    get().clearLive();
+    if (judge === null || host === null) return;
+    judge.post({ kind: 'window', host, samples: [] });
+    const end = Date.now();
+    fetch(`/api/hosts/${encodeURIComponent(host)}/recording?start=${end - LIVE_RESEED_MS}&end=${end}`)
+      .then(async (res) => {
+        if (res.ok && !selectReplayActive(get()) && get().host === host)
+          judge.post({ kind: 'seed', host, raw: await res.text() });
+      })
+      .catch(() => {});
   }
 
   async function step(dir: 1 | -1): Promise<void> {
@@ -221,17 +283,19 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
   }
 
   const offs = [
-    store.subscribe((x: AppState) => `${x.t}|${x.rec ?? ''}|${x.pos ?? ''}`, onViewTime, { fireImmediately: true }),
+    store.subscribe((x: AppState) => `${x.t}|${x.rec ?? ''}|${x.pos ?? ''}`, onViewTime, {
+      fireImmediately: true,
+    }),
     store.subscribe(
       (x: AppState) => x.playhead,
-      () => void ensure(),
+      () => void ensure().catch(report),
     ),
     store.subscribe(
       (x: AppState) => x.host,
       () => {
         buffer = null;
         get().setTimeline(null);
-        void refresh().then(() => void ensure());
+        void refresh().then(ensure).catch(report);
       },
       { fireImmediately: true },
     ),
@@ -241,7 +305,7 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       (topology) => {
         if (topology === null && selectReplayActive(get())) {
           shownKey = '';
-          void ensure();
+          void ensure().catch(report);
         }
       },
     ),
@@ -256,16 +320,19 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
   }, PLAYBACK_TICK_MS);
   const strip = setInterval(() => void refresh(), TIMELINE_REFRESH_MS);
 
-  return {
+  const controller: ReplayController = {
     step,
     jumpLoss,
     refresh,
     stop: () => {
       if (stopped) return;
       stopped = true;
+      if (current === controller) current = null;
       for (const off of offs) off();
       clearInterval(clock);
       clearInterval(strip);
     },
   };
+  current = controller;
+  return controller;
 }

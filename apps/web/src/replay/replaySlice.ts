@@ -40,7 +40,11 @@ export interface ReplaySlice {
   goLive: () => void;
   /** Playback clock: `wallMs` of real time passed at `speed`; pauses at the end of the range. */
   tick: (wallMs: number, nowWall: number) => void;
-  setReplayInfo: (source: 'live' | 'file', range: { start: number; end: number } | null, marks: Mark[]) => void;
+  setReplayInfo: (
+    source: 'live' | 'file',
+    range: { start: number; end: number } | null,
+    marks: Mark[],
+  ) => void;
   setTimeline: (timeline: Timeline | null) => void;
   setReplayLoading: (loading: boolean, error?: string | null) => void;
 }
@@ -104,78 +108,9 @@ export const createReplaySlice: SliceCreator<ReplaySlice> = (set, get) => ({
     const cur = get().speed;
     // The nearest offered speed (a URL may carry another), then one step from it.
     let at = 0;
-    for (let i = 1; i < SPEEDS.length; i++) if (Math.abs(SPEEDS[i]! - cur) < Math.abs(SPEEDS[at]! - cur)) at = i;
+    for (let i = 1; i < SPEEDS.length; i++)
+      if (Math.abs(SPEEDS[i]! - cur) < Math.abs(SPEEDS[at]! - cur)) at = i;
     set({ speed: SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, at + dir))]! });
-  },
-  goLive: () => void;
-  /** Playback clock: `wallMs` of real time passed at `speed`; pauses at the end of the range. */
-  tick: (wallMs: number, nowWall: number) => void;
-  setReplayInfo: (source: 'live' | 'file', range: { start: number; end: number } | null, marks: Mark[]) => void;
-  setTimeline: (timeline: Timeline | null) => void;
-  setReplayLoading: (loading: boolean, error?: string | null) => void;
-}
-
-/** Replay is on when the URL says a time or a recording. */
-export const selectReplayActive = (s: AppState): boolean => s.t !== 'live' || s.rec !== null;
-/** The host the live socket should watch: none while replaying (no frames to fight the replay). */
-export const selectLiveHost = (s: AppState): string | null => (selectReplayActive(s) ? null : s.host);
-
-const iso = (t: number) => new Date(t).toISOString();
-
-/** Position fields for a playhead: seconds from the open recording's start, to the ms. */
-function position(s: AppState, t: number): { t: string; pos: number | null } {
-  const mark = s.rec === null ? undefined : s.marks.find((m) => m.id === s.rec);
-  return { t: iso(t), pos: mark === undefined ? s.pos : Math.round(t - mark.start) / 1000 };
-}
-
-export const createReplaySlice: SliceCreator<ReplaySlice> = (set, get) => ({
-  rec: null,
-  pos: null,
-  playhead: null,
-  playing: false,
-  replaySource: null,
-  replayRange: null,
-  timeline: null,
-  marks: [],
-  replayLoading: false,
-  replayError: null,
-  urlWrittenAt: 0,
-
-  seek: (t) => {
-    const s = get();
-    const r = s.replayRange;
-    const at = Math.round(r === null ? t : Math.min(r.end, Math.max(r.start, t)));
-    set({ playhead: at, ...position(s, at) });
-  },
-  openRecording: (id, posSeconds = 0) => {
-    const mark = get().marks.find((m) => m.id === id);
-    set({ rec: id, pos: posSeconds, playing: false });
-    if (mark !== undefined) get().seek(mark.start + posSeconds * 1000);
-    else set({ playhead: null });
-  },
-  play: () => {
-    const s = get();
-    if (s.playhead === null) {
-      if (s.replayRange === null) return;
-      s.seek(s.replayRange.start);
-    } else if (s.replayRange !== null && s.playhead >= s.replayRange.end) {
-      // At the end: play again from the start, as a media player does.
-      s.seek(s.replayRange.start);
-    }
-    set({ playing: true, urlWrittenAt: 0 });
-  },
-  pause: () => {
-    const s = get();
-    set({ playing: false, ...(s.playhead !== null ? position(s, s.playhead) : {}) });
-  },
-  togglePlay: () => (get().playing ? get().pause() : get().play()),
-  setSpeed: (speed) => set({ speed }),
-  stepSpeed: (dir) => {
-    const cur = get().speed;
-    const i = SPEEDS.findIndex((x) => x >= cur);
-    const at = i < 0 ? SPEEDS.length - 1 : i;
-    const next = SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, SPEEDS[at] === cur ? at + dir : dir > 0 ? at : at - 1))];
-    set({ speed: next ?? cur });
   },
   goLive: () => set({ t: 'live', rec: null, pos: null, playhead: null, playing: false }),
   tick: (wallMs, nowWall) => {

@@ -1,6 +1,7 @@
 import { useStore } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
+import { createReplaySlice } from '../replay/replaySlice.ts';
 import { createLiveSlice } from './liveSlice.ts';
 import { createSelectionSlice } from './selectionSlice.ts';
 import { createTopologySlice } from './topologySlice.ts';
@@ -18,7 +19,7 @@ export function createAppStore() {
       ...createTopologySlice(...a),
       ...createLiveSlice(...a),
       ...createSelectionSlice(...a),
-      // ...createReplaySlice(...a),
+      ...createReplaySlice(...a),
     })),
   );
 }

@@ -49,7 +49,8 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get) => 
   theme: 'light',
   applyView: (view) => {
     const hostChanged = view.host !== get().host;
-    set({ ...view, picking: null });
+    // A view without a recording leaves the one open before (replay/): rec and pos reset first.
+    set({ rec: null, pos: null, ...view, picking: null });
     if (hostChanged) {
       get().clearTopology();
       get().clearLive();

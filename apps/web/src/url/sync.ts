@@ -12,6 +12,8 @@ export const selectView = (s: AppState): View => ({
   t: s.t,
   speed: s.speed,
   cam: s.cam,
+  rec: s.rec,
+  pos: s.pos,
 });
 
 /**

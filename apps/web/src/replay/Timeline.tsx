@@ -1,0 +1,212 @@
+import { useState } from 'react';
+import { type AppState, appStore, useApp } from '../store/index.ts';
+import { selectView } from '../url/sync.ts';
+import { encodeView } from '../url/view.ts';
+import { replayController } from './controller.ts';
+import { HeatStrip } from './HeatStrip.tsx';
+import { Recordings } from './Recordings.tsx';
+import { SPEEDS, selectReplayActive } from './replaySlice.ts';
+import { fmtLocal, fmtUtc } from './time.ts';
+import { REPLAY_KEYS, useReplayKeys } from './useReplayKeys.ts';
+
+const selectActive = selectReplayActive;
+const selectPlaying = (s: AppState) => s.playing;
+const selectPlayhead = (s: AppState) => s.playhead;
+const selectSpeed = (s: AppState) => s.speed;
+const selectLoading = (s: AppState) => s.replayLoading;
+const selectError = (s: AppState) => s.replayError;
+const selectSource = (s: AppState) => s.replaySource;
+const selectHasLoss = (s: AppState) => s.timeline?.buckets.some((b) => b.worst === 'loss') ?? false;
+/** The sample actually shown (the playhead sits between samples while playing). */
+const selectShownT = (s: AppState) => s.history.at(-1)?.t ?? null;
+
+/** The link to this exact moment, paused: what "copy link" hands to a colleague. */
+function shareUrl(): string {
+  const s = appStore.getState();
+  const view = selectView(s);
+  if (s.playhead !== null) {
+    view.t = new Date(s.playhead).toISOString();
+    const mark = s.marks.find((m) => m.id === s.rec);
+    if (mark !== undefined) view.pos = Math.round(s.playhead - mark.start) / 1000;
+  }
+  return `${window.location.origin}${window.location.pathname}${encodeView(view)}`;
+}
+
+/** How long the shared link stays visible after a click. */
+const SHARE_SHOWN_MS = 20_000;
+
+/** Copies the link and also shows it: clipboards are refused on plain http from another host. */
+function ShareButton() {
+  const [url, setUrl] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="panel px-1.5 py-0.5"
+        data-testid="share"
+        title="copy a link to this moment; whoever opens it sees it paused"
+        onClick={() => {
+          const link = shareUrl();
+          setUrl(link);
+          navigator.clipboard?.writeText(link).catch(() => {});
+          setTimeout(() => setUrl((u) => (u === link ? null : u)), SHARE_SHOWN_MS);
+        }}
+      >
+        share
+      </button>
+      {url !== null && (
+        <input
+          readOnly
+          className="panel px-1 py-0.5 mono w-72"
+          style={{ fontSize: 11 }}
+          data-testid="share-url"
+          aria-label="link to this moment"
+          value={url}
+          onFocus={(e) => e.currentTarget.select()}
+        />
+      )}
+    </>
+  );
+}
+
+function Btn(props: {
+  label: string;
+  testId: string;
+  onClick: () => void;
+  children: string;
+  disabled?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      className="panel px-1.5 py-0.5 mono"
+      aria-label={props.label}
+      title={props.label}
+      data-testid={props.testId}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/**
+ * Under the map: live or replay, play/pause/step/speed, previous/next loss, the time in UTC and
+ * local, the heat strip to scrub, named recordings, share and export.
+ */
+export function Timeline() {
+  const active = useApp(selectActive);
+  const playing = useApp(selectPlaying);
+  const playhead = useApp(selectPlayhead);
+  const speed = useApp(selectSpeed);
+  const loading = useApp(selectLoading);
+  const error = useApp(selectError);
+  const source = useApp(selectSource);
+  const hasLoss = useApp(selectHasLoss);
+  const shownT = useApp(selectShownT);
+  useReplayKeys();
+  const s = appStore.getState;
+  const c = replayController;
+  const shown = active ? playhead : null;
+  return (
+    <section
+      className="border-t px-3 py-1.5 flex flex-col gap-1"
+      style={{ borderColor: 'var(--line)', background: 'var(--panel)' }}
+      aria-label="timeline"
+      data-testid="timeline"
+      data-mode={active ? 'replay' : 'live'}
+      data-playing={playing ? 'true' : 'false'}
+      data-playhead={shown ?? ''}
+      data-shown-t={active ? (shownT ?? '') : ''}
+    >
+      <div className="flex items-center gap-1.5 flex-wrap" style={{ fontSize: 12 }}>
+        <span
+          className={`font-bold px-1.5 rounded ${active ? 'st-warn' : 'st-ok'}`}
+          data-testid="timeline-mode"
+          title={source === 'file' ? 'replaying a recording file' : undefined}
+        >
+          {active ? (playing ? '▶ REPLAY' : '⏸ REPLAY') : '● LIVE'}
+          {source === 'file' && ' (file)'}
+        </span>
+        <Btn
+          label="previous loss (Shift+←)"
+          testId="timeline-prev-loss"
+          onClick={() => void c()?.jumpLoss(-1)}
+          disabled={!hasLoss}
+        >
+          ⏮
+        </Btn>
+        <Btn label="one sample back (←)" testId="timeline-step-back" onClick={() => void c()?.step(-1)}>
+          ◀|
+        </Btn>
+        <Btn
+          label={playing ? 'pause (Space)' : 'play (Space)'}
+          testId="timeline-play"
+          onClick={() => (active ? s().togglePlay() : void c()?.step(-1))}
+        >
+          {playing ? '⏸' : '▶'}
+        </Btn>
+        <Btn
+          label="one sample forward (→)"
+          testId="timeline-step-fwd"
+          onClick={() => void c()?.step(1)}
+          disabled={!active}
+        >
+          |▶
+        </Btn>
+        <Btn
+          label="next loss (Shift+→)"
+          testId="timeline-next-loss"
+          onClick={() => void c()?.jumpLoss(1)}
+          disabled={!hasLoss}
+        >
+          ⏭
+        </Btn>
+        <select
+          className="panel px-1 py-0.5 mono"
+          data-testid="timeline-speed"
+          aria-label="playback speed ([ slower, ] faster)"
+          value={String(speed)}
+          onChange={(e) => s().setSpeed(Number(e.currentTarget.value))}
+        >
+          {!SPEEDS.some((x) => x === speed) && <option value={String(speed)}>{speed}×</option>}
+          {SPEEDS.map((x) => (
+            <option key={x} value={String(x)}>
+              {x}×
+            </option>
+          ))}
+        </select>
+        <span
+          className="mono ml-1"
+          data-testid="timeline-utc"
+          title={shown === null ? undefined : new Date(shown).toISOString()}
+        >
+          {shown === null ? 'now' : fmtUtc(shown)}
+        </span>
+        <span className="mono muted" data-testid="timeline-local">
+          {shown === null ? '' : `(${fmtLocal(shown)} local)`}
+        </span>
+        {loading && <span className="muted">loading…</span>}
+        {error !== null && (
+          <span className="st-loss" role="alert" data-testid="timeline-error">
+            {error}
+          </span>
+        )}
+        <div className="ml-auto flex items-center gap-1.5">
+          {active && (
+            <Btn label="back to live (End)" testId="timeline-live" onClick={() => s().goLive()}>
+              ● live
+            </Btn>
+          )}
+          {active && <ShareButton />}
+          <Recordings />
+          <span className="muted cursor-help" title={REPLAY_KEYS.map(([k, v]) => `${k}: ${v}`).join('\n')}>
+            keys
+          </span>
+        </div>
+      </div>
+      <HeatStrip />
+    </section>
+  );
+}
