@@ -130,6 +130,15 @@ describe('store', () => {
     expect(r.samples.at(-1)!.t).toBe(T0 + 40_000);
   });
 
+  it('a keyframe before the first sample (as agents send on connect) is kept with the first chunk', () => {
+    const s = open(tmpDb(), { chunkMs: 1000 });
+    const kf = { t: T0, ifaces: { a: row().map(String) }, softnet: [] };
+    s.appendKeyframe('h1', kf);
+    expect(s.append('h1', makeSample(T0 + 1000))).toBe(true);
+    s.flush();
+    expect(s.readRange('h1', 0, T0 * 2)).toMatchObject({ keyframes: [kf], samples: [{ t: T0 + 1000 }] });
+  });
+
   it('a read-only second handle reads what a writer committed', () => {
     const path = tmpDb();
     const w = open(path, { chunkMs: 1000 });

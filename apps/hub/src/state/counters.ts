@@ -13,6 +13,8 @@ export const REJECT_REASONS = [
   'out_of_order',
   'future',
   'ui_invalid',
+  /** The hub failed handling a valid frame (a bug): logged with its stack, and the loop goes on. */
+  'internal_error',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -50,6 +50,8 @@ const PUMP_INTERVAL_MS = 50;
 /** Per pump tick: at ~3 ms per 1000-interface chunk this writes a few chunks and yields. */
 const PUMP_BUDGET_MS = 8;
 const RETENTION_INTERVAL_MS = 60_000;
+/** Keyframes kept per host while no chunk is open (a reconnecting agent sends one each time). */
+const MAX_EARLY_KEYFRAMES = 4;
 /** Size retention looks at this many of the oldest chunks per statement, then re-checks. */
 const RETENTION_BATCH = 1000;
 
@@ -197,6 +199,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const open = new Map<string, OpenChunk>();
   /** Full chunks waiting for the pump, oldest first. */
   const closing: OpenChunk[] = [];
+  /** Keyframes that arrived while the host had no open chunk, per host. */
+  const earlyKeyframes = new Map<string, Keyframe[]>();
   /** Latest topology per host, for chunk summaries and change detection. */
   const latestTopology = new Map<string, { t: number; topology: Topology; digest: string }>();
 
@@ -316,7 +320,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
         }
       }
       if (!chunk) {
-        chunk = { host, samples: [], keyframes: [], openedAt: now() };
+        chunk = { host, samples: [], keyframes: earlyKeyframes.get(host) ?? [], openedAt: now() };
+        earlyKeyframes.delete(host);
         open.set(host, chunk);
       }
       chunk.samples.push(sample);
@@ -324,9 +329,15 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     },
 
     appendKeyframe(host, keyframe) {
+      // A keyframe rides with the samples of its chunk; before the first sample (an agent sends
+      // one right after connecting) it waits for the chunk to open.
       const chunk = open.get(host);
       if (chunk) chunk.keyframes.push(keyframe);
-      else open.set(host, { host, samples: [], keyframes: [keyframe], openedAt: now() });
+      else {
+        const waiting = earlyKeyframes.get(host) ?? [];
+        waiting.push(keyframe);
+        earlyKeyframes.set(host, waiting.slice(-MAX_EARLY_KEYFRAMES));
+      }
     },
 
     appendTopology(host, t, topology) {

@@ -178,7 +178,16 @@ export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore):
       bad(reasonOf(decoded.error), decoded.error);
       return;
     }
-    onMessage(decoded.value);
+    try {
+      onMessage(decoded.value);
+    } catch (e) {
+      core.counters.reject('internal_error');
+      core.logOnce(
+        'error',
+        `agent:${host ?? remote}:internal`,
+        `${who()}: handling a "${decoded.value.type}" frame failed: ${(e as Error).stack}`,
+      );
+    }
   });
 
   ws.on('pong', () => {

@@ -46,7 +46,16 @@ export function handleUi(ws: WebSocket, core: HubCore): void {
       client.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: error }));
       return;
     }
-    onMessage(decoded.value);
+    try {
+      onMessage(decoded.value);
+    } catch (e) {
+      core.counters.reject('internal_error');
+      core.logOnce(
+        'error',
+        'ui:internal',
+        `handling a browser "${decoded.value.type}" frame failed: ${(e as Error).stack}`,
+      );
+    }
   });
   ws.on('pong', () => {
     client.alive = true;
