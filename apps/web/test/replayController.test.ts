@@ -104,7 +104,7 @@ describe('replay controller', () => {
     expect(store.getState().ifaceById.has(GONE)).toBe(false);
   });
 
-  it('RPC3: step one sample either way, and jump to the previous loss, refined to the second', async () => {
+  it('RPC3: step one sample either way; previous/next loss go to the episode onset, refined to the second', async () => {
     store.getState().seek(T0 + 50_000);
     await vi.waitFor(() => expect(store.getState().lastT).toBe(T0 + 50_000));
     await ctl.step(-1);
@@ -114,9 +114,15 @@ describe('replay controller', () => {
     expect(store.getState().playhead).toBe(T0 + 51_000);
     await vi.waitFor(() => expect(store.getState().timeline?.buckets.length).toBeGreaterThan(0));
     await ctl.jumpLoss(-1);
-    const at = store.getState().playhead!;
-    expect(at).toBeGreaterThan(T0 + 38_000);
-    expect(at).toBeLessThanOrEqual(T0 + 41_000);
+    // The onset of the episode (the first lossy sample is T0 + 21 s), not its last second.
+    const onset = store.getState().playhead!;
+    expect(onset).toBeGreaterThanOrEqual(T0 + 21_000);
+    expect(onset).toBeLessThanOrEqual(T0 + 22_000);
+    await ctl.jumpLoss(1); // no later episode: stays
+    expect(store.getState().playhead).toBe(onset);
+    store.getState().seek(T0 + 5000);
+    await ctl.jumpLoss(1);
+    expect(store.getState().playhead).toBe(onset);
     await vi.waitFor(() => expect(status(SEED)).toBe('loss'));
   });
 

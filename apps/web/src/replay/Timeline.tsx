@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { selectView } from '../url/sync.ts';
 import { encodeView } from '../url/view.ts';
@@ -17,8 +17,8 @@ const selectLoading = (s: AppState) => s.replayLoading;
 const selectError = (s: AppState) => s.replayError;
 const selectSource = (s: AppState) => s.replaySource;
 const selectHasLoss = (s: AppState) => s.timeline?.buckets.some((b) => b.worst === 'loss') ?? false;
-/** The sample actually shown (the playhead sits between samples while playing). */
-const selectShownT = (s: AppState) => s.history.at(-1)?.t ?? null;
+/** End of the newest sample judged: the sample actually shown (the playhead sits between samples). */
+const selectShownT = (s: AppState) => s.lastT;
 
 /** The link to this exact moment, paused: what "copy link" hands to a colleague. */
 function shareUrl(): string {
@@ -69,11 +69,29 @@ function ShareButton() {
   );
 }
 
+/** Transport glyphs as SVG: the UI font may lack ⏮ ⏸ ⏭ (seen as empty boxes on Debian). */
+const GLYPH = {
+  play: 'M4 2.5v11l9-5.5z',
+  pause: 'M4 2.5h3v11H4zM9 2.5h3v11H9z',
+  stepBack: 'M3 2.5h2v11H3zM13 2.5v11L6 8z',
+  stepFwd: 'M11 2.5h2v11h-2zM3 2.5v11L10 8z',
+  prevLoss: 'M2 2.5h2v11H2zM9 2.5v11L4 8zM15 2.5v11L10 8z',
+  nextLoss: 'M12 2.5h2v11h-2zM7 2.5v11L12 8zM1 2.5v11L6 8z',
+} as const;
+
+function Glyph({ name }: { name: keyof typeof GLYPH }) {
+  return (
+    <svg width={12} height={12} viewBox="0 0 16 16" aria-hidden className="inline-block">
+      <path d={GLYPH[name]} fill="currentColor" />
+    </svg>
+  );
+}
+
 function Btn(props: {
   label: string;
   testId: string;
   onClick: () => void;
-  children: string;
+  children: ReactNode;
   disabled?: boolean;
 }) {
   return (
@@ -126,7 +144,7 @@ export function Timeline() {
           data-testid="timeline-mode"
           title={source === 'file' ? 'replaying a recording file' : undefined}
         >
-          {active ? (playing ? '▶ REPLAY' : '⏸ REPLAY') : '● LIVE'}
+          {active ? (playing ? '▶ REPLAY' : '‖ REPLAY') : '● LIVE'}
           {source === 'file' && ' (file)'}
         </span>
         <Btn
@@ -135,17 +153,17 @@ export function Timeline() {
           onClick={() => void c()?.jumpLoss(-1)}
           disabled={!hasLoss}
         >
-          ⏮
+          <Glyph name="prevLoss" />
         </Btn>
         <Btn label="one sample back (←)" testId="timeline-step-back" onClick={() => void c()?.step(-1)}>
-          ◀|
+          <Glyph name="stepBack" />
         </Btn>
         <Btn
           label={playing ? 'pause (Space)' : 'play (Space)'}
           testId="timeline-play"
           onClick={() => (active ? s().togglePlay() : void c()?.step(-1))}
         >
-          {playing ? '⏸' : '▶'}
+          <Glyph name={playing ? 'pause' : 'play'} />
         </Btn>
         <Btn
           label="one sample forward (→)"
@@ -153,7 +171,7 @@ export function Timeline() {
           onClick={() => void c()?.step(1)}
           disabled={!active}
         >
-          |▶
+          <Glyph name="stepFwd" />
         </Btn>
         <Btn
           label="next loss (Shift+→)"
@@ -161,7 +179,7 @@ export function Timeline() {
           onClick={() => void c()?.jumpLoss(1)}
           disabled={!hasLoss}
         >
-          ⏭
+          <Glyph name="nextLoss" />
         </Btn>
         <select
           className="panel px-1 py-0.5 mono"

@@ -57,7 +57,8 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
   let enteredFile = false;
   const get = () => store.getState();
   /** A replay that cannot be shown says so on the timeline instead of failing silently. */
-  const report = (e: unknown) => get().setReplayLoading(false, `replay: ${(e as Error).message ?? String(e)}`);
+  const report = (e: unknown) =>
+    get().setReplayLoading(false, `replay: ${(e as Error).message ?? String(e)}`);
 
   const bufferFor = (host: string) => {
     if (buffer === null || buffer.host !== host) {
@@ -191,7 +192,10 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       }
       // Live: the strip runs to now, so the newest loss is there as it happens.
       const end = selectReplayActive(get()) ? h.end : Math.max(h.end, Date.now());
-      get().setTimeline(await fetchTimeline(host, h.start, Math.max(end, h.start + 1000), TIMELINE_BUCKETS));
+      const stop = Math.max(end, h.start + 1000);
+      // No finer than a sample a second: finer buckets would alternate with empty ones.
+      const buckets = Math.min(TIMELINE_BUCKETS, Math.ceil((stop - h.start) / 1000));
+      get().setTimeline(await fetchTimeline(host, h.start, stop, buckets));
     } catch {
       // The strip is an aid; a failed refresh keeps the previous one and tries again later.
     }
@@ -259,25 +263,29 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     else if (s.playhead === null) get().seek(from);
   }
 
+  /**
+   * To the onset of the previous or next loss episode (contiguous loss buckets on the strip):
+   * back from inside an episode goes to its own onset first, as "previous track" does. The
+   * coarse strip says which bucket; a fine strip of that bucket says which second.
+   */
   async function jumpLoss(dir: 1 | -1): Promise<void> {
     const s = get();
     const tl = s.timeline;
     if (s.host === null || tl === null) return;
     const at = s.playhead ?? tl.end;
-    const losses = tl.buckets.filter((b) => b.worst === 'loss');
-    const bucket = dir === 1 ? losses.find((b) => b.start > at) : losses.findLast((b) => b.end < at);
+    const onsets = tl.buckets.filter((b, i) => b.worst === 'loss' && tl.buckets[i - 1]?.worst !== 'loss');
+    const bucket =
+      dir === 1 ? onsets.find((b) => b.start > at) : onsets.findLast((b) => b.end < at - tl.bucketMs / 2);
     if (bucket === undefined) return;
     get().pause();
-    // The coarse strip says which bucket; a fine strip of that bucket says which second.
-    let target = dir === 1 ? bucket.start : bucket.end;
+    let target = bucket.end;
     try {
       const n = Math.min(2000, Math.max(1, Math.ceil((bucket.end - bucket.start) / 1000)));
       const fine = await fetchTimeline(s.host, bucket.start, Math.max(bucket.end, bucket.start + 1000), n);
-      const hits = fine.buckets.filter((b) => b.worst === 'loss');
-      const hit = dir === 1 ? hits[0] : hits.at(-1);
+      const hit = fine.buckets.find((b) => b.worst === 'loss');
       if (hit !== undefined) target = hit.end;
     } catch {
-      // Fall back to the coarse bucket.
+      // The coarse bucket's end still shows the loss.
     }
     get().seek(target);
   }
