@@ -3,6 +3,7 @@
  * `hopwatch lab`, `hopwatch start --lab` and the e2e and integration tests.
  */
 export { type LabCommand, LAB_OPTIONS, parseLabArgs } from './args.ts';
+export { type Ctr, counterDelta, labCounters, softnetDropped } from './counters.ts';
 export { type LabFaultOptions, type LabFaultResult, labFault } from './fault-apply.ts';
 export {
   DEFAULT_FAULT_SETTINGS,
