@@ -1,22 +1,40 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, E2E_PORT, ROOT, SKIP_ENV } from './harness.ts';
+import { BASE_URL, E2E_PORT, hopwatch, ROOT, SKIP_ENV } from './harness.ts';
 
 /** The hub, its agent and the lab come up in seconds; this bounds a broken start. */
 const START_TIMEOUT_MS = 90_000;
 const POLL_MS = 250;
+/** A stuck child gets this long after SIGINT before SIGKILL. */
+const STOP_GRACE_MS = 30_000;
+
+interface Run {
+  children: ChildProcess[];
+  dir: string;
+  /** Compose mode brought the lab up itself and takes it down. */
+  labUp: boolean;
+}
 
 declare global {
   // Shared with global-teardown (same process).
-  var hopwatchE2E: { child: ChildProcess; dir: string } | undefined;
+  var hopwatchE2E: Run | undefined;
 }
 
-async function waitForLab(child: ChildProcess, logFile: string): Promise<void> {
+function spawnHopwatch(args: string[], logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a');
+  return spawn(process.execPath, ['bin/hopwatch.mjs', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+}
+
+async function waitForLab(children: ChildProcess[], logFile: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+    if (children.some((c) => c.exitCode !== null)) break;
     try {
       const res = await fetch(`${BASE_URL}/api/hosts`);
       if (res.ok) {
@@ -34,12 +52,13 @@ async function waitForLab(child: ChildProcess, logFile: string): Promise<void> {
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   const log = readFileSync(logFile, 'utf8').slice(-4000);
-  throw new Error(`hopwatch start --lab did not show the lab within ${START_TIMEOUT_MS} ms:\n${log}`);
+  throw new Error(`hopwatch did not show the lab within ${START_TIMEOUT_MS} ms:\n${log}`);
 }
 
 /**
  * The real thing: build the web app, then `hopwatch start --lab` as root with a temporary
- * database (hub + embedded agent + namespace lab). Not root: every spec skips, saying why.
+ * database (hub + embedded agent + namespace lab). HOPWATCH_E2E_COMPOSE=1 assembles the same from
+ * `lab up`, `hopwatch hub` and `hopwatch agent` instead. Not root: every spec skips, saying why.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.getuid?.() !== 0) {
@@ -47,27 +66,52 @@ export default async function globalSetup(): Promise<void> {
     console.log(`hopwatch e2e: skipped, ${process.env[SKIP_ENV]}`);
     return;
   }
-  // Against a hopwatch already running on HOPWATCH_E2E_PORT (a developer's own, or the web
-  // bench's fake hub for the specs that need no lab): start nothing.
+  // Against a hopwatch already running on HOPWATCH_E2E_PORT: start nothing.
   if (process.env.HOPWATCH_E2E_EXTERNAL === '1') return;
   if (process.env.HOPWATCH_E2E_NO_BUILD !== '1') {
     execFileSync('npm', ['run', '-s', 'build', '-w', '@hopwatch/web'], { cwd: ROOT, stdio: 'inherit' });
   }
   const dir = mkdtempSync(join(tmpdir(), 'hopwatch-e2e-'));
-  const logFile = join(dir, 'hopwatch.log');
-  const out = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    ['bin/hopwatch.mjs', 'start', '--lab', '--port', String(E2E_PORT), '--db', join(dir, 'e2e.db')],
-    { cwd: ROOT, stdio: ['ignore', out, out], detached: true },
-  );
-  globalThis.hopwatchE2E = { child, dir };
+  // Outside the temp dir so a failed run leaves its story behind.
+  const logFile = join(tmpdir(), 'hopwatch-e2e.log');
+  console.log(`hopwatch e2e: hub, agent and lab log to ${logFile}`);
+  const db = join(dir, 'e2e.db');
+  writeFileSync(logFile, '');
+  const run: Run = { children: [], dir, labUp: false };
+  globalThis.hopwatchE2E = run;
   try {
-    await waitForLab(child, logFile);
+    if (process.env.HOPWATCH_E2E_COMPOSE === '1') {
+      const token = 'e2e-token';
+      await hopwatch(['lab', 'up'], 120_000);
+      run.labUp = true;
+      run.children.push(
+        spawnHopwatch(['hub', '--port', String(E2E_PORT), '--db', db, '--agent-token', token], logFile),
+      );
+      run.children.push(
+        spawnHopwatch(
+          ['agent', '--hub', `ws://127.0.0.1:${E2E_PORT}`, '--token', token, '--name', 'e2e-lab'],
+          logFile,
+        ),
+      );
+    } else {
+      run.children.push(spawnHopwatch(['start', '--lab', '--port', String(E2E_PORT), '--db', db], logFile));
+    }
+    await waitForLab(run.children, logFile);
+    console.log(`hopwatch e2e: lab visible at ${BASE_URL}`);
   } catch (e) {
     await stopHopwatch();
     throw e;
   }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
+  const pid = child.pid;
+  const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** SIGINT lets `start --lab` take the lab down and restore sysctls; SIGKILL only if it hangs. */
@@ -75,13 +119,8 @@ export async function stopHopwatch(): Promise<void> {
   const run = globalThis.hopwatchE2E;
   if (run === undefined) return;
   globalThis.hopwatchE2E = undefined;
-  const { child, dir } = run;
-  if (child.exitCode === null && child.pid !== undefined) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  rmSync(dir, { recursive: true, force: true });
+  // Agent before hub (it says goodbye), both before the lab goes.
+  for (const child of [...run.children].reverse()) await stop(child);
+  if (run.labUp) await hopwatch(['lab', 'down'], 120_000);
+  rmSync(run.dir, { recursive: true, force: true });
 }
