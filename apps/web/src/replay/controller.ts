@@ -257,10 +257,14 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     const from = s.playhead ?? s.replayRange?.end ?? Date.now();
     get().pause();
     const buf = bufferFor(host);
-    await Promise.allSettled([load(host, pageOf(from)), load(host, pageOf(from) + dir)]);
-    const next = buf.neighbour(from, dir);
+    // Synchronous when the neighbour is loaded, so key repeats step one sample each, in order.
+    let next = buf.neighbour(from, dir);
+    if (next === null) {
+      await Promise.allSettled([load(host, pageOf(from)), load(host, pageOf(from) + dir)]);
+      next = buf.neighbour(get().playhead ?? from, dir);
+    }
     if (next !== null) get().seek(next);
-    else if (s.playhead === null) get().seek(from);
+    else if (get().playhead === null) get().seek(from);
   }
 
   /**
