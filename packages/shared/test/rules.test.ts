@@ -53,6 +53,18 @@ describe('R01 CPU backlog overflow', () => {
     expect(f.command).toBe('sysctl -w net.core.netdev_max_backlog=10000');
   });
 
+  it('R01: an RPS hop is titled by the CPU it steers to; other CPUs’ drops are named as such', () => {
+    const { topology, samples } = seedScenario({
+      softnet: [
+        { cpu: 0, dropped: 5 },
+        { cpu: 1, dropped: 37 },
+      ],
+    });
+    const f = judge(topology, samples).findings.find((x) => x.hop === SEED_HOP);
+    expect(f?.title).toBe('CPU backlog overflow on CPU 1 (netdev_max_backlog = 1000)');
+    expect(f?.evidence).toContain('softnet dropped +5 on CPU 0 too (other receivers)');
+  });
+
   it('R01: from counters alone (no drop reasons: tracing unavailable)', () => {
     const { topology, samples } = seedScenario({ drops: [], tracing: OFF });
     const f = judge(topology, samples).findings[0]!;

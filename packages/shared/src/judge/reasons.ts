@@ -48,12 +48,14 @@ const TRANSPORT_DECISIONS = new Set([
 
 /**
  * Frees that are not packets lost on a network path: AF_UNIX and netlink messages (local IPC),
- * data left unread in a closed socket (SOCKET_CLOSE), and TCP's protocol decisions. Seen on an
+ * data left unread in a closed socket (SOCKET_CLOSE) or purged with it (QUEUE_PURGE), and TCP's
+ * protocol decisions. Seen on an
  * idle host and next to a flood in the throwaway-namespace runs; they say nothing about a hop.
  */
 export function isNotPathDrop(g: Pick<ReasonGroup, 'reason' | 'location'>): boolean {
   return (
     g.reason === 'SOCKET_CLOSE' ||
+    g.reason === 'QUEUE_PURGE' ||
     g.reason.startsWith('UNIX_') ||
     TRANSPORT_DECISIONS.has(g.reason) ||
     (g.reason === 'NOT_SPECIFIED' && g.location.startsWith('tcp_')) ||

@@ -80,49 +80,59 @@ export const r01Backlog: Rule = {
       .filter((f) => BACKLOG_KINDS.has(f.iface.kind) && ctx.ledger.available(f.iface.id, 'rx') > 0)
       .sort((a, b) => compareScores(score(b), score(a)) || (a.iface.id < b.iface.id ? -1 : 1));
 
-    const common = [
-      ...ctx.window.softnet
-        .filter((s) => s.dropped > 0)
-        .map((s) => `softnet dropped ${fmtDelta(s.dropped)} on CPU ${s.cpu}`),
-      ...reasonLines(groups),
-      sysctlLine(ctx, NETDEV_MAX_BACKLOG, NETDEV_MAX_BACKLOG_DEFAULT),
-      ...ctx.window.softnet
-        .filter((s) => s.dropped > 0 && (s.backlogLen ?? 0) > 0)
-        .map((s) => `backlog length ${s.backlogLen} on CPU ${s.cpu} at the last sample`),
-    ];
     const current = sysctl(ctx, NETDEV_MAX_BACKLOG);
-    const title = `CPU backlog overflow${cpus.length > 0 ? ` on ${fmtCpus(cpus)}` : ''} (netdev_max_backlog = ${current ?? `${NETDEV_MAX_BACKLOG_DEFAULT}?`})`;
     const { fix, command } = backlogFix(ctx);
-    const base = { rule: 'R01', title, severity: 'loss' as const, reason: 'CPU_BACKLOG', command };
+    const dropping = ctx.window.softnet.filter((s) => s.dropped > 0);
+    /** The CPUs that matter for a hop: where its RPS steers, when that is where drops happened. */
+    const cpusOf = (f: HopFacts | null) => {
+      const steered = f ? cpusOfMask(f.iface.rpsCpus).filter((c) => cpus.includes(c)) : [];
+      return steered.length > 0 ? steered : cpus;
+    };
+    const finding = (f: HopFacts | null, count: number, extra: (string | null)[]) => {
+      const mine = cpusOf(f);
+      const others = dropping.filter((s) => !mine.includes(s.cpu));
+      return {
+        rule: 'R01',
+        title: `CPU backlog overflow${mine.length > 0 ? ` on ${fmtCpus(mine)}` : ''} (netdev_max_backlog = ${current ?? `${NETDEV_MAX_BACKLOG_DEFAULT}?`})`,
+        severity: 'loss' as const,
+        hop: f?.iface.id ?? null,
+        reason: 'CPU_BACKLOG',
+        count,
+        evidence: compact([
+          ...extra,
+          ...dropping
+            .filter((s) => mine.includes(s.cpu))
+            .map((s) => `softnet dropped ${fmtDelta(s.dropped)} on CPU ${s.cpu}`),
+          ...others.map(
+            (s) => `softnet dropped ${fmtDelta(s.dropped)} on CPU ${s.cpu} too (other receivers)`,
+          ),
+          ...reasonLines(groups),
+          sysctlLine(ctx, NETDEV_MAX_BACKLOG, NETDEV_MAX_BACKLOG_DEFAULT),
+          ...dropping
+            .filter((s) => (s.backlogLen ?? 0) > 0)
+            .map((s) => `backlog length ${s.backlogLen} on CPU ${s.cpu} at the last sample`),
+          f ? rpsLine(f) : null,
+        ]),
+        fix: f ? `${fix}${rpsFix(f)}` : fix,
+        command,
+      };
+    };
 
     let left = total;
     for (const f of candidates) {
       if (left <= 0) break;
       const n = ctx.ledger.claim(f.iface.id, 'rx', left);
       left -= n;
-      ctx.findings.add({
-        ...base,
-        hop: f.iface.id,
-        count: n,
-        evidence: compact([rxDroppedLine(f), peerTxDroppedLine(f), ...common, rpsLine(f)]),
-        fix: `${fix}${rpsFix(f)}`,
-      });
+      ctx.findings.add(finding(f, n, [rxDroppedLine(f), peerTxDroppedLine(f)]));
     }
     if (left < total) return;
     // No interface counted these drops (the device is in a namespace we cannot see, or its
     // counters were not read): an RPS hop steering to the dropping CPU is the best guess.
     const rps = [...ctx.facts.values()].find((f) => steersToDropping(f) && f.through > 0);
     if (rps) ctx.ledger.add(rps.iface.id, total);
-    ctx.findings.add({
-      ...base,
-      hop: rps?.iface.id ?? null,
-      count: total,
-      evidence: compact([
-        ...common,
-        rps ? rpsLine(rps) : 'no interface counted these drops in its rx_dropped',
-      ]),
-      fix: rps ? `${fix}${rpsFix(rps)}` : fix,
-    });
+    ctx.findings.add(
+      finding(rps ?? null, total, [rps ? null : 'no interface counted these drops in its rx_dropped']),
+    );
   },
 };
 
