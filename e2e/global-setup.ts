@@ -89,7 +89,11 @@ export default async function globalSetup(): Promise<void> {
       );
       run.children.push(
         spawnHopwatch(
-          ['agent', '--hub', `ws://127.0.0.1:${E2E_PORT}`, '--token', token, '--name', 'e2e-lab'],
+          [
+            ...['agent', '--hub', `ws://127.0.0.1:${E2E_PORT}`, '--token', token, '--name', 'e2e-lab'],
+            // Screenshots want the lab alone, not other engineers' test namespaces.
+            ...(process.env.HOPWATCH_E2E_NETNS ? ['--netns', process.env.HOPWATCH_E2E_NETNS] : []),
+          ],
           logFile,
         ),
       );

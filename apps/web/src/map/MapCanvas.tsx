@@ -57,11 +57,13 @@ function Canvas() {
     [graph, layout, path],
   );
 
-  // First picture: the camera from the URL when there is one, otherwise the whole host.
+  // First picture, once there are nodes (their sizes are given, not measured: fitView can trust
+  // them at once) and, for a link with from/to, once the judge has answered the path.
   useEffect(() => {
     if (fitted.current || nodes.length === 0) return;
+    const { cam, from, to, path, pathError, statsById } = appStore.getState();
+    if (cam === null && from !== null && to !== null && path === null && pathError === null) return;
     fitted.current = true;
-    const { cam, path, statsById } = appStore.getState();
     const present = (ids: readonly string[]) =>
       ids.filter((id) => nodes.some((n) => n.id === id)).map((id) => ({ id }));
     if (cam !== null) void rf.setViewport(cam);
@@ -91,7 +93,7 @@ function Canvas() {
         });
       });
     performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
-  }, [nodes, edges, rf]);
+  }, [nodes, edges, path, rf]);
 
   useEffect(() => {
     if (focus === null || layout === null) return;

@@ -1,6 +1,6 @@
 import type { Iface, Topology } from '@hopwatch/shared';
 import type { Edge, Node } from '@xyflow/react';
-import { cellPosition, laneRect } from '../layout/geometry.ts';
+import { cellPosition, laneRect, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import type { LayoutResult, ViewEdgeKind, ViewGraph } from '../layout/types.ts';
 import type { KindIconName } from '../ui/icons.tsx';
 import { displayKind, forwardingNamespaces } from '../ui/kind.ts';
@@ -63,6 +63,8 @@ export function buildFlowNodes(
         id: n.id,
         type: 'summary',
         position,
+        width: NODE_W_PX,
+        height: NODE_H_PX,
         data: { netns: n.lane, members: membersByNs.get(n.lane) ?? [] },
         ariaLabel: `namespace ${n.lane || 'host'}, collapsed; press Enter to expand`,
         draggable: false,
@@ -77,6 +79,9 @@ export function buildFlowNodes(
       id: n.id,
       type: 'iface',
       position,
+      // Known sizes: fitView and edges need not wait for the DOM to be measured.
+      width: NODE_W_PX,
+      height: NODE_H_PX,
       data: { name: iface.name, netns: iface.netns, kind },
       ariaLabel: `${kind} ${iface.name} in ${iface.netns || 'host namespace'}`,
       draggable: false,
