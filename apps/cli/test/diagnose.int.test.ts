@@ -99,7 +99,7 @@ describe.skipIf(!ROOT)('hopwatch diagnose on a live namespace pair (root)', () =
     flood = spawn('ip', ['netns', 'exec', A, 'taskset', '-c', '0', process.execPath, '-e', FLOOD], {
       stdio: 'ignore',
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    await floodRunning();
     const r = await run('node', [
       CLI,
       'diagnose',
