@@ -78,7 +78,9 @@ export const r01Backlog: Rule = {
     ];
     const candidates = [...ctx.facts.values()]
       .filter((f) => BACKLOG_KINDS.has(f.iface.kind) && ctx.ledger.available(f.iface.id, 'rx') > 0)
-      .sort((a, b) => compareScores(score(b), score(a)) || (a.iface.id < b.iface.id ? -1 : 1));
+      .map((f) => ({ f, s: score(f) }))
+      .sort((a, b) => compareScores(b.s, a.s) || (a.f.iface.id < b.f.iface.id ? -1 : 1))
+      .map((x) => x.f);
 
     const current = sysctl(ctx, NETDEV_MAX_BACKLOG);
     const { fix, command } = backlogFix(ctx);
