@@ -22,8 +22,10 @@ import { SummaryNode } from './SummaryNode.tsx';
 
 const nodeTypes = { iface: IfaceNode, summary: SummaryNode, lane: LaneNode };
 const edgeTypes = { hop: HopEdge };
-/** The MiniMap's cost grows with nodes and it goes blank past ~700 (xyflow #5575): small hosts only. */
+/** The MiniMap's cost grows with nodes and it goes blank past ~700 (xyflow #5575): mid-sized maps only. */
 const MINIMAP_MAX_NODES = 300;
+/** A map that fits on a screen needs no overview. */
+const MINIMAP_MIN_NODES = 40;
 /** Culling pays off only on big graphs; on small ones it just adds work (ui-anchors §5.2). */
 const CULL_MIN_NODES = 400;
 const MIN_ZOOM = 0.05;
@@ -61,7 +63,7 @@ function Canvas() {
   // them at once) and, for a link with from/to, once the judge has answered the path.
   useEffect(() => {
     if (fitted.current || nodes.length === 0) return;
-    const { cam, from, to, path, pathError, statsById } = appStore.getState();
+    const { cam, from, to, pathError, statsById } = appStore.getState();
     if (cam === null && from !== null && to !== null && path === null && pathError === null) return;
     fitted.current = true;
     const present = (ids: readonly string[]) =>
@@ -161,7 +163,7 @@ function Canvas() {
       >
         <Background variant={BackgroundVariant.Dots} gap={24} size={1} />
         <Controls showInteractive={false} position="bottom-left" />
-        {nodes.length <= MINIMAP_MAX_NODES && nodes.length > 0 && (
+        {nodes.length <= MINIMAP_MAX_NODES && nodes.length >= MINIMAP_MIN_NODES && (
           <MiniMap
             pannable
             zoomable
