@@ -32,8 +32,8 @@ export function HostPicker() {
           <option value="">
             {hosts === null ? 'loading…' : hosts.length === 0 ? 'no agent connected' : 'choose a host…'}
           </option>
-          {host !== null && current === undefined && hosts !== null && (
-            <option value={host}>✕ {host} — gone</option>
+          {host !== null && current === undefined && (
+            <option value={host}>{hosts === null ? host : `✕ ${host} — gone`}</option>
           )}
           {hosts?.map((h) => (
             <option key={h.host} value={h.host}>
