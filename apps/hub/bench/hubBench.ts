@@ -1,5 +1,6 @@
 /**
- * npm run bench:hub -- [--agents N] [--ifaces I] [--browsers M] [--watch K] [--seconds S] [--warmup W]
+ * npm run bench:hub -- [--agents N] [--ifaces I] [--browsers M] [--watch K] [--slow B]
+ *                      [--seconds S] [--warmup W] [--active FRACTION]
  *
  * One hub (pinned to CPU 0 when taskset exists), N simulated agents × I interfaces at 1 Hz and M
  * simulated browsers in two other processes (pinned to CPU 1), so the hub's own CPU can be read
@@ -20,6 +21,7 @@ const a = benchArgs({
   ifaces: 1000,
   browsers: 10,
   watch: 1,
+  slow: 0,
   seconds: 60,
   warmup: 15,
   active: 0.5,
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
   const db = join(dir, 'bench.db');
   console.log(
     `bench:hub: ${a.agents} agents × ${a.ifaces} interfaces (${a.active * 100}% active) at 1 Hz, ` +
-      `${a.browsers} browsers watching ${a.watch} host(s) each, ${a.warmup} s warm-up + ${a.seconds} s measured` +
+      `${a.browsers} browsers (${a.slow} of them not reading) watching ${a.watch} host(s) each, ` +
+      `${a.warmup} s warm-up + ${a.seconds} s measured` +
       (hasTaskset ? '; hub on CPU 0, simulators on CPU 1' : '; taskset missing, processes not pinned'),
   );
 
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
       '--agents',
       String(a.agents),
     ],
-    ...['--warmup', String(a.warmup)],
+    ...['--warmup', String(a.warmup), '--slow', String(a.slow)],
   ]);
   const browsers = spawn(brCmd, brArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(browsers);
@@ -169,10 +172,7 @@ async function main(): Promise<void> {
   const hwmMb = memKb(hubPid, 'VmHWM') / 1024;
 
   browsers.kill('SIGTERM');
-  const br = JSON.parse((await browsersOut).trim().split('\n').at(-1) ?? '{}') as Record<
-    string,
-    number | null
-  >;
+  const br = lastJson(await browsersOut);
   agents.kill('SIGTERM');
   const ag = lastJson(await agentsOut);
   hub.kill('SIGTERM');

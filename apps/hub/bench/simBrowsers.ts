@@ -1,12 +1,13 @@
 /**
  * M simulated browsers in one process (bench only), each watching `--watch` hosts (round robin
  * over the agents' host names). Latency = receive time − the sample's t, which the simulated
- * agent set to its wall clock when sending; measured after `--warmup` seconds.
+ * agent set to its wall clock when sending; measured after `--warmup` seconds. `--slow K` makes
+ * the first K browsers stop reading.
  */
 import WebSocket from 'ws';
 import { benchArgs } from './args.ts';
 
-const a = benchArgs({ url: '', browsers: 5, watch: 1, agents: 10, warmup: 10 });
+const a = benchArgs({ url: '', browsers: 5, watch: 1, agents: 10, warmup: 10, slow: 0 });
 const latencies: number[] = [];
 let frames = 0;
 let merged = 0;
@@ -21,8 +22,15 @@ for (let b = 0; b < a.browsers; b++) {
     { length: a.watch },
     (_, k) => `bench-${String((b * a.watch + k) % a.agents).padStart(4, '0')}`,
   );
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', hosts })));
+  // The first `slow` browsers stop reading once subscribed: the hub must send them merged latest
+  // state, not queue for them (their latency is not measured).
+  const slow = b < a.slow;
+  ws.on('open', () => {
+    ws.send(JSON.stringify({ type: 'subscribe', hosts }));
+    if (slow) setTimeout(() => ws.pause(), 1000);
+  });
   ws.on('message', (data: Buffer) => {
+    if (slow) return;
     const now = Date.now();
     // The frame's head is enough: the hub writes type, host, merged, then the sample with t first.
     const head = data.subarray(0, 300).toString();

@@ -192,7 +192,9 @@ export class HubCore {
   onSample(host: string, msg: SampleMessage): 'ok' | 'out_of_order' | 'future' {
     const { sample } = msg;
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
-    if (!this.store.append(host, sample)) return 'out_of_order';
+    // Serialised once: the recording keeps this text and every browser watching gets it.
+    const json = JSON.stringify(sample);
+    if (!this.store.append(host, sample, json)) return 'out_of_order';
     this.counters.samplesRecorded += 1;
     const state = this.stateOf(host);
     state.totals.add(sample);
@@ -204,8 +206,8 @@ export class HubCore {
     state.judgementStale = true;
     const watchers = this.watchers.get(host);
     if (watchers && watchers.size > 0) {
-      // Serialised once, encoded once, sent to every browser watching this host.
-      const frame = uiSampleFrame(host, 1, JSON.stringify(sample));
+      // Encoded once, sent to every browser watching this host.
+      const frame = uiSampleFrame(host, 1, json);
       for (const c of watchers) c.sendSample(host, sample, frame);
     }
     return 'ok';
