@@ -183,7 +183,10 @@ interface Child {
 }
 
 function child(args: string[]): Child {
-  const proc = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Own process group: a Ctrl-C at the terminal reaches the parent only, which then stops the
+  // sender first and the sink after the drain, so packets in flight are counted, not "lost".
+  // A parent that dies anyway closes their stdin, and the sender and sink stop on that.
+  const proc = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -20,8 +20,8 @@ const DIAGNOSE_SECONDS = 5;
 const LEAD_MS = 1000;
 
 const CASES: { kind: Exclude<FaultKind, 'none'>; hop: string; rule: string; rate: number }[] = [
-  { kind: 'backlog', hop: SEED_HOP, rule: 'R01', rate: 10_000 },
-  { kind: 'backlog', hop: 'hwlab-vm1/eth0', rule: 'R01', rate: 10_000 },
+  { kind: 'backlog', hop: SEED_HOP, rule: 'R01', rate: 20_000 },
+  { kind: 'backlog', hop: 'hwlab-vm1/eth0', rule: 'R01', rate: 20_000 },
   { kind: 'mtu', hop: SEED_HOP, rule: 'R10', rate: 2000 },
   { kind: 'mtu', hop: 'hwlab-node/int-br-ex', rule: 'R10', rate: 2000 },
   { kind: 'qdisc', hop: 'hwlab-node/tap-qg-a1', rule: 'R09', rate: 10_000 },
