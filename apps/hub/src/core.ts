@@ -30,7 +30,7 @@ export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** A connected agent that sent no sample for this many intervals shows as lagging. */
 const LAGGING_AFTER_INTERVALS = 3;
 /** An agent silent for this long counts as gone: a second agent may take its host name. */
-const AGENT_GONE_MIN_MS = 10_000;
+export const AGENT_GONE_MIN_MS = 10_000;
 /**
  * Samples from further in the future than this are refused: one frame with a wild clock would
  * otherwise become the host's lastT and make every later, correct sample look out of order.
@@ -148,12 +148,12 @@ export class HubCore {
    * (same `instance`) replaces its old, probably half-open, connection; so does anyone once the
    * holder has been silent long enough to count as gone.
    */
-  claimHost(link: AgentLink, hello: Hello): string | null {
+  claimHost(link: AgentLink, hello: Hello, goneMinMs: number = AGENT_GONE_MIN_MS): string | null {
     const state = this.stateOf(hello.host);
     const cur = state.link;
     if (cur && cur !== link && cur.isOpen()) {
       const silentMs = this.now() - cur.lastFrameAt;
-      const goneAfter = Math.max(LAGGING_AFTER_INTERVALS * state.intervalMs, AGENT_GONE_MIN_MS);
+      const goneAfter = Math.max(LAGGING_AFTER_INTERVALS * state.intervalMs, goneMinMs);
       if (cur.instance !== hello.instance && silentMs < goneAfter) {
         return `host "${hello.host}" is already connected from ${cur.remote}; give this agent another --name`;
       }

@@ -9,6 +9,7 @@ import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
 import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
 import { replayRouter } from './replay/routes.ts';
 import { openStore, type Store, type StoreOptions } from './store/store.ts';
+import type { AgentLimits } from './ws/agentSession.ts';
 import { attachUpgrades } from './ws/upgrade.ts';
 
 export const DEFAULT_PORT = 7070;
@@ -30,6 +31,8 @@ export interface HubOptions {
   allowedOrigins?: string[];
   webDist?: string;
   log?: Logger;
+  /** Per-agent rate and bad-frame limits (defaults in ws/agentSession.ts); tests lower them. */
+  agentLimits?: Partial<AgentLimits>;
   /** The recording file this hub replays (`hopwatch replay FILE`); shown by GET /api/replay. */
   replaySource?: string | null;
 }
@@ -102,6 +105,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
     allowedOrigins: opts.allowedOrigins ?? [],
+    ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
   let address: AddressInfo;
   try {

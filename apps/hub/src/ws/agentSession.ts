@@ -7,7 +7,7 @@ import {
   PROTOCOL_VERSION,
 } from '@hopwatch/shared';
 import type { RawData, WebSocket } from 'ws';
-import type { AgentLink, HubCore } from '../core.ts';
+import { AGENT_GONE_MIN_MS, type AgentLink, type HubCore } from '../core.ts';
 import type { RejectReason } from '../state/counters.ts';
 import { closeWith } from './close.ts';
 import { TokenBucket } from './rateLimit.ts';
@@ -26,6 +26,25 @@ export const AGENT_BYTE_BURST = 64 * 1024 * 1024;
 /** This many bad frames within a minute close the connection: something is badly wrong there. */
 export const AGENT_MAX_BAD_FRAMES_PER_MIN = 600;
 
+export interface AgentLimits {
+  framesPerS: number;
+  frameBurst: number;
+  bytesPerS: number;
+  byteBurst: number;
+  maxBadFramesPerMin: number;
+  /** Silence after which a connected agent counts as gone and its host name may be taken. */
+  goneAfterMs: number;
+}
+
+export const DEFAULT_AGENT_LIMITS: AgentLimits = {
+  framesPerS: AGENT_FRAMES_PER_S,
+  frameBurst: AGENT_FRAME_BURST,
+  bytesPerS: AGENT_BYTES_PER_S,
+  byteBurst: AGENT_BYTE_BURST,
+  maxBadFramesPerMin: AGENT_MAX_BAD_FRAMES_PER_MIN,
+  goneAfterMs: AGENT_GONE_MIN_MS,
+};
+
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
 
 function reasonOf(error: string): RejectReason {
@@ -38,10 +57,15 @@ function reasonOf(error: string): RejectReason {
  * One agent connection: hello → welcome, then topology/sample/keyframe/log/ping frames into the
  * core. A bad frame is counted and logged once a minute per agent, and the loop goes on.
  */
-export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore): void {
+export function handleAgent(
+  ws: WebSocket,
+  req: IncomingMessage,
+  core: HubCore,
+  limits: AgentLimits = DEFAULT_AGENT_LIMITS,
+): void {
   const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-  const frames = new TokenBucket(AGENT_FRAMES_PER_S, AGENT_FRAME_BURST);
-  const bytes = new TokenBucket(AGENT_BYTES_PER_S, AGENT_BYTE_BURST);
+  const frames = new TokenBucket(limits.framesPerS, limits.frameBurst);
+  const bytes = new TokenBucket(limits.bytesPerS, limits.byteBurst);
   let host: string | null = null;
   let badWindowStart = Date.now();
   let badInWindow = 0;
@@ -75,9 +99,9 @@ export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore):
       badInWindow = 0;
     }
     badInWindow += 1;
-    if (badInWindow > AGENT_MAX_BAD_FRAMES_PER_MIN) {
+    if (badInWindow > limits.maxBadFramesPerMin) {
       core.counters.refuse('too_many_bad_frames');
-      core.log.warn(`${who()}: more than ${AGENT_MAX_BAD_FRAMES_PER_MIN} bad frames in a minute, closing`);
+      core.log.warn(`${who()}: more than ${limits.maxBadFramesPerMin} bad frames in a minute, closing`);
       closeWith(ws, CLOSE.badFrame, `too many bad frames; last: ${reason}: ${detail}`);
     }
   }
@@ -104,7 +128,7 @@ export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore):
       return;
     }
     link.instance = hello.instance;
-    const refusal = core.claimHost(link, hello);
+    const refusal = core.claimHost(link, hello, limits.goneAfterMs);
     if (refusal) {
       core.counters.refuse('duplicate_host');
       core.log.warn(`${who()}: ${refusal}`);
@@ -162,6 +186,9 @@ export function handleAgent(ws: WebSocket, req: IncomingMessage, core: HubCore):
   }
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
+    // After we decided to close (bad protocol, duplicate, too many bad frames), frames already
+    // received are dropped unread.
+    if (ws.readyState !== ws.OPEN) return;
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     core.counters.framesReceived += 1;
     core.counters.bytesReceived += size;

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@hopwatch/shared';
 import { WebSocketServer } from 'ws';
 import type { HubCore } from '../core.ts';
-import { handleAgent } from './agentSession.ts';
+import { type AgentLimits, DEFAULT_AGENT_LIMITS, handleAgent } from './agentSession.ts';
 import { bearerMatches, originAllowed } from './auth.ts';
 import { closeWith } from './close.ts';
 import { handleUi } from './uiSession.ts';
@@ -15,6 +15,7 @@ export interface UpgradeOptions {
   /** null: agents need no token (tests, or a hub only loopback can reach). */
   agentToken: string | null;
   allowedOrigins: readonly string[];
+  agentLimits?: Partial<AgentLimits>;
 }
 
 function refuse(socket: Duplex, status: number, statusText: string, body: string): void {
@@ -34,6 +35,7 @@ function refuse(socket: Duplex, status: number, statusText: string, body: string
  * off on both (reference/scale-and-metrics.md 4.6: ~22x the CPU and ~350 KB RSS per socket).
  */
 export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptions) {
+  const limits: AgentLimits = { ...DEFAULT_AGENT_LIMITS, ...opts.agentLimits };
   const agents = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -85,7 +87,7 @@ export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptio
             );
             return;
           }
-          handleAgent(ws, req, core);
+          handleAgent(ws, req, core, limits);
         });
         return;
       }
