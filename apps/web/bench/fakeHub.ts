@@ -25,21 +25,32 @@ const TYPES: Record<string, string> = {
 
 export interface Scenario {
   topology: Topology;
+  /** What the host list says (the real hub judges; the fake one is told). */
+  lossHops: number;
   sample: (t: number, seq: number) => Sample;
   intervalMs: number;
 }
 
 export function scenario(name: string, intervalMs = 1000): Scenario {
   if (name.startsWith('synthetic:')) {
-    const n = Number(name.slice('synthetic:'.length));
+    // synthetic:N (every interface busy) or synthetic:N:loss (one folded router losing 2 %).
+    const [, count, loss] = name.split(':');
+    const n = Number(count);
     const topology = syntheticTopology(n, Math.max(1, Math.round(n / 10)));
-    return { topology, sample: (t, seq) => syntheticSample(topology, t, seq), intervalMs };
+    const lossy = loss === 'loss' ? 'qrouter-0042/qg' : null;
+    return {
+      topology,
+      lossHops: lossy === null ? 0 : 1,
+      sample: (t, seq) => syntheticSample(topology, t, seq, lossy),
+      intervalMs,
+    };
   }
   const backlog = name === 'lab-backlog';
   const topology = labTopology(backlog ? 'backlog' : 'none');
   topology.host = 'lab-host';
   return {
     topology,
+    lossHops: backlog ? 1 : 0,
     sample: (t, seq) => labSample(t, 2000 + ((seq * 37) % 300), backlog ? 18 + ((seq * 13) % 25) : 0),
     intervalMs,
   };
@@ -69,8 +80,8 @@ export async function startFakeHub(opts: {
     lastSeen: t,
     agentVersion: 'fake',
     ifaceCount: topology.ifaces.length,
-    lossHops: 0,
-    worst: 'ok',
+    lossHops: opts.scenario.lossHops,
+    worst: opts.scenario.lossHops > 0 ? 'loss' : 'ok',
   });
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');

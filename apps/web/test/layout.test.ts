@@ -154,6 +154,29 @@ describe('big hosts', () => {
     for (const id of ['eno1', 'br-ex', 'br-int']) expect(g.nodes.some((n) => n.id === id)).toBe(true);
   });
 
+  it('fold a namespace into its summary node alone: no box, one row each', () => {
+    const t = syntheticTopology(1000, 100);
+    const layout = layoutGraph(buildViewGraph(t, topologyEdges(t), OPTS), 1, null);
+    const folded = [...layout.lanes].filter(([name]) => name.startsWith('qrouter-'));
+    expect(folded.every(([, l]) => l.bare && l.rows === 1)).toBe(true);
+    const rows = folded.map(([, l]) => l.row0).sort((a, b) => a - b);
+    expect(rows.at(-1)! - rows[0]!).toBe(rows.length - 1); // stacked with no gaps
+    expect(overlaps(layout)).toEqual([]);
+  });
+
+  it('a folded namespace that gains a loss hop gets its box back without overlapping', () => {
+    const t = syntheticTopology(1000, 100);
+    const first = layoutGraph(buildViewGraph(t, topologyEdges(t), OPTS), 1, null);
+    const g = buildViewGraph(t, topologyEdges(t), { ...OPTS, pinned: new Set(['qrouter-0042/qg']) });
+    const second = layoutGraph(g, 1, first);
+    expect(second.lanes.get('qrouter-0042')?.bare).toBe(false);
+    expect(overlaps(second)).toEqual([]);
+    expect(cellsUnique(second)).toBe(true);
+    // Lanes above it did not move.
+    const pivot = first.lanes.get('qrouter-0042')!.row0;
+    for (const [id, cell] of first.cells) if (cell.row < pivot) expect(second.cells.get(id)).toEqual(cell);
+  });
+
   it('show pinned hops (path, loss) inside collapsed namespaces', () => {
     const t = syntheticTopology(1000, 100);
     const g = buildViewGraph(t, topologyEdges(t), {

@@ -8,13 +8,25 @@ export const COL_W_PX = 212;
 export const ROW_H_PX = 60;
 /** Lane header (namespace name, badge, toggle) sits in the row above the lane's first node row. */
 export const LANE_HEADER_PX = 28;
-export const LANE_PAD_PX = 12;
+/** Below the last row the box stays inside the row pitch: a bare lane may sit in the next row. */
+export const LANE_PAD_PX = 8;
 
 export function cellPosition(c: Cell): { x: number; y: number } {
   return { x: c.col * COL_W_PX, y: c.row * ROW_H_PX };
 }
 
+/** A bare lane's box is its summary node with a small margin (for overlap checks; not drawn). */
+const BARE_MARGIN_PX = 4;
+
 export function laneRect(l: Lane): { x: number; y: number; width: number; height: number } {
+  if (l.bare) {
+    return {
+      x: l.col0 * COL_W_PX - BARE_MARGIN_PX,
+      y: l.row0 * ROW_H_PX - BARE_MARGIN_PX,
+      width: NODE_W_PX + 2 * BARE_MARGIN_PX,
+      height: NODE_H_PX + 2 * BARE_MARGIN_PX,
+    };
+  }
   return {
     x: l.col0 * COL_W_PX - LANE_PAD_PX,
     y: l.row0 * ROW_H_PX - LANE_HEADER_PX,

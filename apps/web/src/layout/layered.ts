@@ -58,12 +58,31 @@ function shapeLane(
   return { col0: Math.min(...cols), col1: Math.max(...cols), byCol };
 }
 
-/** First free row over a column range (skyline): new lanes go below whatever is there. */
-function skylineTop(lanes: Iterable<Lane>, col0: number, col1: number): number {
+/** Rows a lane occupies above its first node row: its header. */
+const headerRows = (l: Lane) => (l.bare ? 0 : 1);
+
+/**
+ * First row of a new lane over a column range (skyline): below whatever is there, after a header
+ * row unless bare, and after a spare row left to a boxed lane above it to grow into.
+ */
+function placeRow0(lanes: Iterable<Lane>, col0: number, col1: number, bare: boolean): number {
   let top = 0;
-  for (const l of lanes) if (l.col0 <= col1 && col0 <= l.col1) top = Math.max(top, l.row0 + l.rows);
-  return top;
+  let above: Lane | null = null;
+  for (const l of lanes) {
+    if (l.col0 > col1 || col0 > l.col1) continue;
+    const bottom = l.row0 + l.rows;
+    // The lowest lane above decides; at a tie a boxed one (it has a right to its spare row).
+    if (bottom > top || (bottom === top && above !== null && above.bare && !l.bare)) {
+      top = bottom;
+      above = l;
+    }
+  }
+  const spare = above !== null && !above.bare ? LANE_SPARE_ROWS : 0;
+  return top + spare + (bare ? 0 : 1);
 }
+
+const isBare = (members: readonly string[], kindOf: ReadonlyMap<string, string>) =>
+  members.length === 1 && kindOf.get(members[0]!) === 'summary';
 
 /** Order each lane's columns by the barycentre of neighbours in the previous (or next) column. */
 function sweep(laneCols: Map<string, Map<number, string[]>>, lanes: Lanes, cells: Cells, L: Layering): void {
@@ -103,10 +122,12 @@ function fullLayout(graph: ViewGraph, L: Layering, topoVersion: number): LayoutR
   const lanes: Lanes = new Map();
   const cells: Cells = new Map();
   const laneCols = new Map<string, Map<number, string[]>>();
+  const kindOf = new Map(graph.nodes.map((n) => [n.id, n.kind]));
   for (const s of shapes) {
     const rows = Math.max(...[...s.byCol.values()].map((l) => l.length));
-    const lane = { col0: s.col0, col1: s.col1, row0: skylineTop(lanes.values(), s.col0, s.col1) + 1, rows };
-    lane.row0 += lane.row0 > 1 ? LANE_SPARE_ROWS : 0;
+    const bare = isBare(byLane.get(s.lane)!, kindOf);
+    const row0 = placeRow0(lanes.values(), s.col0, s.col1, bare);
+    const lane: Lane = { col0: s.col0, col1: s.col1, row0, rows, bare };
     lanes.set(s.lane, lane);
     laneCols.set(s.lane, s.byCol);
     for (const [col, list] of s.byCol) {
@@ -126,7 +147,7 @@ function resolveOverlaps(lanes: Lanes, cells: Cells, membersOf: Map<string, stri
       const [, upper] = order[i]!;
       for (let j = i + 1; j < order.length; j++) {
         const [name, lower] = order[j]!;
-        const overlap = upper.row0 + upper.rows - (lower.row0 - 1);
+        const overlap = upper.row0 + upper.rows - (lower.row0 - headerRows(lower));
         if (!colsOverlap(upper, lower) || overlap <= 0) continue;
         lower.row0 += overlap;
         for (const id of membersOf.get(name) ?? []) {
@@ -160,6 +181,7 @@ export function layoutGraph(graph: ViewGraph, topoVersion: number, prev: LayoutR
   }
 
   const membersOf = groupByLane(graph, ids);
+  const kindOf = new Map(graph.nodes.map((n) => [n.id, n.kind]));
   const lanes: Lanes = new Map();
   for (const [name, members] of membersOf) {
     const old = prev.lanes.get(name);
@@ -170,6 +192,8 @@ export function layoutGraph(graph: ViewGraph, topoVersion: number, prev: LayoutR
       col1: Math.max(...placed.map((c) => c.col)),
       row0: old.row0,
       rows: Math.max(...placed.map((c) => c.row)) - old.row0 + 1,
+      // A folded namespace that gains a pinned hop gets its box (and header) back, and vice versa.
+      bare: isBare(members, kindOf),
     });
   }
   const taken = new Set([...cells.values()].map((c) => `${c.col},${c.row}`));
@@ -179,8 +203,14 @@ export function layoutGraph(graph: ViewGraph, topoVersion: number, prev: LayoutR
     let lane = lanes.get(name);
     if (lane === undefined) {
       const s = shapeLane(list, L);
-      const top = skylineTop(lanes.values(), s.col0, s.col1);
-      lane = { col0: s.col0, col1: s.col1, row0: top + 1 + (top > 0 ? LANE_SPARE_ROWS : 0), rows: 1 };
+      const bare = isBare(membersOf.get(name)!, kindOf);
+      lane = {
+        col0: s.col0,
+        col1: s.col1,
+        row0: placeRow0(lanes.values(), s.col0, s.col1, bare),
+        rows: 1,
+        bare,
+      };
       lanes.set(name, lane);
     }
     // Place nodes with placed neighbours first, each near the mean row of those neighbours.

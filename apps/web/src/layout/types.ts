@@ -37,9 +37,14 @@ export interface Cell {
 export interface Lane {
   col0: number;
   col1: number;
-  /** First row of nodes; the row above (row0 - 1) holds the lane's header. */
+  /** First row of nodes; the row above (row0 - 1) holds the lane's header unless the lane is bare. */
   row0: number;
   rows: number;
+  /**
+   * A collapsed namespace shown by its summary node alone: the node is the group, so no lane box,
+   * no header row and no spare row (a hundred folded routers stack one row each).
+   */
+  bare: boolean;
 }
 
 export interface LayoutResult {

@@ -9,11 +9,12 @@ import {
   ReactFlowProvider,
   useReactFlow,
 } from '@xyflow/react';
-import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef } from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { cellPosition, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
-import { appStore, useApp } from '../store/index.ts';
+import { type AppState, appStore, useApp } from '../store/index.ts';
 import { roundCamera } from '../url/view.ts';
 import { buildFlowEdges, buildFlowNodes, type FlowNode } from './flowElements.ts';
+import { firstFrame } from './frame.ts';
 import { HopEdge } from './HopEdge.tsx';
 import { IfaceNode } from './IfaceNode.tsx';
 import { LaneNode } from './LaneNode.tsx';
@@ -29,10 +30,12 @@ const MINIMAP_MIN_NODES = 40;
 /** Culling pays off only on big graphs; on small ones it just adds work (ui-anchors §5.2). */
 const CULL_MIN_NODES = 400;
 const MIN_ZOOM = 0.05;
-/** Below this the node labels are unreadable: a first view that would need it frames the loss instead. */
-const READABLE_MIN_ZOOM = 0.55;
 const MAX_ZOOM = 4;
 
+const selectLastT = (s: AppState) => s.lastT;
+const selectHost = (s: AppState) => s.host;
+/** How long the first picture waits for a judged sample before framing what it has. */
+const FIRST_FRAME_WAIT_MS = 1500;
 const selectTheme = (s: { theme: 'light' | 'dark' }) => s.theme;
 const selectFocus = (s: { focus: { id: string; seq: number } | null }) => s.focus;
 
@@ -49,6 +52,7 @@ function Canvas() {
   const focus = useApp(selectFocus);
   const rf = useReactFlow();
   const fitted = useRef(false);
+  const wrapper = useRef<HTMLDivElement>(null);
 
   const nodes = useMemo<FlowNode[]>(
     () => (graph && layout && topology ? buildFlowNodes(graph, layout, topology, ifaceById) : []),
@@ -59,43 +63,35 @@ function Canvas() {
     [graph, layout, path],
   );
 
-  // First picture, once there are nodes (their sizes are given, not measured: fitView can trust
-  // them at once) and, for a link with from/to, once the judge has answered the path.
+  // First picture (map/frame.ts), once there are nodes (their sizes are given, not measured), the
+  // first sample is judged (so the loss is known) and its loss hops are on the map, and, for a link
+  // with from/to, the path is answered. A host that sends nothing is framed after FIRST_FRAME_WAIT_MS.
+  const lastT = useApp(selectLastT);
+  const [waitOver, setWaitOver] = useState(false);
+  const hasNodes = nodes.length > 0;
+  useEffect(() => {
+    if (!hasNodes) return;
+    const timer = setTimeout(() => setWaitOver(true), FIRST_FRAME_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, [hasNodes]);
   useEffect(() => {
     if (fitted.current || nodes.length === 0) return;
     const { cam, from, to, pathError, statsById } = appStore.getState();
-    if (cam === null && from !== null && to !== null && path === null && pathError === null) return;
+    if (cam === null && !waitOver) {
+      if (from !== null && to !== null && path === null && pathError === null) return;
+      if (lastT === null) return;
+      const shown = new Set(nodes.map((n) => n.id));
+      for (const [id, st] of statsById) if (st.status === 'loss' && !shown.has(id)) return;
+    }
     fitted.current = true;
-    const present = (ids: readonly string[]) =>
-      ids.filter((id) => nodes.some((n) => n.id === id)).map((id) => ({ id }));
+    const el = wrapper.current;
     if (cam !== null) void rf.setViewport(cam);
-    else
-      requestAnimationFrame(() => {
-        // A shared link restores its camera; otherwise frame the path (the reason the link exists),
-        // else the whole host if it is readable at that zoom, else the hops losing packets.
-        const framed = present(path ?? []);
-        if (framed.length > 0) {
-          void rf.fitView({ padding: 0.12, maxZoom: 1.1, nodes: framed });
-          return;
-        }
-        void rf.fitView({ padding: 0.08, maxZoom: 1.1 }).then(() => {
-          if (rf.getZoom() >= READABLE_MIN_ZOOM) return;
-          // The loss hops with their neighbours: enough context to read where the packets went.
-          const losing = [...statsById].filter(([, st]) => st.status === 'loss').map(([id]) => id);
-          const near = new Set(losing);
-          for (const e of edges)
-            if (near.has(e.source) || near.has(e.target)) near.add(e.source).add(e.target);
-          const framedLoss = present([...near]);
-          void rf.fitView({
-            padding: 0.2,
-            minZoom: READABLE_MIN_ZOOM,
-            maxZoom: 0.9,
-            ...(framedLoss.length ? { nodes: framedLoss } : {}),
-          });
-        });
-      });
+    else if (el !== null) {
+      const size = { width: el.clientWidth, height: el.clientHeight };
+      void rf.setViewport(firstFrame({ nodes, edges, path, statsById, ...size }));
+    }
     performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
-  }, [nodes, edges, path, rf]);
+  }, [nodes, edges, path, lastT, waitOver, rf]);
 
   useEffect(() => {
     if (focus === null || layout === null) return;
@@ -135,6 +131,7 @@ function Canvas() {
   const big = nodes.length >= CULL_MIN_NODES;
   return (
     <div
+      ref={wrapper}
       className="w-full h-full"
       onKeyDown={onKeyDown}
       data-testid="map"
@@ -179,9 +176,11 @@ function Canvas() {
 }
 
 export function MapCanvas() {
+  // Another host is another first picture: a fresh canvas (refs, waits) per host.
+  const host = useApp(selectHost);
   return (
     <ReactFlowProvider>
-      <Canvas />
+      <Canvas key={host ?? ''} />
     </ReactFlowProvider>
   );
 }

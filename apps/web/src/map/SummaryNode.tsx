@@ -26,7 +26,11 @@ export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<Summary
         <span className="muted">
           <KindIcon kind="namespace" />
         </span>
-        <span className="mono font-semibold truncate flex-1" style={{ fontSize: 12.5 }}>
+        <span
+          className="mono font-semibold truncate flex-1"
+          style={{ fontSize: 12.5 }}
+          title={nsLabel(netns)}
+        >
           {nsLabel(netns)}
         </span>
         <span
@@ -38,8 +42,8 @@ export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<Summary
         </span>
       </div>
       <div className="muted flex gap-2" style={{ fontSize: 11 }}>
-        <span>{members.length} interfaces</span>
-        {losing > 0 && <span className="st-loss font-semibold">{losing} losing</span>}
+        <span className="whitespace-nowrap">{members.length} ifaces</span>
+        {losing > 0 && <span className="st-loss font-semibold whitespace-nowrap">{losing} losing</span>}
         <span className="ml-auto underline">expand</span>
       </div>
       <Handle type="source" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />

@@ -38,6 +38,8 @@ export function buildFlowNodes(
   const summaries = new Set(graph.nodes.filter((n) => n.kind === 'summary').map((n) => n.lane));
   const out: FlowNode[] = [];
   for (const [netns, lane] of layout.lanes) {
+    // A bare lane is a folded namespace whose summary node is the whole picture of it.
+    if (lane.bare) continue;
     const r = laneRect(lane);
     const members = membersByNs.get(netns) ?? [];
     out.push({
