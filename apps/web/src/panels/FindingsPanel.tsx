@@ -63,7 +63,7 @@ function FindingCard({ f }: { f: Finding }) {
       {f.command !== null && (
         <div className="flex items-center gap-1.5">
           <code
-            className="mono flex-1 px-1.5 py-1 rounded overflow-x-auto whitespace-pre"
+            className="mono flex-1 px-1.5 py-1 rounded whitespace-pre-wrap break-all"
             style={{ background: 'var(--panel-2)', fontSize: 11.5 }}
             data-testid="command"
           >
