@@ -95,6 +95,11 @@ export function App() {
         style={{ borderColor: 'var(--line)', background: 'var(--panel)' }}
       >
         <PathBar />
+        {picking !== null && (
+          <span className="st-warn" style={{ fontSize: 12 }} role="status">
+            click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)
+          </span>
+        )}
         <div className="ml-auto flex items-center gap-1.5" style={{ fontSize: 11.5 }}>
           <span className="muted">namespaces</span>
           <button
@@ -114,11 +119,6 @@ export function App() {
             collapse all
           </button>
         </div>
-        {picking !== null && (
-          <span className="st-warn" style={{ fontSize: 12 }} role="status">
-            click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)
-          </span>
-        )}
       </div>
       <div className="flex-1 flex min-h-0">
         <main className="flex-1 relative min-w-0">
