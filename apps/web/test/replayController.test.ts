@@ -14,7 +14,10 @@ const HOST = 'lab';
 const SEED = 'hwlab-qrouter-a1/qg-a1';
 const GONE = 'hwlab-node/tap-old';
 
-const v1: Topology = { ...labTopology(), ifaces: [...labTopology().ifaces, iface('hwlab-node', 'tap-old', 'tap')] };
+const v1: Topology = {
+  ...labTopology(),
+  ifaces: [...labTopology().ifaces, iface('hwlab-node', 'tap-old', 'tap')],
+};
 const v2: Topology = labTopology();
 const samples: Sample[] = Array.from({ length: 60 }, (_, i) => {
   const t = T0 + (i + 1) * 1000;
@@ -132,6 +135,8 @@ describe('replay controller', () => {
     store.getState().setSpeed(16);
     store.getState().play();
     for (let i = 0; i < 8; i++) store.getState().tick(100, i * 100);
+    // Paused here so the controller's own (real-time) clock does not play on while we look.
+    store.getState().pause();
     expect(store.getState().playhead).toBe(T0 + 38_000 + 8 * 1600);
     await vi.waitFor(() => expect(store.getState().lastT).toBe(T0 + 50_000));
     expect(status(SEED)).toBe('ok');

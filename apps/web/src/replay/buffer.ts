@@ -4,12 +4,13 @@ import type { Sample, Topology } from '@hopwatch/shared';
  * Recorded samples around the playhead, loaded from the hub in fixed pages. Pure data: the
  * controller fetches, this keeps and answers (window at t, neighbours, topology in force).
  *
- * 30 s pages: a seek needs one page (two near a page start) before it can show anything; on a
- * 1000-interface host a page is ~1.5 MB of JSON, which keeps "show me 03:12" well under 200 ms.
+ * 10 s pages: a seek needs one page (two near a page start) before it can show anything. On a
+ * 1000-interface host a page is ~400 KB of JSON; 30 s pages (1.2 MB) put the API's p95 near
+ * the 200 ms budget for "show me 03:12" on a busy machine (bench:replay).
  */
-export const PAGE_MS = 30_000;
+export const PAGE_MS = 10_000;
 /** Pages kept around the playhead (~12 min): enough for sparklines and smooth playback. */
-export const MAX_PAGES = 24;
+export const MAX_PAGES = 72;
 
 export interface TopologyVersion {
   t: number;
