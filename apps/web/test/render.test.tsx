@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { act, render } from '@testing-library/react';
 import type { NodeProps } from '@xyflow/react';
-import { ReactFlowProvider } from '@xyflow/react';
-import { Profiler } from 'react';
+import { ReactFlowProvider, useStoreApi } from '@xyflow/react';
+import { Profiler, useEffect } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { HopStat } from '../src/judge/evaluate.ts';
 import type { IfaceFlowNode } from '../src/map/flowElements.ts';
@@ -19,7 +19,36 @@ function props(id: string): NodeProps<IfaceFlowNode> {
   return { id, data: { name: id, netns: 'ns', kind: 'veth' }, type: 'iface' } as NodeProps<IfaceFlowNode>;
 }
 
+/** Sets React Flow's zoom (as a pinch would) before the nodes render. */
+function Zoom({ zoom }: { zoom: number }) {
+  const api = useStoreApi();
+  useEffect(() => api.setState({ transform: [0, 0, zoom] }), [api, zoom]);
+  return null;
+}
+
 describe('IfaceNode subscriptions', () => {
+  it('zoomed out, a tick that moves only numbers re-renders no hop; a status change does', () => {
+    appStore.setState({ statsById: new Map(IDS.map((id) => [id, stat(10)])) });
+    const renders = new Map<string, number>();
+    render(
+      <ReactFlowProvider>
+        <Zoom zoom={0.2} />
+        {IDS.map((id) => (
+          <Profiler key={id} id={id} onRender={() => renders.set(id, (renders.get(id) ?? 0) + 1)}>
+            <IfaceNode {...props(id)} />
+          </Profiler>
+        ))}
+      </ReactFlowProvider>,
+    );
+    renders.clear();
+    act(() => appStore.setState({ statsById: new Map(IDS.map((id) => [id, stat(20 + IDS.indexOf(id))])) }));
+    expect([...renders.keys()]).toEqual([]);
+    act(() =>
+      appStore.setState({ statsById: new Map(IDS.map((id) => [id, stat(30, id === 'c' ? 'loss' : 'ok')])) }),
+    );
+    expect([...renders.keys()]).toEqual(['c']);
+  });
+
   it('one counter tick re-renders only the hop whose numbers changed', () => {
     appStore.setState({ statsById: new Map(IDS.map((id) => [id, stat(10)])) });
     const renders = new Map<string, number>();

@@ -11,6 +11,7 @@ export interface JudgeClient {
 }
 
 export const MARK_JUDGED = 'hopwatch:judged';
+const MARKS_KEPT = 300;
 /** History fetched from the hub's recording when a host opens: sparklines and the window start full. */
 export const SEED_HISTORY_MS = 3 * 60_000;
 
@@ -39,10 +40,13 @@ export function startJudge(store: AppStore): JudgeClient | null {
     return null;
   }
   const post = (req: JudgeRequest) => worker.postMessage(req);
+  let marks = 0;
   worker.onmessage = (ev: MessageEvent<JudgeResponse>) => {
     const res = ev.data;
     switch (res.kind) {
       case 'judged':
+        // Marks accumulate in the page's timeline: keep at most MARKS_KEPT of them (a tab stays open for days).
+        if (++marks % MARKS_KEPT === 0) performance.clearMarks(MARK_JUDGED);
         performance.mark(MARK_JUDGED, { detail: { ms: res.ms, changed: res.changed.ids.length } });
         store.getState().applyJudgement(res);
         return;

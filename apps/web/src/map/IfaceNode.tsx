@@ -6,7 +6,7 @@ import { fmtNum, fmtPct } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { IfaceFlowNode } from './flowElements.ts';
-import { isSelected, selectPicking, statOf } from './selectors.ts';
+import { coarseStatOf, isSelected, selectPicking, statOf } from './selectors.ts';
 
 /** Below this zoom the second line (rates) is unreadable anyway: skip rendering it. */
 const DETAIL_MIN_ZOOM = 0.45;
@@ -15,13 +15,15 @@ export const NODE_SIZE = { width: NODE_W_PX, height: NODE_H_PX };
 
 /**
  * One interface. Subscribes to its own stats by id (a Map entry that keeps its identity while
- * unchanged), so a counter tick re-renders only the hops whose numbers moved.
+ * unchanged), so a counter tick re-renders only the hops whose numbers moved, and, zoomed out,
+ * only those whose status moved.
  */
 export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFlowNode>) {
-  const stat = useApp(useMemo(() => statOf(id), [id]));
+  const detailed = useStore(selectDetailed);
+  // Zoomed out, the rates are not drawn: subscribe to status and path number only.
+  const stat = useApp(useMemo(() => (detailed ? statOf(id) : coarseStatOf(id)), [id, detailed]));
   const selected = useApp(useMemo(() => isSelected(id), [id]));
   const picking = useApp(selectPicking) !== null;
-  const detailed = useStore(selectDetailed);
   const status = stat?.status ?? 'idle';
   const onPath = stat?.pathIndex != null;
   return (

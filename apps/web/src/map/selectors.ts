@@ -13,6 +13,32 @@ export const selectPicking = (s: AppState) => s.picking;
 export const selectSel = (s: AppState) => s.sel;
 
 export const statOf = (id: string) => (s: AppState) => s.statsById.get(id);
+
+const coarseCache = new Map<string, HopStat>();
+/**
+ * What a node shows when zoomed out (status and path number, no rates): one shared object per
+ * (status, path index), so a tick that changes only numbers re-renders no zoomed-out node.
+ */
+export const coarseStatOf = (id: string) => (s: AppState) => {
+  const st = s.statsById.get(id);
+  if (st === undefined) return undefined;
+  const key = `${st.status}|${st.pathIndex ?? ''}`;
+  let c = coarseCache.get(key);
+  if (c === undefined) {
+    c = {
+      status: st.status,
+      pathIndex: st.pathIndex,
+      rxPps: 0,
+      txPps: 0,
+      drops: 0,
+      dropsPerSec: 0,
+      lossRatio: 0,
+      rules: '',
+    };
+    coarseCache.set(key, c);
+  }
+  return c;
+};
 export const isSelected = (id: string) => (s: AppState) => s.sel === id;
 
 /** Worst status of a namespace's members: a primitive, so the badge re-renders only when it changes. */
