@@ -61,15 +61,18 @@ function FindingCard({ f }: { f: Finding }) {
         {f.fix}
       </div>
       {f.command !== null && (
-        <div className="flex items-center gap-1.5">
+        // The command keeps the full width (it is what gets pasted into a shell); the button sits in its corner.
+        <div className="relative">
           <code
-            className="mono flex-1 px-1.5 py-1 rounded whitespace-pre-wrap break-all"
+            className="mono block px-1.5 py-1 pr-16 rounded whitespace-pre-wrap break-words"
             style={{ background: 'var(--panel-2)', fontSize: 11.5 }}
             data-testid="command"
           >
             {f.command}
           </code>
-          <CopyButton text={f.command} label={`copy the command for ${f.rule}`} />
+          <div className="absolute top-0.5 right-0.5">
+            <CopyButton text={f.command} label={`copy the command for ${f.rule}`} />
+          </div>
         </div>
       )}
     </li>
