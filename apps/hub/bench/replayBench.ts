@@ -98,24 +98,28 @@ async function apiSeeks(base: string, start: number, end: number): Promise<void>
   // Jump to the loss as the web app does it: the 24 h bucket holding the incident, refined in
   // rounds of at most 20 sub-buckets down to 1 s (replay/controller.ts REFINE_BUCKETS).
   const bucketMs = Math.ceil((end - start) / 300);
-  let lo = start + Math.floor(INCIDENT_AT_MS / bucketMs) * bucketMs;
-  let hi = lo + bucketMs;
+  const slack = (ms: number) => (ms >= 10_000 ? 10_000 : 0);
+  let lo = start + Math.floor(INCIDENT_AT_MS / bucketMs) * bucketMs - slack(bucketMs);
+  let hi = lo + slack(bucketMs) + bucketMs;
   const j0 = performance.now();
   let rounds = 0;
   while (hi - lo > 1000) {
     const n = Math.min(20, Math.ceil((hi - lo) / 1000));
     const res = await fetch(`${base}/api/hosts/${HOST}/timeline?start=${lo}&end=${hi}&buckets=${n}`);
-    const tl = (await res.json()) as { buckets: { start: number; end: number; worst: string | null }[] };
+    const tl = (await res.json()) as {
+      bucketMs: number;
+      buckets: { start: number; end: number; worst: string | null }[];
+    };
     rounds += 1;
     const hit = tl.buckets.find((b) => b.worst === 'loss');
     if (hit === undefined) break;
-    lo = hit.start;
+    lo = hit.start - slack(tl.bucketMs);
     hi = hit.end;
   }
   console.log(
     `heat strip: ${a.hours} h in 300 buckets ${strip.ms.toFixed(0)} ms; jump to the loss refined to ` +
-      `${((hi - lo) / 1000).toFixed(0)} s in ${rounds} rounds ${(performance.now() - j0).toFixed(0)} ms ` +
-      `(found ${new Date(lo).toISOString()}, incident at ${new Date(start + INCIDENT_AT_MS).toISOString()})`,
+      `${((hi - lo) / 1000).toFixed(1)} s in ${rounds} rounds ${(performance.now() - j0).toFixed(0)} ms ` +
+      `(found ${new Date(hi).toISOString()}, incident from ${new Date(start + INCIDENT_AT_MS).toISOString()})`,
   );
 }
 

@@ -61,10 +61,15 @@ function hub(url: string): unknown {
   throw new Error(`unexpected ${url}`);
 }
 
+const asked: string[] = [];
 let store: ReturnType<typeof createAppStore>;
 let ctl: ReplayController;
 beforeEach(() => {
-  vi.stubGlobal('fetch', async (url: string) => new Response(JSON.stringify(hub(url))));
+  asked.length = 0;
+  vi.stubGlobal('fetch', async (url: string) => {
+    asked.push(url);
+    return new Response(JSON.stringify(hub(url)));
+  });
   store = createAppStore();
   store.getState().setHost(HOST);
   ctl = startReplay(store, null);
@@ -148,5 +153,22 @@ describe('replay controller', () => {
     store.getState().goLive();
     expect(store.getState().statsById.size).toBe(0);
     expect(store.getState().history).toEqual([]);
+  });
+
+  it('RPC6: a strip refresh asks only for the tail, at the same bucket length', async () => {
+    // Replaying, the strip ends at the recording's end (live, it runs to the wall clock).
+    store.getState().seek(T0 + 10_000);
+    await ctl.refresh();
+    expect(store.getState().timeline?.buckets.length).toBe(60);
+    const before = store.getState().timeline!;
+    const lastStart = before.buckets.at(-1)!.start;
+    asked.length = 0;
+    await ctl.refresh();
+    const strips = asked.filter((u) => u.includes('/timeline'));
+    expect(strips).toHaveLength(1);
+    expect(strips[0]).toContain(`start=${lastStart}&`);
+    const after = store.getState().timeline!;
+    expect(after.bucketMs).toBe(before.bucketMs);
+    expect(after.buckets.slice(0, -1)).toEqual(before.buckets.slice(0, -1));
   });
 });

@@ -8,6 +8,12 @@ import type { Store, TopologyVersion } from '../store/store.ts';
  * decompresses 24 h of samples.
  */
 export const TIMELINE_RAW_MAX_RANGE_MS = 3600_000;
+/**
+ * Buckets this long or longer are judged from the chunk summaries at any range (a chunk holds
+ * 10 s): raw, a 59-minute strip of a 1000-interface host took ~4 s of hub CPU, from summaries
+ * ~40 ms (bench:replay), and the web app refreshes its strip every 10 s while live.
+ */
+export const TIMELINE_SUMMARY_MIN_BUCKET_MS = 10_000;
 
 export interface TimelineBucket {
   start: number;
@@ -38,7 +44,7 @@ export function timeline(store: Store, host: string, start: number, end: number,
   const index = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - start) / bucketMs)));
 
   let rawFrom = start;
-  if (end - start > TIMELINE_RAW_MAX_RANGE_MS) {
+  if (end - start > TIMELINE_RAW_MAX_RANGE_MS || bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS) {
     for (const c of store.summaries(host, start, end)) {
       if (c.end < start || c.end > end) continue;
       const i = index(c.end);

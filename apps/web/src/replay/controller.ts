@@ -3,7 +3,7 @@ import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import type { JudgeClient } from '../judge/client.ts';
 import { HISTORY_MAX_SAMPLES } from '../store/liveSlice.ts';
 import type { AppState, AppStore } from '../store/index.ts';
-import { fetchPage, fetchReplayInfo, fetchTimeline, HubRequestError } from './api.ts';
+import { fetchPage, fetchReplayInfo, fetchTimeline, HubRequestError, type Timeline } from './api.ts';
 import { PAGE_MS, pageEnd, pageOf, pageStart, pagesForWindow, ReplayBuffer } from './buffer.ts';
 import { selectReplayActive } from './replaySlice.ts';
 
@@ -12,6 +12,10 @@ export const PLAYBACK_TICK_MS = 100;
 /** How often the heat strip and recorded range are refreshed (the recording keeps growing). */
 export const TIMELINE_REFRESH_MS = 10_000;
 export const TIMELINE_BUCKETS = 300;
+/** The hub's chunk length: strips with buckets this long come from its chunk summaries. */
+const SUMMARY_BUCKET_MS = 10_000;
+/** …once that still gives this many buckets (a 10-minute recording: 1 s buckets, judged raw). */
+const MIN_SUMMARY_BUCKETS = 60;
 /** The judgement window reaches this far back at the agents' default 1 s interval, with slack. */
 const WINDOW_SPAN_MS = (JUDGE_WINDOW_SAMPLES + 1) * 1000;
 /** Sparklines: the same five minutes the live view keeps. */
@@ -211,6 +215,41 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     });
   }
 
+  /**
+   * The heat strip from `start` to `end`. A refresh fetches only the tail (the last bucket again,
+   * then what is new) at the same bucket length: the whole strip is judged once, not every
+   * TIMELINE_REFRESH_MS (on a 1000-interface host a 10-minute strip costs the hub ~1 s). When
+   * the strip has grown to twice its bucket budget it is fetched whole again, coarser.
+   */
+  async function stripFor(
+    host: string,
+    start: number,
+    end: number,
+    prev: Timeline | null,
+  ): Promise<Timeline> {
+    const last = prev?.buckets.at(-1);
+    if (
+      prev !== null &&
+      last !== undefined &&
+      prev.host === host &&
+      prev.start === start &&
+      end >= last.start &&
+      prev.buckets.length < 2 * TIMELINE_BUCKETS
+    ) {
+      const n = Math.max(1, Math.ceil((end - last.start) / prev.bucketMs));
+      const tail = await fetchTimeline(host, last.start, last.start + n * prev.bucketMs, n);
+      if (tail.bucketMs === prev.bucketMs)
+        return { ...prev, end: tail.end, buckets: [...prev.buckets.slice(0, -1), ...tail.buckets] };
+    }
+    // No finer than a sample a second (finer buckets alternate with empty ones); once the range
+    // allows, buckets of whole chunks (10 s), which the hub judges from its chunk summaries.
+    const span = end - start;
+    let n = Math.min(TIMELINE_BUCKETS, Math.ceil(span / 1000));
+    if (span / n < SUMMARY_BUCKET_MS && span >= SUMMARY_BUCKET_MS * MIN_SUMMARY_BUCKETS)
+      n = Math.floor(span / SUMMARY_BUCKET_MS);
+    return fetchTimeline(host, start, end, n);
+  }
+
   async function refresh(): Promise<void> {
     const host = get().host;
     try {
@@ -228,10 +267,7 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       }
       // Live: the strip runs to now, so the newest loss is there as it happens.
       const end = selectReplayActive(get()) ? h.end : Math.max(h.end, Date.now());
-      const stop = Math.max(end, h.start + 1000);
-      // No finer than a sample a second: finer buckets would alternate with empty ones.
-      const buckets = Math.min(TIMELINE_BUCKETS, Math.ceil((stop - h.start) / 1000));
-      get().setTimeline(await fetchTimeline(host, h.start, stop, buckets));
+      get().setTimeline(await stripFor(host, h.start, Math.max(end, h.start + 1000), get().timeline));
     } catch {
       // The strip is an aid; a failed refresh keeps the previous one and tries again later.
     }
@@ -318,8 +354,11 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       dir === 1 ? onsets.find((b) => b.start > at) : onsets.findLast((b) => b.end < at - tl.bucketMs / 2);
     if (bucket === undefined) return;
     get().pause();
+    // Buckets of whole chunks come from the hub's chunk summaries, which file a chunk under the
+    // bucket holding its end: the first lossy second may sit up to a chunk before the bucket.
+    const slack = (bucketMs: number) => (bucketMs >= SUMMARY_BUCKET_MS ? SUMMARY_BUCKET_MS : 0);
     let target = bucket.end;
-    let lo = bucket.start;
+    let lo = bucket.start - slack(tl.bucketMs);
     let hi = Math.max(bucket.end, bucket.start + 1000);
     try {
       while (hi - lo > 1000) {
@@ -328,7 +367,7 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
         const hit = fine.buckets.find((b) => b.worst === 'loss');
         if (hit === undefined) break;
         target = hit.end;
-        lo = hit.start;
+        lo = hit.start - slack(fine.bucketMs);
         hi = hit.end;
       }
     } catch {
