@@ -187,4 +187,24 @@ describe('replay buffer', () => {
     expect(b.has(p)).toBe(true);
     expect(b.has(p + 1)).toBe(false);
   });
+
+  it('RPB3: a seek is answered from its window alone, and the window never shrinks while pages arrive', () => {
+    const b = new ReplayBuffer('h');
+    const p = Math.floor(T0 / PAGE_MS) + 1;
+    const t = p * PAGE_MS + 2000; // two samples into page p: the window reaches into page p - 1
+    const at = (from: number, to: number) => {
+      const out = [];
+      for (let x = from; x <= to; x += 1000) out.push(emptySample(x));
+      return out;
+    };
+    b.setLoose(t - 6000, t, at(t - 6000, t), [{ t: 0, topology: topo }]);
+    expect(b.samplesUpTo(t, t - 300_000, 300).map((s) => s.t)).toEqual(
+      [-6, -5, -4, -3, -2, -1, 0].map((k) => t + k * 1000),
+    );
+    expect(b.topologyAt(t)?.t).toBe(0);
+    b.add(p, at(p * PAGE_MS + 1000, (p + 1) * PAGE_MS), []);
+    expect(b.samplesUpTo(t, t - 300_000, 300)).toHaveLength(7);
+    b.add(p - 1, at((p - 1) * PAGE_MS + 1000, p * PAGE_MS), []);
+    expect(b.samplesUpTo(t, t - 300_000, 300)).toHaveLength(PAGE_MS / 1000 + 2);
+  });
 });

@@ -25,6 +25,8 @@ export const pageEnd = (page: number) => (page + 1) * PAGE_MS - 1;
 export class ReplayBuffer {
   private readonly pages = new Map<number, Sample[]>();
   private topologies: TopologyVersion[] = [];
+  /** Just the judgement window of the latest seek, fetched before its pages (a quarter of the bytes). */
+  private loose: { from: number; to: number; samples: Sample[] } | null = null;
 
   constructor(readonly host: string) {}
 
@@ -41,6 +43,21 @@ export class ReplayBuffer {
       page,
       [...samples].sort((a, b) => a.t - b.t),
     );
+    this.addTopologies(topologies);
+  }
+
+  /** The samples of [from, to] alone, answered until the pages holding `to` arrive. */
+  setLoose(
+    from: number,
+    to: number,
+    samples: readonly Sample[],
+    topologies: readonly TopologyVersion[],
+  ): void {
+    this.loose = { from, to, samples: [...samples].sort((a, b) => a.t - b.t) };
+    this.addTopologies(topologies);
+  }
+
+  private addTopologies(topologies: readonly TopologyVersion[]): void {
     const known = new Set(this.topologies.map((v) => v.t));
     const added = topologies.filter((v) => !known.has(v.t));
     if (added.length > 0) this.topologies = [...this.topologies, ...added].sort((a, b) => a.t - b.t);
@@ -59,14 +76,26 @@ export class ReplayBuffer {
    * "not loaded", and a window across a hole would judge a longer interval than it says.
    */
   samplesUpTo(to: number, from: number, max: number): Sample[] {
+    const paged = this.pagedUpTo(to, from);
+    const l = this.loose;
+    // The loose window answers until the pages around it are all in (the longer answer wins, so
+    // a window never shrinks while its second page is still on the way).
+    const loose =
+      l !== null && l.from <= to && to <= l.to
+        ? l.samples.filter((s) => s.t <= to && s.t >= Math.max(from, l.from))
+        : [];
+    const all = loose.length > paged.length ? loose : paged;
+    return all.length > max ? all.slice(all.length - max) : all;
+  }
+
+  private pagedUpTo(to: number, from: number): Sample[] {
     const out: Sample[][] = [];
     for (let p = pageOf(to); p >= pageOf(from); p--) {
       const page = this.pages.get(p);
       if (!page) break;
       out.push(page.filter((s) => s.t <= to && s.t >= from));
     }
-    const all = out.reverse().flat();
-    return all.length > max ? all.slice(all.length - max) : all;
+    return out.reverse().flat();
   }
 
   /** The sample shown at t: the last one at or before it among the loaded pages. */

@@ -161,7 +161,13 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     if (first.length > 0) {
       get().setReplayLoading(true);
       try {
-        await Promise.all(first.map((p) => load(host, p)));
+        if (s.playing) await Promise.all(first.map((p) => load(host, p)));
+        else {
+          // A seek: just the window first, its pages after the picture (see the buffer).
+          const from = t - WINDOW_SPAN_MS;
+          const r = await fetchPage(host, from, t);
+          if (buffer === buf) buf.setLoose(from, t, r.samples, r.topologies);
+        }
         get().setReplayLoading(false);
       } catch (e) {
         get().setReplayLoading(false, e instanceof HubRequestError ? e.message : String(e));
@@ -178,12 +184,12 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     if (cur.playhead === null || cur.host !== host || Math.abs(cur.playhead - t) > PAGE_MS) return;
     const range = cur.replayRange;
     const here = pageOf(cur.playhead);
-    const later: number[] = [];
+    const later: number[] = [...pagesForWindow(cur.playhead, WINDOW_SPAN_MS)];
     const ahead = cur.playing ? cur.speed * PREFETCH_WALL_MS : PAGE_MS;
     for (let p = here; p <= pageOf(cur.playhead + ahead); p++) later.push(p);
     // History only when paused: playing forward, the judge collects it sample by sample.
     if (!cur.playing) for (let p = here - 1; p >= pageOf(cur.playhead - HISTORY_SPAN_MS); p--) later.push(p);
-    const wanted = later.filter(
+    const wanted = [...new Set(later)].filter(
       (p) => !buf.has(p) && (range === null || (pageEnd(p) >= range.start && pageStart(p) <= range.end)),
     );
     for (const p of wanted) {
