@@ -126,7 +126,8 @@ export function Timeline() {
   useReplayKeys();
   const s = appStore.getState;
   const c = replayController;
-  const shown = active ? playhead : null;
+  // Live, the newest sample's time: the clock is always on screen, in UTC and local.
+  const shown = active ? playhead : shownT;
   return (
     <section
       className="border-t px-3 py-1.5 flex flex-col gap-1"
@@ -135,7 +136,7 @@ export function Timeline() {
       data-testid="timeline"
       data-mode={active ? 'replay' : 'live'}
       data-playing={playing ? 'true' : 'false'}
-      data-playhead={shown ?? ''}
+      data-playhead={active ? (playhead ?? '') : ''}
       data-shown-t={active ? (shownT ?? '') : ''}
     >
       <div className="flex items-center gap-1.5 flex-wrap" style={{ fontSize: 12 }}>
