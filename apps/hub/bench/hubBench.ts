@@ -159,7 +159,14 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const cpu0 = cpuTicks(hubPid);
   const samples0 = await metric(url, 'hopwatch_samples_recorded_total');
-  await sleep(a.seconds * 1000);
+  // The hub's own event-loop delay, per 10 s window, while the window runs.
+  const loopP99: number[] = [];
+  const loopMax: number[] = [];
+  for (let left = a.seconds * 1000; left > 0; left -= 10_000) {
+    await sleep(Math.min(10_000, left));
+    loopP99.push(await metric(url, 'hopwatch_event_loop_delay_p99_seconds'));
+    loopMax.push(await metric(url, 'hopwatch_event_loop_delay_max_seconds'));
+  }
   const cpu1 = cpuTicks(hubPid);
   const t1 = Date.now();
   const samples1 = await metric(url, 'hopwatch_samples_recorded_total');
@@ -199,6 +206,10 @@ async function main(): Promise<void> {
     ['hub CPU per agent-sample', `${((cpuS * 1000) / recorded).toFixed(3)} ms`],
     ['hub RSS now / peak', `${rssMb.toFixed(0)} MB / ${hwmMb.toFixed(0)} MB`],
     ['agent→browser latency p50 / p99 / max', `${br.p50} / ${br.p99} / ${br.max} ms (${br.frames} frames)`],
+    [
+      'hub event-loop delay (worst 10 s window) p99 / max',
+      `${(Math.max(...loopP99) * 1000).toFixed(0)} / ${(Math.max(...loopMax) * 1000).toFixed(0)} ms`,
+    ],
     [
       'browser frames merged (slow browser path)',
       `${br.mergedFrames} frames; hub merged ${merged} samples; lagging now ${lagging}`,

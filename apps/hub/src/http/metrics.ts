@@ -116,6 +116,7 @@ function* hubHealth(core: HubCore): Generator<string> {
   const st = core.store.stats();
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
+  const loop = core.loopDelay.last();
   const simple: [string, 'counter' | 'gauge', string, number][] = [
     [`${P}_agents_connected`, 'gauge', 'Agents connected now.', core.agentsConnected()],
     [`${P}_hosts_known`, 'gauge', 'Hosts the hub has seen or has recordings of.', core.hosts.size],
@@ -162,6 +163,18 @@ function* hubHealth(core: HubCore): Generator<string> {
       'counter',
       'Recording chunks that could not be read.',
       st.corruptChunks,
+    ],
+    [
+      `${P}_event_loop_delay_p99_seconds`,
+      'gauge',
+      'p99 of how late the event loop ran, over the last complete 10 s window.',
+      loop.p99Ms / 1000,
+    ],
+    [
+      `${P}_event_loop_delay_max_seconds`,
+      'gauge',
+      'Largest event loop delay in the last complete 10 s window.',
+      loop.maxMs / 1000,
     ],
     ['process_resident_memory_bytes', 'gauge', 'Resident memory of the hub process.', mem.rss],
     [

@@ -31,38 +31,87 @@ interface ChunkBody {
 }
 
 export function encodeChunk(samples: readonly Sample[], keyframes: readonly Keyframe[]): Buffer {
-  const n = samples.length;
+  return encodeChunkFrom(samples.length, (si) => samples[si]!, keyframes);
+}
+
+/**
+ * The same chunk from samples' JSON texts, parsing one at a time (the hub's write path);
+ * `onSample` sees each parsed sample once (the store folds them into the chunk's summary).
+ */
+export function encodeChunkTexts(
+  texts: readonly string[],
+  keyframes: readonly Keyframe[],
+  onSample: (s: Sample) => void = () => {},
+): Buffer {
+  return encodeChunkFrom(
+    texts.length,
+    (si) => {
+      const s = JSON.parse(texts[si]!) as Sample;
+      onSample(s);
+      return s;
+    },
+    keyframes,
+  );
+}
+
+/**
+ * Fills one Float64Array per interface (WIDTH × n) and writes the JSON text by hand: a chunk of
+ * 10 samples × 500 busy interfaces would otherwise build 80 000 little arrays, all alive at once,
+ * which is what made young-generation GC pauses long under load (bench:hub). Numbers print as
+ * JSON.stringify prints them (finite numbers only: the wire schema refuses the rest).
+ */
+function encodeChunkFrom(
+  n: number,
+  sampleAt: (si: number) => Sample,
+  keyframes: readonly Keyframe[],
+): Buffer {
   const index = new Map<string, number>();
   const ids: string[] = [];
-  const cols: number[][][] = [];
-  const present: number[][] = [];
-  samples.forEach((s, si) => {
-    for (const id in s.ifaces) {
-      const row = s.ifaces[id]!;
+  const values: Float64Array[] = [];
+  const present: Uint8Array[] = [];
+  const t: number[] = [];
+  const e: number[] = [];
+  const rest: string[] = [];
+  for (let si = 0; si < n; si++) {
+    const { t: st, elapsedMs, ifaces, ...other } = sampleAt(si);
+    t.push(st);
+    e.push(elapsedMs);
+    rest.push(JSON.stringify(other));
+    for (const id in ifaces) {
+      const row = ifaces[id]!;
       let k = index.get(id);
       if (k === undefined) {
         k = ids.length;
         index.set(id, k);
         ids.push(id);
-        cols.push(Array.from({ length: WIDTH }, () => new Array<number>(n).fill(0)));
-        present.push([]);
+        values.push(new Float64Array(WIDTH * n));
+        present.push(new Uint8Array(n));
       }
-      const c = cols[k]!;
-      for (let j = 0; j < WIDTH; j++) c[j]![si] = row[j] ?? 0;
-      present[k]!.push(si);
+      const v = values[k]!;
+      for (let j = 0; j < WIDTH; j++) v[j * n + si] = row[j] ?? 0;
+      present[k]![si] = 1;
     }
+  }
+  const cols = values.map((v) => {
+    const out: string[] = [];
+    for (let j = 0; j < WIDTH; j++) {
+      const col = v.subarray(j * n, (j + 1) * n);
+      out.push(col.every((x) => x === 0) ? '0' : `[${col.join(',')}]`);
+    }
+    return `[${out.join(',')}]`;
   });
-  const body: ChunkBody = {
-    v: 1,
-    t: samples.map((s) => s.t),
-    e: samples.map((s) => s.elapsedMs),
-    ids,
-    c: cols.map((c) => c.map((col) => (col.every((x) => x === 0) ? 0 : col))),
-    p: present.map((p) => (p.length === n ? null : p)),
-    rest: samples.map(({ t: _t, elapsedMs: _e, ifaces: _i, ...rest }) => rest),
-    k: [...keyframes],
-  };
-  return compressText(JSON.stringify(body));
+  const pres = present.map((p) => {
+    if (p.every((x) => x === 1)) return 'null';
+    const at: number[] = [];
+    p.forEach((x, i) => {
+      if (x === 1) at.push(i);
+    });
+    return `[${at.join(',')}]`;
+  });
+  const text =
+    `{"v":1,"t":${JSON.stringify(t)},"e":${JSON.stringify(e)},"ids":${JSON.stringify(ids)},` +
+    `"c":[${cols.join(',')}],"p":[${pres.join(',')}],"rest":[${rest.join(',')}],"k":${JSON.stringify(keyframes)}}`;
+  return compressText(text);
 }
 
 /**

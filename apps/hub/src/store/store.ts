@@ -32,11 +32,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import { type Keyframe, mergeSamples, type Sample, type Topology } from '@hopwatch/shared';
 import Database from 'better-sqlite3';
 import { type Logger, silentLogger } from '../log.ts';
 import { type LossSummary, summarize } from '../state/summary.ts';
-import { CHUNK_CODEC, compressText, decodeChunk, decompressText, encodeChunk } from './chunk.ts';
+import { CHUNK_CODEC, compressText, decodeChunk, decompressText, encodeChunkTexts } from './chunk.ts';
 import { MARK_HOLD_SQL } from './marksSchema.ts';
 import { migrate } from './schema.ts';
 
@@ -135,6 +135,8 @@ interface OpenChunk {
   texts: string[];
   /** Start of the first sample's interval. */
   start: number;
+  /** t of the last sample. */
+  end: number;
   keyframes: Keyframe[];
   /** Hub clock when the first sample arrived: closes chunks of hosts that went quiet. */
   openedAt: number;
@@ -236,15 +238,17 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const samplesOf = (chunk: OpenChunk) => chunk.texts.map((text) => JSON.parse(text) as Sample);
 
   function writeChunk(chunk: OpenChunk): void {
-    const samples = samplesOf(chunk);
-    const last = samples.at(-1);
-    if (!last) return;
-    const data = encodeChunk(samples, chunk.keyframes);
+    if (chunk.texts.length === 0) return;
+    // The chunk's whole window, merged while encoding: one parse per sample, few live objects.
+    let window: Sample | null = null;
+    const data = encodeChunkTexts(chunk.texts, chunk.keyframes, (s) => {
+      window = window ? mergeSamples([window, s]) : s;
+    });
     const topo = latestTopologyOf(chunk.host);
     let summary: string | null = null;
-    if (topo) {
+    if (topo && window) {
       try {
-        summary = JSON.stringify(summarize(topo.topology, samples));
+        summary = JSON.stringify(summarize(topo.topology, [window]));
       } catch (e) {
         log.warn(`store: could not summarise a chunk of ${chunk.host}: ${(e as Error).message}`);
       }
@@ -252,8 +256,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     q.insertChunk.run(
       chunk.host,
       chunk.start,
-      last.t,
-      samples.length,
+      chunk.end,
+      chunk.texts.length,
       CHUNK_CODEC,
       data.length,
       summary,
@@ -327,11 +331,19 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       }
       if (!chunk) {
         const keyframes = earlyKeyframes.get(host) ?? [];
-        chunk = { host, texts: [], start: sample.t - sample.elapsedMs, keyframes, openedAt: now() };
+        chunk = {
+          host,
+          texts: [],
+          start: sample.t - sample.elapsedMs,
+          end: sample.t,
+          keyframes,
+          openedAt: now(),
+        };
         earlyKeyframes.delete(host);
         open.set(host, chunk);
       }
       chunk.texts.push(json);
+      chunk.end = sample.t;
       return true;
     },
 

@@ -81,13 +81,15 @@ export class UiClient {
     p.merged = 0;
   }
 
-  sendSample(host: string, sample: Sample, frame: Buffer): void {
+  /** `json` is the sample's JSON text; it is parsed only when it has to be merged. */
+  sendSample(host: string, json: string, frame: Buffer): void {
     if (!this.pending.has(host) && this.canSend()) {
       this.send(frame);
       this.counters.uiSamplesSent += 1;
       return;
     }
     const p = this.slot(host);
+    const sample = JSON.parse(json) as Sample;
     p.sample = p.sample ? mergeSamples([p.sample, sample]) : sample;
     p.merged += 1;
     this.counters.uiSamplesMerged += 1;
