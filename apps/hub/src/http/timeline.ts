@@ -46,8 +46,11 @@ export function timeline(store: Store, host: string, start: number, end: number,
   let rawFrom = start;
   if (end - start > TIMELINE_RAW_MAX_RANGE_MS || bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS) {
     for (const c of store.summaries(host, start, end)) {
-      if (c.end < start || c.end > end) continue;
-      const i = index(c.end);
+      // A chunk counts in the bucket holding its middle: the one ending exactly at `start`
+      // (nearly all of it before the range) must not land in the first bucket.
+      const mid = (c.start + c.end) / 2;
+      if (mid < start || mid > end) continue;
+      const i = index(mid);
       acc[i] = mergeSummaries(acc[i] ?? null, c);
       counts[i]! += c.samples;
       rawFrom = Math.max(rawFrom, c.end + 1);
