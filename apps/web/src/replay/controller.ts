@@ -360,8 +360,8 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       dir === 1 ? onsets.find((b) => b.start > at) : onsets.findLast((b) => b.end < at - tl.bucketMs / 2);
     if (bucket === undefined) return;
     get().pause();
-    // Buckets of whole chunks come from the hub's chunk summaries, which file a chunk under the
-    // bucket holding its end: the first lossy second may sit up to a chunk before the bucket.
+    // Buckets of whole chunks come from the hub's chunk summaries, which file a whole chunk under
+    // one bucket (the one holding its middle): its first lossy second may sit before that bucket.
     const slack = (bucketMs: number) => (bucketMs >= SUMMARY_BUCKET_MS ? SUMMARY_BUCKET_MS : 0);
     let target = bucket.end;
     let lo = bucket.start - slack(tl.bucketMs);
