@@ -96,10 +96,12 @@ test.describe
     let faultOn = 0;
     let faultOff = 0;
     let stopTraffic: (() => Promise<void>) | null = null;
-    const dir = mkdtempSync(join(tmpdir(), 'hwt-rp-e2e-'));
+    // Made in beforeAll, not at load: Playwright also loads spec files where no test runs.
+    let dir = '';
 
     test.beforeAll(async () => {
       test.setTimeout(180_000);
+      dir = mkdtempSync(join(tmpdir(), 'hwt-rp-e2e-'));
       host = await hostName();
       await hopwatch(['lab', 'fault', 'none']);
       stopTraffic = hopwatchBackground(['lab', 'traffic', '--rate', '20000', '--seconds', '150']);
@@ -125,7 +127,7 @@ test.describe
     test.afterAll(async () => {
       await stopTraffic?.();
       await hopwatch(['lab', 'fault', 'none']).catch(() => '');
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== '') rmSync(dir, { recursive: true, force: true });
     });
 
     const inside = () => faultOn + FAULT_MS / 2;
