@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const db = join(dir, 'bench.db');
   console.log(
     `bench:hub: ${a.agents} agents × ${a.ifaces} interfaces (${a.active * 100}% active) at 1 Hz, ` +
-      `${a.browsers} browsers (${a.slow} of them not reading) watching ${a.watch} host(s) each, ` +
+      `${a.browsers} browsers (${a.slow} of them reading 1 s in 10) watching ${a.watch} host(s) each, ` +
       `${a.warmup} s warm-up + ${a.seconds} s measured` +
       (hasTaskset ? '; hub on CPU 0, simulators on CPU 1' : '; taskset missing, processes not pinned'),
   );
@@ -211,8 +211,8 @@ async function main(): Promise<void> {
       `${(Math.max(...loopP99) * 1000).toFixed(0)} / ${(Math.max(...loopMax) * 1000).toFixed(0)} ms`,
     ],
     [
-      'browser frames merged (slow browser path)',
-      `${br.mergedFrames} frames; hub merged ${merged} samples; lagging now ${lagging}`,
+      'slow browsers (merged latest state)',
+      `${br.slowFrames} sample frames carried ${br.slowSamples} samples; hub merged ${merged}; lagging now ${lagging}`,
     ],
     ['recording', `${(rec.b / 1e6).toFixed(1)} MB chunks for ${rec.n} samples; db dir ${fileMb} MB`],
     [

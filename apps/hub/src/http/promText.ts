@@ -4,7 +4,10 @@
  */
 export type Labels = Record<string, string | number>;
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 export function escapeLabelValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -23,11 +26,13 @@ export function header(name: string, type: 'counter' | 'gauge', help: string): s
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
 }
 
-export function line(name: string, labels: Labels, value: number): string {
+/** `{k="v",...}` escaped, or '' for no labels. */
+export function labelSet(labels: Labels): string {
   const keys = Object.keys(labels);
-  const l =
-    keys.length === 0
-      ? ''
-      : `{${keys.map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(',')}}`;
-  return `${name}${l} ${formatValue(value)}\n`;
+  if (keys.length === 0) return '';
+  return `{${keys.map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(',')}}`;
+}
+
+export function line(name: string, labels: Labels, value: number): string {
+  return `${name}${labelSet(labels)} ${formatValue(value)}\n`;
 }
