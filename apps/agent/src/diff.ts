@@ -51,7 +51,8 @@ export function diffCounters(prev: CounterSnapshot, next: CounterSnapshot, elaps
   const ifaces: Record<string, number[]> = {};
   for (const [id, n] of next.ifaces) {
     const p = prev.ifaces.get(id);
-    if (!p) continue;
+    // Most rows are idle: the collector passes the very same array then (see parseNetDev).
+    if (!p || (p.ifindex === n.ifindex && (p.row === n.row || sameValues(p.row, n.row)))) continue;
     const { delta } = diffRow(p.row, n.row, p.ifindex === n.ifindex);
     if (delta.some((d) => d !== 0)) ifaces[id] = delta;
   }
@@ -62,6 +63,13 @@ export function diffCounters(prev: CounterSnapshot, next: CounterSnapshot, elaps
     qdiscs: diffQdiscs(prev.qdiscs, next.qdiscs),
     snmp: diffSnmp(prev.snmp, next.snmp),
   };
+}
+
+/** Equal counters (numbers and bigints alike compare by value with ===). */
+export function sameValues(a: Counter[], b: Counter[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** softnet_stat columns are u32 and wrap (processed wraps in minutes at high packet rates). */

@@ -1,38 +1,68 @@
-import { parseNetDev } from './parse/netdev.ts';
+import { parseNetDevBytes } from './parse/netdev.ts';
 import { parseSnmp } from './parse/snmp.ts';
 import { parseSoftnet, type SoftnetRow } from './parse/softnet.ts';
 import type { NsEntry } from './discovery/namespaces.ts';
 import type { Counter } from './util/counter.ts';
-import { readText, readTextOrNull } from './util/procfs.ts';
+import { readBytes, readText, readTextOrNull } from './util/procfs.ts';
 
-export interface NsCounters {
-  rows: Map<string, Counter[]>;
-  snmp: Map<string, Counter>;
+/** Where sample reads go: kept descriptors (OpenFiles) or plain open-read-close. */
+export interface FileReader {
+  read(path: string): string;
+  /** Bytes in a shared buffer, valid until the next read. */
+  readBytes(path: string): Buffer;
+  readOrNull(path: string): string | null;
+}
+
+export const DIRECT: FileReader = { read: readText, readBytes, readOrNull: readTextOrNull };
+
+/**
+ * The per-sample reads of one namespace: /proc/PID/net/dev (and snmp, netstat) of a process
+ * living in it (the agent itself for the host). No process is spawned per sample: design.md
+ * measured spawning `ip -s -j link` per namespace at ~100x the cost of these reads.
+ */
+export function netDir(procRoot: string, ns: NsEntry): string | null {
+  return ns.kind === 'host' ? `${procRoot}/self/net` : ns.pid === null ? null : `${procRoot}/${ns.pid}/net`;
 }
 
 /**
- * The per-sample reads of one namespace: /proc/PID/net/dev, snmp and netstat of a process living
- * in it (the agent itself for the host). No process is spawned per sample: design.md measured
- * spawning `ip -s -j link` per namespace at ~100x the cost of these reads.
+ * Kept descriptors pin their namespace, so an unnamed namespace (a container's, found through
+ * one of its processes) is read with open-read-close: it must be free to vanish with its
+ * processes. Host and named namespaces use kept descriptors; the collector closes a named
+ * namespace's as soon as it leaves /run/netns.
  */
-export function readNsCounters(procRoot: string, ns: NsEntry): NsCounters | { error: string } {
-  const dir =
-    ns.kind === 'host' ? `${procRoot}/self/net` : ns.pid === null ? null : `${procRoot}/${ns.pid}/net`;
+function readerFor(files: FileReader, ns: NsEntry): FileReader {
+  return ns.kind === 'unnamed' ? DIRECT : files;
+}
+
+export function readNsDev(
+  files: FileReader,
+  procRoot: string,
+  ns: NsEntry,
+  previous?: ReadonlyMap<string, Counter[]>,
+): Map<string, Counter[]> | { error: string } {
+  const dir = netDir(procRoot, ns);
   if (dir === null) return { error: 'no process lives in it' };
-  let dev: string;
   try {
-    dev = readText(`${dir}/dev`);
+    return parseNetDevBytes(readerFor(files, ns).readBytes(`${dir}/dev`), previous);
   } catch (e) {
     return { error: `cannot read ${dir}/dev: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
-  const snmp = parseSnmp(readTextOrNull(`${dir}/snmp`) ?? '');
-  for (const [k, v] of parseSnmp(readTextOrNull(`${dir}/netstat`) ?? '')) snmp.set(k, v);
-  return { rows: parseNetDev(dev), snmp };
+}
+
+/** One of a namespace's SNMP files: `snmp` (Ip, Udp, Tcp) or `netstat` (IpExt, TcpExt). */
+export function readNsMib(
+  files: FileReader,
+  procRoot: string,
+  ns: NsEntry,
+  file: 'snmp' | 'netstat',
+): Map<string, Counter> {
+  const dir = netDir(procRoot, ns);
+  return dir === null ? new Map() : parseSnmp(readerFor(files, ns).readOrNull(`${dir}/${file}`) ?? '');
 }
 
 /** Global, identical in every namespace: read once per sample. */
-export function readSoftnet(procRoot: string): SoftnetRow[] {
-  return parseSoftnet(readTextOrNull(`${procRoot}/net/softnet_stat`) ?? '');
+export function readSoftnet(files: FileReader, procRoot: string): SoftnetRow[] {
+  return parseSoftnet(files.readOrNull(`${procRoot}/net/softnet_stat`) ?? '');
 }
 
 /**
@@ -48,10 +78,10 @@ export const SYSCTLS = [
   'net.core.flow_limit_cpu_bitmap',
 ] as const;
 
-export function readSysctls(procRoot: string): Record<string, number> {
+export function readSysctls(files: FileReader, procRoot: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of SYSCTLS) {
-    const text = readTextOrNull(`${procRoot}/sys/${name.replaceAll('.', '/')}`);
+    const text = files.readOrNull(`${procRoot}/sys/${name.replaceAll('.', '/')}`);
     if (text === null) continue;
     const value = name.endsWith('_bitmap')
       ? Number.parseInt(text.replace(/[,\s]/g, '') || '0', 16)

@@ -61,15 +61,26 @@ describe('collector on a fixture tree', () => {
   it('COL2: a sample carries deltas of both namespaces, softnet, SNMP and sysctls', async () => {
     edit(`${root}/proc/4242/net/dev`, /hv0:\s+0\s+0\s+0\s+0/, 'hv0:     500       5    0    3');
     edit(`${root}/proc/self/net/snmp`, /^(Udp: )(\d+) (\d+)/m, 'Udp: $2 9999');
+    edit(`${root}/proc/self/net/dev`, /eth0:\s+(\d+)/, 'eth0: 999999999');
     edit(`${root}/proc/net/softnet_stat`, /^0018cb01 00002ae8/m, '0018cb11 00002af0');
     const sample = await collector.sample();
     expect(SampleSchema.safeParse(sample).success).toBe(true);
     expect(sample.ifaces['ns-4026532315/hv0']).toEqual([500, 5, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(Object.keys(sample.ifaces)).toEqual(['ns-4026532315/hv0']);
+    expect(Object.keys(sample.ifaces).sort()).toEqual(['eth0', 'ns-4026532315/hv0']);
     expect(sample.softnet.find((s) => s.cpu === 1)).toMatchObject({ processed: 0x10, dropped: 8 });
     expect(sample.snmp['']!['Udp.NoPorts']).toBeGreaterThan(0);
     expect(sample.sysctls['net.core.netdev_max_backlog']).toBe(1000);
     expect(sample.tracing.state).toBe('off');
+  });
+
+  it('COL5: SNMP of a namespace whose interfaces are idle is read every 5th sample, nothing lost', async () => {
+    edit(`${root}/proc/self/net/snmp`, /^(Udp: )(\d+) (\d+)/m, 'Udp: $2 9999');
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) seen.push((await collector.sample()).snmp['']?.['Udp.NoPorts'] ?? 0);
+    expect(seen.filter((n) => n > 0)).toHaveLength(1);
+    expect(seen.reduce((a, b) => a + b)).toBe(
+      9999 - Number(/^Udp: \d+ (\d+)/m.exec(fixture('tree/proc/self/net/snmp'))![1]),
+    );
   });
 
   it('COL3: an interface renamed between discovery and sample is logged and skipped, not a crash', async () => {

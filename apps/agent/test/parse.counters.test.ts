@@ -87,6 +87,28 @@ describe('parseSnmp', () => {
     for (const key of [...snmp.keys(), ...netstat.keys()]) expect(SNMP_FIELDS).toContain(key);
   });
 
+  it('takes each field from its own column (checked against a plain split of every group)', () => {
+    for (const file of [
+      'tree/proc/self/net/snmp',
+      'tree/proc/self/net/netstat',
+      'tree/proc/4242/net/netstat',
+    ]) {
+      const text = fixture(file);
+      const lines = text.trim().split('\n');
+      const expected = new Map<string, number>();
+      for (let i = 0; i < lines.length; i += 2) {
+        const [group, ...names] = lines[i]!.split(/:?\s+/);
+        const values = lines[i + 1]!.split(/:?\s+/).slice(1);
+        names.forEach((n, k) => {
+          if (!values[k]!.startsWith('-')) expected.set(`${group}.${n}`, Number(values[k]));
+        });
+      }
+      expect(parseSnmp(text, null)).toEqual(expected);
+      const wanted = parseSnmp(text);
+      for (const [k, v] of wanted) expect(expected.get(k)).toBe(v);
+    }
+  });
+
   it('skips negative gauges (Tcp.MaxConn = -1) when reading everything', () => {
     const all = parseSnmp(fixture('tree/proc/self/net/snmp'), null);
     expect(all.has('Tcp.MaxConn')).toBe(false);

@@ -132,5 +132,9 @@ describe('tc -s -j qdisc', () => {
     expect([...q.keys()]).toEqual(['hv0']);
     expect(q.get('hv0')).toMatchObject({ kind: 'tbf', drops: 0, qlen: 0 });
     expect(parseQdiscs(JSON.parse(fixture('tc/host.json'))).get('eth0')!.kind).toBe('pfifo_fast');
+    // `qdisc show dev eth0` answers without the device name: the caller supplies it.
+    const one = JSON.parse(fixture('tc/host-dev-eth0.json'));
+    expect(parseQdiscs(one).size).toBe(0);
+    expect(parseQdiscs(one, 'eth0').get('eth0')!.kind).toBe('pfifo_fast');
   });
 });

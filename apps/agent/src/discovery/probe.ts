@@ -73,7 +73,7 @@ export function nsLabel(ns: { name: string }): string {
  * sysfs shows the devices of the namespace it was mounted in, so a namespace's rps_cpus are
  * read through a process whose root has such a sysfs: a holder (`ip netns exec` remounted /sys
  * for it) or, for an unnamed namespace, its own process — a container usually mounts its own
- * sysfs, a bare `unshare -n` does not. The ifindex file must then match, or the value is
+ * sysfs, a bare `unshare -n` does not. There the ifindex file must match, or the value is
  * somebody else's and is left unknown.
  */
 export function readRps(
@@ -90,7 +90,9 @@ export function readRps(
       continue;
     }
     const dir = `${base}/class/net/${link.name}`;
-    if (ns.kind !== 'host' && Number(readTextOrNull(`${dir}/ifindex`)) !== link.ifindex) {
+    // A holder's sysfs is its namespace's by construction; an unnamed namespace's process root
+    // may show another namespace's sysfs, so the ifindex must match there.
+    if (ns.kind === 'unnamed' && Number(readTextOrNull(`${dir}/ifindex`)) !== link.ifindex) {
       out.set(link.name, null);
       continue;
     }

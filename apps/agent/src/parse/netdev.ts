@@ -5,6 +5,11 @@ const COLUMNS = IFACE_COUNTERS.length;
 const SPACE = 32;
 const DIGIT_0 = 48;
 const DIGIT_9 = 57;
+/** Digits beyond which a decimal may exceed 2^53 and is parsed exactly instead. */
+const SAFE_DIGITS = 15;
+
+/** Scratch row the scanner fills before deciding whether a new array is needed at all. */
+const scratch: Counter[] = new Array(COLUMNS).fill(0);
 
 /**
  * /proc/net/dev (or /proc/PID/net/dev): two header lines, then `NAME: 16 counters` per
@@ -12,40 +17,73 @@ const DIGIT_9 = 57;
  * counter leaves no space after the colon ("veth1234:123456789"); names cannot contain ':' (the
  * kernel's dev_valid_name forbids it), so the first colon ends the name.
  *
- * A hand scanner rather than split(/\s+/): this runs for every interface every second, and
- * numbers are built digit by digit without an intermediate string while they stay exact.
+ * This runs for every interface every second, so: a hand scanner (numbers built digit by digit,
+ * no intermediate strings), and when `previous` holds an equal row for the name, that same array
+ * is returned instead of a new one. Most interfaces are idle most seconds; reusing their rows
+ * keeps the retained snapshot made of long-lived objects and the garbage collector quiet
+ * (measured: mark-compacts of ~25 ms every few seconds at 1000 interfaces without it).
  */
-export function parseNetDev(text: string): Map<string, Counter[]> {
+export function parseNetDev(text: string, previous?: ReadonlyMap<string, Counter[]>): Map<string, Counter[]> {
+  return parseNetDevBytes(Buffer.from(text, 'latin1'), previous);
+}
+
+const NEWLINE = 10;
+const COLON = 58;
+
+/**
+ * The same over the raw bytes of the file: the sampler hands over its read buffer, so the ~1.5 KB
+ * text of each namespace never becomes a string (that was most of a sample's garbage).
+ */
+export function parseNetDevBytes(
+  bytes: Uint8Array,
+  previous?: ReadonlyMap<string, Counter[]>,
+): Map<string, Counter[]> {
   const rows = new Map<string, Counter[]>();
-  let pos = text.indexOf('\n', text.indexOf('\n') + 1) + 1;
-  if (pos === 0) return rows;
-  const end = text.length;
+  const end = bytes.length;
+  let pos = bytes.indexOf(NEWLINE);
+  pos = pos < 0 ? -1 : bytes.indexOf(NEWLINE, pos + 1);
+  if (pos < 0) return rows;
+  pos++;
   while (pos < end) {
-    let lineEnd = text.indexOf('\n', pos);
+    let lineEnd = bytes.indexOf(NEWLINE, pos);
     if (lineEnd < 0) lineEnd = end;
-    const colon = text.indexOf(':', pos);
+    const colon = bytes.indexOf(COLON, pos);
     if (colon < 0 || colon > lineEnd) {
       pos = lineEnd + 1;
       continue;
     }
-    const name = text.slice(pos, colon).trim();
-    const row: Counter[] = [];
+    let nameStart = pos;
+    while (nameStart < colon && bytes[nameStart] === SPACE) nameStart++;
+    const name = latin1(bytes, nameStart, colon);
+    let count = 0;
     let i = colon + 1;
-    while (i < lineEnd && row.length < COLUMNS) {
-      while (i < lineEnd && text.charCodeAt(i) === SPACE) i++;
+    while (i < lineEnd && count < COLUMNS) {
+      while (i < lineEnd && bytes[i] === SPACE) i++;
       const start = i;
       let value = 0;
       while (i < lineEnd) {
-        const c = text.charCodeAt(i);
+        const c = bytes[i]!;
         if (c < DIGIT_0 || c > DIGIT_9) break;
         value = value * 10 + (c - DIGIT_0);
         i++;
       }
       if (i === start) break;
-      row.push(i - start > 15 ? parseCounter(text.slice(start, i)) : value);
+      scratch[count++] = i - start > SAFE_DIGITS ? parseCounter(latin1(bytes, start, i)) : value;
     }
-    if (name !== '' && row.length === COLUMNS) rows.set(name, row);
+    if (name !== '' && count === COLUMNS) {
+      const before = previous?.get(name);
+      rows.set(name, before && sameAsScratch(before) ? before : scratch.slice());
+    }
     pos = lineEnd + 1;
   }
   return rows;
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+}
+
+function sameAsScratch(row: Counter[]): boolean {
+  for (let k = 0; k < COLUMNS; k++) if (row[k] !== scratch[k]) return false;
+  return true;
 }
