@@ -46,9 +46,11 @@ export const DEFAULT_RETENTION_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_CHUNK_MS = 10_000;
 /** A host that stops sending still gets its last chunk written this long after the chunk opened. */
 const IDLE_CLOSE_GRACE_MS = 2_000;
-const PUMP_INTERVAL_MS = 50;
-/** Per pump tick: at ~3 ms per 1000-interface chunk this writes a few chunks and yields. */
+const PUMP_INTERVAL_MS = 20;
+/** Per pump tick; a 1000-interface chunk with its summary takes ~15 ms, so usually one a tick. */
 const PUMP_BUDGET_MS = 8;
+const PUMP_BACKLOG_CHUNKS = 50;
+const PUMP_BACKLOG_BUDGET_MS = 40;
 const RETENTION_INTERVAL_MS = 60_000;
 /** Keyframes kept per host while no chunk is open (a reconnecting agent sends one each time). */
 const MAX_EARLY_KEYFRAMES = 4;
@@ -268,13 +270,25 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     chunksWritten += 1;
   }
 
-  const writeBatch = db.transaction((batch: OpenChunk[]) => {
-    for (const c of batch) writeChunk(c);
+  /**
+   * Writes queued chunks until the budget is spent, checking it after every chunk (one chunk of
+   * 1000 interfaces is ~15 ms with its summary); the rest wait for the next tick. One transaction
+   * per tick: a commit per chunk would cost a WAL sync each, and the tail a crash can take stays
+   * one tick long.
+   */
+  const writeSome = db.transaction((budgetMs: number) => {
+    const t0 = performance.now();
+    while (closing.length > 0 && performance.now() - t0 < budgetMs) {
+      const chunk = closing.shift()!;
+      try {
+        writeChunk(chunk);
+      } catch (e) {
+        log.error(`store: writing a chunk of ${chunk.host} failed, dropped: ${(e as Error).message}`);
+      }
+    }
   });
 
-  /** Writes queued chunks until the budget is spent; the rest wait for the next tick. */
   function pump(budgetMs: number): void {
-    const t0 = performance.now();
     const t = now();
     for (const [host, chunk] of open) {
       if (t - chunk.openedAt >= chunkMs + IDLE_CLOSE_GRACE_MS) {
@@ -282,15 +296,11 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
         closing.push(chunk);
       }
     }
-    while (closing.length > 0 && performance.now() - t0 < budgetMs) {
-      // One transaction per few chunks: a commit per chunk would fsync-storm; one per tick keeps
-      // the tail a crash can take small.
-      const batch = closing.splice(0, 4);
-      try {
-        writeBatch(batch);
-      } catch (e) {
-        log.error(`store: writing ${batch.length} chunk(s) failed: ${(e as Error).message}`);
-      }
+    if (closing.length === 0) return;
+    try {
+      writeSome(budgetMs);
+    } catch (e) {
+      log.error(`store: writing chunks failed: ${(e as Error).message}`);
     }
   }
 
@@ -299,7 +309,9 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     readonly || opts.autoPump === false
       ? null
       : setInterval(() => {
-          pump(PUMP_BUDGET_MS);
+          // Falling behind (a burst of hosts closing chunks together): spend more per tick
+          // rather than let the queue, and memory, grow.
+          pump(closing.length > PUMP_BACKLOG_CHUNKS ? PUMP_BACKLOG_BUDGET_MS : PUMP_BUDGET_MS);
           if (now() >= retentionDue) {
             retentionDue = now() + RETENTION_INTERVAL_MS;
             store.enforceRetention();
