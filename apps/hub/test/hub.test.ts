@@ -1,4 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLOSE, DiagnosisSchema, type HostSummary, PROTOCOL_VERSION, type Topology } from '@hopwatch/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Timeline } from '../src/http/timeline.ts';
@@ -322,6 +325,23 @@ describe('HTTP API', () => {
     const page = await fetch(`${h.url}/?host=h1&t=live`);
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('npm run build -w @hopwatch/web');
+  });
+
+  it('serves the built web app with SPA fallback, never for /api', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'hopwatch-dist-'));
+    try {
+      writeFileSync(join(dist, 'index.html'), '<!doctype html><title>hopwatch</title>');
+      mkdirSync(join(dist, 'assets'));
+      writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
+      const h = await hub({ webDist: dist });
+      expect(await (await fetch(`${h.url}/?host=h1&t=live`)).text()).toContain('<title>hopwatch</title>');
+      expect(await (await fetch(`${h.url}/some/deep/path`)).text()).toContain('<title>hopwatch</title>');
+      const js = await fetch(`${h.url}/assets/app.js`);
+      expect(js.headers.get('content-type')).toContain('javascript');
+      expect((await fetch(`${h.url}/api/nope`)).status).toBe(404);
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
   });
 
   it('EADDRINUSE is explained in words', async () => {
