@@ -19,7 +19,7 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 echo "== integration"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || status=1
 echo "== e2e"
-PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/e2e.json" npm run -s e2e -- --reporter=list,json || status=1
+PLAYWRIGHT_JSON_OUTPUT_FILE="$reports/e2e.json" npm run -s e2e -- --reporter=list,json || status=1
 
 node scripts/summary.mjs "$reports/unit.json" "$reports/integration.json" "$reports/e2e.json" || status=1
 exit $status
