@@ -44,16 +44,21 @@ export function cpuWithChildrenMs(): { selfMs: number; childrenMs: number } {
   return { selfMs: (u.user + u.system) / 1000, childrenMs: (self?.reapedMs ?? 0) + live };
 }
 
-export function liveChildrenRssMb(): number {
-  let kb = 0;
+/** Memory of the processes we spawned: RSS counts shared pages (libc, the cat binary) once per process, PSS shares them out. */
+export function liveChildrenMemoryMb(): { rss: number; pss: number; count: number } {
+  let rss = 0;
+  let pss = 0;
+  let count = 0;
   for (const entry of readdirSync('/proc')) {
     const c = entry.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     if (readStat(Number(entry))?.ppid !== process.pid) continue;
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      kb += m ? Number(m[1]) : 0;
+      const text = readFileSync(`/proc/${entry}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+      count++;
     } catch {}
   }
-  return kb / 1024;
+  return { rss: rss / 1024, pss: pss / 1024, count };
 }

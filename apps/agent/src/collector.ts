@@ -6,6 +6,7 @@ import { Holders } from './discovery/holders.ts';
 import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';
 import { listNamespaces, listNetnsNames, type NsEntry, ProcessNsScanner } from './discovery/namespaces.ts';
 import { nsLabel, type NsProbe, probeNamespace, readRps, type Runner } from './discovery/probe.ts';
+import { readOvsBridges } from './discovery/ovs.ts';
 import { QdiscReader } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -21,19 +22,21 @@ import { OpenFiles } from './util/procfs.ts';
 /**
  * Change detection, cheapest first (all measured on the 2-vCPU VM of design.md):
  * - every sample: the interface names in each namespace's /proc/PID/net/dev (already read for
- *   the counters, so free) and a readdir of /run/netns (~20 µs) — catches appear/vanish/rename;
+ *   the counters, so free) — catches appear/vanish/rename/move;
  * - `ip monitor ... all-nsid` events (MTU, state, addresses, routes; ms latency) and inotify on
  *   /run/netns mark namespaces dirty as they happen; the next sample rediscovers them;
  * - unnamed namespaces (containers) are found by a /proc/PID/ns/net scan every PROC_SCAN_MS;
  * - rps_cpus is written through sysfs, which sends no netlink event: re-read every RPS_REFRESH_MS,
  *   a slice of the namespaces each sample (sysfs costs ~15 µs a file: all 1000 interfaces at once
  *   was a 40 ms sample every half minute);
- * - the safety net: a full rediscovery every FULL_REDISCOVERY_MS (one `ip` per namespace, ~3 ms
- *   of CPU each, so ~0.3 s for 100 namespaces: every 5 minutes that is ~1 ms per sample).
+ * - the safety net for whatever all that missed: every namespace is probed again once per
+ *   FULL_REDISCOVERY_MS, a few at a time (one `ip` costs ~6 ms of CPU with its process; all 101
+ *   at once measured ~700 ms, i.e. 2.3 ms per sample at one sweep per 5 minutes — spread over 15
+ *   minutes ~0.8 ms). A probe that finds its namespace unchanged costs no topology rebuild.
  */
 const PROC_SCAN_MS = 2000;
 const RPS_REFRESH_MS = 30_000;
-const FULL_REDISCOVERY_MS = 5 * 60_000;
+const FULL_REDISCOVERY_MS = 15 * 60_000;
 /**
  * SNMP counters cost more to read than interface counters: the kernel formats ~400 of them per
  * namespace (measured for 101 namespaces: /proc/PID/net/dev 3.1 ms, snmp 2.4 ms, netstat 6.7 ms).
@@ -119,6 +122,10 @@ export class AgentCollector implements Collector {
   private readonly lastRows = new Map<string, Map<string, Counter[]>>();
   private netnsNames: string[] = [];
   private readonly nsidAssigned = new Set<string>();
+  /** OVS port → bridge (ovsdb), refreshed with discovery when an openvswitch device exists. */
+  private ovsBridges = new Map<string, string>();
+  /** JSON of the current topology: compared to tell a real change from a rediscovery that found the same. */
+  private topoJson = '';
   private hostNsids = new Map<number, string | null>();
   /** Per namespace with a queueing qdisc: its tc and the devices to ask about. */
   private readonly qdiscReaders = new Map<string, { reader: QdiscReader; devices: string[] }>();
@@ -126,7 +133,10 @@ export class AgentCollector implements Collector {
   private dirty = new Set<string>();
   private relist = true;
   private lastProcScan = -Infinity;
-  private lastFull = -Infinity;
+  /** Safety-net sweep: namespaces owed a re-probe (fractional), and where the sweep is. */
+  private sweepCredit = 0;
+  private sweepCursor = 0;
+  private lastSweep = performance.now();
   /** Round-robin position of the RPS refresh over the namespaces. */
   private rpsCursor = 0;
 
@@ -163,7 +173,13 @@ export class AgentCollector implements Collector {
   async start(): Promise<void> {
     if (this.deps.live) {
       this.unregister = registerCleanup(() => this.closeSync());
-      this.monitor = new LinkMonitor((nsid) => this.onMonitorEvent(nsid), this.opts.log);
+      this.monitor = new LinkMonitor(
+        (nsid) => this.onMonitorEvent(nsid),
+        this.opts.log,
+        () => {
+          for (const name of this.namespaces.keys()) this.dirty.add(name);
+        },
+      );
       this.monitor.start();
       this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
     }
@@ -187,7 +203,6 @@ export class AgentCollector implements Collector {
       this.relist = true;
       await this.refreshNamespaces();
       for (const name of this.namespaces.keys()) this.dirty.add(name);
-      this.lastFull = performance.now();
       await this.rediscoverDirty();
       return this.topo;
     });
@@ -222,10 +237,7 @@ export class AgentCollector implements Collector {
       this.relist = true;
     }
     if (now - this.lastProcScan >= PROC_SCAN_MS) this.scanProcesses(now);
-    if (now - this.lastFull >= FULL_REDISCOVERY_MS) {
-      for (const name of this.namespaces.keys()) this.dirty.add(name);
-      this.lastFull = now;
-    }
+    this.sweep(now);
     if (this.relist) await this.refreshNamespaces();
     if (this.dirty.size > 0) await this.rediscoverDirty();
     this.refreshRps();
@@ -361,6 +373,16 @@ export class AgentCollector implements Collector {
     this.relist = true;
   }
 
+  /** The safety net: mark the next namespaces of the slow round-robin re-probe dirty. */
+  private sweep(now: number): void {
+    const names = [...this.namespaces.keys()];
+    this.sweepCredit += (names.length * (now - this.lastSweep)) / FULL_REDISCOVERY_MS;
+    this.lastSweep = now;
+    for (; this.sweepCredit >= 1 && names.length > 0; this.sweepCredit--) {
+      this.dirty.add(names[this.sweepCursor++ % names.length]!);
+    }
+  }
+
   /** Which namespaces processes live in; a relist only when that changed (the scan is cheap, the relist not). */
   private scanProcesses(now: number): void {
     this.lastProcScan = now;
@@ -429,6 +451,7 @@ export class AgentCollector implements Collector {
     const names = [...this.dirty].filter((n) => this.namespaces.has(n));
     this.dirty.clear();
     if (names.length === 0) return;
+    let changed = false;
     await mapLimit(names, PROBE_CONCURRENCY, async (name) => {
       const ns = this.namespaces.get(name);
       if (!ns) return;
@@ -439,14 +462,21 @@ export class AgentCollector implements Collector {
       }
       if ('error' in probe) {
         this.opts.log('warn', `${probe.error}; it is left out until it can be read`);
-        this.probes.delete(name);
+        changed ||= this.probes.delete(name);
         this.relist = true;
         return;
       }
+      const before = this.probes.get(name);
+      changed ||= !before || probeKey(before) !== probeKey(probe);
       this.probes.set(name, probe);
       if (name === '') this.hostNsids = probe.nsids;
     });
+    // Most re-probes (the safety net, a burst of address events) find nothing new: the rebuild
+    // of a 1000-interface topology and its comparison cost more than the probe, so skip them.
+    if (!changed) return;
     if (this.deps.live) await this.assignNsids();
+    const hasOvs = [...this.probes.values()].some((p) => p.links.some((l) => l.infoKind === 'openvswitch'));
+    this.ovsBridges = hasOvs ? await readOvsBridges(this.deps.run) : new Map();
     this.rebuild();
   }
 
@@ -498,15 +528,17 @@ export class AgentCollector implements Collector {
       const p = this.probes.get(n);
       return p ? [p] : [];
     });
-    const next = buildTopology(this.facts, ordered);
+    const next = buildTopology(this.facts, ordered, this.ovsBridges);
     this.ids = new Map(
       ordered.map((p) => [
         p.ns.name,
         new Map(p.links.map((l) => [l.name, { id: ifaceId(p.ns.name, l.name), ifindex: l.ifindex }])),
       ]),
     );
-    if (JSON.stringify(next) !== JSON.stringify(this.topo)) {
+    const json = JSON.stringify(next);
+    if (json !== this.topoJson) {
       this.topo = next;
+      this.topoJson = json;
       this.topoVersion++;
     }
     if (this.deps.live) this.syncQdiscReaders();
@@ -550,6 +582,11 @@ export class AgentCollector implements Collector {
     this.closeSync();
     this.unregister?.();
   }
+}
+
+/** What a probe found, as a string: equal strings, same namespace as far as the topology goes. */
+function probeKey(p: NsProbe): string {
+  return JSON.stringify([p.ns, p.links, p.routes, p.forwarding, [...p.nsids], [...p.rps]]);
 }
 
 function emptySnapshot(): CounterSnapshot {

@@ -35,6 +35,20 @@ describe('parseNetDev', () => {
     expect(row[8]).toBe(1);
   });
 
+  it('hands back the previous array for an unchanged row, a new one for a changed row', () => {
+    const text = fixture('tree/proc/self/net/dev');
+    const first = parseNetDev(text);
+    const again = parseNetDev(text, first);
+    for (const [name, row] of again) expect(row).toBe(first.get(name));
+    const changed = parseNetDev(text.replace(/eth0:\s+\d+/, 'eth0: 1'), first);
+    expect(changed.get('eth0')).not.toBe(first.get('eth0'));
+    expect(changed.get('eth0')![0]).toBe(1);
+    expect(changed.get('lo')).toBe(first.get('lo'));
+    // A vanished interface only costs the name shortcut, never a wrong name.
+    const fewer = parseNetDev(text.replace(/^\s*ifb0:.*\n/m, ''), first);
+    expect([...fewer.keys()]).toEqual(['lo', 'ifb1', 'eth0', 'hwtagh0']);
+  });
+
   it('ignores truncated lines instead of inventing zeros', () => {
     expect(parseNetDev('h1\nh2\n  eth0: 1 2 3\n').size).toBe(0);
   });

@@ -164,8 +164,9 @@ describe.skipIf(!IS_ROOT)('topology and counters against ip -j -s -d link (root)
     expect(sample.ifaces[ifaceId(BR, 'ab0')]![C.txPackets]).toBeGreaterThanOrEqual(5);
   });
 
-  it('INT4: an MTU change, a rename and a new namespace show within one sample', async () => {
+  it('INT4: an MTU change, a rename, a move and a new namespace show within one sample', async () => {
     sh('ip', '-n', N2, 'link', 'set', 'eth0', 'mtu', '1300');
+    sh('ip', '-n', N1, 'link', 'set', 'h1', 'netns', N2);
     sh('ip', '-n', BR, 'link', 'set', 'ab1', 'down');
     sh('ip', '-n', BR, 'link', 'set', 'ab1', 'name', 'ab9');
     sh('ip', 'netns', 'add', 'hwt-ag-t-n3');
@@ -179,6 +180,9 @@ describe.skipIf(!IS_ROOT)('topology and counters against ip -j -s -d link (root)
     });
     expect(topo.ifaces.some((i) => i.id === ifaceId(BR, 'ab1'))).toBe(false);
     expect(topo.namespaces.some((n) => n.name === 'hwt-ag-t-n3')).toBe(true);
+    expect(topo.ifaces.some((i) => i.id === ifaceId(N1, 'h1'))).toBe(false);
+    expect(topo.ifaces.find((i) => i.id === ifaceId(N2, 'h1'))!.peer).toBe(HOST_VETH);
+    expect(topo.ifaces.find((i) => i.id === HOST_VETH)!.peer).toBe(ifaceId(N2, 'h1'));
     expect(sample.ifaces[ifaceId(BR, 'ab1')]).toBeUndefined();
   });
 

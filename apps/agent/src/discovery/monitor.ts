@@ -25,6 +25,8 @@ export class LinkMonitor {
   constructor(
     private readonly onEvent: (nsid: number | null) => void,
     private readonly log: LogFn,
+    /** Events may have been missed (the monitor was restarted): everything is suspect. */
+    private readonly onGap: () => void = () => {},
   ) {}
 
   start(): void {
@@ -52,7 +54,10 @@ export class LinkMonitor {
         'warn',
         `ip monitor exited; restarting it in ${this.restartMs / 1000} s (changes are caught by the periodic checks meanwhile)`,
       );
-      this.timer = setTimeout(() => this.start(), this.restartMs);
+      this.timer = setTimeout(() => {
+        this.start();
+        this.onGap();
+      }, this.restartMs);
       this.restartMs = Math.min(this.restartMs * 2, MONITOR_RESTART_MAX_MS);
     });
   }

@@ -39,7 +39,11 @@ export function ifaceKind(link: IpLink): IfaceKind {
  * is resolved from the other end when that end is exact; if neither end is, the pair is matched
  * by mutual ifindex only when exactly one candidate exists.
  */
-export function buildTopology(facts: HostFacts, probes: NsProbe[]): Topology {
+export function buildTopology(
+  facts: HostFacts,
+  probes: NsProbe[],
+  ovsBridges: ReadonlyMap<string, string> = new Map(),
+): Topology {
   const nsByIpName = new Map<string, string>();
   for (const p of probes) if (p.ns.kind === 'named') nsByIpName.set(p.ns.name, p.ns.name);
   const byIfindex = new Map<string, Map<number, IpLink>>();
@@ -90,6 +94,21 @@ export function buildTopology(facts: HostFacts, probes: NsProbe[]): Topology {
     peers.set(bid, id);
   }
 
+  // An OVS bridge is represented by its internal port of the same name (host namespace first).
+  const bridgeIds = new Map<string, string>();
+  for (const p of [...probes].sort((a, b) => (a.ns.kind === 'host' ? -1 : b.ns.kind === 'host' ? 1 : 0))) {
+    for (const l of p.links) {
+      if (l.infoKind === 'openvswitch' && !bridgeIds.has(l.name))
+        bridgeIds.set(l.name, ifaceId(p.ns.name, l.name));
+    }
+  }
+  const masterOf = (ns: string, l: IpLink, names: Set<string>): string | null => {
+    const bridge = ovsBridges.get(l.name);
+    const ovsPort = l.infoSlaveKind === 'openvswitch' || l.infoKind === 'openvswitch';
+    if (bridge !== undefined && ovsPort && bridge !== l.name) return bridgeIds.get(bridge) ?? null;
+    return l.master !== null && names.has(l.master) ? ifaceId(ns, l.master) : null;
+  };
+
   const ifaces: Iface[] = [];
   const routes: Route[] = [];
   for (const p of probes) {
@@ -122,7 +141,7 @@ export function buildTopology(facts: HostFacts, probes: NsProbe[]): Topology {
         qdisc: l.qdisc,
         txqueuelen: l.txqlen,
         rpsCpus: p.rps.get(l.name) ?? null,
-        master: l.master !== null && names.has(l.master) ? ifaceId(ns, l.master) : null,
+        master: masterOf(ns, l, names),
         portState: l.master !== null ? l.portState : null,
         peer: kind === 'veth' ? (peers.get(id) ?? null) : null,
         lower,

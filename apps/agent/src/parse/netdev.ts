@@ -40,6 +40,9 @@ export function parseNetDevBytes(
 ): Map<string, Counter[]> {
   const rows = new Map<string, Counter[]>();
   const end = bytes.length;
+  // Interfaces come in the same order every read: take the name string from the previous read
+  // when the bytes match, instead of making a new one per interface per second.
+  const names = previous?.keys();
   let pos = bytes.indexOf(NEWLINE);
   pos = pos < 0 ? -1 : bytes.indexOf(NEWLINE, pos + 1);
   if (pos < 0) return rows;
@@ -54,7 +57,11 @@ export function parseNetDevBytes(
     }
     let nameStart = pos;
     while (nameStart < colon && bytes[nameStart] === SPACE) nameStart++;
-    const name = latin1(bytes, nameStart, colon);
+    const expected = names?.next().value;
+    const name =
+      expected !== undefined && sameName(bytes, nameStart, colon, expected)
+        ? expected
+        : latin1(bytes, nameStart, colon);
     let count = 0;
     let i = colon + 1;
     while (i < lineEnd && count < COLUMNS) {
@@ -81,6 +88,12 @@ export function parseNetDevBytes(
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+}
+
+function sameName(bytes: Uint8Array, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (bytes[start + k] !== name.charCodeAt(k)) return false;
+  return true;
 }
 
 function sameAsScratch(row: Counter[]): boolean {
