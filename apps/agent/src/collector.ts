@@ -6,18 +6,17 @@ import { Holders } from './discovery/holders.ts';
 import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';
 import { listNamespaces, listNetnsNames, type NsEntry, ProcessNsScanner } from './discovery/namespaces.ts';
 import { nsLabel, type NsProbe, probeNamespace, readRps, type Runner } from './discovery/probe.ts';
+import { assignNsids } from './discovery/nsid.ts';
 import { readOvsBridges } from './discovery/ovs.ts';
-import { QdiscReader } from './discovery/qdisc.ts';
+import { QdiscReaders } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import type { QdiscStats } from './parse/qdisc.ts';
-import { netDir, readNsDev, readNsMib, readSoftnet, readSysctls } from './sampler.ts';
+import { readSysctls } from './sampler.ts';
+import { type IdIndex, SnapshotReader } from './snapshot-reader.ts';
 import { DropTracer } from './tracing/tracer.ts';
 import { registerCleanup } from './util/cleanup.ts';
-import type { Counter } from './util/counter.ts';
 import { execText } from './util/exec.ts';
 import { netnsMatcher } from './util/glob.ts';
-import { OpenFiles } from './util/procfs.ts';
 
 /**
  * Change detection, cheapest first (all measured on the 2-vCPU VM of design.md):
@@ -37,22 +36,8 @@ import { OpenFiles } from './util/procfs.ts';
 const PROC_SCAN_MS = 2000;
 const RPS_REFRESH_MS = 30_000;
 const FULL_REDISCOVERY_MS = 15 * 60_000;
-/**
- * SNMP counters cost more to read than interface counters: the kernel formats ~400 of them per
- * namespace (measured for 101 namespaces: /proc/PID/net/dev 3.1 ms, snmp 2.4 ms, netstat 6.7 ms).
- * So: `snmp` (Ip, Udp, Tcp) is read every sample for a namespace whose interfaces moved (its
- * stack only counts packets that crossed them) and every SNMP_EVERY samples otherwise;
- * `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples. Namespaces are
- * spread over the slots so no sample reads them all. A delta read late is not lost: it arrives
- * whole in the sample that reads it (at most NETSTAT_EVERY - 1 samples late).
- */
-const SNMP_EVERY = 5;
-/** netstat is the costlier file and its counters (TCP listen queues, InNoRoutes) the slower story. */
-const NETSTAT_EVERY = 10;
 /** Parallel `ip` probes: more would only queue on 2 cores and delay the sample. */
 const PROBE_CONCURRENCY = 8;
-/** Qdisc kinds that do not queue: noqueue (virtual devices) and noop (a device that is down). */
-const NON_QUEUEING = new Set(['noqueue', 'noop']);
 
 export function createCollector(opts?: AgentOptions): Promise<Collector> {
   return createAgentCollector(opts);
@@ -115,11 +100,8 @@ export class AgentCollector implements Collector {
   private processNs = new Map<number, number>();
   private readonly scanner: ProcessNsScanner;
   /** Per namespace: interface name → its id and the ifindex discovery saw (rebuilt with the topology). */
-  private ids = new Map<string, Map<string, { id: string; ifindex: number }>>();
-  private sampleCount = 0;
-  private readonly files = new OpenFiles();
-  /** The rows last read per namespace, so unchanged rows are reused (see parseNetDev). */
-  private readonly lastRows = new Map<string, Map<string, Counter[]>>();
+  private ids: IdIndex = new Map();
+  private readonly reader: SnapshotReader;
   private netnsNames: string[] = [];
   private readonly nsidAssigned = new Set<string>();
   /** OVS port → bridge (ovsdb), refreshed with discovery when an openvswitch device exists. */
@@ -127,8 +109,7 @@ export class AgentCollector implements Collector {
   /** JSON of the current topology: compared to tell a real change from a rediscovery that found the same. */
   private topoJson = '';
   private hostNsids = new Map<number, string | null>();
-  /** Per namespace with a queueing qdisc: its tc and the devices to ask about. */
-  private readonly qdiscReaders = new Map<string, { reader: QdiscReader; devices: string[] }>();
+  private readonly qdiscs: QdiscReaders;
 
   private dirty = new Set<string>();
   private relist = true;
@@ -159,6 +140,8 @@ export class AgentCollector implements Collector {
     });
     this.topo = buildTopology(this.facts, []);
     this.scanner = new ProcessNsScanner(opts.procRoot);
+    this.reader = new SnapshotReader(opts.procRoot, opts.log);
+    this.qdiscs = new QdiscReaders(opts.log);
   }
 
   get tracingState(): 'on' | 'off' | 'unavailable' {
@@ -185,7 +168,7 @@ export class AgentCollector implements Collector {
     }
     await this.discover();
     const baseline = this.readSnapshot();
-    baseline.qdiscs = await this.readQdiscs();
+    baseline.qdiscs = await this.qdiscs.read();
     this.prev = baseline;
     this.prevMono = performance.now();
     this.started = true;
@@ -249,100 +232,28 @@ export class AgentCollector implements Collector {
       await this.rediscoverDirty();
       snap = this.readSnapshot();
     }
-    snap.qdiscs = await this.readQdiscs();
+    snap.qdiscs = await this.qdiscs.read();
     const mono = performance.now();
     const elapsedMs = Math.max(1, Math.round(mono - this.prevMono));
     const deltas = diffCounters(this.prev ?? snap, snap, elapsedMs);
     const { drops, tracing } = this.tracer.drain();
     this.prev = snap;
     this.prevMono = mono;
-    return { t: Date.now(), ...deltas, drops, sysctls: readSysctls(this.files, this.opts.procRoot), tracing };
-  }
-
-  /** Counters of every namespace, keyed by interface id with the ifindex discovery saw. */
-  private readSnapshot(): CounterSnapshot {
-    const prev = this.prev;
-    const tick = this.sampleCount++;
-    const snap: CounterSnapshot = {
-      ifaces: new Map(),
-      softnet: readSoftnet(this.files, this.opts.procRoot),
-      qdiscs: prev?.qdiscs ?? new Map(),
-      snmp: new Map(),
+    return {
+      t: Date.now(),
+      ...deltas,
+      drops,
+      sysctls: readSysctls(this.reader.hostFiles, this.opts.procRoot),
+      tracing,
     };
-    for (const ns of this.namespaces.values()) {
-      const ids = this.ids.get(ns.name);
-      if (!ids) continue;
-      const rows = readNsDev(this.files, this.opts.procRoot, ns, this.lastRows.get(ns.name));
-      if (!(rows instanceof Map)) {
-        this.opts.log('warn', `skipping ${nsLabel(ns)} this sample: ${rows.error}`);
-        this.relist = true;
-        continue;
-      }
-      this.lastRows.set(ns.name, rows);
-      let changed = ids.size !== rows.size;
-      let active = false;
-      for (const [name, row] of rows) {
-        const known = ids.get(name);
-        if (known === undefined) {
-          changed = true;
-          continue;
-        }
-        // parseNetDev hands back the previous array for an unchanged row: identity says idle.
-        const before = prev?.ifaces.get(known.id);
-        const same = before !== undefined && before.row === row && before.ifindex === known.ifindex;
-        snap.ifaces.set(known.id, same ? before : { ifindex: known.ifindex, row });
-        active ||= !same;
-      }
-      if (changed) this.dirty.add(ns.name);
-      snap.snmp.set(
-        ns.name,
-        this.readMibs(
-          ns,
-          active,
-          (tick + ns.inode) % SNMP_EVERY === 0,
-          (tick + ns.inode) % NETSTAT_EVERY === 0,
-        ),
-      );
-    }
+  }
+
+  /** Counters of every namespace; names that no longer match the topology mark it dirty. */
+  private readSnapshot(): CounterSnapshot {
+    const { snap, mismatched, unreadable } = this.reader.read(this.namespaces.values(), this.ids, this.prev);
+    for (const name of mismatched) this.dirty.add(name);
+    if (unreadable.length > 0) this.relist = true;
     return snap;
-  }
-
-  private readonly mibs = new Map<
-    string,
-    { snmp: Map<string, Counter>; netstat: Map<string, Counter>; merged: Map<string, Counter> }
-  >();
-
-  /** The namespace's SNMP counters, re-read as the SNMP_EVERY rule says, else the last values. */
-  private readMibs(
-    ns: NsEntry,
-    active: boolean,
-    snmpSlot: boolean,
-    netstatSlot: boolean,
-  ): Map<string, Counter> {
-    const last = this.mibs.get(ns.name);
-    const readSnmp = !last || active || snmpSlot;
-    const readNetstat = !last || netstatSlot;
-    if (last && !readSnmp && !readNetstat) return last.merged;
-    const snmp = readSnmp ? readNsMib(this.files, this.opts.procRoot, ns, 'snmp') : last!.snmp;
-    const netstat = readNetstat ? readNsMib(this.files, this.opts.procRoot, ns, 'netstat') : last!.netstat;
-    const merged = new Map([...snmp, ...netstat]);
-    this.mibs.set(ns.name, { snmp, netstat, merged });
-    return merged;
-  }
-
-  private async readQdiscs(): Promise<Map<string, QdiscStats>> {
-    const out = new Map<string, QdiscStats>();
-    await Promise.all(
-      [...this.qdiscReaders].map(async ([ns, { reader, devices }]) => {
-        const stats = await reader.read(devices);
-        if (stats === null) {
-          this.opts.log('warn', `tc did not report qdiscs of ${nsLabel({ name: ns })}; retrying next sample`);
-          return;
-        }
-        for (const [dev, s] of stats) out.set(ifaceId(ns, dev), s);
-      }),
-    );
-    return out;
   }
 
   // ---- namespaces --------------------------------------------------------------------------
@@ -434,16 +345,11 @@ export class AgentCollector implements Collector {
   private dropNamespace(name: string): void {
     const ns = this.namespaces.get(name);
     if (ns && this.started) this.opts.log('info', `${nsLabel({ name })} is gone`);
-    // Kept descriptors on its /proc/PID/net files would keep the namespace alive, like a holder.
-    const dir = ns ? netDir(this.opts.procRoot, ns) : null;
-    if (dir !== null && ns?.kind !== 'host') this.files.closeUnder(`${dir}/`);
+    if (ns) this.reader.forget(ns);
     this.namespaces.delete(name);
     this.dirty.delete(name);
     this.holders.kill(name);
-    this.qdiscReaders.get(name)?.reader.close();
-    this.qdiscReaders.delete(name);
-    this.mibs.delete(name);
-    this.lastRows.delete(name);
+    this.qdiscs.close(name);
     if (this.probes.delete(name)) this.rebuild();
   }
 
@@ -474,38 +380,18 @@ export class AgentCollector implements Collector {
     // Most re-probes (the safety net, a burst of address events) find nothing new: the rebuild
     // of a 1000-interface topology and its comparison cost more than the probe, so skip them.
     if (!changed) return;
-    if (this.deps.live) await this.assignNsids();
+    if (this.deps.live) {
+      const table = await assignNsids(
+        this.deps.run,
+        this.namespaces.values(),
+        this.hostNsids,
+        this.nsidAssigned,
+      );
+      if (table) this.hostNsids = table;
+    }
     const hasOvs = [...this.probes.values()].some((p) => p.links.some((l) => l.infoKind === 'openvswitch'));
     this.ovsBridges = hasOvs ? await readOvsBridges(this.deps.run) : new Map();
     this.rebuild();
-  }
-
-  /**
-   * `ip monitor all-nsid` only hears namespaces that have an nsid in the host. iproute2 assigns
-   * one when a veth crosses into the host; a namespace wired only to other namespaces has none.
-   * `ip netns set NAME auto` gives it one: an identifier, it changes nothing else.
-   */
-  private async assignNsids(): Promise<void> {
-    const named = new Set([...this.hostNsids.values()].filter((n): n is string => n !== null));
-    let assigned = false;
-    for (const ns of this.namespaces.values()) {
-      if (ns.kind !== 'named' || named.has(ns.name) || this.nsidAssigned.has(ns.name)) continue;
-      this.nsidAssigned.add(ns.name);
-      const r = await this.deps.run('ip', ['netns', 'set', ns.name, 'auto'], null);
-      assigned ||= r.code === 0;
-    }
-    if (!assigned) return;
-    const r = await this.deps.run('ip', ['-j', 'netns', 'list-id'], null);
-    try {
-      const list = JSON.parse(r.stdout) as { nsid?: unknown; name?: unknown }[];
-      this.hostNsids = new Map(
-        list.flatMap((e) =>
-          typeof e.nsid === 'number' ? [[e.nsid, typeof e.name === 'string' ? e.name : null]] : [],
-        ),
-      );
-    } catch {
-      // keep the old table: events of the new namespaces then trigger a relist instead
-    }
   }
 
   private refreshRps(): void {
@@ -541,26 +427,7 @@ export class AgentCollector implements Collector {
       this.topoJson = json;
       this.topoVersion++;
     }
-    if (this.deps.live) this.syncQdiscReaders();
-  }
-
-  private syncQdiscReaders(): void {
-    const want = new Map<string, string[]>();
-    for (const i of this.topo.ifaces) {
-      if (i.qdisc === null || NON_QUEUEING.has(i.qdisc)) continue;
-      want.set(i.netns, [...(want.get(i.netns) ?? []), i.name]);
-    }
-    for (const [ns, { reader }] of this.qdiscReaders) {
-      if (want.has(ns)) continue;
-      reader.close();
-      this.qdiscReaders.delete(ns);
-    }
-    for (const [ns, devices] of want) {
-      const entry = this.namespaces.get(ns);
-      const existing = this.qdiscReaders.get(ns);
-      if (existing) existing.devices = devices;
-      else if (entry) this.qdiscReaders.set(ns, { reader: new QdiscReader(entry), devices });
-    }
+    if (this.deps.live) this.qdiscs.sync(this.topo, this.namespaces);
   }
 
   // ---- shutdown ----------------------------------------------------------------------------
@@ -570,9 +437,8 @@ export class AgentCollector implements Collector {
     this.monitor?.stop();
     this.stopWatch?.();
     this.holders.closeAll();
-    this.files.closeAll();
-    for (const { reader } of this.qdiscReaders.values()) reader.close();
-    this.qdiscReaders.clear();
+    this.reader.close();
+    this.qdiscs.closeAll();
     this.tracer.close();
   }
 

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { splitJsonDocuments } from '../parse/json.ts';
+import { ifaceId, type Topology } from '@hopwatch/shared';
 import { parseQdiscs, type QdiscStats } from '../parse/qdisc.ts';
+import type { LogFn } from '../util/log.ts';
 import type { NsEntry } from './namespaces.ts';
+import { nsLabel } from './probe.ts';
 
 /** A `tc` that has not answered by then is stuck (namespace going away): kill it, retry next sample. */
 const TC_ANSWER_TIMEOUT_MS = 1000;
@@ -92,4 +95,55 @@ function countDocs(text: string): number {
   let n = 0;
   for (let i = text.indexOf(']\n'); i >= 0; i = text.indexOf(']\n', i + 2)) n++;
   return n;
+}
+
+/** Qdisc kinds that do not queue: noqueue (virtual devices) and noop (a device that is down). */
+const NON_QUEUEING = new Set(['noqueue', 'noop']);
+
+/** One QdiscReader per namespace that has a queueing qdisc, following the topology. */
+export class QdiscReaders {
+  private readonly readers = new Map<string, { reader: QdiscReader; devices: string[] }>();
+
+  constructor(private readonly log: LogFn) {}
+
+  /** Start readers for namespaces that gained a queueing qdisc, stop those that lost theirs. */
+  sync(topology: Topology, namespaces: ReadonlyMap<string, NsEntry>): void {
+    const want = new Map<string, string[]>();
+    for (const i of topology.ifaces) {
+      if (i.qdisc === null || NON_QUEUEING.has(i.qdisc)) continue;
+      want.set(i.netns, [...(want.get(i.netns) ?? []), i.name]);
+    }
+    for (const ns of this.readers.keys()) if (!want.has(ns)) this.close(ns);
+    for (const [ns, devices] of want) {
+      const entry = namespaces.get(ns);
+      const existing = this.readers.get(ns);
+      if (existing) existing.devices = devices;
+      else if (entry) this.readers.set(ns, { reader: new QdiscReader(entry), devices });
+    }
+  }
+
+  /** Root qdisc statistics by interface id, from every namespace's tc in parallel. */
+  async read(): Promise<Map<string, QdiscStats>> {
+    const out = new Map<string, QdiscStats>();
+    await Promise.all(
+      [...this.readers].map(async ([ns, { reader, devices }]) => {
+        const stats = await reader.read(devices);
+        if (stats === null) {
+          this.log('warn', `tc did not report qdiscs of ${nsLabel({ name: ns })}; retrying next sample`);
+          return;
+        }
+        for (const [dev, q] of stats) out.set(ifaceId(ns, dev), q);
+      }),
+    );
+    return out;
+  }
+
+  close(ns: string): void {
+    this.readers.get(ns)?.reader.close();
+    this.readers.delete(ns);
+  }
+
+  closeAll(): void {
+    for (const ns of [...this.readers.keys()]) this.close(ns);
+  }
 }
