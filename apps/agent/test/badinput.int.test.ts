@@ -3,7 +3,9 @@
  * being probed, an interface renamed between discovery and sample, an unreadable tracefs, a
  * stale tracefs instance of a dead agent, and a hub that refuses the token.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { CLOSE, SampleSchema } from '@hopwatch/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +17,22 @@ import { execText } from '../src/util/exec.ts';
 import { cleanupAll, instances, IS_ROOT, ipBatch, sh, until } from './support/netns.ts';
 
 const B1 = 'hwt-ag-b1';
+const CHILD = fileURLToPath(new URL('./support/agent-child.ts', import.meta.url));
+
+/** Pids with a file under `prefix` open. */
+function openersOf(prefix: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (
+        readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(prefix))
+      ) {
+        pids.push(Number(pid));
+      }
+    } catch {}
+  }
+  return pids;
+}
 const B2 = 'hwt-ag-b2';
 
 describe.skipIf(!IS_ROOT)('bad input (root)', () => {
@@ -105,6 +123,27 @@ describe.skipIf(!IS_ROOT)('bad input (root)', () => {
     expect(logs).toContain('info: removed stale tracefs instance hopwatch-999999999');
     await c.close();
     expect(instances().filter((i) => i.startsWith(`hopwatch-${process.pid}`))).toEqual([]);
+  });
+
+  it('BAD6: an agent killed with SIGKILL leaves no reader behind; the next start removes its instance', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+      child.on('exit', () => reject(new Error('agent child exited early')));
+    });
+    const instance = `hopwatch-${child.pid}`;
+    expect(instances()).toContain(instance);
+    child.kill('SIGKILL');
+    await until(() => child.exitCode !== null || child.signalCode !== null);
+    // --pdeathsig: the trace_pipe reader and ip monitor die with it instead of blocking for ever.
+    await until(() => openersOf(`/sys/kernel/tracing/instances/${instance}/`).length === 0);
+    const logs: string[] = [];
+    const c = await createAgentCollector({ netnsGlob: B1, log: (l, m) => logs.push(`${l}: ${m}`) });
+    closers.push(() => c.close());
+    expect(instances()).not.toContain(instance);
+    expect(logs).toContain(`info: removed stale tracefs instance ${instance}`);
   });
 
   it('BAD5: a hub refusing the token is an error status in words; the agent keeps sampling', async () => {

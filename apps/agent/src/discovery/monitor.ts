@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
 import type { LogFn } from '../util/log.ts';
+import { tiedToUs } from '../util/tied.ts';
 
 /** If `ip monitor` dies, restart it after this long, doubling up to the cap. */
 const MONITOR_RESTART_MS = 1000;
@@ -31,9 +32,8 @@ export class LinkMonitor {
 
   start(): void {
     if (this.stopped) return;
-    const child = spawn('ip', ['monitor', 'link', 'address', 'route', 'all-nsid'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const ip = tiedToUs('ip', ['monitor', 'link', 'address', 'route', 'all-nsid']);
+    const child = spawn(ip.cmd, ip.args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.child = child;
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {

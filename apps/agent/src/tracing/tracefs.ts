@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { readTextOrNull } from '../util/procfs.ts';
 
 /** Instances we create are `hopwatch-<pid>` or `hopwatch-<pid>-<n>` (several collectors in one process). */
@@ -73,9 +73,38 @@ export function removeStaleInstances(tracefs: string): string[] {
   for (const name of names) {
     const m = INSTANCE_RE.exec(name);
     if (!m || alive(Number(m[1]))) continue;
-    if (removeInstance(`${tracefs}/instances/${name}`) === null) removed.push(name);
+    const dir = `${tracefs}/instances/${name}`;
+    // A reader the dead agent left behind (a `cat` without --pdeathsig) blocks on trace_pipe for
+    // ever and keeps the instance busy: it goes first.
+    killOpenersOf(dir);
+    if (removeInstance(dir) === null) removed.push(name);
   }
   return removed;
+}
+
+/** SIGKILL every process with a file of `dir` open. Only used on instances whose owner is dead. */
+function killOpenersOf(dir: string): void {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    const opens = fds.some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${dir}/`);
+      } catch {
+        return false;
+      }
+    });
+    if (opens) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {}
+    }
+  }
 }
 
 /** Online CPUs that have a per_cpu directory in the instance. */

@@ -15,6 +15,7 @@ import {
   removeStaleInstances,
 } from './tracefs.ts';
 import { registerCleanup } from '../util/cleanup.ts';
+import { tiedToUs } from '../util/tied.ts';
 
 /**
  * Per-CPU ring size. Small: the reader drains it continuously, the default 1410 KB per CPU is
@@ -112,7 +113,8 @@ export class DropTracer {
     for (const cpu of instanceCpus(dir)) this.lastStats.set(cpu, this.lostOn(cpu));
     writeFileSync(`${dir}/${KFREE_SKB}/enable`, '1');
     writeFileSync(`${dir}/tracing_on`, '1');
-    const reader = spawn('cat', [`${dir}/trace_pipe`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const cat = tiedToUs('cat', [`${dir}/trace_pipe`]);
+    const reader = spawn(cat.cmd, cat.args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.reader = reader;
     reader.stdout.setEncoding('latin1');
     reader.stdout.on('data', (chunk: string) => this.consume(chunk));
