@@ -236,7 +236,7 @@ export class AgentCollector implements Collector {
     const mono = performance.now();
     const elapsedMs = Math.max(1, Math.round(mono - this.prevMono));
     const deltas = diffCounters(this.prev ?? snap, snap, elapsedMs);
-    const { drops, tracing } = this.tracer.drain();
+    const { drops, tracing } = this.tracer.drain(this.opts.intervalMs);
     this.prev = snap;
     this.prevMono = mono;
     return {
