@@ -48,7 +48,7 @@ describe('named recordings (marks)', () => {
     expect(a.name).toBe('INC-4711 packet loss on net-node-3');
     expect(a.hosts).toBeNull();
     expect(b.hosts).toEqual(['h1', 'h2']);
-    expect(a.id).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(a.id).toMatch(/^[0-9a-f]{12}$/); // never starts with "-" (a CLI argument)
     expect(marks.list().map((m) => m.id)).toEqual([b.id, a.id]);
     clock += 5000;
     const renamed = marks.update(a.id, { name: 'INC-4711 (resolved)' });

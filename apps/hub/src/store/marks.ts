@@ -28,6 +28,14 @@ export const MARK_NAME_MAX_CHARS = 200;
 /** Ids go into shared URLs (`rec=ID`): short, unguessable enough, URL-safe. */
 const MARK_ID_BYTES = 6;
 
+/**
+ * Hex, not base64url: an id is typed on command lines (`--rec ID`), and a base64url id that starts
+ * with '-' reads as an option there (seen in e2e: `--rec -I6OkV61`).
+ */
+function newMarkId(): string {
+  return randomBytes(MARK_ID_BYTES).toString('hex');
+}
+
 export class MarkError extends Error {}
 
 interface MarkRow {
@@ -95,8 +103,8 @@ export function openMarks(store: Store, now: () => number = Date.now): Marks {
     get,
     create(input, id) {
       const m = validateMark(input);
-      let markId = id ?? randomBytes(MARK_ID_BYTES).toString('base64url');
-      if (get(markId) !== null) markId = randomBytes(MARK_ID_BYTES).toString('base64url');
+      let markId = id ?? newMarkId();
+      if (get(markId) !== null) markId = newMarkId();
       const t = now();
       db.prepare(
         `INSERT INTO marks (id, name, hosts, start_t, end_t, created_t, updated_t) VALUES (?, ?, ?, ?, ?, ?, ?)`,
