@@ -6,37 +6,13 @@
  */
 import { IFACE_COUNTER_INDEX, type Iface, type Sample, type Topology } from '@hopwatch/shared';
 import { openStore } from '../src/store/store.ts';
+import { makeIface } from '../test/helpers/data.ts';
 
 export const INCIDENT_AT_MS = (3 * 60 + 12) * 60_000;
 export const INCIDENT_MS = 120_000;
 const FLUSH_EVERY_SAMPLES = 600;
 
-function iface(id: string, over: Partial<Iface>): Iface {
-  const slash = id.indexOf('/');
-  return {
-    id,
-    netns: slash < 0 ? '' : id.slice(0, slash),
-    name: slash < 0 ? id : id.slice(slash + 1),
-    ifindex: 2,
-    kind: 'veth',
-    driverKind: 'veth',
-    mtu: 1500,
-    operstate: 'up',
-    adminUp: true,
-    carrier: true,
-    mac: null,
-    addresses: [],
-    qdisc: 'noqueue',
-    txqueuelen: 1000,
-    rpsCpus: null,
-    master: null,
-    portState: null,
-    peer: null,
-    lower: null,
-    vxlan: null,
-    ...over,
-  };
-}
+const iface = makeIface;
 
 export function synthTopology(host: string, total: number): Topology {
   const ifaces: Iface[] = [iface('br-int', { kind: 'bridge', driverKind: 'bridge' })];

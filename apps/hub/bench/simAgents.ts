@@ -7,6 +7,7 @@
  */
 import { PROTOCOL_VERSION, type Topology } from '@hopwatch/shared';
 import WebSocket from 'ws';
+import { makeIface } from '../test/helpers/data.ts';
 import { benchArgs } from './args.ts';
 
 const a = benchArgs({ url: '', token: '', agents: 10, ifaces: 1000, active: 0.5, seconds: 60 });
@@ -16,28 +17,7 @@ function topology(host: string, n: number): Topology {
     const netns = `qrouter-${(i >> 3).toString(16).padStart(8, '0')}`;
     const name =
       i % 2 === 0 ? `qr-${i.toString(16).padStart(8, '0')}-ab` : `qg-${i.toString(16).padStart(8, '0')}-cd`;
-    return {
-      id: `${netns}/${name}`,
-      netns,
-      name,
-      ifindex: i + 2,
-      kind: 'veth' as const,
-      driverKind: 'veth',
-      mtu: 1500,
-      operstate: 'up',
-      adminUp: true,
-      carrier: true,
-      mac: null,
-      addresses: [],
-      qdisc: 'noqueue',
-      txqueuelen: 1000,
-      rpsCpus: null,
-      master: null,
-      portState: null,
-      peer: null,
-      lower: null,
-      vxlan: null,
-    };
+    return makeIface(`${netns}/${name}`, { ifindex: i + 2 });
   });
   const namespaces = [...new Set(ifaces.map((i) => i.netns))].map((name, k) => ({
     name,
