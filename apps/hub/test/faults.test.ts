@@ -1,5 +1,5 @@
 import { CLOSE, PROTOCOL_VERSION } from '@hopwatch/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { FakeAgent } from './helpers/clients.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
@@ -21,18 +21,9 @@ function agent(h: Hub, host: string, instance?: string) {
   agents.push(a);
   return a;
 }
-async function eventually(fn: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fn();
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+/** Polls until fn() passes (vitest's own retry loop): the hub handles frames asynchronously to the test. */
+const eventually = (fn: () => void | Promise<void>, timeoutMs = 10_000) =>
+  vi.waitFor(fn, { timeout: timeoutMs, interval: 25 });
 
 /** mulberry32: a seeded PRNG, so a failing fuzz case is the same case on every run. */
 function prng(seed: number) {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLOSE, DiagnosisSchema, type HostSummary, PROTOCOL_VERSION, type Topology } from '@hopwatch/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Timeline } from '../src/http/timeline.ts';
 import { type Hub, type Recording, silentLogger, startHub } from '../src/index.ts';
 import { FakeAgent, FakeBrowser } from './helpers/clients.ts';
@@ -35,19 +35,9 @@ async function getJson<T>(url: string): Promise<T> {
 async function metrics(h: Hub): Promise<string> {
   return (await fetch(`${h.url}/metrics`)).text();
 }
-/** Polls until fn() passes: the hub handles frames asynchronously to the test. */
-async function eventually(fn: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fn();
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+/** Polls until fn() passes (vitest's own retry loop): the hub handles frames asynchronously to the test. */
+const eventually = (fn: () => void | Promise<void>, timeoutMs = 5000) =>
+  vi.waitFor(fn, { timeout: timeoutMs, interval: 20 });
 
 afterEach(async () => {
   for (const a of agents.splice(0)) a.terminate();
