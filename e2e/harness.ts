@@ -42,15 +42,8 @@ export function hopwatchBackground(args: string[]): () => Promise<void> {
     });
 }
 
-/** The lab's eight-hop inbound path (lab-contract.md). */
-export const LAB_PATH = [
-  'hwlab-up/wan0',
-  'hwlab-node/eno1',
-  'hwlab-node/br-ex',
-  'hwlab-node/phy-br-ex',
-  'hwlab-node/int-br-ex',
-  'hwlab-node/br-int',
-  'hwlab-node/tap-qg-a1',
-  'hwlab-qrouter-a1/qg-a1',
-];
-export const SEED_HOP = 'hwlab-qrouter-a1/qg-a1';
+/**
+ * The lab's eight-hop inbound path and the seed's hop, from the lab itself (one definition: the
+ * e2e drives that lab through `hopwatch`, so it must follow it if the lab ever changes).
+ */
+export { LAB_PATH, SEED_HOP } from '../apps/lab/src/topology.ts';
