@@ -63,6 +63,8 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
   const db = join(dir, 'rec.db');
   let port = 0;
   let hub: HubProcess | null = null;
+  /** The same hub before and after the kill -9: same port, same recording file. */
+  const hubArgs = () => ['--port', String(port), '--db', db, '--agent-token', TOKEN, '--chunk-seconds', '3'];
   let agent: ChildProcess | null = null;
   let pinger: ChildProcess | null = null;
   let agentLog = '';
@@ -86,16 +88,7 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
       stdio: 'ignore',
     });
     port = await freePort();
-    hub = await spawnHub([
-      '--port',
-      String(port),
-      '--db',
-      db,
-      '--agent-token',
-      TOKEN,
-      '--chunk-seconds',
-      '3',
-    ]);
+    hub = await spawnHub(hubArgs());
     agent = spawn(
       process.execPath,
       [
@@ -160,16 +153,7 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
     await hub!.exited;
     const crashedAt = Date.now();
     await sleep(1500);
-    hub = await spawnHub([
-      '--port',
-      String(port),
-      '--db',
-      db,
-      '--agent-token',
-      TOKEN,
-      '--chunk-seconds',
-      '3',
-    ]);
+    hub = await spawnHub(hubArgs());
     // The agent's backoff is at most 10 s; then it backfills from the welcome's lastT.
     await until(
       'the agent to reconnect and catch up',
