@@ -30,6 +30,8 @@ let output = '';
 
 test.beforeAll(async () => {
   if (skipReason()) return;
+  // Hooks do not take describe.configure's timeout: the install needs its own.
+  test.setTimeout(INSTALL_TIMEOUT_MS + 120_000);
   dir = mkdtempSync(join(tmpdir(), 'hopwatch-pkg-'));
   const packDir = join(dir, 'pack');
   const prefix = join(dir, 'prefix');
