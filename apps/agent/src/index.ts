@@ -8,3 +8,4 @@ export { createCollector } from './collector.ts';
 export { snapshotOnce, sampleWindow } from './snapshot.ts';
 export type { AgentHandle } from './stream/agent.ts';
 export { startAgent } from './stream/agent.ts';
+export { formatCheck, runChecks } from './check.ts';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type AgentOptions, snapshotOnce, startAgent } from '@hopwatch/agent';
+import { type AgentOptions, formatCheck, runChecks, snapshotOnce, startAgent } from '@hopwatch/agent';
 import { IFACE_COUNTER_INDEX, type Sample, type Topology } from '@hopwatch/shared';
 import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
 
@@ -9,6 +9,7 @@ stream counters, softnet statistics and kernel drop reasons to a hub.
 Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token T] [--interval MS]
                       [--netns GLOBS] [--no-tracing] [--proc-root DIR] [--sys-root DIR]
        hopwatch agent --once [--json] [options above except --hub/--token]
+       hopwatch agent --check
 
   --hub URL          the hub to stream to (ws://HOST:PORT)
   --name NAME        host name to report (default: ${hostname()})
@@ -21,6 +22,8 @@ Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token T] [--interval
   --proc-root DIR    read procfs from DIR instead of /proc (fixture trees, tests)
   --sys-root DIR     read sysfs from DIR instead of /sys
   --once             take one snapshot (topology + one sample over one interval) and exit
+  --check            print what the agent can see with its current privileges and which
+                     capability or mount is missing for the rest (exit 1 when something is)
   --json             with --once: print it as JSON ({ topology, sample }); every interface
                      object carries its id (IFNAME on the host, NETNS/IFNAME elsewhere)
 
@@ -45,9 +48,20 @@ export const agentCommand: Command = {
         'sys-root': { type: 'string' },
         once: { type: 'boolean' },
         json: { type: 'boolean' },
+        check: { type: 'boolean' },
       },
       argv,
     );
+    if (values.check) {
+      const lines = await runChecks({
+        procRoot: values['proc-root'] ?? '/proc',
+        sysRoot: values['sys-root'] ?? '/sys',
+        netnsDir: '/run/netns',
+        ovsdbSocket: '/var/run/openvswitch/db.sock',
+      });
+      console.log(formatCheck(lines));
+      return lines.every((l) => l.ok) ? 0 : 1;
+    }
     const opts: AgentOptions = {
       tracing: !values['no-tracing'],
       netnsGlob: values.netns ?? null,
