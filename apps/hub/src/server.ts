@@ -6,6 +6,7 @@ import { HubCore } from './core.ts';
 import { apiRouter } from './http/api.ts';
 import { type AuthOptions, HubAuth } from './http/auth/auth.ts';
 import { mountAuth } from './http/auth/mount.ts';
+import { listRoutes, type RouteInfo } from './http/auth/routes.ts';
 import { checkUiUpgrade } from './http/auth/upgrade.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
@@ -50,6 +51,8 @@ export interface Hub {
   auth: HubAuth;
   /** `${url}/?token=…`: opens the app signed in as operator; null with --insecure-no-auth. */
   loginUrl: string | null;
+  /** Every HTTP route, from the router (test/auth.test.ts proves each needs a credential). */
+  routes(): RouteInfo[];
   /** Closes sockets with CLOSE.shuttingDown, flushes the recording, closes the file. */
   close(): Promise<void>;
 }
@@ -150,6 +153,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     core,
     auth,
     loginUrl: auth.access ? `${url}/?token=${encodeURIComponent(auth.access.token)}` : null,
+    routes: () => listRoutes(app),
     close() {
       closing ??= (async () => {
         upgrades.close();

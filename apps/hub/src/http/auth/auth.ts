@@ -19,7 +19,7 @@ export interface AuthOptions {
   /** --insecure-no-auth: every request is an operator. Loud at start and in the app. */
   insecureNoAuth?: boolean;
   /** The operator token itself (tests). Default: read or created at accessTokenFile. */
-  accessToken?: string;
+  accessToken?: string | undefined;
   /** --access-token-file; default `<db>.token` beside the database, in memory for `:memory:`. */
   accessTokenFile?: string | null;
   /** --tokens-file: `ROLE NAME TOKEN` lines; reloaded by reload() (SIGHUP in the CLI). */

@@ -15,7 +15,9 @@ export function principalOf(res: Response): Principal | null {
 
 function refuse(req: Request, res: Response, status: number, error: string): void {
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="hopwatch"');
-  if (req.path.startsWith('/api/') || req.path === '/metrics') res.status(status).json({ error });
+  // originalUrl: inside a router mounted on /api, req.path has lost its /api.
+  const path = req.originalUrl.split('?')[0]!;
+  if (path.startsWith('/api/') || path === '/metrics') res.status(status).json({ error });
   else res.status(status).type('text/plain').send(`hopwatch hub: ${error}\n`);
 }
 
