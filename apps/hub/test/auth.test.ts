@@ -138,7 +138,9 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ auth: 'on', name: 'admin', role: 'operator' });
     const set = String(res.headers['set-cookie']);
-    expect(set).toMatch(/^hopwatch_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(set).toMatch(
+      new RegExp(`^hopwatch_session_${h.port}=[\\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+$`),
+    );
     const cookie = cookieOf(res);
 
     expect((await raw(h.url, 'GET', '/api/hosts', { cookie })).status).toBe(200);
@@ -180,7 +182,7 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
       { 'content-type': 'application/json', ...FROM_APP },
       JSON.stringify({ token: TEST_ACCESS_TOKEN }),
     );
-    expect(String(res.headers['set-cookie'])).toMatch(/^__Host-hopwatch_session=.*; Secure$/);
+    expect(String(res.headers['set-cookie'])).toMatch(/^__Host-hopwatch_session_\d+=.*; Secure$/);
   });
 });
 

@@ -31,9 +31,12 @@ export interface AuthOptions {
   sessionTtlMs?: number;
 }
 
+/**
+ * `hopwatch_session_PORT`: cookies are per host name, not per port, so a hub on 7070 and a
+ * replay on 7071 would otherwise sign each other out. On https the name is `__Host-` prefixed
+ * (Secure, Path=/, no Domain, enforced by the browser).
+ */
 export const SESSION_COOKIE = 'hopwatch_session';
-/** On https the cookie is `__Host-` prefixed: Secure, Path=/, no Domain, enforced by the browser. */
-export const SESSION_COOKIE_SECURE = '__Host-hopwatch_session';
 const ACCESS_TOKEN_NAME = 'admin';
 
 function bearer(header: string | undefined): string | null {
@@ -133,13 +136,13 @@ export class HubAuth {
   }
 
   sessionCookieName(req: IncomingMessage): string {
-    return this.secureCookies || isTls(req) ? SESSION_COOKIE_SECURE : SESSION_COOKIE;
+    const name = `${SESSION_COOKIE}_${req.socket.localPort ?? 0}`;
+    return this.secureCookies || isTls(req) ? `__Host-${name}` : name;
   }
 
-  /** The request's session id, when it carries one (either cookie name). */
+  /** The request's session id, when it carries one. */
   sessionId(req: IncomingMessage): string | null {
-    const h = req.headers.cookie;
-    return cookieValue(h, SESSION_COOKIE_SECURE) ?? cookieValue(h, SESSION_COOKIE);
+    return cookieValue(req.headers.cookie, this.sessionCookieName(req));
   }
 
   identify(req: IncomingMessage): Principal | null {
