@@ -2,7 +2,17 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, E2E_PORT, hopwatch, ROOT, SKIP_ENV } from './harness.ts';
+import {
+  authHeaders,
+  BASE_URL,
+  E2E_PORT,
+  hopwatch,
+  LOGIN_URL_ENV,
+  ROOT,
+  SKIP_ENV,
+  STORAGE_STATE,
+  TOKEN_ENV,
+} from './harness.ts';
 
 /** The hub, its agent and the lab come up in seconds; this bounds a broken start. */
 const START_TIMEOUT_MS = 90_000;
@@ -31,16 +41,31 @@ function spawnHopwatch(args: string[], logFile: string): ChildProcess {
   });
 }
 
+/** The login URL the hub printed (`sign in at http://…/?token=…`); its token is the tests' too. */
+function loginUrlFrom(logFile: string): string | null {
+  return /sign in at (http:\/\/\S+\?token=[\w-]+)/.exec(readFileSync(logFile, 'utf8'))?.[1] ?? null;
+}
+
 async function waitForLab(children: ChildProcess[], logFile: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (children.some((c) => c.exitCode !== null)) break;
+    const login = loginUrlFrom(logFile);
+    if (login === null) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      continue;
+    }
+    process.env[LOGIN_URL_ENV] = login;
+    process.env[TOKEN_ENV] = new URL(login).searchParams.get('token') ?? '';
+    const headers = authHeaders();
     try {
-      const res = await fetch(`${BASE_URL}/api/hosts`);
+      const res = await fetch(`${BASE_URL}/api/hosts`, { headers });
       if (res.ok) {
         const { hosts } = (await res.json()) as { hosts: { host: string }[] };
         for (const h of hosts) {
-          const topo = await fetch(`${BASE_URL}/api/hosts/${encodeURIComponent(h.host)}/topology`);
+          const topo = await fetch(`${BASE_URL}/api/hosts/${encodeURIComponent(h.host)}/topology`, {
+            headers,
+          });
           if (!topo.ok) continue;
           const body = (await topo.json()) as { topology: { ifaces: { id: string }[] } };
           if (body.topology.ifaces.some((i) => i.id === 'hwlab-qrouter-a1/qg-a1')) return;
@@ -56,18 +81,50 @@ async function waitForLab(children: ChildProcess[], logFile: string): Promise<vo
 }
 
 /**
+ * A browser signed in as the hub's operator: the session cookie POST /api/session sets, in
+ * Playwright's storage-state format. Pages of every spec start from it.
+ */
+async function writeStorageState(): Promise<void> {
+  const res = await fetch(`${BASE_URL}/api/session`, { method: 'POST', headers: authHeaders() });
+  const cookie = /^([^=]+)=([^;]+)/.exec(res.headers.get('set-cookie') ?? '');
+  if (!res.ok || cookie === null) throw new Error(`could not sign in to the e2e hub: ${res.status}`);
+  const state = {
+    cookies: [
+      {
+        name: cookie[1],
+        value: cookie[2],
+        domain: new URL(BASE_URL).hostname,
+        path: '/',
+        expires: Math.floor(Date.now() / 1000) + 12 * 3600,
+        httpOnly: true,
+        secure: false,
+        sameSite: 'Strict',
+      },
+    ],
+    origins: [],
+  };
+  writeFileSync(STORAGE_STATE, JSON.stringify(state), { mode: 0o600 });
+}
+
+/**
  * The real thing: build the web app, then `hopwatch start --lab` as root with a temporary
  * database (hub + embedded agent + namespace lab). HOPWATCH_E2E_COMPOSE=1 assembles the same from
  * `lab up`, `hopwatch hub` and `hopwatch agent` instead. Not root: every spec skips, saying why.
  */
 export default async function globalSetup(): Promise<void> {
+  // Every context loads it, even in a run where every test skips.
+  writeFileSync(STORAGE_STATE, JSON.stringify({ cookies: [], origins: [] }), { mode: 0o600 });
   if (process.getuid?.() !== 0) {
     process.env[SKIP_ENV] = 'e2e needs root (network namespaces, sysctls, tracefs): run it as root';
     console.log(`hopwatch e2e: skipped, ${process.env[SKIP_ENV]}`);
     return;
   }
   // Against a hopwatch already running on HOPWATCH_E2E_PORT: start nothing.
-  if (process.env.HOPWATCH_E2E_EXTERNAL === '1') return;
+  // Its operator token comes in HOPWATCH_E2E_TOKEN.
+  if (process.env.HOPWATCH_E2E_EXTERNAL === '1') {
+    if (process.env[TOKEN_ENV]) await writeStorageState();
+    return;
+  }
   if (process.env.HOPWATCH_E2E_NO_BUILD !== '1') {
     execFileSync('npm', ['run', '-s', 'build', '-w', '@hopwatch/web'], { cwd: ROOT, stdio: 'inherit' });
   }
@@ -101,7 +158,8 @@ export default async function globalSetup(): Promise<void> {
       run.children.push(spawnHopwatch(['start', '--lab', '--port', String(E2E_PORT), '--db', db], logFile));
     }
     await waitForLab(run.children, logFile);
-    console.log(`hopwatch e2e: lab visible at ${BASE_URL}`);
+    await writeStorageState();
+    console.log(`hopwatch e2e: lab visible at ${BASE_URL}, signed in`);
   } catch (e) {
     await stopHopwatch();
     throw e;

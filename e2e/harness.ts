@@ -1,4 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -16,6 +18,18 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * The hub's operator token, from the login URL it printed (global-setup sets it; the env carries
+ * it to the workers), and a browser storage state signed in with it, which every page starts
+ * from (playwright.config.ts). auth.spec.ts opens the login URL itself.
+ */
+export const TOKEN_ENV = 'HOPWATCH_E2E_TOKEN';
+export const LOGIN_URL_ENV = 'HOPWATCH_E2E_LOGIN_URL';
+export const STORAGE_STATE = join(tmpdir(), 'hopwatch-e2e-storage.json');
+export const e2eToken = () => process.env[TOKEN_ENV] ?? '';
+/** Headers for the tests' own requests to the hub (Node's fetch is not the signed-in browser). */
+export const authHeaders = (token = e2eToken()) => ({ authorization: `Bearer ${token}`, 'x-hopwatch': '1' });
+
 /** Set by global-setup when the suite cannot run here (not root): every spec skips with it. */
 export const SKIP_ENV = 'HOPWATCH_E2E_SKIP';
 export const skipReason = () => process.env[SKIP_ENV] ?? '';
@@ -27,6 +41,8 @@ export async function hopwatch(args: string[], timeoutMs = 60_000): Promise<stri
   const { stdout } = await execFileP(process.execPath, ['bin/hopwatch.mjs', ...args], {
     cwd: ROOT,
     timeout: timeoutMs,
+    // `replay export|import|list --hub` authenticate with it.
+    env: { ...process.env, HOPWATCH_TOKEN: e2eToken() },
   });
   return stdout;
 }

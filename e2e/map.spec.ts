@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { hopwatch, hopwatchBackground, LAB_PATH, SEED_HOP, skipReason } from './harness.ts';
+import { hopwatch, hopwatchBackground, LAB_PATH, SEED_HOP, STORAGE_STATE, skipReason } from './harness.ts';
 
 /**
  * The map against the real lab: type the eight-hop path, inject the seed's backlog fault, watch
@@ -68,7 +68,11 @@ test('the URL is the view: a fresh browser sees the same path and selection', as
   await expect(page).toHaveURL(/sel=hwlab-node\/br-int/);
   const url = page.url();
 
-  const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // A colleague signed in to the same hub (the URL carries the view, never a credential).
+  const fresh = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    storageState: STORAGE_STATE,
+  });
   const other = await fresh.newPage();
   await other.goto(url);
   await expectLabPath(other);

@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { BASE_URL, CHROMIUM_ARGS } from './harness.ts';
+import { BASE_URL, CHROMIUM_ARGS, STORAGE_STATE } from './harness.ts';
 
 /**
  * Real Chromium against the real hub, agent and lab (global-setup starts `hopwatch start --lab`).
@@ -21,6 +21,8 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: BASE_URL,
+    // Signed in as the hub's operator (global-setup); auth.spec.ts starts fresh contexts without it.
+    storageState: STORAGE_STATE,
     browserName: 'chromium',
     viewport: { width: 1600, height: 900 },
     trace: 'retain-on-failure',

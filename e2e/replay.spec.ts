@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { BASE_URL, hopwatch, hopwatchBackground, ROOT, SEED_HOP, skipReason } from './harness.ts';
+import {
+  authHeaders,
+  BASE_URL,
+  hopwatch,
+  hopwatchBackground,
+  ROOT,
+  SEED_HOP,
+  STORAGE_STATE,
+  skipReason,
+} from './harness.ts';
 
 /**
  * Replay against the real hub, agent and lab: record the lab with the backlog fault on for 20 s
@@ -26,7 +35,9 @@ interface RecordingPage {
 }
 
 async function hostName(): Promise<string> {
-  const { hosts } = (await (await fetch(`${BASE_URL}/api/hosts`)).json()) as { hosts: { host: string }[] };
+  const { hosts } = (await (await fetch(`${BASE_URL}/api/hosts`, { headers: authHeaders() })).json()) as {
+    hosts: { host: string }[];
+  };
   if (hosts[0] === undefined) throw new Error('no host on the e2e hub');
   return hosts[0].host;
 }
@@ -35,6 +46,7 @@ async function hostName(): Promise<string> {
 async function recordedUntil(host: string, from: number): Promise<number> {
   const res = await fetch(
     `${BASE_URL}/api/hosts/${encodeURIComponent(host)}/recording?start=${from}&end=${Date.now() + 5000}`,
+    { headers: authHeaders() },
   );
   const body = (await res.json()) as RecordingPage;
   return body.samples.at(-1)?.t ?? 0;
@@ -44,13 +56,14 @@ async function recordedUntil(host: string, from: number): Promise<number> {
 async function trafficSeen(host: string, from: number): Promise<boolean> {
   const res = await fetch(
     `${BASE_URL}/api/hosts/${encodeURIComponent(host)}/recording?start=${from}&end=${Date.now() + 5000}`,
+    { headers: authHeaders() },
   );
   const body = (await res.json()) as RecordingPage;
   return body.samples.some((s) => (s.ifaces[SEED_HOP]?.[1] ?? 0) > 1000);
 }
 
-/** `hopwatch replay FILE --port 0`, resolved with its URL once it listens. */
-function replayServer(file: string): Promise<{ url: string; child: ChildProcess }> {
+/** `hopwatch replay FILE --port 0`, resolved with its URL and its own token once it listens. */
+function replayServer(file: string): Promise<{ url: string; token: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['bin/hopwatch.mjs', 'replay', file, '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,9 +78,10 @@ function replayServer(file: string): Promise<{ url: string; child: ChildProcess 
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /hopwatch replay: (http:\/\/\S+)/.exec(out);
-      if (m) {
+      const token = /hopwatch replay: open \S+[?&]token=([\w-]+)/.exec(out);
+      if (m && token) {
         clearTimeout(timer);
-        resolve({ url: m[1]!, child });
+        resolve({ url: m[1]!, token: token[1]!, child });
       }
     });
   });
@@ -83,8 +97,12 @@ async function expectReplayAt(page: Page, t: number, status: 'loss' | 'not-loss'
   await expect(page.getByTestId('timeline-utc')).toContainText(iso(t).slice(11, 19));
 }
 
+/** Another browser of a signed-in colleague (the link itself carries no credential). */
 async function openFresh(browser: Browser, url: string) {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  const context = await browser.newContext({
+    viewport: { width: 1600, height: 900 },
+    storageState: STORAGE_STATE,
+  });
   const page = await context.newPage();
   await page.goto(url);
   return { context, page };
@@ -215,7 +233,8 @@ test.describe
       try {
         const { context, page: other } = await openFresh(
           browser,
-          `${server.url}/?host=${host}&t=${iso(tIn)}`,
+          // The replay hub has its own token: its printed URL signs in.
+          `${server.url}/?host=${host}&t=${iso(tIn)}&token=${server.token}`,
         );
         await expectReplayAt(other, tIn, 'loss');
         await expect(other.getByTestId('timeline-mode')).toContainText('(file)');

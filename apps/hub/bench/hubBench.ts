@@ -57,8 +57,13 @@ function collect(child: ChildProcess): Promise<string> {
   return new Promise((resolve) => child.on('exit', () => resolve(out)));
 }
 
+/** The hub's operator token, from the login URL it printed: /metrics and /ws/ui need it. */
+let accessToken = '';
+const scrape = (url: string) =>
+  fetch(`${url}/metrics?host=none`, { headers: { authorization: `Bearer ${accessToken}` } });
+
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics?host=none`)).text();
+  const text = await (await scrape(url)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return Number(m?.[1] ?? Number.NaN);
 }
@@ -113,7 +118,11 @@ async function main(): Promise<void> {
     hub.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /hopwatch hub: (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const login = /\?token=([\w-]+)/.exec(out);
+      if (m && login) {
+        accessToken = login[1]!;
+        resolve(m[1]!);
+      }
     });
     hub.on('exit', (code) => reject(new Error(`hub exited (${code}) before listening`)));
   });
@@ -142,6 +151,8 @@ async function main(): Promise<void> {
     ...[
       '--url',
       url,
+      '--token',
+      accessToken,
       '--browsers',
       String(a.browsers),
       '--watch',
@@ -172,7 +183,7 @@ async function main(): Promise<void> {
   const samples1 = await metric(url, 'hopwatch_samples_recorded_total');
   const lagging = await metric(url, 'hopwatch_ui_clients_lagging');
   const merged = await metric(url, 'hopwatch_ui_samples_merged_total');
-  const rejected = (await (await fetch(`${url}/metrics?host=none`)).text())
+  const rejected = (await (await scrape(url)).text())
     .split('\n')
     .filter((l) => l.startsWith('hopwatch_frames_rejected_total') && !l.endsWith(' 0'));
   const rssMb = memKb(hubPid, 'VmRSS') / 1024;

@@ -62,9 +62,12 @@ function recordingFile(): { path: string; start: number; end: number } {
   return { path, start, end };
 }
 
+/** The bench hub's operator token (set once it starts): the API needs it. */
+let auth: Record<string, string> = {};
+
 async function timed(url: string): Promise<{ ms: number; bytes: number }> {
   const t0 = performance.now();
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: auth });
   const body = await res.arrayBuffer();
   if (!res.ok) throw new Error(`${url}: ${res.status}`);
   return { ms: performance.now() - t0, bytes: body.byteLength };
@@ -107,7 +110,9 @@ async function apiSeeks(base: string, start: number, end: number): Promise<void>
   let rounds = 0;
   while (hi - lo > 1000) {
     const n = Math.min(20, Math.ceil((hi - lo) / 1000));
-    const res = await fetch(`${base}/api/hosts/${HOST}/timeline?start=${lo}&end=${hi}&buckets=${n}`);
+    const res = await fetch(`${base}/api/hosts/${HOST}/timeline?start=${lo}&end=${hi}&buckets=${n}`, {
+      headers: auth,
+    });
     const tl = (await res.json()) as {
       bucketMs: number;
       buckets: { start: number; end: number; worst: string | null }[];
@@ -172,7 +177,11 @@ async function browserSeeks(base: string, start: number): Promise<void> {
   try {
     const page = await b.newPage({ viewport: { width: 1600, height: 900 } });
     const t0 = performance.now();
-    await page.goto(`${base}/?host=${HOST}&t=${new Date(start + INCIDENT_AT_MS + 30_000).toISOString()}`);
+    // The token signs the page in (the app takes it out of the URL at once).
+    const token = auth.authorization?.replace('Bearer ', '') ?? '';
+    await page.goto(
+      `${base}/?host=${HOST}&t=${new Date(start + INCIDENT_AT_MS + 30_000).toISOString()}&token=${token}`,
+    );
     await page.waitForSelector('[data-testid="timeline"][data-shown-t]:not([data-shown-t=""])', {
       timeout: 120_000,
     });
@@ -230,6 +239,7 @@ const hub = await startHub({
   retentionBytes: Number.MAX_SAFE_INTEGER,
   log: silentLogger,
 });
+auth = { authorization: `Bearer ${hub.auth.access!.token}` };
 try {
   await apiSeeks(hub.url, rec.start, rec.end);
   if (a.browser !== 0) await browserSeeks(hub.url, rec.start);

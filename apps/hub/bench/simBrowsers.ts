@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { benchArgs } from './args.ts';
 
-const a = benchArgs({ url: '', browsers: 5, watch: 1, agents: 10, warmup: 10, slow: 0 });
+const a = benchArgs({ url: '', token: '', browsers: 5, watch: 1, agents: 10, warmup: 10, slow: 0 });
 const latencies: number[] = [];
 let frames = 0;
 let merged = 0;
@@ -19,7 +19,10 @@ const T_RE = /"sample":\{"t":(\d+)/;
 const MERGED_RE = /"merged":(\d+)/;
 
 for (let b = 0; b < a.browsers; b++) {
-  const ws = new WebSocket(`${a.url.replace(/^http/, 'ws')}/ws/ui`, { perMessageDeflate: false });
+  const ws = new WebSocket(`${a.url.replace(/^http/, 'ws')}/ws/ui`, {
+    perMessageDeflate: false,
+    headers: { authorization: `Bearer ${a.token}` },
+  });
   const hosts = Array.from(
     { length: a.watch },
     (_, k) => `bench-${String((b * a.watch + k) % a.agents).padStart(4, '0')}`,

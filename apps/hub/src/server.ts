@@ -4,6 +4,10 @@ import { PROTOCOL_VERSION } from '@hopwatch/shared';
 import express from 'express';
 import { HubCore } from './core.ts';
 import { apiRouter } from './http/api.ts';
+import { type AuthOptions, HubAuth } from './http/auth/auth.ts';
+import { mountAuth } from './http/auth/mount.ts';
+import { listRoutes, type RouteInfo } from './http/auth/routes.ts';
+import { checkUiUpgrade } from './http/auth/upgrade.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
 import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
@@ -35,6 +39,8 @@ export interface HubOptions {
   agentLimits?: Partial<AgentLimits>;
   /** The recording file this hub replays (`hopwatch replay FILE`); shown by GET /api/replay. */
   replaySource?: string | null;
+  /** Who may use the API, /metrics and /ws/ui (http/auth/auth.ts). Default: on, token beside the db. */
+  auth?: AuthOptions;
 }
 
 export interface Hub {
@@ -42,6 +48,11 @@ export interface Hub {
   port: number;
   store: Store;
   core: HubCore;
+  auth: HubAuth;
+  /** `${url}/?token=…`: opens the app signed in as operator; null with --insecure-no-auth. */
+  loginUrl: string | null;
+  /** Every HTTP route, from the router (test/auth.test.ts proves each needs a credential). */
+  routes(): RouteInfo[];
   /** Closes sockets with CLOSE.shuttingDown, flushes the recording, closes the file. */
   close(): Promise<void>;
 }
@@ -79,9 +90,24 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (opts.chunkMs !== undefined) storeOpts.chunkMs = opts.chunkMs;
   const store = openStore(opts.db, storeOpts);
   const core = new HubCore(store, log, createOnceLogger(log));
+  let auth: HubAuth;
+  try {
+    auth = new HubAuth(
+      opts.auth ?? {},
+      { db: opts.db, listen: host, allowedOrigins: opts.allowedOrigins ?? [] },
+      log,
+      core.logOnce,
+    );
+  } catch (e) {
+    core.stop();
+    store.close();
+    throw e;
+  }
 
   const app = express();
   app.disable('x-powered-by');
+  // ---- authentication (http/auth/): headers, who, Host, cross-site, /api/session ----
+  mountAuth(app, auth);
   app.get('/healthz', (_req, res) => {
     const st = store.stats();
     res.json({
@@ -93,6 +119,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       store: { path: st.path, bytes: st.bytes, chunks: st.chunks, samplesPending: st.samplesPending },
     });
   });
+  // ---- everything below /healthz needs a credential (mountAuth's requireSignedIn) ----
   app.get('/metrics', (req, res, next) => {
     metricsRoute(core, req, res).catch(next);
   });
@@ -104,7 +131,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const server = createServer(app);
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
-    allowedOrigins: opts.allowedOrigins ?? [],
+    checkUi: (req) => checkUiUpgrade(auth, req),
     ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
   let address: AddressInfo;
@@ -124,6 +151,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     port: address.port,
     store,
     core,
+    auth,
+    loginUrl: auth.access ? `${url}/?token=${encodeURIComponent(auth.access.token)}` : null,
+    routes: () => listRoutes(app),
     close() {
       closing ??= (async () => {
         upgrades.close();

@@ -1,6 +1,7 @@
 import { CLOSE, PROTOCOL_VERSION } from '@hopwatch/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
+import { TEST_AUTH } from './helpers/auth.ts';
 import { FakeAgent } from './helpers/clients.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 
@@ -12,7 +13,14 @@ afterEach(async () => {
 });
 
 async function hub(over: Partial<Parameters<typeof startHub>[0]> = {}) {
-  const h = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger, ...over });
+  const h = await startHub({
+    port: 0,
+    db: ':memory:',
+    agentToken: null,
+    log: silentLogger,
+    auth: TEST_AUTH,
+    ...over,
+  });
   hubs.push(h);
   return h;
 }

@@ -6,6 +6,7 @@ import { CLOSE, DiagnosisSchema, type HostSummary, PROTOCOL_VERSION, type Topolo
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Timeline } from '../src/http/timeline.ts';
 import { type Hub, type Recording, silentLogger, startHub } from '../src/index.ts';
+import { authedFetch as fetch, TEST_AUTH } from './helpers/auth.ts';
 import { FakeAgent, FakeBrowser } from './helpers/clients.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 
@@ -15,7 +16,14 @@ const agents: FakeAgent[] = [];
 const browsers: FakeBrowser[] = [];
 
 async function hub(over: Partial<Parameters<typeof startHub>[0]> = {}): Promise<Hub> {
-  const h = await startHub({ port: 0, db: ':memory:', agentToken: TOKEN, log: silentLogger, ...over });
+  const h = await startHub({
+    port: 0,
+    db: ':memory:',
+    agentToken: TOKEN,
+    log: silentLogger,
+    auth: TEST_AUTH,
+    ...over,
+  });
   hubs.push(h);
   return h;
 }
@@ -199,11 +207,14 @@ describe('browsers', () => {
     expect(e.type === 'error' && e.message).toContain('h1');
   });
 
-  it('a page from a foreign origin may not open /ws/ui (403); the hub own origin and loopback may', async () => {
+  it('a page from a foreign origin may not open /ws/ui (403); the hub own origin and a proxying dev server may', async () => {
     const h = await hub();
     expect(await browser(h, { origin: 'https://evil.example' }).refused).toBe(403);
+    // Another program on loopback is not the hub's page either.
+    expect(await browser(h, { origin: 'http://localhost:5173' }).refused).toBe(403);
     await browser(h, { origin: h.url }).opened;
-    await browser(h, { origin: 'http://localhost:5173' }).opened;
+    // Vite's dev server proxies /ws with the page's Host: Origin and Host agree.
+    await browser(h, { origin: 'http://127.0.0.1:5173', headers: { host: '127.0.0.1:5173' } }).opened;
   });
 
   it('a slow browser is sent merged latest state, not a growing queue', async () => {

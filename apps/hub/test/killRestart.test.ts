@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Sample } from '@hopwatch/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/index.ts';
+import { fetchAs } from './helpers/auth.ts';
 import { FakeAgent } from './helpers/clients.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 import { type HubProcess, spawnHub } from './helpers/hubProcess.ts';
@@ -91,7 +92,7 @@ describe('kill -9 of the hub mid-stream', () => {
       const health = (await (await fetch(`${second.url}/healthz`)).json()) as {
         store: { samplesPending: number };
       };
-      if (health.store.samplesPending === 0 && (await lastT(second.url)) === T0 + i * 1000) break;
+      if (health.store.samplesPending === 0 && (await lastT(second)) === T0 + i * 1000) break;
       await sleep(50);
     }
     second.child.kill('SIGTERM');
@@ -104,8 +105,8 @@ describe('kill -9 of the hub mid-stream', () => {
   }, 60_000);
 });
 
-async function lastT(url: string): Promise<number | null> {
-  const r = (await (await fetch(`${url}/api/hosts`)).json()) as {
+async function lastT(hub: HubProcess): Promise<number | null> {
+  const r = (await (await fetchAs(hub.token!)(`${hub.url}/api/hosts`)).json()) as {
     hosts: { host: string; lastSeen: number | null }[];
   };
   return r.hosts.find((h) => h.host === 'h1')?.lastSeen ?? null;

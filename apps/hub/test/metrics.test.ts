@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeLabelValue } from '../src/http/promText.ts';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
+import { authedFetch as fetch, TEST_AUTH } from './helpers/auth.ts';
 import { FakeAgent } from './helpers/clients.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 
@@ -16,7 +17,7 @@ let agent: FakeAgent;
 let text: string;
 
 beforeAll(async () => {
-  hub = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger });
+  hub = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger, auth: TEST_AUTH });
   agent = new FakeAgent(hub.url, 'h"1\\x');
   await agent.hello();
   const t0 = Math.floor(Date.now() / 1000) * 1000 - 10_000;

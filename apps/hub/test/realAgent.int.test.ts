@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { IFACE_COUNTER_INDEX as C, type Topology } from '@hopwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/index.ts';
+import { fetchAs } from './helpers/auth.ts';
 import { FakeBrowser } from './helpers/clients.ts';
 import { type HubProcess, REPO_ROOT, spawnHub } from './helpers/hubProcess.ts';
 
@@ -119,6 +120,7 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
 
   it('records the namespaces topology and counters, and streams them to a browser', async () => {
     const url = hub!.url;
+    const fetch = fetchAs(hub!.token!);
     const topo = await until('the topology', async () => {
       const r = await fetch(`${url}/api/hosts/${HOST}/topology`);
       if (!r.ok) return null;
@@ -127,7 +129,7 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
     });
     expect(topo.ifaces.find((i) => i.id === `${NS_A}/va`)?.peer).toBe(`${NS_B}/vb`);
 
-    const browser = new FakeBrowser(url);
+    const browser = new FakeBrowser(url, { token: hub!.token });
     try {
       await browser.subscribe([HOST]);
       const live = await browser.waitFor(
@@ -158,7 +160,7 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
     await until(
       'the agent to reconnect and catch up',
       async () => {
-        const r = (await (await fetch(`${hub!.url}/api/hosts`)).json()) as {
+        const r = (await (await fetchAs(hub!.token!)(`${hub!.url}/api/hosts`)).json()) as {
           hosts: { host: string; status: string; lastSeen: number | null }[];
         };
         const h = r.hosts.find((x) => x.host === HOST);

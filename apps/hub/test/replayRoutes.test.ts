@@ -6,12 +6,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { serveRecording } from '../src/replay/serve.ts';
 import type { Mark } from '../src/store/marks.ts';
+import { authedFetch as fetch, fetchAs, TEST_AUTH } from './helpers/auth.ts';
 import { FakeAgent } from './helpers/clients.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 
 const hubs: Hub[] = [];
+/** POST /api/import takes gzip only (cross-site request protection). */
+const GZIP = { 'content-type': 'application/gzip' };
 async function hub(over: Partial<Parameters<typeof startHub>[0]> = {}): Promise<Hub> {
-  const h = await startHub({ port: 0, db: ':memory:', agentToken: 'rp-token', log: silentLogger, ...over });
+  const h = await startHub({
+    port: 0,
+    db: ':memory:',
+    agentToken: 'rp-token',
+    log: silentLogger,
+    auth: TEST_AUTH,
+    ...over,
+  });
   hubs.push(h);
   return h;
 }
@@ -93,7 +103,7 @@ describe('GET /api/export → POST /api/import', () => {
     });
 
     const b = await hub();
-    const imported = await fetch(`${b.url}/api/import`, { method: 'POST', body: file });
+    const imported = await fetch(`${b.url}/api/import`, { method: 'POST', headers: GZIP, body: file });
     expect(imported.status).toBe(201);
     expect(await imported.json()).toMatchObject({ samples: 5, recordings: [mark.id] });
     const hosts = (await call(b, 'GET', '/api/hosts')).body as { hosts: { host: string; status: string }[] };
@@ -110,13 +120,17 @@ describe('GET /api/export → POST /api/import', () => {
     });
 
     // The same file again collides with itself; under a suffix it goes in beside it.
-    const again = await fetch(`${b.url}/api/import`, { method: 'POST', body: file });
+    const again = await fetch(`${b.url}/api/import`, { method: 'POST', headers: GZIP, body: file });
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({
       imported: false,
       error: expect.stringMatching(/host-suffix/),
     });
-    const suffixed = await fetch(`${b.url}/api/import?hostSuffix=-copy`, { method: 'POST', body: file });
+    const suffixed = await fetch(`${b.url}/api/import?hostSuffix=-copy`, {
+      method: 'POST',
+      headers: GZIP,
+      body: file,
+    });
     expect(suffixed.status).toBe(201);
     expect((await call(b, 'GET', '/api/replay')).body).toMatchObject({
       hosts: [{ host: 'h1' }, { host: 'h1-copy' }],
@@ -130,6 +144,7 @@ describe('GET /api/export → POST /api/import', () => {
     const b = await hub();
     const res = await fetch(`${b.url}/api/import`, {
       method: 'POST',
+      headers: GZIP,
       body: file.subarray(0, file.length - 20),
     });
     expect(res.status).toBe(400);
@@ -157,8 +172,11 @@ describe('serveRecording (hopwatch replay FILE)', () => {
     writeFileSync(file, Buffer.from(await (await fetch(`${a.url}/api/export?hosts=h1`)).arrayBuffer()));
     const server = await serveRecording({ file, port: 0, log: silentLogger });
     try {
-      expect(server.startUrl).toBe(`${server.hub.url}/?host=h1&t=${new Date(t0 + 1000).toISOString()}`);
-      expect((await call(server.hub, 'GET', '/api/replay')).body).toMatchObject({
+      expect(server.startUrl).toBe(
+        `${server.hub.url}/?host=h1&t=${new Date(t0 + 1000).toISOString()}&token=${server.hub.auth.access!.token}`,
+      );
+      const asServer = fetchAs(server.hub.auth.access!.token);
+      expect(await (await asServer(`${server.hub.url}/api/replay`)).json()).toMatchObject({
         source: 'file',
         file: 'inc.hwrec.ndjson.gz',
         hosts: [{ host: 'h1', start: t0, end: t0 + 20_000 }],

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { AuthOffBanner, SessionMenu } from './auth/SessionMenu.tsx';
 import { MapCanvas } from './map/MapCanvas.tsx';
 import { Banner } from './panels/Banner.tsx';
 import { ConnectionIndicator } from './panels/ConnectionIndicator.tsx';
@@ -45,6 +46,7 @@ export function App() {
   useGlobalKeys(findRef);
   return (
     <div className="h-full flex flex-col">
+      <AuthOffBanner />
       <header
         className="flex items-center gap-3 px-3 py-1.5 border-b"
         style={{ borderColor: 'var(--line)', background: 'var(--panel)' }}
@@ -88,6 +90,7 @@ export function App() {
           >
             {theme === 'dark' ? '☀ light' : '☾ dark'}
           </button>
+          <SessionMenu />
         </div>
       </header>
       <div

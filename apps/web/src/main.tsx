@@ -1,6 +1,10 @@
+// First: zod must be told before any schema is built (the hub's CSP has no 'unsafe-eval').
+import './auth/csp.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { SignIn } from './auth/SignIn.tsx';
+import { bootSession, watchSession } from './auth/session.ts';
 import { hubSocketUrl, startLive } from './connection/live.ts';
 import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
@@ -28,15 +32,26 @@ appStore.subscribe(
   { fireImmediately: true },
 );
 
-// Order matters: the URL decides the host before the socket subscribes.
-startUrlSync(appStore, window);
-startLayout(appStore);
-const judge = startJudge(appStore);
-startLive(appStore, hubSocketUrl(window.location), judge);
-startReplay(appStore, judge);
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// Before anything reads the URL: a login URL's token is exchanged and leaves the address bar.
+const boot = await bootSession(window);
+const root = createRoot(document.getElementById('root')!);
+if (boot.kind === 'out') {
+  root.render(
+    <StrictMode>
+      <SignIn reason={boot.reason} />
+    </StrictMode>,
+  );
+} else {
+  // Order matters: the URL decides the host before the socket subscribes.
+  startUrlSync(appStore, window);
+  startLayout(appStore);
+  const judge = startJudge(appStore);
+  startLive(appStore, hubSocketUrl(window.location), judge);
+  startReplay(appStore, judge);
+  watchSession(appStore);
+  root.render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

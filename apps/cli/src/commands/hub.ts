@@ -3,6 +3,14 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, DEFAULT_PORT, type Hub, type HubOptions, startHub } from '@hopwatch/hub';
 import { type Command, intOption, parseCommandArgs } from '../command.ts';
+import {
+  AUTH_HELP,
+  AUTH_OPTIONS,
+  type AuthValues,
+  authOptionsFrom,
+  printAuthBanner,
+  reloadOnHangup,
+} from './hubAuth.ts';
 
 /**
  * Recordings are user data, not checkout data: `$XDG_DATA_HOME/hopwatch/hopwatch.db`
@@ -17,8 +25,6 @@ export function randomToken(): string {
   return randomBytes(18).toString('base64url');
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 export const HUB_OPTIONS = {
   port: { type: 'string' },
   listen: { type: 'string' },
@@ -27,6 +33,7 @@ export const HUB_OPTIONS = {
   'retention-mb': { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
   'chunk-seconds': { type: 'string' },
+  ...AUTH_OPTIONS,
 } as const;
 
 type HubValues = {
@@ -37,7 +44,7 @@ type HubValues = {
   'retention-mb'?: string | undefined;
   'allow-origin'?: string[] | undefined;
   'chunk-seconds'?: string | undefined;
-};
+} & AuthValues;
 
 /** The flags `hub` and `start` share, as HubOptions. */
 export function hubOptionsFrom(command: string, v: HubValues, agentToken: string | null): HubOptions {
@@ -47,6 +54,7 @@ export function hubOptionsFrom(command: string, v: HubValues, agentToken: string
     db: v.db ?? defaultDbPath(),
     agentToken,
     allowedOrigins: v['allow-origin'] ?? [],
+    auth: authOptionsFrom(command, v),
   };
   const hours = intOption(command, 'retention-hours', v['retention-hours'], 1, 24 * 365);
   if (hours !== undefined) opts.retentionMs = hours * 3600_000;
@@ -88,18 +96,15 @@ export function untilSignal(cleanup: () => Promise<void>): Promise<number> {
 
 export function printHubBanner(hub: Hub, opts: HubOptions): void {
   console.log(`hopwatch hub: ${hub.url}  (recording to ${opts.db})`);
-  if (!LOOPBACK.has(opts.listen ?? DEFAULT_LISTEN)) {
-    console.error(
-      `hopwatch hub: listening on ${opts.listen}: agents need the token, but the web app and API ` +
-        'have no login; keep it behind a firewall or an authenticating proxy.',
-    );
-  }
+  printAuthBanner(hub, opts);
 }
 
 const HELP = `hopwatch hub: the hub alone, for a central deployment.
 
 Usage: hopwatch hub [--port N] [--listen ADDR] [--db PATH] [--agent-token T]
                     [--retention-hours H] [--retention-mb MB] [--allow-origin ORIGIN]...
+                    [--access-token-file F] [--tokens-file F] [--public-url URL]
+                    [--auth-proxy-header H --trusted-proxy CIDR[,CIDR]] [--insecure-no-auth]
 
   --port N             HTTP + WebSocket port (default ${DEFAULT_PORT}; 0 picks a free one)
   --listen ADDR        address to bind (default ${DEFAULT_LISTEN}; 0.0.0.0 for every interface)
@@ -111,6 +116,7 @@ Usage: hopwatch hub [--port N] [--listen ADDR] [--db PATH] [--agent-token T]
   --allow-origin O     another web origin allowed to open /ws/ui (repeatable)
   --chunk-seconds S    seconds of samples per recording chunk (default 10; a crash loses at most
                        this much, which agents re-send when they reconnect)
+${AUTH_HELP}
 
 Agents connect with:  hopwatch agent --hub ws://HUB:PORT --token T   (or HOPWATCH_TOKEN=T)
 The hub serves the web app at /, the API under /api, /metrics (Prometheus) and /healthz.`;
@@ -126,6 +132,7 @@ export const hubCommand: Command = {
     const opts = hubOptionsFrom('hub', values, token);
     const hub = await startHub(opts);
     printHubBanner(hub, opts);
+    reloadOnHangup(hub);
     if (!given) console.log(`hopwatch hub: agent token (generated): ${token}`);
     // Bound to every interface: the loopback URL is no use to an agent on another machine.
     const everywhere = opts.listen === '0.0.0.0' || opts.listen === '::';

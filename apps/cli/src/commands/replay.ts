@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openStore } from '@hopwatch/hub';
@@ -8,7 +8,7 @@ import { serveRecording } from '@hopwatch/hub/replay/serve';
 import { openMarks } from '@hopwatch/hub/store/marks';
 import { parseTime } from '@hopwatch/hub/time';
 import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
-import { untilSignal } from './hub.ts';
+import { defaultDbPath, untilSignal } from './hub.ts';
 
 /** Not 7070: a replay usually runs beside the live hub of `hopwatch start`. */
 export const REPLAY_DEFAULT_PORT = 7071;
@@ -20,6 +20,8 @@ Usage: hopwatch replay FILE [--port N] [--listen ADDR]
                               [--rec ID] [-o FILE]
        hopwatch replay import FILE --hub URL [--host-suffix S]
        hopwatch replay list --hub URL
+  (with --hub: [--token T | --token-file F], else $HOPWATCH_TOKEN, else the token file beside
+   the default database, which a hub started by this user on this machine created)
 
   FILE             a recording exported by a hub (gzip'd NDJSON, apps/hub/src/replay/FORMAT.md)
   --port N         replay: port of the replay hub (default ${REPLAY_DEFAULT_PORT}; 0 picks a free one)
@@ -32,6 +34,8 @@ Usage: hopwatch replay FILE [--port N] [--listen ADDR]
   --rec ID         export a named recording (its hosts, its range, and the mark itself)
   -o FILE          where to write the export (default: a name from the hosts and the start time)
   --host-suffix S  import: append S to every host name (to import beside the same host)
+  --token T        the hub's access token (viewer for export and list, operator for import)
+  --token-file F   read it from F instead (not visible in the process list)
 
 'hopwatch replay FILE' serves the file on loopback with the web app and API, no agents and no
 network: a temporary store loaded from the file, removed at exit. Open the printed URL.`;
@@ -47,6 +51,8 @@ const OPTIONS = {
   rec: { type: 'string' },
   output: { type: 'string', short: 'o' },
   'host-suffix': { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
 } as const;
 
 function hubUrl(v: string | undefined, sub: string): string {
@@ -60,6 +66,32 @@ function time(flag: string, v: string | undefined): number | undefined {
   if (t === null)
     throw new UsageError(`hopwatch replay export: --${flag} must be an ISO time or ms, got "${v}"`);
   return t;
+}
+
+/**
+ * The access token for --hub: --token, --token-file, $HOPWATCH_TOKEN, or the operator token a
+ * hub started by this user keeps beside the default database. Sent as a bearer token with the
+ * header every change needs (cross-site request protection).
+ */
+function hubHeaders(v: Values, sub: string): Record<string, string> {
+  let token = v.token;
+  if (token === undefined && v['token-file'] !== undefined) {
+    if (!existsSync(v['token-file']))
+      throw new UsageError(`hopwatch replay ${sub}: no such token file ${v['token-file']}`);
+    token = readFileSync(v['token-file'], 'utf8').trim();
+  }
+  token ??= process.env.HOPWATCH_TOKEN || undefined;
+  if (token === undefined) {
+    const beside = `${defaultDbPath()}.token`;
+    if (existsSync(beside)) token = readFileSync(beside, 'utf8').trim();
+  }
+  return { 'x-hopwatch': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+}
+
+function authHint(status: number): string {
+  if (status === 401) return " (pass the hub's access token: --token, --token-file or HOPWATCH_TOKEN)";
+  if (status === 403) return ' (this token may not do that: importing needs an operator token)';
+  return '';
 }
 
 async function httpError(res: Response): Promise<string> {
@@ -98,9 +130,9 @@ async function exportCommand(v: Values): Promise<number> {
   if (start !== undefined) q.set('start', String(start));
   if (end !== undefined) q.set('end', String(end));
   if (v.rec !== undefined) q.set('rec', v.rec);
-  const res = await fetch(`${base}/api/export?${q}`);
+  const res = await fetch(`${base}/api/export?${q}`, { headers: hubHeaders(v, 'export') });
   if (!res.ok || res.body === null) {
-    console.error(`hopwatch replay export: ${res.status} ${await httpError(res)}`);
+    console.error(`hopwatch replay export: ${res.status} ${await httpError(res)}${authHint(res.status)}`);
     return 1;
   }
   const named = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
@@ -120,12 +152,14 @@ async function importCommand(file: string | undefined, v: Values): Promise<numbe
   const suffix = v['host-suffix'] ? `?hostSuffix=${encodeURIComponent(v['host-suffix'])}` : '';
   const res = await fetch(`${base}/api/import${suffix}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/gzip' },
+    headers: { ...hubHeaders(v, 'import'), 'content-type': 'application/gzip' },
     body: Readable.toWeb(createReadStream(file)) as ReadableStream,
     duplex: 'half',
   } as RequestInit);
   if (!res.ok) {
-    console.error(`hopwatch replay import: ${res.status} ${await httpError(res)} (nothing was imported)`);
+    console.error(
+      `hopwatch replay import: ${res.status} ${await httpError(res)} (nothing was imported)${authHint(res.status)}`,
+    );
     return 1;
   }
   const r = (await res.json()) as { hosts: { host: string }[]; samples: number; recordings: string[] };
@@ -137,9 +171,9 @@ async function importCommand(file: string | undefined, v: Values): Promise<numbe
 }
 
 async function listCommand(v: Values): Promise<number> {
-  const res = await fetch(`${hubUrl(v.hub, 'list')}/api/recordings`);
+  const res = await fetch(`${hubUrl(v.hub, 'list')}/api/recordings`, { headers: hubHeaders(v, 'list') });
   if (!res.ok) {
-    console.error(`hopwatch replay list: ${res.status} ${await httpError(res)}`);
+    console.error(`hopwatch replay list: ${res.status} ${await httpError(res)}${authHint(res.status)}`);
     return 1;
   }
   const { recordings } = (await res.json()) as {

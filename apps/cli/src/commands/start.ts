@@ -11,6 +11,7 @@ import {
   randomToken,
   untilSignal,
 } from './hub.ts';
+import { reloadOnHangup } from './hubAuth.ts';
 
 /**
  * Background traffic that keeps the lab's map alive: low enough to cost little CPU, through the
@@ -28,11 +29,14 @@ Usage: hopwatch start [--lab] [--name NAME] [--interval MS] [--port N] [--listen
                        it, and take it down again at exit
   --name NAME          host name the agent reports (default: ${hostname()})
   --interval MS        sampling interval (default 1000)
-  --port, --listen, --db, --retention-hours, --retention-mb, --allow-origin, --chunk-seconds
+  --port, --listen, --db, --retention-hours, --retention-mb, --allow-origin, --chunk-seconds,
+  --access-token-file, --tokens-file, --public-url, --auth-proxy-*, --trusted-proxy,
+  --insecure-no-auth
                        as for \`hopwatch hub\` (default port 7070 on 127.0.0.1,
-                       recordings in ${defaultDbPath()})
+                       recordings in ${defaultDbPath()}; see \`hopwatch hub --help\`)
 
-The agent's token is random and stays inside the process. Ctrl-C (or SIGTERM) stops the agent,
+Open the printed URL: it signs the browser in as operator (the token is kept beside the
+database, DB.token). The agent's token is random and stays inside the process. Ctrl-C (or SIGTERM) stops the agent,
 flushes the recording and exits. Run as root to see every namespace and the kernel's drop
 reasons. \`npm start\` builds the web app first; \`hopwatch start\` alone serves what is built.`;
 
@@ -89,8 +93,9 @@ export const startCommand: Command = {
       throw e;
     }
     printHubBanner(hub, hubOpts);
+    reloadOnHangup(hub);
     console.log(
-      `hopwatch: open ${hub.url}  (agent for ${agentOpts.host ?? hostname()}` +
+      `hopwatch: open ${hub.loginUrl ?? hub.url}  (agent for ${agentOpts.host ?? hostname()}` +
         `${lab ? `, lab traffic ${LAB_TRAFFIC.rate} pps to ${LAB_TRAFFIC.to}` : ''}; Ctrl-C to stop)`,
     );
     return untilSignal(cleanup);

@@ -13,7 +13,7 @@ const KEEP_FOREVER_MS = 100 * 365 * 24 * 3600_000;
 export interface ReplayServer {
   hub: Hub;
   loaded: ImportResult;
-  /** The app at the file's first moment (its first named recording, else the first host's start). */
+  /** The app at the file's first moment (its first named recording, else the first host's start), signed in. */
   startUrl: string;
   close(): Promise<void>;
 }
@@ -57,7 +57,7 @@ export async function serveRecording(opts: ServeOptions): Promise<ReplayServer> 
     return {
       hub,
       loaded,
-      startUrl: `${hub.url}/${startQuery(hub, loaded)}`,
+      startUrl: withToken(`${hub.url}/${startQuery(hub, loaded)}`, hub.loginUrl),
       async close() {
         await hub.close();
         rmSync(dir, { recursive: true, force: true });
@@ -67,6 +67,13 @@ export async function serveRecording(opts: ServeOptions): Promise<ReplayServer> 
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** The login URL's token on the start URL: one link opens the replay signed in. */
+function withToken(url: string, loginUrl: string | null): string {
+  const token = loginUrl === null ? null : new URL(loginUrl).searchParams.get('token');
+  if (token === null) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
 }
 
 function startQuery(hub: Hub, loaded: ImportResult): string {

@@ -23,6 +23,8 @@ export const REFUSE_REASONS = [
   'bad_protocol',
   'duplicate_host',
   'bad_origin',
+  'bad_host',
+  'no_credential',
   'not_found',
   'hello_timeout',
   'too_many_bad_frames',

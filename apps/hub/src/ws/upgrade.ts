@@ -4,7 +4,8 @@ import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@hopwatch/shared';
 import { WebSocketServer } from 'ws';
 import type { HubCore } from '../core.ts';
 import { type AgentLimits, DEFAULT_AGENT_LIMITS, handleAgent } from './agentSession.ts';
-import { bearerMatches, originAllowed } from './auth.ts';
+import type { UpgradeRefusal } from '../http/auth/upgrade.ts';
+import { bearerMatches } from './auth.ts';
 import { closeWith } from './close.ts';
 import { handleUi } from './uiSession.ts';
 
@@ -14,7 +15,8 @@ const UI_MAX_FRAME_BYTES = 64 * 1024;
 export interface UpgradeOptions {
   /** null: agents need no token (tests, or a hub only loopback can reach). */
   agentToken: string | null;
-  allowedOrigins: readonly string[];
+  /** Host, Origin and credential of a browser socket (http/auth/upgrade.ts); null lets it in. */
+  checkUi: (req: IncomingMessage) => UpgradeRefusal | null;
   agentLimits?: Partial<AgentLimits>;
 }
 
@@ -92,14 +94,20 @@ export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptio
         return;
       }
       case '/ws/ui': {
-        if (!originAllowed(req.headers.origin, req.headers.host, opts.allowedOrigins)) {
-          core.counters.refuse('bad_origin');
+        const no = opts.checkUi(req);
+        if (no !== null) {
+          core.counters.refuse(no.reason);
           core.logOnce(
             'warn',
-            `origin:${req.headers.origin}`,
-            `browser socket from origin ${req.headers.origin} refused (403)`,
+            `ui:${no.reason}:${remote}`,
+            `browser socket from ${remote} refused (${no.status}): ${no.text}`,
           );
-          refuse(socket, 403, 'Forbidden', `hopwatch hub: origin ${req.headers.origin} may not open /ws/ui`);
+          refuse(
+            socket,
+            no.status,
+            no.status === 401 ? 'Unauthorized' : 'Forbidden',
+            `hopwatch hub: ${no.text}`,
+          );
           return;
         }
         browsers.handleUpgrade(req, socket, head, (ws) => handleUi(ws, core));

@@ -10,6 +10,7 @@ import {
   type Topology,
 } from '@hopwatch/shared';
 import WebSocket from 'ws';
+import { TEST_ACCESS_TOKEN } from './auth.ts';
 
 /** Resolves when `pred` holds for something in `list` (checked on every push), or rejects. */
 function waiter<T>(list: T[], onPush: Set<() => void>) {
@@ -130,9 +131,15 @@ export class FakeBrowser {
   readonly ws: WebSocket;
   readonly waitFor: ReturnType<typeof waiter<HubToUiMessage>>;
 
-  constructor(hubUrl: string, opts: { origin?: string } = {}) {
-    const headers: Record<string, string> = {};
+  /** token: the bearer token sent (default the test hubs' operator token; null sends none). */
+  constructor(
+    hubUrl: string,
+    opts: { origin?: string; token?: string | null; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.origin) headers.origin = opts.origin;
+    const token = opts.token === undefined ? TEST_ACCESS_TOKEN : opts.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
     this.ws = new WebSocket(`${hubUrl.replace(/^http/, 'ws')}/ws/ui`, { headers, perMessageDeflate: false });
     this.waitFor = waiter(this.received, this.listeners);
     this.opened = new Promise((resolve) => this.ws.on('open', () => resolve()));

@@ -6,13 +6,15 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 export interface HubProcess {
   child: ChildProcess;
   url: string;
+  /** The operator token from the printed login URL (null when started with --insecure-no-auth). */
+  token: string | null;
   stdout: () => string;
   stderr: () => string;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node bin/hopwatch.mjs hub ...` as a child process, resolved once it printed its URL. */
+/** `node bin/hopwatch.mjs hub ...` as a child process, resolved once it printed its URL and login URL. */
 export function spawnHub(args: string[], timeoutMs = 20_000): Promise<HubProcess> {
   const child = spawn(process.execPath, ['bin/hopwatch.mjs', 'hub', ...args], {
     cwd: REPO_ROOT,
@@ -32,9 +34,17 @@ export function spawnHub(args: string[], timeoutMs = 20_000): Promise<HubProcess
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /hopwatch hub: (http:\/\/\S+)/.exec(out);
-      if (m) {
+      const login = /\?token=([\w-]+)\s/.exec(out);
+      if (m && (login || /authentication is OFF/.test(err))) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, stdout: () => out, stderr: () => err, exited });
+        resolve({
+          child,
+          url: m[1]!,
+          token: login?.[1] ?? null,
+          stdout: () => out,
+          stderr: () => err,
+          exited,
+        });
       }
     });
   });

@@ -1,3 +1,5 @@
+// First: the hub's CSP forbids eval, so zod runs jitless (auth/csp.ts).
+import '../auth/csp.ts';
 import { createJudgeEngine } from './engine.ts';
 import { transferOf } from './pack.ts';
 import type { JudgeRequest, JudgeResponse } from './protocol.ts';

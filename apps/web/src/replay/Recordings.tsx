@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
+import { canOperate } from '../auth/session.ts';
 import { createMark, deleteMark, exportUrl, type Timeline, renameMark } from './api.ts';
 import { replayController } from './controller.ts';
 import { fmtSpan, fmtUtc } from './time.ts';
@@ -127,7 +128,7 @@ export function Recordings() {
             cancel
           </button>
         </form>
-      ) : (
+      ) : canOperate() ? (
         <>
           <button
             type="button"
@@ -174,7 +175,7 @@ export function Recordings() {
             </>
           )}
         </>
-      )}
+      ) : null}
       {exportHref !== null && (
         <a className="panel px-1.5" data-testid="export" href={exportHref} download>
           export

@@ -6,6 +6,7 @@ import {
   TopologySchema,
 } from '@hopwatch/shared';
 import { z } from 'zod';
+import { CHANGE_HEADERS, signedOut } from '../auth/session.ts';
 import type { TopologyVersion } from './buffer.ts';
 
 /**
@@ -82,6 +83,7 @@ export class HubRequestError extends Error {}
 async function getJson<S extends z.ZodType>(url: string, schema: S, init?: RequestInit): Promise<z.infer<S>> {
   const res = await fetch(url, init);
   const body: unknown = await res.json().catch(() => null);
+  if (res.status === 401) signedOut();
   if (!res.ok) {
     const said = (body as { error?: unknown } | null)?.error;
     throw new HubRequestError(typeof said === 'string' ? said : `${res.status} ${res.statusText}`);
@@ -106,7 +108,7 @@ export async function fetchPage(host: string, start: number, end: number): Promi
 
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
-  headers: { 'content-type': 'application/json' },
+  headers: { 'content-type': 'application/json', ...CHANGE_HEADERS },
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 
@@ -119,7 +121,10 @@ export function renameMark(id: string, name: string) {
 }
 
 export async function deleteMark(id: string): Promise<void> {
-  const res = await fetch(`/api/recordings/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  const res = await fetch(`/api/recordings/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+    headers: CHANGE_HEADERS,
+  });
   if (!res.ok && res.status !== 404) throw new HubRequestError(`${res.status} ${res.statusText}`);
 }
 
