@@ -1,5 +1,5 @@
 /**
- * SEC1–SEC5 (root): the agent against an unprivileged local user who plays the attacker
+ * SEC1–SEC3 (root): the agent against an unprivileged local user who plays the attacker
  * (`setpriv --reuid=65534 … unshare -Urmn`). The user owns the mount tree of their namespace and
  * puts a symlink to a root-only secret, a FIFO and /dev/zero where the agent used to read
  * rps_cpus; names interfaces to break terminals and `tc -b` batches; and makes 5000 namespaces.
