@@ -7,6 +7,7 @@ import { apiRouter } from './http/api.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
 import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
+import type { ImportLimits } from './replay/import.ts';
 import { replayRouter } from './replay/routes.ts';
 import { openStore, type Store, type StoreOptions } from './store/store.ts';
 import type { AgentLimits } from './ws/agentSession.ts';
@@ -35,6 +36,8 @@ export interface HubOptions {
   agentLimits?: Partial<AgentLimits>;
   /** The recording file this hub replays (`hopwatch replay FILE`); shown by GET /api/replay. */
   replaySource?: string | null;
+  /** Caps on POST /api/import (defaults in replay/import.ts). */
+  importLimits?: Partial<ImportLimits>;
 }
 
 export interface Hub {
@@ -97,7 +100,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     metricsRoute(core, req, res).catch(next);
   });
   // Before apiRouter: its last route answers every unknown /api path with a 404.
-  app.use('/api', replayRouter(core, { source: opts.replaySource ?? null }));
+  app.use(
+    '/api',
+    replayRouter(core, {
+      source: opts.replaySource ?? null,
+      ...(opts.importLimits ? { importLimits: opts.importLimits } : {}),
+    }),
+  );
   app.use('/api', apiRouter(core));
   app.use(webApp(opts.webDist ?? DEFAULT_WEB_DIST));
 
