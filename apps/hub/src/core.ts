@@ -288,7 +288,20 @@ export class HubCore {
 
   removeUi(client: UiClient): void {
     this.uiClients.delete(client);
-    for (const host of client.watched) this.watchers.get(host)?.delete(client);
+    for (const host of client.watched) this.unwatch(host, client);
+  }
+
+  /** Empty sets go: names a browser watched (unknown ones too) must not accumulate forever. */
+  private unwatch(host: string, client: UiClient): void {
+    const set = this.watchers.get(host);
+    if (!set) return;
+    set.delete(client);
+    if (set.size === 0) this.watchers.delete(host);
+  }
+
+  /** Hosts some browser watches (tests: empty sets are deleted). */
+  watchedHosts(): string[] {
+    return [...this.watchers.keys()];
   }
 
   /** Replaces the set of hosts a browser watches; newly watched hosts get their current state. */
@@ -297,7 +310,7 @@ export class HubCore {
     for (const host of [...client.watched]) {
       if (next.has(host)) continue;
       client.unwatch(host);
-      this.watchers.get(host)?.delete(client);
+      this.unwatch(host, client);
     }
     const unknown: string[] = [];
     for (const host of next) {
