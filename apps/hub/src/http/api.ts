@@ -6,6 +6,8 @@ import { timeline } from './timeline.ts';
 
 /** A recording response holds at most this many samples (1 h at 1 Hz); page on with nextStart. */
 export const RECORDING_MAX_SAMPLES = 3600;
+/** And at most this many topology versions (a churning host's hour could hold thousands). */
+export const RECORDING_MAX_TOPOLOGIES = 60;
 export const DIAGNOSIS_DEFAULT_SECONDS = 10;
 const DIAGNOSIS_MAX_SECONDS = 3600;
 
@@ -77,7 +79,10 @@ export function apiRouter(core: HubCore): Router {
     const end = parseTime(query(req, 'end'));
     if (start === null || end === null || end < start)
       return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start ≤ end');
-    const rec = store.readRange(host, start, end, { maxSamples: RECORDING_MAX_SAMPLES });
+    const rec = store.readRange(host, start, end, {
+      maxSamples: RECORDING_MAX_SAMPLES,
+      maxTopologies: RECORDING_MAX_TOPOLOGIES,
+    });
     res.json({
       host,
       start,

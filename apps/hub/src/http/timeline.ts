@@ -14,6 +14,12 @@ export const TIMELINE_RAW_MAX_RANGE_MS = 3600_000;
  * ~40 ms (bench:replay), and the web app refreshes its strip every 10 s while live.
  */
 export const TIMELINE_SUMMARY_MIN_BUCKET_MS = 10_000;
+/**
+ * The raw path decodes at most this many samples (an hour at 1 Hz). An agent at 100 ms fills an
+ * hour with 36 000: counted first from the chunk rows (no blobs read), such a range is judged
+ * from the summaries too; and the raw tail after the summaries is capped the same way.
+ */
+export const TIMELINE_RAW_MAX_SAMPLES = 3600;
 
 export interface TimelineBucket {
   start: number;
@@ -44,7 +50,16 @@ export function timeline(store: Store, host: string, start: number, end: number,
   const index = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - start) / bucketMs)));
 
   let rawFrom = start;
-  if (end - start > TIMELINE_RAW_MAX_RANGE_MS || bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS) {
+  const stored = store.db
+    .prepare(
+      `SELECT coalesce(sum(samples), 0) AS n FROM chunks WHERE host = ? AND end_t >= ? AND start_t <= ?`,
+    )
+    .get(host, start, end) as { n: number };
+  if (
+    end - start > TIMELINE_RAW_MAX_RANGE_MS ||
+    bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS ||
+    stored.n > TIMELINE_RAW_MAX_SAMPLES
+  ) {
     for (const c of store.summaries(host, start, end)) {
       // A chunk counts in the bucket holding its middle: the one ending exactly at `start`
       // (nearly all of it before the range) must not land in the first bucket.
@@ -57,7 +72,7 @@ export function timeline(store: Store, host: string, start: number, end: number,
     }
   }
   // The raw path, or the tail the summaries do not cover yet (chunks still in memory).
-  const rec = store.readRange(host, rawFrom, end);
+  const rec = store.readRange(host, rawFrom, end, { maxSamples: TIMELINE_RAW_MAX_SAMPLES });
   const byBucket = new Map<number, Sample[]>();
   for (const s of rec.samples) {
     const i = index(s.t);

@@ -122,7 +122,13 @@ export interface Store {
   append(host: string, sample: Sample, json?: string): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   appendTopology(host: string, t: number, topology: Topology): boolean;
-  readRange(host: string, start: number, end: number, opts?: { maxSamples?: number }): Recording;
+  /** maxSamples / maxTopologies: at most that many in the answer (truncated, read on from nextStart). */
+  readRange(
+    host: string,
+    start: number,
+    end: number,
+    opts?: { maxSamples?: number; maxTopologies?: number },
+  ): Recording;
   topologyAt(host: string, t: number): TopologyVersion | null;
   summaries(host: string, start: number, end: number): ChunkSummary[];
   hosts(): string[];
@@ -395,13 +401,16 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 
     readRange(host, start, end, ropts = {}) {
       const maxSamples = ropts.maxSamples ?? Number.POSITIVE_INFINITY;
+      const maxTopologies = ropts.maxTopologies ?? Number.POSITIVE_INFINITY;
       const samples: Sample[] = [];
       const keyframes: Keyframe[] = [];
       const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
         for (const s of ss) if (s.t >= start && s.t <= end) samples.push(s);
         for (const k of ks) if (k.t >= start && k.t <= end) keyframes.push(k);
       };
-      for (const row of q.chunksIn.all(host, start, end) as ChunkRow[]) {
+      // Row by row (iterate, not all): a range of a year must not load a year of blobs to
+      // answer with its first hour; rows after the cap are never read.
+      for (const row of q.chunksIn.iterate(host, start, end) as IterableIterator<ChunkRow>) {
         try {
           const c = decodeChunk(row.codec, row.data);
           take(c.samples, c.keyframes);
@@ -424,15 +433,28 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       const topologies: TopologyVersion[] = [];
       const atStart = store.topologyAt(host, start);
       if (atStart) topologies.push(atStart);
-      for (const r of q.topologiesIn.all(host, start, topoEnd) as { t: number; data: Buffer }[])
+      for (const r of q.topologiesIn.iterate(host, start, topoEnd) as IterableIterator<{
+        t: number;
+        data: Buffer;
+      }>) {
+        if (topologies.length >= maxTopologies) {
+          // A host whose topology churns (namespaces made and removed every second) would
+          // otherwise answer with thousands of full topologies: cut the range before this one.
+          truncated = true;
+          nextStart = r.t;
+          while (samples.length > 0 && samples.at(-1)!.t >= r.t) samples.pop();
+          break;
+        }
         topologies.push({ t: r.t, topology: decodeTopology(r.data) });
+      }
       if (topologies.length === 0) {
         // Nothing at or before start and nothing inside: the host's first version (recorded
         // after the range) still lets a reader draw the map.
         const r = q.firstTopology.get(host) as { t: number; data: Buffer } | undefined;
         if (r) topologies.push({ t: r.t, topology: decodeTopology(r.data) });
       }
-      return { host, start, end, topologies, samples, keyframes, truncated, nextStart };
+      const kept = nextStart === null ? keyframes : keyframes.filter((k) => k.t < nextStart!);
+      return { host, start, end, topologies, samples, keyframes: kept, truncated, nextStart };
     },
 
     topologyAt(host, t) {
