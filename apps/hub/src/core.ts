@@ -34,9 +34,12 @@ const LAGGING_AFTER_INTERVALS = 3;
 export const AGENT_GONE_MIN_MS = 10_000;
 /**
  * Samples from further in the future than this are refused: one frame with a wild clock would
- * otherwise become the host's lastT and make every later, correct sample look out of order.
+ * otherwise become the host's lastT and make every later, correct sample look out of order for
+ * that long (and a hostile agent could blind its host's recording so). NTP keeps clocks within
+ * milliseconds; ten seconds forgives a host without it for a while, and the refusals (counted
+ * as reason="future", logged) say what to fix.
  */
-export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+export const MAX_FUTURE_SKEW_MS = 10_000;
 
 /** What the hub needs from an agent's connection (ws/agentSession.ts). */
 export interface AgentLink {
