@@ -10,6 +10,7 @@ import { metricsRoute } from './http/metrics.ts';
 import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
 import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
 import type { ImportLimits } from './replay/import.ts';
+import { jsonErrors } from './http/errors.ts';
 import { replayRouter } from './replay/routes.ts';
 import { openStore, type Store, type StoreOptions } from './store/store.ts';
 import type { AgentLimits } from './ws/agentSession.ts';
@@ -119,7 +120,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       uptimeS: Math.round(process.uptime()),
       agents: core.agentsConnected(),
       uiClients: core.uiClients.size,
-      store: { path: st.path, bytes: st.bytes, chunks: st.chunks, samplesPending: st.samplesPending },
+      // No file paths: /healthz answers anyone, and a path tells an attacker about the machine.
+      store: { bytes: st.bytes, chunks: st.chunks, samplesPending: st.samplesPending },
     });
   });
   app.get('/metrics', (req, res, next) => {
@@ -135,6 +137,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   );
   app.use('/api', apiRouter(core));
   app.use(webApp(opts.webDist ?? DEFAULT_WEB_DIST));
+  app.use(jsonErrors(log));
 
   let server: Server | HttpsServer;
   try {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
@@ -84,7 +85,8 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
       .filter((h) => h.start !== undefined);
     res.json({
       source: opts.source === null ? 'live' : 'file',
-      file: opts.source,
+      // The file's name, not its path (no paths in API answers).
+      file: opts.source === null ? null : basename(opts.source),
       hosts,
       recordings: marks.list(),
     });
@@ -203,8 +205,11 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
       if (e instanceof ImportTooLargeError) return refuse(413, e.message);
       if (e instanceof RecordingFileError) return fail(res, 400, e.message, { imported: false });
       if (e instanceof ImportConflictError) return fail(res, 409, e.message, { imported: false });
-      core.log.error(`import failed: ${(e as Error).message}`);
-      fail(res, 500, `import failed: ${(e as Error).message}`, { imported: false });
+      // Logged in full; answered without it (a disk error names the hub's temporary files).
+      core.log.error(`import failed: ${(e as Error).stack ?? (e as Error).message}`);
+      fail(res, 500, 'import failed on the hub (nothing was imported); its log says why', {
+        imported: false,
+      });
     } finally {
       importing = null;
     }
