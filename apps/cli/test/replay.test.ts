@@ -116,5 +116,5 @@ describe('hopwatch replay export --hub: the hub names the file, it does not choo
     } finally {
       server.close();
     }
-  });
+  }, 60_000);
 });
