@@ -74,7 +74,7 @@ describe('hopwatch replay (CLI)', () => {
     expect(r.err).toMatch(/not a hopwatch recording: the file is not gzip-compressed/);
     expect((await hopwatch(['replay'])).code).toBe(2);
     expect((await hopwatch(['replay', 'import', bad])).err).toMatch(/--hub URL is required/);
-  });
+  }, 60_000);
 });
 
 describe('hopwatch replay export --hub: the hub names the file, it does not choose where it goes', () => {
