@@ -86,4 +86,24 @@ describe('ranges are capped before blobs are loaded', () => {
     // 6.8 million 10-minute pages, each with a query and a yield, would take many minutes.
     expect(performance.now() - t0).toBeLessThan(5000);
   });
+
+  it('CAP4: a diagnosis window holding more samples than DIAGNOSIS_MAX_SAMPLES is refused before any is decoded', async () => {
+    const h = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger });
+    hubs.push(h);
+    const t0 = Date.now() - 3_600_000;
+    h.core.onTopology('fast', t0, makeTopology('fast'));
+    // An agent at 100 ms: 4000 samples in 400 s.
+    for (let i = 1; i <= 4000; i++)
+      h.store.append(
+        'fast',
+        makeSample(t0 + i * 100, { 'veth-a': row({ rxPackets: i }) }, { elapsedMs: 100 }),
+      );
+    h.store.flush();
+    const ask = (seconds: number) =>
+      fetch(`${h.url}/api/hosts/fast/diagnosis?t=${t0 + 400_000}&seconds=${seconds}`);
+    const big = await ask(3600);
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { error: string }).error).toMatch(/more than 3600: ask for fewer seconds/);
+    expect((await ask(10)).status).toBe(200);
+  });
 });

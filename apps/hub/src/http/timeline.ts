@@ -43,6 +43,19 @@ function topologyAt(versions: readonly TopologyVersion[], t: number): TopologyVe
   return versions.filter((v) => v.t <= t).at(-1) ?? versions[0];
 }
 
+/**
+ * Samples on disk in chunks touching [start, end], from the chunk rows alone (no blob is read):
+ * what a range would cost to decode, known before decoding it.
+ */
+export function storedSamples(store: Store, host: string, start: number, end: number): number {
+  const r = store.db
+    .prepare(
+      `SELECT coalesce(sum(samples), 0) AS n FROM chunks WHERE host = ? AND end_t >= ? AND start_t <= ?`,
+    )
+    .get(host, start, end) as { n: number };
+  return r.n;
+}
+
 export function timeline(store: Store, host: string, start: number, end: number, n: number): Timeline {
   const bucketMs = Math.ceil((end - start) / n);
   const acc: (LossSummary | null)[] = new Array(n).fill(null);
@@ -50,15 +63,10 @@ export function timeline(store: Store, host: string, start: number, end: number,
   const index = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - start) / bucketMs)));
 
   let rawFrom = start;
-  const stored = store.db
-    .prepare(
-      `SELECT coalesce(sum(samples), 0) AS n FROM chunks WHERE host = ? AND end_t >= ? AND start_t <= ?`,
-    )
-    .get(host, start, end) as { n: number };
   if (
     end - start > TIMELINE_RAW_MAX_RANGE_MS ||
     bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS ||
-    stored.n > TIMELINE_RAW_MAX_SAMPLES
+    storedSamples(store, host, start, end) > TIMELINE_RAW_MAX_SAMPLES
   ) {
     for (const c of store.summaries(host, start, end)) {
       // A chunk counts in the bucket holding its middle: the one ending exactly at `start`
