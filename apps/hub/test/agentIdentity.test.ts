@@ -7,6 +7,7 @@ import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { AgentTokensFileError, parseAgentTokens } from '../src/ws/agentTokens.ts';
 import { FakeAgent } from './helpers/clients.ts';
 import { makeSample } from './helpers/data.ts';
+import { TEST_AUTH } from './helpers/auth.ts';
 
 const H1_TOKEN = 'h1-token-0123456789abcdef';
 const H2_TOKEN = 'h2-token-0123456789abcdef';
@@ -28,7 +29,14 @@ function tokensFile(text: string, mode = 0o600): string {
   return path;
 }
 async function hub(over: Partial<Parameters<typeof startHub>[0]> = {}): Promise<Hub> {
-  const h = await startHub({ port: 0, db: ':memory:', agentToken: SHARED, log: silentLogger, ...over });
+  const h = await startHub({
+    auth: TEST_AUTH,
+    port: 0,
+    db: ':memory:',
+    agentToken: SHARED,
+    log: silentLogger,
+    ...over,
+  });
   hubs.push(h);
   return h;
 }

@@ -8,13 +8,21 @@ import { ImportTooLargeError, importRecording } from '../src/replay/import.ts';
 import { LineSplitter, LineTooLongError } from '../src/replay/lines.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
+import { TEST_AUTH, authHeaders } from './helpers/auth.ts';
 
 const MiB = 1024 ** 2;
 const T0 = 1_700_000_000_000;
 const hubs: Hub[] = [];
 const stores: Store[] = [];
 async function hub(over: Partial<Parameters<typeof startHub>[0]> = {}): Promise<Hub> {
-  const h = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger, ...over });
+  const h = await startHub({
+    auth: TEST_AUTH,
+    port: 0,
+    db: ':memory:',
+    agentToken: null,
+    log: silentLogger,
+    ...over,
+  });
   hubs.push(h);
   return h;
 }
@@ -47,7 +55,7 @@ function post(h: Hub, body: Readable, headers: Record<string, string> = {}): Pro
   return new Promise((resolve, reject) => {
     const req = request(`${h.url}/api/import`, {
       method: 'POST',
-      headers: { 'content-type': 'application/gzip', ...headers },
+      headers: { ...authHeaders(), 'content-type': 'application/gzip', ...headers },
     });
     req.on('response', (res) => {
       let text = '';
@@ -125,7 +133,7 @@ describe('import bounds', () => {
       (resolve) => {
         const req = request(`${h.url}/api/import`, {
           method: 'POST',
-          headers: { 'content-type': 'application/gzip' },
+          headers: { ...authHeaders(), 'content-type': 'application/gzip' },
         });
         req.on('response', (res) => {
           let text = '';

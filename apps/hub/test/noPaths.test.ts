@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
+import { TEST_AUTH, authedFetch as fetch } from './helpers/auth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwt-nopaths-'));
 const hubs: Hub[] = [];
@@ -17,6 +18,7 @@ const PATHISH = /\/(tmp|work|home|root|usr|var|etc)\/|node_modules|\.db\b|at .*\
 describe('no file paths in /healthz or API answers', () => {
   it('PATH1: /healthz says how the store is doing, not where it is', async () => {
     const h = await startHub({
+      auth: TEST_AUTH,
       port: 0,
       db: join(dir, 'secret-place.db'),
       agentToken: null,
@@ -32,6 +34,7 @@ describe('no file paths in /healthz or API answers', () => {
   it('PATH2: malformed requests get a JSON error in words, not a stack trace with the hub’s files', async () => {
     const errors: string[] = [];
     const h = await startHub({
+      auth: TEST_AUTH,
       port: 0,
       db: ':memory:',
       agentToken: null,
@@ -59,6 +62,7 @@ describe('no file paths in /healthz or API answers', () => {
 
   it('PATH3: GET /api/replay names the replayed file, not its path', async () => {
     const h = await startHub({
+      auth: TEST_AUTH,
       port: 0,
       db: ':memory:',
       agentToken: null,

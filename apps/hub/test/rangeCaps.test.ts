@@ -4,6 +4,7 @@ import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { recordingLines } from '../src/replay/export.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
+import { TEST_AUTH, authedFetch as fetch } from './helpers/auth.ts';
 
 const T0 = 1_700_000_000_000;
 const MiB = 1024 ** 2;
@@ -47,7 +48,13 @@ describe('ranges are capped before blobs are loaded', () => {
   });
 
   it('CAP2: GET /recording of a host whose topology churns answers at most RECORDING_MAX_TOPOLOGIES, then pages on', async () => {
-    const h = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger });
+    const h = await startHub({
+      auth: TEST_AUTH,
+      port: 0,
+      db: ':memory:',
+      agentToken: null,
+      log: silentLogger,
+    });
     hubs.push(h);
     const now = Date.now() - 600_000;
     for (let i = 0; i < 150; i++) {
@@ -88,7 +95,13 @@ describe('ranges are capped before blobs are loaded', () => {
   });
 
   it('CAP4: a diagnosis window holding more samples than DIAGNOSIS_MAX_SAMPLES is refused before any is decoded', async () => {
-    const h = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger });
+    const h = await startHub({
+      auth: TEST_AUTH,
+      port: 0,
+      db: ':memory:',
+      agentToken: null,
+      log: silentLogger,
+    });
     hubs.push(h);
     const t0 = Date.now() - 3_600_000;
     h.core.onTopology('fast', t0, makeTopology('fast'));

@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { REPO_ROOT } from './helpers/hubProcess.ts';
 import { haveOpenssl, selfSignedCert } from './helpers/tlsCert.ts';
+import { TEST_AUTH } from './helpers/auth.ts';
 
 const HAVE_OPENSSL = haveOpenssl();
 if (!HAVE_OPENSSL) console.log('tls.int.test: skipped, no openssl (scripts/ensure-deps.sh installs it)');
@@ -67,7 +68,14 @@ describe.skipIf(!HAVE_OPENSSL)('a real agent to a wss hub with a self-signed cer
   }
 
   it('TLS4: with --ca the agent connects over wss and its samples are recorded', async () => {
-    hub = await startHub({ port: 0, db: ':memory:', agentToken: TOKEN, log: silentLogger, tls: pem });
+    hub = await startHub({
+      auth: TEST_AUTH,
+      port: 0,
+      db: ':memory:',
+      agentToken: TOKEN,
+      log: silentLogger,
+      tls: pem,
+    });
     const a = agent('hwt-tls-ok', ['--ca', pem.cert]);
     await expect
       .poll(() => hub!.store.lastT('hwt-tls-ok'), { timeout: 60_000, interval: 250 })
@@ -77,7 +85,14 @@ describe.skipIf(!HAVE_OPENSSL)('a real agent to a wss hub with a self-signed cer
   });
 
   it('TLS5: without --ca it refuses the hub’s certificate and says to pass --ca; the hub sees nothing', async () => {
-    hub = await startHub({ port: 0, db: ':memory:', agentToken: TOKEN, log: silentLogger, tls: pem });
+    hub = await startHub({
+      auth: TEST_AUTH,
+      port: 0,
+      db: ':memory:',
+      agentToken: TOKEN,
+      log: silentLogger,
+      tls: pem,
+    });
     const a = agent('hwt-tls-refused', []);
     await expect
       .poll(() => a.output(), { timeout: 60_000, interval: 250 })

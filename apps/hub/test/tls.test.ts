@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { haveOpenssl, selfSignedCert } from './helpers/tlsCert.ts';
+import { TEST_AUTH } from './helpers/auth.ts';
 
 const HAVE_OPENSSL = haveOpenssl();
 if (!HAVE_OPENSSL) console.log('tls.test: skipped, no openssl (scripts/ensure-deps.sh installs it)');
@@ -21,6 +22,7 @@ describe.skipIf(!HAVE_OPENSSL)('TLS: --tls-cert/--tls-key serve https and wss', 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const hub = async (over: Partial<Parameters<typeof startHub>[0]> = {}) => {
     const h = await startHub({
+      auth: TEST_AUTH,
       port: 0,
       db: ':memory:',
       agentToken: 'tls-token',

@@ -7,10 +7,11 @@ import { HubCounters } from '../src/state/counters.ts';
 import { UI_MAX_BUFFERED_BYTES, UiClient } from '../src/ws/uiClient.ts';
 import { UI_MAX_WATCHED_HOSTS, UI_MESSAGE_BURST } from '../src/ws/uiSession.ts';
 import { FakeBrowser } from './helpers/clients.ts';
+import { TEST_AUTH, authHeaders } from './helpers/auth.ts';
 
 const hubs: Hub[] = [];
 async function hub(): Promise<Hub> {
-  const h = await startHub({ port: 0, db: ':memory:', agentToken: null, log: silentLogger });
+  const h = await startHub({ auth: TEST_AUTH, port: 0, db: ':memory:', agentToken: null, log: silentLogger });
   hubs.push(h);
   return h;
 }
@@ -20,7 +21,10 @@ afterEach(async () => {
 
 /** A raw /ws/ui socket that does not answer protocol pings by itself. */
 function mute(h: Hub) {
-  const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/ws/ui`, { autoPong: false });
+  const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/ws/ui`, {
+    autoPong: false,
+    headers: authHeaders(),
+  });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
