@@ -4,6 +4,7 @@ import { App } from './App.tsx';
 import { hubSocketUrl, startLive } from './connection/live.ts';
 import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
+import { ReplayControllerContext } from './replay/context.ts';
 import { startReplay } from './replay/controller.ts';
 import { appStore } from './store/index.ts';
 import type { Theme } from './store/selectionSlice.ts';
@@ -33,10 +34,12 @@ startUrlSync(appStore, window);
 startLayout(appStore);
 const judge = startJudge(appStore);
 startLive(appStore, hubSocketUrl(window.location), judge);
-startReplay(appStore, judge);
+const replay = startReplay(appStore, judge);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <ReplayControllerContext.Provider value={replay}>
+      <App />
+    </ReplayControllerContext.Provider>
   </StrictMode>,
 );

@@ -21,6 +21,8 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
   let to: string | null = null;
   let sel: string | null = null;
   let stats = new Map<string, HopStat>();
+  /** The findings last sent, as text: unchanged findings go as null (compared here, off the UI thread). */
+  let sentFindings = '';
 
   const hop = () => (sel === null ? null : hopHistory(history.samples, sel));
 
@@ -33,6 +35,9 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
     for (const [id, st] of j.statsById) if (stats.get(id) !== st) changed.push([id, st]);
     const removed = [...stats.keys()].filter((id) => !j.statsById.has(id));
     stats = j.statsById;
+    const findingsKey = JSON.stringify(j.findings);
+    const findingsChanged = findingsKey !== sentFindings;
+    sentFindings = findingsKey;
     return [
       {
         kind: 'judged',
@@ -41,7 +46,7 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         hop: hop(),
         changed: packStats(changed),
         removed,
-        findings: j.findings,
+        findings: findingsChanged ? j.findings : null,
         path: j.path,
         pathError: j.pathError,
         pathSuggestions: j.pathSuggestions,
@@ -85,6 +90,7 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
   function handle(req: JudgeRequest): JudgeResponse[] {
     switch (req.kind) {
       case 'reset':
+        sentFindings = '';
         host = req.host;
         topology = null;
         history = EMPTY_HISTORY;
@@ -112,9 +118,17 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
       }
       case 'window': {
         if (req.host !== host) return [];
+        // The UI cleared its judgement before asking for a new window (back to live, a seek).
+        sentFindings = '';
         history = EMPTY_HISTORY;
         for (const s of [...req.samples].sort((a, b) => a.t - b.t)) take(s);
         return judge();
+      }
+      case 'append': {
+        if (req.host !== host) return [];
+        let took = false;
+        for (const s of req.samples) took = take(s) || took;
+        return took ? judge() : [];
       }
       case 'path':
         from = req.from;

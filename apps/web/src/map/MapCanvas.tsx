@@ -32,7 +32,8 @@ const CULL_MIN_NODES = 400;
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 4;
 
-const selectLastT = (s: AppState) => s.lastT;
+/** Whether a sample was judged yet: a boolean, so the canvas does not re-render on every tick. */
+const selectJudged = (s: AppState) => s.lastT !== null;
 const selectHost = (s: AppState) => s.host;
 /** How long the first picture waits for a judged sample before framing what it has. */
 const FIRST_FRAME_WAIT_MS = 1500;
@@ -66,7 +67,7 @@ function Canvas() {
   // First picture (map/frame.ts), once there are nodes (their sizes are given, not measured), the
   // first sample is judged (so the loss is known) and its loss hops are on the map, and, for a link
   // with from/to, the path is answered. A host that sends nothing is framed after FIRST_FRAME_WAIT_MS.
-  const lastT = useApp(selectLastT);
+  const judged = useApp(selectJudged);
   const [waitOver, setWaitOver] = useState(false);
   const hasNodes = nodes.length > 0;
   useEffect(() => {
@@ -79,7 +80,7 @@ function Canvas() {
     const { cam, from, to, pathError, statsById } = appStore.getState();
     if (cam === null && !waitOver) {
       if (from !== null && to !== null && path === null && pathError === null) return;
-      if (lastT === null) return;
+      if (!judged) return;
       const shown = new Set(nodes.map((n) => n.id));
       for (const [id, st] of statsById) if (st.status === 'loss' && !shown.has(id)) return;
     }
@@ -91,7 +92,7 @@ function Canvas() {
       void rf.setViewport(firstFrame({ nodes, edges, path, statsById, ...size }));
     }
     performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
-  }, [nodes, edges, path, lastT, waitOver, rf]);
+  }, [nodes, edges, path, judged, waitOver, rf]);
 
   useEffect(() => {
     if (focus === null || layout === null) return;

@@ -96,7 +96,7 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
     set({
       statsById,
       lastT: j.lastT,
-      findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
+      findings: j.findings ?? s.findings,
       path: sameList(s.path, j.path) ? s.path : j.path,
       pathError: j.pathError,
       pathSuggestions: j.pathSuggestions,
