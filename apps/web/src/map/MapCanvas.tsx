@@ -15,6 +15,8 @@ import { type AppState, appStore, useApp } from '../store/index.ts';
 import { roundCamera } from '../url/view.ts';
 import { buildFlowEdges, buildFlowNodes, type FlowNode } from './flowElements.ts';
 import { firstFrame } from './frame.ts';
+import { pathLayout } from '../layout/pathLayout.ts';
+import { walkPath } from './walk.ts';
 import { HopEdge } from './HopEdge.tsx';
 import { IfaceNode } from './IfaceNode.tsx';
 import { LaneNode } from './LaneNode.tsx';
@@ -37,6 +39,8 @@ const selectJudged = (s: AppState) => s.lastT !== null;
 const selectHost = (s: AppState) => s.host;
 /** How long the first picture waits for a judged sample before framing what it has. */
 const FIRST_FRAME_WAIT_MS = 1500;
+/** Set when path mode's picture is on screen (the bench times typing the destination to this). */
+export const MARK_PATH_LAID_OUT = 'hopwatch:path-laid-out';
 const selectTheme = (s: { theme: 'light' | 'dark' }) => s.theme;
 const selectFocus = (s: { focus: { id: string; seq: number } | null }) => s.focus;
 
@@ -45,7 +49,7 @@ const minimapColor = (n: FlowNode) =>
 
 function Canvas() {
   const graph = useApp(selectViewGraph);
-  const layout = useApp(selectLayout);
+  const datapath = useApp(selectLayout);
   const topology = useApp(selectTopology);
   const ifaceById = useApp(selectIfaceById);
   const path = useApp(selectPath);
@@ -54,6 +58,13 @@ function Canvas() {
   const rf = useReactFlow();
   const fitted = useRef(false);
   const wrapper = useRef<HTMLDivElement>(null);
+  // Path mode: the path as a straight line left to right, the rest below (layout/pathLayout.ts).
+  // Cheap and derived, so it follows the path at once; leaving path mode gives the datapath back.
+  const layout = useMemo(
+    () => (datapath && graph && path ? (pathLayout(datapath, graph, path) ?? datapath) : datapath),
+    [datapath, graph, path],
+  );
+  const pathMode = layout?.mode === 'path';
 
   const nodes = useMemo<FlowNode[]>(
     () => (graph && layout && topology ? buildFlowNodes(graph, layout, topology, ifaceById) : []),
@@ -94,6 +105,19 @@ function Canvas() {
     performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
   }, [nodes, edges, path, judged, waitOver, rf]);
 
+  // Entering or leaving path mode moves every node: frame the new picture (the path, or the host).
+  const lastMode = useRef(pathMode);
+  useEffect(() => {
+    if (lastMode.current === pathMode || !fitted.current) return;
+    lastMode.current = pathMode;
+    const el = wrapper.current;
+    if (el === null) return;
+    const { statsById } = appStore.getState();
+    const size = { width: el.clientWidth, height: el.clientHeight };
+    void rf.setViewport(firstFrame({ nodes, edges, path: pathMode ? path : null, statsById, ...size }));
+    if (pathMode) performance.mark(MARK_PATH_LAID_OUT, { detail: { hops: path?.length ?? 0 } });
+  }, [pathMode, nodes, edges, path, rf]);
+
   useEffect(() => {
     if (focus === null || layout === null) return;
     const cell = layout.cells.get(focus.id);
@@ -117,8 +141,27 @@ function Canvas() {
     appStore.getState().setCamera(roundCamera(viewport));
   }, []);
 
-  // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects.
+  // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects, and on
+  // a path ← → walk along it (the selection and the focus move hop by hop).
   const onKeyDown = useCallback((e: KeyboardEvent<HTMLDivElement>) => {
+    if (
+      (e.key === 'ArrowLeft' || e.key === 'ArrowRight') &&
+      !e.shiftKey &&
+      appStore.getState().path !== null
+    ) {
+      // On the map with a path the arrows are the path's (replay's ← → are theirs elsewhere).
+      e.preventDefault();
+      e.stopPropagation();
+      const next = walkPath(appStore.getState(), e.key === 'ArrowRight' ? 1 : -1);
+      if (next === null) return;
+      appStore.getState().reveal(next);
+      requestAnimationFrame(() =>
+        wrapper.current
+          ?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(next)}"]`)
+          ?.focus({ preventScroll: true }),
+      );
+      return;
+    }
     if (e.key !== 'Enter' && e.key !== ' ') return;
     const el = (e.target as HTMLElement).closest<HTMLElement>('.react-flow__node');
     const id = el?.dataset.id;
@@ -137,7 +180,9 @@ function Canvas() {
       onKeyDown={onKeyDown}
       data-testid="map"
       role="application"
-      aria-label="host map"
+      aria-label={pathMode ? 'host map, path mode: left and right arrows walk along the path' : 'host map'}
+      aria-roledescription="map"
+      data-mode={pathMode ? 'path' : 'datapath'}
     >
       <ReactFlow<FlowNode>
         nodes={nodes}
