@@ -115,3 +115,32 @@ describe('judge worker engine', () => {
     expect(c.findings?.length).toBeGreaterThan(0);
   });
 });
+
+describe('judge worker engine, what it sends', () => {
+  it('MAP9: hops not drawn with numbers are sent only when their status moves; watched ones every change', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology('backlog') });
+    e.handle({ kind: 'watch', ids: ['hwlab-node/br-int'] });
+    judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000) }));
+    // Same statuses, other numbers: only the watched hop goes.
+    const quiet = judged(
+      e.handle({
+        kind: 'frame',
+        raw: JSON.stringify({
+          type: 'sample',
+          host: 'lab',
+          merged: 1,
+          sample: labSample(T0 + 2000, 1500, 0),
+        }),
+      }),
+    );
+    expect(quiet.changed.ids).toEqual(['hwlab-node/br-int']);
+    // A loss: the hop's status moves, so it goes although nobody watches it.
+    const loss = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 3000, 40) }));
+    expect(loss.changed.ids).toContain('hwlab-qrouter-a1/qg-a1');
+    // Watching it later sends its current numbers at once.
+    const w = judged(e.handle({ kind: 'watch', ids: null }));
+    expect(w.changed.ids.length).toBeGreaterThan(1);
+  });
+});

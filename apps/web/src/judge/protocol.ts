@@ -23,6 +23,11 @@ export type JudgeRequest =
    */
   | { kind: 'append'; host: string; samples: Sample[] }
   | { kind: 'path'; from: string | null; to: string | null }
+  /**
+   * The hops the map draws with their numbers (its visible interface nodes; null: all). Others
+   * are sent only when their status, path number or rules change: folded, only that shows.
+   */
+  | { kind: 'watch'; ids: string[] | null }
   /** The hop whose history the detail panel shows (sent back with every answer). */
   | { kind: 'select'; id: string | null };
 

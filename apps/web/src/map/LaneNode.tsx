@@ -5,7 +5,6 @@ import { StatusIcon } from '../ui/icons.tsx';
 import { nsName, nsShort } from '../ui/names.ts';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { LaneFlowNode } from './flowElements.ts';
-import { worstOf } from './selectors.ts';
 
 /**
  * A namespace as a lane (or, in path mode, a band of the path): header with its role, its name
@@ -13,7 +12,9 @@ import { worstOf } from './selectors.ts';
  */
 export const LaneNode = memo(function LaneNode({ data }: NodeProps<LaneFlowNode>) {
   const { netns, members, collapsed, role, onPath } = data;
-  const worst = useApp(useCallback((s: AppState) => worstOf(members, s.statsById), [members]));
+  const worst = useApp(
+    useCallback((s: AppState) => s.statusIndex.nsStatus.get(netns)?.worst ?? 'idle', [netns]),
+  );
   const toggle = () => appStore.getState().setNamespaceCollapsed(netns, !collapsed);
   const whole = nsName(netns);
   return (

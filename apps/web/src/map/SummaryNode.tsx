@@ -6,7 +6,6 @@ import { nsName, nsShort } from '../ui/names.ts';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { SummaryFlowNode } from './flowElements.ts';
 import { NODE_SIZE } from './IfaceNode.tsx';
-import { lossCountOf, worstOf } from './selectors.ts';
 
 /**
  * A collapsed namespace: one node standing for its hidden interfaces, with their worst status.
@@ -15,8 +14,9 @@ import { lossCountOf, worstOf } from './selectors.ts';
  */
 export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<SummaryFlowNode>) {
   const { members, netns, role, inLane } = data;
-  const worst = useApp(useCallback((s: AppState) => worstOf(members, s.statsById), [members]));
-  const losing = useApp(useCallback((s: AppState) => lossCountOf(members, s.statsById), [members]));
+  const ns = useApp(useCallback((s: AppState) => s.statusIndex.nsStatus.get(netns), [netns]));
+  const worst = ns?.worst ?? 'idle';
+  const losing = ns?.losing ?? 0;
   return (
     <div
       className="hop"
