@@ -1,4 +1,3 @@
-import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { findingsMarkdown } from '../src/export/markdown.ts';
 import { isPng, pngSize, readText, withText } from '../src/export/pngText.ts';
@@ -19,43 +18,56 @@ const stat = (rx: number, tx: number, drops = 0, rules = ''): HopStat => ({
   rules,
 });
 
-/** A real 2×1 PNG, built here (signature, IHDR, IDAT, IEND) so the test needs no file. */
+/** A real 2×1 PNG, built here (signature, IHDR, IDAT as a stored deflate block, IEND): no file, no zlib. */
 function tinyPng(): Uint8Array {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     return c >>> 0;
   });
-  const crc = (b: Buffer) => {
+  const crc = (b: Uint8Array) => {
     let c = 0xffffffff;
     for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
     return (c ^ 0xffffffff) >>> 0;
   };
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    td.copy(out, 4);
-    out.writeUInt32BE(crc(td), 8 + data.length);
-    return out;
+  const chunk = (type: string, data: number[]) => {
+    const td = new Uint8Array([...Array.from(type, (ch) => ch.charCodeAt(0)), ...data]);
+    const out = new Uint8Array(12 + data.length);
+    const v = new DataView(out.buffer);
+    v.setUint32(0, data.length);
+    out.set(td, 4);
+    v.setUint32(8 + data.length, crc(td));
+    return [...out];
   };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const raw = Buffer.from([0, 255, 0, 0, 0, 0, 255]);
-  return new Uint8Array(
-    Buffer.concat([
-      Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-      chunk('IHDR', ihdr),
-      chunk('IDAT', deflateSync(raw)),
-      chunk('IEND', Buffer.alloc(0)),
-    ]),
-  );
+  const u32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const raw = [0, 255, 0, 0, 0, 0, 255];
+  let a = 1;
+  let b = 0;
+  for (const x of raw) {
+    a = (a + x) % 65521;
+    b = (b + a) % 65521;
+  }
+  const zlib = [
+    0x78,
+    0x01,
+    0x01,
+    raw.length,
+    0,
+    ~raw.length & 255,
+    0xff,
+    ...raw,
+    ...u32(((b << 16) | a) >>> 0),
+  ];
+  return new Uint8Array([
+    ...[137, 80, 78, 71, 13, 10, 26, 10],
+    ...chunk('IHDR', [...u32(2), ...u32(1), 8, 2, 0, 0, 0]),
+    ...chunk('IDAT', zlib),
+    ...chunk('IEND', []),
+  ]);
 }
 
 const ifaceById = new Map(labTopology().ifaces.map((i) => [i.id, i]));
-const stats = new Map<string, HopStat>(LAB_PATH.map((id, i) => [id, stat(2000, 2000)] as [string, HopStat]));
+const stats = new Map<string, HopStat>(LAB_PATH.map((id) => [id, stat(2000, 2000)] as [string, HopStat]));
 stats.set(LAB_PATH[7]!, stat(1960, 0, 40, 'R01'));
 
 describe('waterfall and export', () => {
