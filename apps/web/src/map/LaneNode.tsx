@@ -2,7 +2,7 @@ import type { NodeProps } from '@xyflow/react';
 import { memo, useCallback } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { StatusIcon } from '../ui/icons.tsx';
-import { nsName, nsShort } from '../ui/names.ts';
+import { middleEllipsis, NS_LABEL_MAX_CHARS, nsName } from '../ui/names.ts';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { LaneFlowNode } from './flowElements.ts';
 
@@ -10,13 +10,22 @@ import type { LaneFlowNode } from './flowElements.ts';
  * A namespace as a lane (or, in path mode, a band of the path): header with its role, its name
  * (shortened in the middle, whole on hover), worst-status badge and a collapse toggle.
  */
-export const LaneNode = memo(function LaneNode({ data }: NodeProps<LaneFlowNode>) {
+/** Header room the name cannot use (toggle, role tag, status badge, padding), px; mono 11.5 px ≈ 7 px a character. */
+const HEADER_FIXED_PX = 120;
+const HEADER_CHAR_PX = 7;
+
+export const LaneNode = memo(function LaneNode({ data, width }: NodeProps<LaneFlowNode>) {
   const { netns, members, collapsed, role, onPath } = data;
   const worst = useApp(
     useCallback((s: AppState) => s.statusIndex.nsStatus.get(netns)?.worst ?? 'idle', [netns]),
   );
   const toggle = () => appStore.getState().setNamespaceCollapsed(netns, !collapsed);
   const whole = nsName(netns);
+  // Shortened in the middle to what the box holds (a one-hop band on the path is narrow).
+  const room = Math.max(
+    8,
+    Math.floor(((width ?? 400) - HEADER_FIXED_PX + (role === null ? 50 : 0)) / HEADER_CHAR_PX),
+  );
   return (
     <div
       className="lane w-full h-full"
@@ -44,7 +53,7 @@ export const LaneNode = memo(function LaneNode({ data }: NodeProps<LaneFlowNode>
           </span>
         )}
         <span className="mono font-semibold whitespace-nowrap min-w-0 overflow-hidden" title={whole}>
-          {nsShort(netns)}
+          {middleEllipsis(whole, Math.min(room, NS_LABEL_MAX_CHARS + 10))}
         </span>
         <span
           className={`st-${worst} flex items-center gap-0.5 uppercase font-bold ml-auto`}
