@@ -2,10 +2,11 @@ import { topologyEdges } from '@hopwatch/shared';
 import { describe, expect, it } from 'vitest';
 import { laneRect } from '../src/layout/geometry.ts';
 import { layoutGraph } from '../src/layout/layered.ts';
-import { pathLayout } from '../src/layout/pathLayout.ts';
+import { pathLayout, withPathNodes } from '../src/layout/pathLayout.ts';
 import type { LayoutResult } from '../src/layout/types.ts';
 import { buildViewGraph, type ViewOptions } from '../src/layout/viewGraph.ts';
 import { middleEllipsis, nsRole, nsShort } from '../src/ui/names.ts';
+import { syntheticTopology } from './fixtures/synthetic.ts';
 import { iface, LAB_PATH, labTopology, pair } from './fixtures/topo.ts';
 
 const opts = (pinned: string[] = []): ViewOptions => ({
@@ -88,11 +89,17 @@ describe('path mode layout', () => {
     for (const [id, c] of first.shown.cells) expect(grown.cells.get(id)).toEqual(c);
   });
 
-  it('MAP4: a hop not laid out yet (pinning on its way) keeps the datapath picture', () => {
-    const t = labTopology();
+  it('MAP4: a hop in a folded namespace is drawn at once (no wait for the layout that pins it)', () => {
+    const t = syntheticTopology(1000, 100);
     const graph = buildViewGraph(t, topologyEdges(t), opts());
     const base = layoutGraph(graph, 1, null);
-    expect(pathLayout(base, graph, [...LAB_PATH, 'hwlab-node/nope'])).toBeNull();
+    const path = ['eno1', 'br-ex', 'phy-br-ex', 'int-br-ex', 'br-int', 'tap42-0', 'qrouter-0042/qg'];
+    expect(graph.nodes.some((n) => n.id === 'qrouter-0042/qg')).toBe(false);
+    expect(pathLayout(base, graph, path)).toBeNull();
+    const ifaceById = new Map(t.ifaces.map((i) => [i.id, i]));
+    const shown = pathLayout(base, withPathNodes(graph, path, ifaceById), path)!;
+    expect(path.map((id) => shown.cells.get(id)?.col)).toEqual(path.map((_, i) => i));
+    expect(overlaps(shown)).toEqual([]);
   });
 });
 

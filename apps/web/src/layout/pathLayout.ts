@@ -1,4 +1,5 @@
-import type { Cell, Lane, LayoutResult, ViewGraph } from './types.ts';
+import type { Iface } from '@hopwatch/shared';
+import type { Cell, Lane, LayoutResult, ViewGraph, ViewNode } from './types.ts';
 
 /** Rows the path takes: its bands' header row, then the hops. */
 const PATH_ROWS = 2;
@@ -7,21 +8,40 @@ export const PATH_GAP_ROWS = 1;
 export const pathLaneKey = (k: number) => `path:${k}`;
 
 /**
+ * The view graph with every hop of the path in it: a hop inside a folded namespace is drawn at
+ * once in path mode, without waiting for the datapath layout that pins it (a round trip through
+ * the layout worker: most of the time from typing the destination to the picture on a big host).
+ */
+export function withPathNodes(
+  graph: ViewGraph,
+  path: readonly string[],
+  ifaceById: ReadonlyMap<string, Iface>,
+): ViewGraph {
+  const have = new Set(graph.nodes.map((n) => n.id));
+  const missing: ViewNode[] = [];
+  for (const id of path) {
+    const iface = ifaceById.get(id);
+    if (!have.has(id) && iface !== undefined) missing.push({ id, kind: 'iface', lane: iface.netns });
+  }
+  return missing.length === 0 ? graph : { ...graph, nodes: [...graph.nodes, ...missing] };
+}
+
+/**
  * Path mode: the chosen path as one straight line, hop i in column i-1 of row 1 (source at the
  * left, destination at the right), each run of hops in one namespace a band around them; every
  * other node keeps its datapath cell, moved below the path. Derived from the datapath layout
  * (itself stable), so the same topology gives the same picture and a new interface moves
  * nothing that was there. Pure and cheap (one pass over the cells): it runs on the UI thread
- * when the path changes, never on a counter tick. null when a hop is not laid out yet (the
- * datapath layout that pins it is on its way).
+ * when the path changes, never on a counter tick. `graph` must hold every hop of the path
+ * (withPathNodes); null when it does not.
  */
 export function pathLayout(
   base: LayoutResult,
   graph: ViewGraph,
   path: readonly string[],
 ): LayoutResult | null {
-  if (path.length === 0 || path.some((id) => !base.cells.has(id))) return null;
   const laneOf = new Map(graph.nodes.map((n) => [n.id, n.lane]));
+  if (path.length === 0 || path.some((id) => !laneOf.has(id))) return null;
   const onPath = new Set(path);
   const cells = new Map<string, Cell>();
   const lanes = new Map<string, Lane>();

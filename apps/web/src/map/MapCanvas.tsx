@@ -15,7 +15,7 @@ import { type AppState, appStore, useApp } from '../store/index.ts';
 import { roundCamera } from '../url/view.ts';
 import { buildFlowEdges, buildFlowNodes, type FlowNode } from './flowElements.ts';
 import { firstFrame } from './frame.ts';
-import { pathLayout } from '../layout/pathLayout.ts';
+import { pathLayout, withPathNodes } from '../layout/pathLayout.ts';
 import { walkPath } from './walk.ts';
 import { HopEdge } from './HopEdge.tsx';
 import { IfaceNode } from './IfaceNode.tsx';
@@ -48,7 +48,7 @@ const minimapColor = (n: FlowNode) =>
   n.type === 'lane' ? 'rgba(128,128,128,0.15)' : 'rgba(128,128,128,0.7)';
 
 function Canvas() {
-  const graph = useApp(selectViewGraph);
+  const baseGraph = useApp(selectViewGraph);
   const datapath = useApp(selectLayout);
   const topology = useApp(selectTopology);
   const ifaceById = useApp(selectIfaceById);
@@ -60,10 +60,13 @@ function Canvas() {
   const wrapper = useRef<HTMLDivElement>(null);
   // Path mode: the path as a straight line left to right, the rest below (layout/pathLayout.ts).
   // Cheap and derived, so it follows the path at once; leaving path mode gives the datapath back.
-  const layout = useMemo(
-    () => (datapath && graph && path ? (pathLayout(datapath, graph, path) ?? datapath) : datapath),
-    [datapath, graph, path],
-  );
+  const { graph, layout } = useMemo(() => {
+    if (datapath === null || baseGraph === null || path === null)
+      return { graph: baseGraph, layout: datapath };
+    const g = withPathNodes(baseGraph, path, ifaceById);
+    const shown = pathLayout(datapath, g, path);
+    return shown === null ? { graph: baseGraph, layout: datapath } : { graph: g, layout: shown };
+  }, [datapath, baseGraph, path, ifaceById]);
   const pathMode = layout?.mode === 'path';
 
   const nodes = useMemo<FlowNode[]>(
