@@ -1,6 +1,7 @@
 import type { Iface, Topology } from '@hopwatch/shared';
 import type { Edge, Node } from '@xyflow/react';
 import { cellPosition, laneRect, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
+import { GRID_MIN_FOLDED } from '../layout/layered.ts';
 import type { LayoutResult, ViewEdgeKind, ViewGraph } from '../layout/types.ts';
 import type { KindIconName } from '../ui/icons.tsx';
 import { displayKind, forwardingNamespaces } from '../ui/kind.ts';
@@ -122,6 +123,12 @@ export function buildFlowNodes(
   return out;
 }
 
+/** Summary nodes laid out in the big-host grid (layered.ts placeGrid): bare lanes, many of them. */
+function gridded(graph: ViewGraph, layout: LayoutResult): Set<string> {
+  const bare = graph.nodes.filter((n) => n.kind === 'summary' && layout.lanes.get(n.lane)?.bare === true);
+  return bare.length >= GRID_MIN_FOLDED ? new Set(bare.map((n) => n.id)) : new Set();
+}
+
 /**
  * Edges run left to right (lower column → higher) so handles line up with the datapath. Path
  * steps with no kernel or route edge between them (through a collapsed group, say) get a
@@ -134,7 +141,11 @@ export function buildFlowEdges(
 ): HopFlowEdge[] {
   const out: HopFlowEdge[] = [];
   const linked = new Set<string>();
+  // A grid of folded namespaces hangs off the bridge above it: a hundred edges fanning into the
+  // grid say nothing more and cost as much to draw as the nodes. Folded, their edges fold too.
+  const inGrid = gridded(graph, layout);
   for (const e of graph.edges) {
+    if (inGrid.has(e.source) || inGrid.has(e.target)) continue;
     const a = layout.cells.get(e.source);
     const b = layout.cells.get(e.target);
     if (a === undefined || b === undefined) continue;
