@@ -182,7 +182,12 @@ describe('big hosts', () => {
     expect(second.lanes.get('qrouter-0042')?.bare).toBe(false);
     expect(overlaps(second)).toEqual([]);
     expect(cellsUnique(second)).toBe(true);
-    // Nothing else moved: it left the grid for a box of its own below (MAP7).
+    // Loss first: its box sits left of the grid, not below it.
+    const grid = [...second.lanes].filter(([n, l]) => n.startsWith('qrouter-') && l.bare).map(([, l]) => l);
+    const box = second.lanes.get('qrouter-0042')!;
+    expect(box.col1).toBeLessThan(Math.min(...grid.map((l) => l.col0)));
+    expect(box.row0).toBeLessThan(Math.max(...grid.map((l) => l.row0)));
+    // Nothing else moved: it left the grid for a box of its own (MAP7).
     for (const [id, cell] of first.cells)
       if (!id.includes('qrouter-0042')) expect(second.cells.get(id)).toEqual(cell);
   });

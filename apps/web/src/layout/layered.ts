@@ -161,11 +161,14 @@ function fullLayout(graph: ViewGraph, L: Layering, topoVersion: number): LayoutR
 
 /**
  * Folded namespaces (a summary node each) on a big host: a grid shaped like a screen, not a
- * column a hundred rows tall. In name order (stable); a namespace losing packets is not in it:
- * its loss hop is pinned, so it has a box beside the spine, above the grid.
+ * column a hundred rows tall, in name order (stable). The grid sits right of the datapath
+ * columns its namespaces would take when opened (their layer and the one after, where a router's
+ * inner ports go): a namespace that starts losing packets, or that the operator opens, gets its
+ * box there, under the spine and left of the grid — loss first in reading order — and no
+ * folded neighbour moves.
  */
 function placeGrid(
-  folded: readonly { lane: string; col0: number }[],
+  folded: readonly { lane: string; col0: number; col1: number }[],
   byLane: Map<string, string[]>,
   lanes: Lanes,
   cells: Cells,
@@ -173,7 +176,9 @@ function placeGrid(
   if (folded.length === 0) return;
   const sorted = [...folded].sort((a, b) => (a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : 0));
   const cols = gridColumns(sorted.length);
-  const col0 = Math.min(...sorted.map((s) => s.col0));
+  let col0 = Math.max(...sorted.map((s) => s.col1)) + GRID_OPEN_COLS + 1;
+  for (const l of lanes.values()) col0 = Math.max(col0, l.col1 + 1);
+  // Top of the picture: the grid's columns hold nothing else.
   const row0 = placeRow0(lanes.values(), col0, col0 + cols - 1, true);
   sorted.forEach((s, i) => {
     const col = col0 + (i % cols);
@@ -183,6 +188,8 @@ function placeGrid(
   });
 }
 
+/** Columns an opened namespace may need beyond its summary's (a router: outer port, inner ports). */
+const GRID_OPEN_COLS = 2;
 /** Folded namespaces below this stay in their datapath column (a few fit there). */
 export const GRID_MIN_FOLDED = 12;
 /** The grid's width to height on screen: a laptop's map area, about 16:9 less the side panel. */
