@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { laneRect } from '../src/layout/geometry.ts';
 import { layoutGraph } from '../src/layout/layered.ts';
 import { pathLayout, withPathNodes } from '../src/layout/pathLayout.ts';
+import { walkPath } from '../src/map/walk.ts';
 import type { LayoutResult } from '../src/layout/types.ts';
 import { buildViewGraph, type ViewOptions } from '../src/layout/viewGraph.ts';
 import { middleEllipsis, nsRole, nsShort } from '../src/ui/names.ts';
@@ -121,5 +122,18 @@ describe('names', () => {
     expect(nsRole('')).toBe('host');
     expect(nsRole('hwlab-up')).toBeNull();
     expect(nsRole('edge', new Set(['edge']))).toBe('router');
+  });
+});
+
+describe('arrow keys', () => {
+  it('MAP14: ← → walk the path from the selection; from nothing, → starts at the source, ← at the end', () => {
+    const path = ['a', 'b', 'c'];
+    expect(walkPath({ path, sel: null }, 1)).toBe('a');
+    expect(walkPath({ path, sel: null }, -1)).toBe('c');
+    expect(walkPath({ path, sel: 'a' }, 1)).toBe('b');
+    expect(walkPath({ path, sel: 'b' }, -1)).toBe('a');
+    expect(walkPath({ path, sel: 'c' }, 1)).toBeNull();
+    expect(walkPath({ path, sel: 'elsewhere' }, 1)).toBe('a');
+    expect(walkPath({ path: null, sel: 'a' }, 1)).toBeNull();
   });
 });
