@@ -34,9 +34,12 @@ async function bigHost(page: Page) {
     // A fresh load frames what is known when the map appears: the grid and the loss.
     await page.reload();
     await page.locator('[data-hop="qrouter-0042/qg"][data-status="loss"]').waitFor({ timeout: 30_000 });
+    // The whole grid, on a big screen so its labels stay readable.
+    await page.setViewportSize({ width: 2200, height: 1300 });
     await page.getByTestId('map').locator('.react-flow__controls-fitview').click();
     await page.waitForTimeout(1500);
     await page.screenshot({ path: join(DOCS, 'big-host.png') });
+    await page.setViewportSize({ width: 1600, height: 900 });
     console.log('wrote docs/big-host.png');
   } finally {
     await hub.close();
