@@ -113,7 +113,9 @@ function Canvas() {
   }, [nodes, edges, path, judged, waitOver, rf]);
 
   // Entering or leaving path mode moves every node: frame the new picture (the path, or the host).
-  const lastMode = useRef(pathMode);
+  // A link with from/to opens in path mode: its camera (or the first frame) already is the
+  // path's, so the path arriving is not a change of mode to reframe.
+  const lastMode = useRef(pathMode || (appStore.getState().from !== null && appStore.getState().to !== null));
   useEffect(() => {
     if (lastMode.current === pathMode || !fitted.current) return;
     lastMode.current = pathMode;
