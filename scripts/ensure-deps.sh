@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian, idempotently: Chromium for Playwright (it cannot
-# download its own browser here), iproute2 for the lab, ping and iperf3 for traffic. Does nothing
+# download its own browser here), iproute2 for the lab, ping and iperf3 for traffic,
+# nftables and conntrack for the lab's firewall and conntrack faults. Does nothing
 # when everything is present; says why and goes on when it cannot install (not root, no apt).
 set -euo pipefail
 
@@ -23,6 +24,9 @@ command -v tc >/dev/null 2>&1 || need+=(iproute2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
+# The lab's firewall and conntrack faults (nft rules in a router namespace, conntrack -S).
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkHop,
+  DEFAULT_FAULT_SETTINGS,
   DEFAULT_HOP,
   faultPlan,
   hopsFor,
@@ -74,6 +75,7 @@ describe('lab faults', () => {
     ]);
     expect(() => faultPlan('backlog', 'hwlab-qrouter-a1/qg-a1', 1)).toThrow(/2 CPUs/);
     const custom = faultPlan('backlog', 'hwlab-vm1/eth0', 4, {
+      ...DEFAULT_FAULT_SETTINGS,
       maxBacklog: 16,
       mtu: 1450,
       tbfRate: '1mbit',
