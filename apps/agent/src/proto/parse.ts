@@ -18,8 +18,8 @@ export interface ConntrackTotals {
 
 export function parseConntrackStat(text: string): ConntrackTotals | null {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const header = lines[0]?.trim().split(/\s+/);
-  if (!header || header[0] !== 'entries') return null;
+  const header = lines[0]?.trim().split(/\s+/) ?? [];
+  if (header[0] !== 'entries') return null;
   const col = (name: string) => header.indexOf(name);
   const at = {
     drop: col('drop'),

@@ -16,6 +16,8 @@ import type { DropReasonCount, FirewallRule, NsProto } from '@hopwatch/shared';
 import type { NsEntry } from '../discovery/namespaces.ts';
 import type { Runner } from '../discovery/probe.ts';
 import { splitJsonDocuments } from '../parse/json.ts';
+import { parseSnmp } from '../parse/snmp.ts';
+import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
 import { readTextOrNull } from '../util/procfs.ts';
 import {
@@ -30,6 +32,28 @@ import {
 export const SLOW_REFRESH_MS = 30_000;
 /** A drop reason the slow reads explain re-reads every namespace at most this often. */
 const TRIGGER_ALL_MS = 5000;
+/**
+ * Reasons whose namespace the SNMP counters tell, and those counters. While such reasons come,
+ * every namespace's snmp and netstat are read each sample (netstat is otherwise read only every
+ * tenth sample, snapshot-reader.ts).
+ */
+const MIB_REASONS: ReadonlySet<string> = new Set([
+  'IP_INNOROUTES',
+  'IP_OUTNOROUTES',
+  'IP_INADDRERRORS',
+  'IP_RPFILTER',
+  'FRAG_REASM_TIMEOUT',
+  'DUP_FRAG',
+  'FRAG_TOO_FAR',
+]);
+export const MIB_KEYS: ReadonlySet<string> = new Set([
+  'IpExt.InNoRoutes',
+  'Ip.OutNoRoutes',
+  'Ip.InAddrErrors',
+  'TcpExt.IPReversePathFilter',
+  'Ip.ReasmFails',
+  'Ip.ReasmTimeout',
+]);
 /** Parallel reads: more only queue on two cores. */
 const CONCURRENCY = 4;
 
@@ -66,6 +90,9 @@ export class NsProtoReader {
   private lastTick = performance.now();
   private lastAll = new Map<'nft' | 'netconf', number>();
   private inflight = new Set<string>();
+  /** Last MIB totals per namespace, kept while the reasons come (the first read is a baseline). */
+  private mibPrev = new Map<string, Map<string, number | bigint>>();
+  private mibNow = new Map<string, Record<string, number>>();
   private nftMissing = false;
 
   constructor(
@@ -81,6 +108,9 @@ export class NsProtoReader {
     drops: readonly DropReasonCount[],
   ): Promise<Record<string, NsProto>> {
     for (const ns of namespaces) this.readProcfs(ns);
+    if (drops.some((d) => d.count > 0 && MIB_REASONS.has(d.reason))) {
+      for (const ns of namespaces) this.readMib(ns);
+    } else this.mibPrev.clear();
     if (this.live) {
       const reasons = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
       const waits: Promise<void>[] = [];
@@ -155,9 +185,40 @@ export class NsProtoReader {
     if (arp !== null) this.arpNow.set(ns.name, parseArp(arp));
   }
 
+  private readMib(ns: NsEntry): void {
+    const dir = this.netDir(ns);
+    if (dir === null) return;
+    const now = new Map<string, number | bigint>();
+    for (const file of ['snmp', 'netstat']) {
+      const text = readTextOrNull(`${dir}/${file}`);
+      if (text !== null) for (const [k, v] of parseSnmp(text, MIB_KEYS)) now.set(k, v);
+    }
+    const prev = this.mibPrev.get(ns.name);
+    this.mibPrev.set(ns.name, now);
+    if (!prev) return;
+    const moved: Record<string, number> = {};
+    for (const [k, v] of now) {
+      const before = prev.get(k);
+      const d = before === undefined ? 0 : counterDelta(before, v);
+      if (d > 0) moved[k] = d;
+    }
+    if (Object.keys(moved).length > 0) this.mibNow.set(ns.name, moved);
+  }
+
+  private netDir(ns: NsEntry): string | null {
+    return ns.kind === 'host'
+      ? `${this.procRoot}/self/net`
+      : ns.pid === null
+        ? null
+        : `${this.procRoot}/${ns.pid}/net`;
+  }
+
   private emit(name: string): NsProto | null {
     const s = this.state.get(name);
     const p: NsProto = {};
+    const mib = this.mibNow.get(name);
+    if (mib) p.mib = mib;
+    this.mibNow.delete(name);
     const ct = this.ctDelta.get(name);
     if (ct && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0)) p.conntrack = ct;
     if (s && Object.keys(s.rpFilter).length > 0) p.rpFilter = { ...s.rpFilter };
@@ -208,7 +269,7 @@ export class NsProtoReader {
     const argv = inNamespace(ns, 'ip', ['-j', 'netconf', 'show']);
     if (!argv) return;
     const r = await this.guarded(`netconf|${ns.name}`, () => this.run(argv.cmd, argv.args, null));
-    if (!r || r.code !== 0) return;
+    if (r?.code !== 0) return;
     this.st(ns.name).rpFilter = parseRpFilter(splitJsonDocuments(r.stdout)[0] ?? null);
   }
 

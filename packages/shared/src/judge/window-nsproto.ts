@@ -36,5 +36,10 @@ export function mergeNsProto(prev: NsProto | undefined, next: NsProto): NsProto 
     };
   }
   if (next.firewall) out.firewall = mergeRules(prev?.firewall, next.firewall);
+  if (next.mib && prev?.mib) {
+    const mib = { ...prev.mib };
+    for (const [k, v] of Object.entries(next.mib)) mib[k] = (mib[k] ?? 0) + v;
+    out.mib = mib;
+  }
   return out;
 }

@@ -213,6 +213,12 @@ export const NsProtoSchema = z.object({
   unresolved: z.array(z.object({ ip: z.string(), dev: z.string() })).optional(),
   /** The namespace's drop and reject rules with their counters' deltas. */
   firewall: z.array(FirewallRuleSchema).optional(),
+  /**
+   * Deltas of SNMP counters (`Group.Field`) read at once while a drop reason they explain keeps
+   * coming (IP_INNOROUTES, IP_RPFILTER...): the regular read of /proc/net/netstat is every few
+   * samples, too late to tie a drop to its namespace within the window.
+   */
+  mib: z.record(z.string(), count).optional(),
 });
 export type NsProto = z.infer<typeof NsProtoSchema>;
 

@@ -7,7 +7,11 @@ import { r06Benign } from './r06-benign.ts';
 import { r08TapRing } from './r08-tap-ring.ts';
 import { r09Qdisc } from './r09-qdisc.ts';
 import { r10Mtu } from './r10-mtu.ts';
+import { r11RpFilter } from './r11-rpfilter.ts';
+import { r12Conntrack } from './r12-conntrack.ts';
+import { r13Firewall } from './r13-firewall.ts';
 import { r15Neighbour } from './r15-neighbour.ts';
+import { r16NoRoute } from './r16-no-route.ts';
 import { r17Socket } from './r17-socket.ts';
 import { r18NoListener } from './r18-no-listener.ts';
 import { r25Down } from './r25-down.ts';
@@ -17,7 +21,9 @@ import type { Rule } from './types.ts';
  * The rules in the order they claim drops. State before symptoms (a down device explains
  * everything on it), exact counters before shared ones (qdisc, tap ring), reason-located causes
  * before the global softnet count (MTU at __dev_forward_skb2, flow limit before backlog), benign
- * frames after real loss, socket-level last; R04 reads R01's result; R00 takes what is left.
+ * frames after real loss; then protocol drops inside namespaces (conntrack before the firewall:
+both free NETFILTER_DROP, conntrack's at nf_hook_slow), neighbours, socket-level last; R04 reads
+R01's result; R00 takes what is left.
  */
 export const RULES: readonly Rule[] = [
   r25Down,
@@ -29,6 +35,10 @@ export const RULES: readonly Rule[] = [
   r01Backlog,
   r04Budget,
   r06Benign,
+  r12Conntrack,
+  r13Firewall,
+  r11RpFilter,
+  r16NoRoute,
   r15Neighbour,
   r17Socket,
   r18NoListener,
@@ -36,4 +46,4 @@ export const RULES: readonly Rule[] = [
 ];
 
 export type { Rule, RuleContext } from './types.ts';
-export { FindingSet, SEVERITY_RANK } from './types.ts';
+export { FindingSet, HopNotes, SEVERITY_RANK } from './types.ts';
