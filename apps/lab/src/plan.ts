@@ -125,7 +125,12 @@ function linkLines(i: LabIface): string[] {
   if (i.kind === 'veth') lines.push(`link set dev ${i.name} mtu ${LAB_MTU}`);
   if (i.master) lines.push(`link set dev ${i.name} master ${i.master}`);
   lines.push(`link set dev ${i.name} up`);
-  if (i.addr) lines.push(`addr replace ${i.addr} dev ${i.name}`);
+  if (i.addr) {
+    lines.push(`addr replace ${i.addr} dev ${i.name}`);
+    // `addr replace` on an existing address does not bring back its prefix route (the noroute
+    // fault deletes it), and the routes below need it.
+    lines.push(`route replace ${connectedRoute(i.name, i.addr)}`);
+  }
   return lines;
 }
 
@@ -139,13 +144,11 @@ function clearScript(netns: string): string | null {
         `echo 0 > /sys/class/net/${i.name}/queues/rx-0/rps_cpus; ` +
         `tc qdisc del dev ${i.name} root 2>/dev/null; ip link set dev ${i.name} arp on`,
     ),
-    // The protocol faults (faults.ts): their nft table, strict rp_filter, the routes they add or
-    // take away (a deleted connected route is not put back by `addr replace`).
+    // The protocol faults (faults.ts): their nft table, strict rp_filter, the route they add.
     `nft delete table inet ${FAULT_TABLE} 2>/dev/null`,
     'echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter',
     ...veths.map((i) => `echo 0 > /proc/sys/net/ipv4/conf/${i.name}/rp_filter`),
     `ip route del ${FAULT_ROUTE_DST} 2>/dev/null`,
-    ...veths.flatMap((i) => (i.addr ? [`ip route replace ${connectedRoute(i.name, i.addr)}`] : [])),
     'true',
   ].join('; ');
 }

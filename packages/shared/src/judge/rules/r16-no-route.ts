@@ -86,6 +86,17 @@ export const r16NoRoute: Rule = {
       const isFam = withReason(fam.reason);
       const reasons = ctx.reasons.available(isFam);
       const spaces = mibMoved(ctx, [fam.mib]);
+      if (spaces.length === 0 && reasons > 0 && fam.reason === 'IP_INNOROUTES') {
+        // Only a forwarding namespace looks for a route to forward by (elsewhere the same packet
+        // is IP_INADDRERRORS): with one on the path, it is the one.
+        const fwd = forwardingOnPath(ctx);
+        if (fwd.length === 1)
+          spaces.push({
+            netns: fwd[0]!,
+            total: reasons,
+            lines: [`${fam.mib} not read yet; ${nsLabel(fwd[0]!)} is the only forwarding namespace on the path`],
+          });
+      }
       if (spaces.length === 0) {
         if (reasons > 0) unplaced(ctx, fam, reasons);
         continue;
@@ -118,13 +129,17 @@ export const r16NoRoute: Rule = {
   },
 };
 
-/** Reasons without a namespace that counted them (a counter not read yet): said, on no hop. */
-function unplaced(ctx: RuleContext, fam: Family, n: number): void {
-  const { groups } = ctx.reasons.take(withReason(fam.reason));
-  const forwarding = (ctx.path ?? [])
+function forwardingOnPath(ctx: RuleContext): string[] {
+  return (ctx.path ?? [])
     .map((id) => ctx.facts.get(id)?.iface.netns)
     .filter((ns, i, all): ns is string => ns !== undefined && all.indexOf(ns) === i)
     .filter((ns) => ctx.topology.namespaces.find((x) => x.name === ns)?.forwarding);
+}
+
+/** Reasons without a namespace that counted them (a counter not read yet): said, on no hop. */
+function unplaced(ctx: RuleContext, fam: Family, n: number): void {
+  const { groups } = ctx.reasons.take(withReason(fam.reason));
+  const forwarding = forwardingOnPath(ctx);
   ctx.findings.add({
     rule: 'R16',
     title: `No route: ${fam.what}`,
