@@ -85,8 +85,12 @@ export const INBOUND_SENDERS = path.filter((id, k) => labIface(id)?.peer === pat
 export const NS_ENTRIES = ['hwlab-qrouter-a1/qg-a1', 'hwlab-vm1/eth0'] as const;
 /** Where a neighbour that never answers shows: the interface the packets wait to leave by. */
 export const NEIGH_EXITS = ['hwlab-up/wan0', 'hwlab-qrouter-a1/qr-a1'] as const;
-/** noroute: the router loses its route to the VM (forward); the VM loses its way back (reverse only). */
-export const NOROUTE_HOPS = ['hwlab-qrouter-a1/qg-a1', 'hwlab-vm1/eth0'] as const;
+/**
+ * noroute: the router loses its routes to the VM (what it receives on qg-a1 has nowhere to go),
+ * or the uplink loses its route to the tenant network (its sends are refused on wan0). Not the
+ * VM losing its way back: a ping reply with no route is dropped without any counter or reason.
+ */
+export const NOROUTE_HOPS = ['hwlab-qrouter-a1/qg-a1', 'hwlab-up/wan0'] as const;
 
 export const DEFAULT_HOP: Record<Exclude<FaultKind, 'none'>, string> = {
   backlog: SEED_HOP,
@@ -116,7 +120,10 @@ export function hopsFor(kind: Exclude<FaultKind, 'none'>): { hops: readonly stri
     case 'rpfilter':
       return { hops: NS_ENTRIES, why: 'it acts where traffic enters a namespace that routes or receives it' };
     case 'noroute':
-      return { hops: NOROUTE_HOPS, why: 'the router forwards to the VM; the VM answers back' };
+      return {
+        hops: NOROUTE_HOPS,
+        why: 'the router forwards to the VM; the uplink sends to the tenant network',
+      };
     case 'neigh':
       return { hops: NEIGH_EXITS, why: 'packets wait for ARP on the interface they leave by' };
     default: {
@@ -283,9 +290,9 @@ function noroutePlan(netns: string): FaultPlan {
     };
   }
   return {
-    steps: [{ tool: 'sh', netns, script: 'ip route del default; ip route del 10.10.0.0/24 dev eth0' }],
+    steps: [{ tool: 'sh', netns, script: 'ip route del 10.10.0.0/24' }],
     sysctls: {},
-    detail: `${netns} lost its routes: it receives but cannot answer (the reverse direction only)`,
+    detail: `${netns} lost its route to the tenant network: sends to ${VM_ADDR} are refused (ENETUNREACH, Ip.OutNoRoutes)`,
   };
 }
 

@@ -48,15 +48,13 @@ function finish() {
   // stdout to a pipe is synchronous on Linux: the line is out before exit.
   const cpu = process.cpuUsage();
   const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-  process.stdout.write(`${JSON.stringify({ sent, errors, elapsedMs, cpuMs })}\n`);
+  // `sent` paces the flood (refused sends are attempts too); what left is sent - errors.
+  process.stdout.write(`${JSON.stringify({ sent: sent - errors, errors, elapsedMs, cpuMs })}\n`);
   process.exit(0);
 }
 
 function onSent(err) {
-  if (err) {
-    errors++;
-    sent--;
-  }
+  if (err) errors++;
 }
 
 function tick() {
@@ -66,7 +64,11 @@ function tick() {
   const due = Math.min(Math.floor((now * rate) / 1000) - sent, maxBurst);
   for (let i = 0; i < due; i++) {
     sent++;
-    sockets[sent % flows].send(payload, onSent);
+    const socket = sockets[sent % flows];
+    // A socket that could not connect (no route when the run began) sends to the address each
+    // time, so the kernel's refusal is counted per packet (errors, Ip.OutNoRoutes) like a real app's.
+    if (unconnected.has(socket)) socket.send(payload, port, values.to, onSent);
+    else socket.send(payload, onSent);
   }
   if (noise) sendNoise(now);
   schedule();
@@ -91,14 +93,19 @@ function sendNoise(now) {
 
 // Connected: the kernel resolves the route once, and send() takes no address per packet.
 let connected = 0;
+const unconnected = new Set();
 for (const socket of sockets) {
-  socket.connect(port, values.to, () => {
+  socket.on('error', () => {});
+  socket.connect(port, values.to, (err) => {
+    if (err) unconnected.add(socket);
     if (++connected < flows) return;
     start = performance.now();
     if (noiseRate > 0) {
       noise = dgram.createSocket('udp4');
       noise.bind(0, () => {
-        noise.setMulticastInterface(sockets[0].address().address);
+        try {
+          noise.setMulticastInterface(sockets[0].address().address);
+        } catch {}
         noise.setMulticastTTL(1);
         setImmediate(tick);
       });

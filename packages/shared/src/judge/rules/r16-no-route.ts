@@ -60,6 +60,28 @@ function fixFor(ctx: RuleContext, place: NsPlace): { fix: string; command: strin
       }
     }
   }
+  if (hop && place.direction === 'forward' && place.hop === (ctx.path ?? []).at(0)) {
+    // The source namespace cannot send: a route to the path's destination via the next router on it.
+    const path = ctx.path ?? [];
+    const dest = ctx.facts
+      .get(path.at(-1) ?? '')
+      ?.iface.addresses.map(connectedSubnet)
+      .find((x) => x !== null);
+    const router = path
+      .map((id) => ctx.facts.get(id)?.iface)
+      .find(
+        (i) =>
+          i && ctx.topology.namespaces.find((n) => n.name === i.netns)?.forwarding && i.addresses.length > 0,
+      );
+    const via = router?.addresses[0]?.split('/')[0];
+    if (dest && via) {
+      const command = `${ip} route replace ${dest} via ${via} dev ${hop.iface.name}`;
+      return {
+        fix: `${nsLabel(ns)} has no route to ${dest}, where the path goes: add it (\`${command}\`).`,
+        command,
+      };
+    }
+  }
   if (hop && place.direction === 'reverse') {
     const gw = gatewayFor(ctx, hop.iface);
     const command = `${ip} route replace default via ${gw ?? 'GATEWAY'} dev ${hop.iface.name}`;
@@ -94,7 +116,9 @@ export const r16NoRoute: Rule = {
           spaces.push({
             netns: fwd[0]!,
             total: reasons,
-            lines: [`${fam.mib} not read yet; ${nsLabel(fwd[0]!)} is the only forwarding namespace on the path`],
+            lines: [
+              `${fam.mib} not read yet; ${nsLabel(fwd[0]!)} is the only forwarding namespace on the path`,
+            ],
           });
       }
       if (spaces.length === 0) {
