@@ -44,20 +44,17 @@ function fixFor(ctx: RuleContext, place: NsPlace): { fix: string; command: strin
   const hop = place.hop ? ctx.facts.get(place.hop) : undefined;
   const ip = ns === '' ? 'ip' : `ip -n ${ns}`;
   if (hop && place.direction === 'forward') {
-    const exits = ctx.topology.routes.filter((r) => r.netns === ns && r.dev === hop.iface.id);
-    const subnet = hop.iface.addresses.map(connectedSubnet).find((s) => s !== null);
-    if (subnet && exits.length === 0 && place.hop !== (ctx.path ?? [])[0]) {
-      // Ingress drop: the route that is missing leaves by the path's next interface in the namespace.
-      const exit = (ctx.path ?? []).filter((id) => ctx.facts.get(id)?.iface.netns === ns).at(-1);
-      const exitIface = exit ? ctx.facts.get(exit)?.iface : undefined;
-      const exitSubnet = exitIface?.addresses.map(connectedSubnet).find((s) => s !== null);
-      if (exitIface && exitSubnet && exit !== place.hop) {
-        const command = `${ip} route replace ${exitSubnet} dev ${exitIface.name}`;
-        return {
-          fix: `${nsLabel(ns)} has no route by ${exitIface.name}, where the path goes on: add it (\`${command}\`).`,
-          command,
-        };
-      }
+    // Received and not routable: the route missing is the one by the path's next interface here.
+    const exit = (ctx.path ?? []).filter((id) => ctx.facts.get(id)?.iface.netns === ns).at(-1);
+    const exitIface = exit ? ctx.facts.get(exit)?.iface : undefined;
+    const exitSubnet = exitIface?.addresses.map(connectedSubnet).find((x) => x !== null);
+    const leaves = ctx.topology.routes.some((r) => r.netns === ns && r.dev === exit);
+    if (exitIface && exitSubnet && exit !== place.hop && !leaves) {
+      const command = `${ip} route replace ${exitSubnet} dev ${exitIface.name}`;
+      return {
+        fix: `${nsLabel(ns)} has no route by ${exitIface.name}, where the path goes on: add it (\`${command}\`).`,
+        command,
+      };
     }
   }
   if (hop && place.direction === 'forward' && place.hop === (ctx.path ?? []).at(0)) {
