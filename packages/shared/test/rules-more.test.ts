@@ -45,6 +45,17 @@ describe('more protocol rules', () => {
     expect(hops.get('hwlab-node/int-br-ex')?.status).toBe('loss');
   });
 
+  it('R25 before R20: a down bridge disables its ports; their STP-state drops are the down bridge', () => {
+    const topology = withIface('hwlab-node/br-ex', { adminUp: false, operstate: 'down' });
+    const t2 = withIface('hwlab-node/eno1', { portState: 'disabled' }, topology);
+    const { findings } = judge(
+      t2,
+      sample({ drops: [drop('BRIDGE_INGRESS_STP_STATE', 'br_handle_frame', 40)] }),
+    );
+    expect(findings[0]).toMatchObject({ rule: 'R25', hop: 'hwlab-node/br-ex', count: 40 });
+    expect(findings.some((f) => f.rule === 'R20')).toBe(false);
+  });
+
   it('R26: the recursion limit, on the device whose tx_dropped moved with it', () => {
     const topology = withNewIface({ netns: '', name: 'gre1', kind: 'other' });
     const { findings, hops } = judge(
