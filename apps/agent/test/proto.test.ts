@@ -45,7 +45,10 @@ describe('protocol state parsers (real output)', () => {
 
   it('enters a namespace with a fixed argv, never a shell', () => {
     const named: NsEntry = { name: 'r1', inode: 1, kind: 'named', pid: 77 };
-    expect(inNamespace(named, 'ip', ['-j', 'netconf', 'show'])).toEqual({ cmd: 'ip', args: ['-n', 'r1', '-j', 'netconf', 'show'] });
+    expect(inNamespace(named, 'ip', ['-j', 'netconf', 'show'])).toEqual({
+      cmd: 'ip',
+      args: ['-n', 'r1', '-j', 'netconf', 'show'],
+    });
     expect(inNamespace(named, 'nft', ['-j', 'list', 'ruleset'])).toEqual({
       cmd: 'nsenter',
       args: ['--net=/proc/77/ns/net', 'nft', '-j', 'list', 'ruleset'],
@@ -94,7 +97,11 @@ describe('NsProtoReader', () => {
     packets = 25;
     const s = await r.sample([ns], drop('NETFILTER_DROP'));
     expect(calls.filter((c) => c.includes('nft'))).toHaveLength(2);
-    expect(s.r1?.firewall?.find((x) => x.handle === 4)).toMatchObject({ packets: 15, verdict: 'drop', hook: 'input' });
+    expect(s.r1?.firewall?.find((x) => x.handle === 4)).toMatchObject({
+      packets: 15,
+      verdict: 'drop',
+      hook: 'input',
+    });
     // Rules without a counter say so (null), they are not "0 packets".
     expect(s.r1?.firewall?.find((x) => x.handle === 5)?.packets).toBeNull();
     expect(s.r1?.rpFilter).toEqual({ lo: 2, all: 1 });
