@@ -10,6 +10,16 @@ test.skip(() => skipReason() !== '', skipReason());
 
 const hop = (page: Page, id: string) => page.locator(`[data-hop="${id}"]`);
 
+async function pickPath(page: Page, from: string, to: string) {
+  for (const [box, id] of [
+    ['path-from', from],
+    ['path-to', to],
+  ] as const) {
+    await page.getByTestId(box).fill(id);
+    await page.getByTestId(box).press('Enter');
+  }
+}
+
 let stopTraffic: (() => Promise<void>) | null = null;
 let faulted = false;
 
@@ -21,9 +31,11 @@ test.afterAll(async () => {
 test('firewall fault in the router: its hop turns loss within 5 s, the findings say R13 and name the rule', async ({
   page,
 }) => {
-  await page.goto(`/?from=hwlab-up/wan0&to=${SEED_HOP}`);
+  await page.goto('/');
   await expect(page.getByTestId('connection')).toHaveAttribute('data-connection', 'online');
-  await expect(page.locator('[data-path-index="1"]')).toHaveAttribute('data-hop', 'hwlab-up/wan0');
+  await expect(hop(page, SEED_HOP)).toBeVisible();
+  await pickPath(page, 'hwlab-up/wan0', SEED_HOP);
+  await expect(page.locator('[data-path-index="8"]')).toHaveAttribute('data-hop', SEED_HOP);
 
   stopTraffic = hopwatchBackground(['lab', 'traffic', '--seconds', '0', '--rate', '2000']);
   await expect(hop(page, SEED_HOP)).toHaveAttribute('data-status', 'ok', { timeout: 20_000 });
