@@ -99,7 +99,11 @@ describe.skipIf(!IS_ROOT)('lab faults → hopwatch diagnose (root)', () => {
       if (diagnoseMissing) ctx.skip();
       await labFault(c.kind, c.hop);
       const to = c.to ?? ((LAB_PATH as readonly string[]).includes(c.hop) ? TO_ROUTER : TO_VM);
-      const traffic = { rate: c.rate, to: c.addr ?? targetFor(c.hop), ...(c.flows ? { flows: c.flows } : {}) };
+      const traffic = {
+        rate: c.rate,
+        to: c.addr ?? targetFor(c.hop),
+        ...(c.flows ? { flows: c.flows } : {}),
+      };
       const { diagnosis, sent } = await diagnoseDuring(traffic, to);
       expect(diagnosis).not.toBeNull();
       const d = diagnosis!;
