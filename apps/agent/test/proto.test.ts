@@ -107,11 +107,16 @@ describe('NsProtoReader', () => {
     expect(s.r1?.rpFilter).toEqual({ lo: 2, all: 1 });
   });
 
-  it('conntrack statistics are deltas between samples, the count a gauge', async () => {
+  it('conntrack statistics are deltas between readings, the count a gauge; idle namespaces are read every 5th sample', async () => {
     const r = new NsProtoReader(root, runner, () => {}, false);
     await r.sample([ns], []);
     writeFileSync(`${root}/77/net/stat/nf_conntrack`, fixture('proto/nf_conntrack-full.txt'));
-    const s = await r.sample([ns], []);
+    // An idle namespace (no entries) off its slot is not read: the delta waits for the next read.
+    expect((await r.sample([ns], [])).r1?.conntrack).toBeUndefined();
+    const s = await r.sample(
+      [ns],
+      [{ reason: 'NETFILTER_DROP', location: 'nf_hook_slow', cpu: 0, count: 1 }],
+    );
     const full = parseConntrackStat(fixture('proto/nf_conntrack-full.txt'))!;
     const empty = parseConntrackStat(fixture('proto/nf_conntrack-empty.txt'))!;
     expect(s.r1?.conntrack).toEqual({

@@ -54,6 +54,8 @@ export const MIB_KEYS: ReadonlySet<string> = new Set([
   'Ip.ReasmFails',
   'Ip.ReasmTimeout',
 ]);
+/** Procfs reads of an idle namespace happen every this many samples (see readProcfs). */
+const PROCFS_EVERY = 5;
 /** Parallel reads: more only queue on two cores. */
 const CONCURRENCY = 4;
 
@@ -63,6 +65,8 @@ const ruleKey = (r: Pick<Rule, 'family' | 'table' | 'chain' | 'handle'>) =>
 
 interface NsState {
   ct: ConntrackTotals | null;
+  /** The last reading of the ARP table (a gauge: sent as is until read again). */
+  arp: ReturnType<typeof parseArp> | null;
   rpFilter: Record<string, number>;
   rules: Rule[];
   /** Counter packets since the last sample, by rule key. */
@@ -107,7 +111,10 @@ export class NsProtoReader {
     namespaces: readonly NsEntry[],
     drops: readonly DropReasonCount[],
   ): Promise<Record<string, NsProto>> {
-    for (const ns of namespaces) this.readProcfs(ns);
+    const seen = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
+    const neigh = [...seen].some((r) => r.startsWith('NEIGH_'));
+    this.tick++;
+    for (const ns of namespaces) this.readProcfs(ns, seen.has('NETFILTER_DROP'), neigh);
     if (drops.some((d) => d.count > 0 && MIB_REASONS.has(d.reason))) {
       for (const ns of namespaces) this.readMib(ns);
     } else this.mibPrev.clear();
@@ -136,9 +143,8 @@ export class NsProtoReader {
       await this.readNetconf(ns);
       await this.readNft(ns);
     });
-    for (const ns of namespaces) this.readProcfs(ns);
+    for (const ns of namespaces) this.readProcfs(ns, true, true);
     this.ctDelta.clear();
-    this.arpNow.clear();
   }
 
   forget(name: string): void {
@@ -148,16 +154,22 @@ export class NsProtoReader {
   private st(name: string): NsState {
     let s = this.state.get(name);
     if (!s) {
-      s = { ct: null, rpFilter: {}, rules: [], pending: new Map(), rulesKnown: false };
+      s = { ct: null, arp: null, rpFilter: {}, rules: [], pending: new Map(), rulesKnown: false };
       this.state.set(name, s);
     }
     return s;
   }
 
-  private arpNow = new Map<string, ReturnType<typeof parseArp>>();
   private ctDelta = new Map<string, NsProto['conntrack']>();
+  private tick = 0;
 
-  private readProcfs(ns: NsEntry): void {
+  /**
+   * Two procfs reads per namespace, not every sample: conntrack statistics every sample where
+   * conntrack holds entries or NETFILTER_DROP came, the ARP table when neighbour drops came, and
+   * both every PROCFS_EVERY samples otherwise (spread over namespaces by inode). A delta read late
+   * arrives whole in the sample that reads it.
+   */
+  private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
     const dir =
       ns.kind === 'host'
         ? `${this.procRoot}/self/net`
@@ -166,7 +178,9 @@ export class NsProtoReader {
           : `${this.procRoot}/${ns.pid}/net`;
     if (dir === null) return;
     const s = this.st(ns.name);
-    const ctText = readTextOrNull(`${dir}/stat/nf_conntrack`);
+    const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
+    const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
+    const ctText = readCt ? readTextOrNull(`${dir}/stat/nf_conntrack`) : null;
     const ct = ctText === null ? null : parseConntrackStat(ctText);
     if (ct) {
       const prev = s.ct ?? ct;
@@ -181,8 +195,9 @@ export class NsProtoReader {
       });
       s.ct = ct;
     }
+    if (!(slot || neigh || s.arp === null)) return;
     const arp = readTextOrNull(`${dir}/arp`);
-    if (arp !== null) this.arpNow.set(ns.name, parseArp(arp));
+    if (arp !== null) s.arp = parseArp(arp);
   }
 
   private readMib(ns: NsEntry): void {
@@ -222,7 +237,7 @@ export class NsProtoReader {
     const ct = this.ctDelta.get(name);
     if (ct && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0)) p.conntrack = ct;
     if (s && Object.keys(s.rpFilter).length > 0) p.rpFilter = { ...s.rpFilter };
-    const arp = this.arpNow.get(name);
+    const arp = s?.arp;
     if (arp && arp.entries > 0) p.neighbours = arp.entries;
     if (arp && arp.unresolved.length > 0) p.unresolved = arp.unresolved;
     if (s && s.rules.length > 0) {
@@ -233,7 +248,6 @@ export class NsProtoReader {
       s.pending.clear();
     }
     this.ctDelta.delete(name);
-    this.arpNow.delete(name);
     return Object.keys(p).length > 0 ? p : null;
   }
 
