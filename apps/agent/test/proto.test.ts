@@ -44,7 +44,7 @@ describe('protocol state parsers (real output)', () => {
   });
 
   it('enters a namespace with a fixed argv, never a shell', () => {
-    const named: NsEntry = { name: 'r1', inode: 1, kind: 'named', pid: 77 };
+    const named: NsEntry = { name: 'r1', inode: 1, kind: 'named', pid: 77, via: null, sysDev: null };
     expect(inNamespace(named, 'ip', ['-j', 'netconf', 'show'])).toEqual({
       cmd: 'ip',
       args: ['-n', 'r1', '-j', 'netconf', 'show'],
@@ -73,7 +73,7 @@ describe('NsProtoReader', () => {
     }
     return { code: 0, stdout: fixture('proto/netconf.json'), stderr: '' };
   };
-  const ns: NsEntry = { name: 'r1', inode: 1, kind: 'named', pid: 77 };
+  const ns: NsEntry = { name: 'r1', inode: 1, kind: 'named', pid: 77, via: null, sysDev: null };
   const drop = (reason: string) => [{ reason, location: 'nft_do_chain', cpu: 0, count: 3 }];
 
   beforeEach(() => {
