@@ -344,12 +344,16 @@ export class AgentCollector implements Collector {
       new Set(this.namespaces.keys()),
       this.opts.maxNamespaces,
     );
-    if (left > 0 && left !== this.unwatched) {
+    // Said when it starts and when it ends, not at every count in between (a flood grows for
+    // minutes); the count itself is in topology.truncated.
+    if (left > 0 && this.unwatched === 0) {
       this.opts.log(
         'warn',
         `${listed.length} network namespaces, over the budget of ${this.opts.maxNamespaces} (--max-netns): ` +
-          `${left} not watched, unnamed ones (ns-<inode>) first; the topology says so (truncated)`,
+          `${left} not watched, unnamed ones (ns-<inode>) first; the topology counts them (truncated)`,
       );
+    } else if (left === 0 && this.unwatched > 0) {
+      this.opts.log('info', `back within the budget of ${this.opts.maxNamespaces} network namespaces`);
     }
     if (left !== this.unwatched) {
       this.unwatched = left;
