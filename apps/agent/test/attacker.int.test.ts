@@ -60,7 +60,12 @@ function hopwatch(args: string[], boundMs = ONCE_BOUND_MS): Promise<Run> {
     child.on('close', (code) => {
       clearInterval(poll);
       clearTimeout(kill);
-      resolve({ code, stdout, stderr, ms: Date.now() - t0, peakKb });
+      const run = { code, stdout, stderr, ms: Date.now() - t0, peakKb };
+      // The figures, for the CI log and the README: wall time and peak RSS of each run.
+      console.log(
+        `hopwatch ${args.join(' ')}: exit ${code}, ${run.ms} ms, peak RSS ${Math.round(peakKb / 1024)} MB`,
+      );
+      resolve(run);
     }),
   );
 }
@@ -147,6 +152,7 @@ async function hubAndAgent(agentArgs: string[]) {
     topology: async () => ((await get(`/api/hosts/${HOST}/topology`)) as { topology: Topology }).topology,
     stop: async () => {
       clearInterval(poll);
+      console.log(`streaming agent ${agentArgs.join(' ')}: peak RSS ${Math.round(peakKb / 1024)} MB`);
       await stopChild(agent, 'SIGTERM');
       await stopChild(hub, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
