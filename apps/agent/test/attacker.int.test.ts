@@ -129,6 +129,7 @@ async function hubAndAgent(agentArgs: string[]) {
   agent.stdout?.on('data', (b: Buffer) => (agentLog += b.toString()));
   agent.stderr?.on('data', (b: Buffer) => (agentLog += b.toString()));
   let peakKb = 0;
+  let stopped = false;
   const poll = setInterval(() => (peakKb = Math.max(peakKb, peakRssKb(agent.pid!) ?? 0)), 200);
   const stopChild = async (c: ChildProcess, sig: NodeJS.Signals) => {
     if (c.exitCode !== null || c.signalCode !== null) return;
@@ -151,6 +152,8 @@ async function hubAndAgent(agentArgs: string[]) {
       ).hosts.find((h) => h.host === HOST) ?? null,
     topology: async () => ((await get(`/api/hosts/${HOST}/topology`)) as { topology: Topology }).topology,
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(poll);
       console.log(`streaming agent ${agentArgs.join(' ')}: peak RSS ${Math.round(peakKb / 1024)} MB`);
       await stopChild(agent, 'SIGTERM');
