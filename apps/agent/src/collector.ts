@@ -47,6 +47,12 @@ const PROBE_CONCURRENCY = 8;
  * next sample (their rows are skipped until then).
  */
 const MAX_UNNAMED_PROBES_PER_SAMPLE = 16;
+/**
+ * After the first discovery, new unnamed namespaces are taken in at most this many per
+ * PROC_SCAN_MS (each costs a holder, ~22 ms of CPU, and an `ip`): a tenant making and destroying
+ * namespaces in a loop cannot keep the agent starting holders all day. The rest wait their turn.
+ */
+const MAX_NEW_UNNAMED_PER_SCAN = 16;
 /** A namespace over an interface budget is looked at again this often, not on every event. */
 const OVER_BUDGET_RECHECK_MS = 60_000;
 /** The topology frame stays well below the hub's MAX_FRAME_BYTES (16 MB). */
@@ -139,6 +145,8 @@ export class AgentCollector implements Collector {
   private readonly overBudget = new Map<string, { ifaces: number; recheckAt: number }>();
   /** Namespaces found but not watched (over the namespace budget). */
   private unwatched = 0;
+  /** New unnamed namespaces were left for later (admission limit): relist again at this time. */
+  private admitAt: number | null = null;
   /** Per namespace: the size of its probe's JSON, its share of the topology frame. */
   private readonly probeBytes = new Map<string, number>();
 
@@ -246,6 +254,7 @@ export class AgentCollector implements Collector {
     if (now - this.lastProcScan >= PROC_SCAN_MS) this.scanProcesses(now);
     this.sweep(now);
     for (const [name, o] of this.overBudget) if (now >= o.recheckAt) this.dirty.add(name);
+    if (this.admitAt !== null && now >= this.admitAt) this.relist = true;
     if (this.relist) await this.refreshNamespaces();
     if (this.dirty.size > 0) await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
     this.refreshRps();
@@ -351,21 +360,26 @@ export class AgentCollector implements Collector {
       new Set(this.namespaces.keys()),
       this.opts.maxNamespaces,
     );
-    if (left > 0 && left !== this.unwatched) {
+    // Said when it starts and when it ends, not at every count in between (a flood grows for
+    // minutes); the count itself is in topology.truncated.
+    if (left > 0 && this.unwatched === 0) {
       this.opts.log(
         'warn',
         `${listed.length} network namespaces, over the budget of ${this.opts.maxNamespaces} (--max-netns): ` +
-          `${left} not watched, unnamed ones (ns-<inode>) first; the topology says so (truncated)`,
+          `${left} not watched, unnamed ones (ns-<inode>) first; the topology counts them (truncated)`,
       );
+    } else if (left === 0 && this.unwatched > 0) {
+      this.opts.log('info', `back within the budget of ${this.opts.maxNamespaces} network namespaces`);
     }
     if (left !== this.unwatched) {
       this.unwatched = left;
       if (this.started) this.rebuild();
     }
+    const admitted = this.admit(found, now);
     const foundNames = new Set(found.map((n) => n.name));
     for (const name of [...this.namespaces.keys()]) if (!foundNames.has(name)) this.dropNamespace(name);
     for (const name of [...this.overBudget.keys()]) if (!foundNames.has(name)) this.overBudget.delete(name);
-    await mapLimit(found, PROBE_CONCURRENCY, async (ns) => {
+    await mapLimit(admitted, PROBE_CONCURRENCY, async (ns) => {
       const known = this.namespaces.get(ns.name);
       if (known && known.inode === ns.inode) {
         if (ns.kind === 'unnamed') known.via = ns.via; // its first process may have exited
@@ -388,6 +402,18 @@ export class AgentCollector implements Collector {
       this.namespaces.set(ns.name, ns);
       this.dirty.add(ns.name);
     });
+  }
+
+  /** `found` without the new unnamed namespaces beyond this scan's admission limit. */
+  private admit(found: NsEntry[], now: number): NsEntry[] {
+    this.admitAt = null;
+    if (!this.started) return found;
+    let fresh = 0;
+    const out = found.filter(
+      (ns) => ns.kind !== 'unnamed' || this.namespaces.has(ns.name) || ++fresh <= MAX_NEW_UNNAMED_PER_SCAN,
+    );
+    if (fresh > MAX_NEW_UNNAMED_PER_SCAN) this.admitAt = now + PROC_SCAN_MS;
+    return out;
   }
 
   private dropNamespace(name: string): void {

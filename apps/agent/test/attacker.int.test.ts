@@ -60,7 +60,12 @@ function hopwatch(args: string[], boundMs = ONCE_BOUND_MS): Promise<Run> {
     child.on('close', (code) => {
       clearInterval(poll);
       clearTimeout(kill);
-      resolve({ code, stdout, stderr, ms: Date.now() - t0, peakKb });
+      const run = { code, stdout, stderr, ms: Date.now() - t0, peakKb };
+      // The figures, for the CI log and the README: wall time and peak RSS of each run.
+      console.log(
+        `hopwatch ${args.join(' ')}: exit ${code}, ${run.ms} ms, peak RSS ${Math.round(peakKb / 1024)} MB`,
+      );
+      resolve(run);
     }),
   );
 }
@@ -124,6 +129,7 @@ async function hubAndAgent(agentArgs: string[]) {
   agent.stdout?.on('data', (b: Buffer) => (agentLog += b.toString()));
   agent.stderr?.on('data', (b: Buffer) => (agentLog += b.toString()));
   let peakKb = 0;
+  let stopped = false;
   const poll = setInterval(() => (peakKb = Math.max(peakKb, peakRssKb(agent.pid!) ?? 0)), 200);
   const stopChild = async (c: ChildProcess, sig: NodeJS.Signals) => {
     if (c.exitCode !== null || c.signalCode !== null) return;
@@ -146,7 +152,10 @@ async function hubAndAgent(agentArgs: string[]) {
       ).hosts.find((h) => h.host === HOST) ?? null,
     topology: async () => ((await get(`/api/hosts/${HOST}/topology`)) as { topology: Topology }).topology,
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(poll);
+      console.log(`streaming agent ${agentArgs.join(' ')}: peak RSS ${Math.round(peakKb / 1024)} MB`);
       await stopChild(agent, 'SIGTERM');
       await stopChild(hub, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
@@ -166,29 +175,43 @@ async function until<T>(what: string, fn: () => Promise<T | null>, ms = 60_000):
 }
 
 /**
- * Watch the host on the hub for `ms`: every sample must arrive (lastSeen moves at least every
- * `gapMs`) and the hub must stay up. Returns the largest gap seen.
+ * Keep the hub busy with this host for `ms`, checking it stays up, then read what it recorded
+ * for that window: every sample must have finished (consecutive sample times, which the agent
+ * stamps when a sample is done, at most `gapMs` apart). Read from the recording rather than by
+ * polling, so a slow poll on a loaded machine is not mistaken for a slow sample. Returns the
+ * largest gap.
  */
 async function watchSamples(
   h: Awaited<ReturnType<typeof hubAndAgent>>,
   ms: number,
   gapMs: number,
 ): Promise<number> {
-  let last = (await h.summary())?.lastSeen ?? 0;
-  let lastMoved = Date.now();
-  let worst = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    await sleep(250);
-    expect(h.hub.exitCode).toBeNull();
-    const s = await h.summary();
-    if (s?.lastSeen && s.lastSeen !== last) {
-      worst = Math.max(worst, Date.now() - lastMoved);
-      last = s.lastSeen;
-      lastMoved = Date.now();
-    }
-    expect(Date.now() - lastMoved, `no sample reached the hub for ${gapMs} ms`).toBeLessThan(gapMs);
+  const t0 = Date.now();
+  while (Date.now() < t0 + ms) {
+    await sleep(500);
+    expect(h.hub.exitCode, h.hubLog().slice(-2000)).toBeNull();
+    await h.get('/healthz');
   }
+  const t1 = Date.now();
+  const times = await until(
+    'the window on the hub',
+    async () => {
+      const rec = (await h.get(`/api/hosts/${HOST}/recording?start=${t0}&end=${t1 + gapMs}`)) as {
+        samples: { t: number }[];
+      };
+      const ts = rec.samples.map((x) => x.t).sort((a, b) => a - b);
+      return ts.length > 0 && ts.at(-1)! >= t1 ? ts : null;
+    },
+    gapMs * 3,
+  );
+  let worst = 0;
+  let prev = t0;
+  for (const t of times.filter((x) => x <= t1)) {
+    worst = Math.max(worst, t - prev);
+    prev = t;
+  }
+  console.log(`samples on the hub over ${ms} ms: ${times.length}, largest gap ${worst} ms`);
+  expect(worst, `a sample took ${worst} ms to finish\n${h.agentLog().slice(-2000)}`).toBeLessThan(gapMs);
   return worst;
 }
 
@@ -307,7 +330,7 @@ describe.skipIf(!IS_ROOT)('the agent against an unprivileged local user (root)',
         300_000,
       );
       expect(topo.truncated!.namespaces).toBeGreaterThanOrEqual(FLOOD - FLOOD_BUDGET);
-      await watchSamples(h, 10_000, 6000);
+      await watchSamples(h, 15_000, 10_000);
       expect(h.agentLog()).toMatch(/over the budget/);
       expect(h.peakKb()).toBeLessThan(RSS_BOUND_KB);
       const health = (await h.get('/healthz')) as { ok: boolean; agents: number };

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SampleSchema, TopologySchema } from '@hopwatch/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ describe('collector on a fixture tree', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('COL1: discovers the host and an unnamed namespace (ns-<inode>) with RPS read through its process root', () => {
+  it('COL1: discovers the host and an unnamed namespace (ns-<inode>) with RPS read through its /proc/PID/root/sys (a holder on a live host)', () => {
     const topo = collector.topology();
     expect(TopologySchema.safeParse(topo).success).toBe(true);
     expect(topo.host).toBe('fixture-host');
@@ -96,5 +96,71 @@ describe('collector on a fixture tree', () => {
     expect(collector.topology().namespaces.map((n) => n.name)).toEqual(['']);
     const sample = await collector.sample();
     expect(SampleSchema.safeParse(sample).success).toBe(true);
+  });
+
+  /** Another collector on the same tree with other options; `calls` counts `ip` runs. */
+  async function another(opts: Parameters<typeof createAgentCollector>[0]) {
+    const calls: string[] = [];
+    const counting: Runner = (cmd, args, stdin) => {
+      calls.push(`${cmd} ${args.join(' ')}`);
+      return runner(cmd, args, stdin);
+    };
+    const c = await createAgentCollector(
+      {
+        procRoot: `${root}/proc`,
+        sysRoot: `${root}/sys`,
+        host: 'fixture-host',
+        log: (l, m) => logs.push(`${l}: ${m}`),
+        ...opts,
+      },
+      { run: counting, netnsDir: `${root}/no-netns`, live: false },
+    );
+    return { c, calls };
+  }
+
+  it('SEC2: over the namespace budget the unnamed namespace goes first, logged, counted in topology.truncated', async () => {
+    const { c } = await another({ maxNamespaces: 1 });
+    try {
+      const topo = c.topology();
+      expect(topo.namespaces.map((n) => n.name)).toEqual(['']);
+      expect(topo.truncated).toEqual({ namespaces: 1, ifaces: 0, routes: 0, addresses: 0 });
+      expect(TopologySchema.safeParse(topo).success).toBe(true);
+      expect(logs.join('\n')).toMatch(/over the budget of 1 \(--max-netns\): 1 not watched/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('SEC2: a namespace over the per-namespace interface budget is left out before any ip runs', async () => {
+    const { c, calls } = await another({ maxNsIfaces: 4 });
+    try {
+      // The host has 5 interfaces in the tree; the unnamed namespace 3.
+      expect(c.topology().namespaces.map((n) => n.name)).toEqual(['ns-4026532315']);
+      expect(c.topology().truncated).toMatchObject({ namespaces: 1, ifaces: 5 });
+      expect(calls.some((c) => c.startsWith('ip -j'))).toBe(false);
+      expect(logs.join('\n')).toMatch(
+        /the host namespace has more than 4 interfaces, over the per-namespace budget/,
+      );
+      expect(SampleSchema.safeParse(await c.sample()).success).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('SEC1: an rps_cpus that is a symlink (to a secret) is refused, logged, and left unknown', async () => {
+    const secret = `${root}/secret`;
+    writeFileSync(secret, 'HWSECRET-fixture\n', { mode: 0o600 });
+    const rps = `${root}/proc/4242/root/sys/class/net/hv0/queues/rx-0/rps_cpus`;
+    rmSync(rps);
+    symlinkSync(secret, rps);
+    const { c } = await another({});
+    try {
+      const hv0 = c.topology().ifaces.find((i) => i.id === 'ns-4026532315/hv0');
+      expect(hv0?.rpsCpus).toBeNull();
+      expect(JSON.stringify(c.topology())).not.toContain('HWSECRET');
+      expect(logs.join('\n')).toMatch(/refused to read .*hv0\/queues\/rx-0\/rps_cpus: it is a symbolic link/);
+    } finally {
+      await c.close();
+    }
   });
 });

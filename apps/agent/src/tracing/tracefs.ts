@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { readTextOrNull } from '../util/procfs.ts';
 
 /** Instances we create are `hopwatch-<pid>` or `hopwatch-<pid>-<n>` (several collectors in one process). */
@@ -130,8 +130,20 @@ export function instanceCpus(dir: string): number[] {
   }
 }
 
+/** The event's format lists every drop reason (~10 KB on 6.18): room for many more. */
+const FORMAT_MAX_BYTES = 1024 * 1024;
+
 export function readFormat(tracefs: string): string | null {
-  return readTextOrNull(`${tracefs}/${EVENT}/format`);
+  return readTextOrNull(`${tracefs}/${EVENT}/format`, FORMAT_MAX_BYTES, deviceOf(tracefs));
+}
+
+/** st_dev of the tracefs mount: files read under it must be on it (SPEC SEC1). */
+export function deviceOf(dir: string): number | undefined {
+  try {
+    return statSync(dir).dev;
+  } catch {
+    return undefined;
+  }
 }
 
 export const KFREE_SKB = EVENT;

@@ -8,6 +8,7 @@ import { readTextOrNull } from '../util/procfs.ts';
 import { execText } from '../util/exec.ts';
 import {
   findTracefs,
+  deviceOf,
   INSTANCE_PREFIX,
   instanceCpus,
   KFREE_SKB,
@@ -48,6 +49,8 @@ export interface DrainResult {
 export class DropTracer {
   private counts = new Map<string, DropReasonCount>();
   private reader: ChildProcess | null = null;
+  /** st_dev of the instance's tracefs, once known. */
+  private dev: number | undefined;
   private freeBufferFd: number | null = null;
   private lastStats = new Map<number, number>();
   private partial = '';
@@ -168,7 +171,8 @@ export class DropTracer {
   }
 
   private lostOn(cpu: number): number {
-    const text = readTextOrNull(`${this.dir}/per_cpu/cpu${cpu}/stats`);
+    this.dev ??= this.dir === null ? undefined : deviceOf(this.dir);
+    const text = readTextOrNull(`${this.dir}/per_cpu/cpu${cpu}/stats`, undefined, this.dev);
     if (text === null) return 0;
     const s = parseCpuStats(text);
     return s.overrun + s.dropped;
