@@ -160,7 +160,14 @@ export const hubCommand: Command = {
     const given = values['agent-token'] ?? process.env.HOPWATCH_TOKEN;
     const token = given && given.length > 0 ? given : randomToken();
     const opts = { ...hubOptionsFrom('hub', values, token), ...hubOnlyOptions(values) };
-    const hub = await startHub(opts);
+    let hub: Hub;
+    try {
+      hub = await startHub(opts);
+    } catch (e) {
+      // Start-up errors are sentences (port in use, unreadable certificate or tokens file).
+      console.error(`hopwatch hub: ${(e as Error).message}`);
+      return 1;
+    }
     printHubBanner(hub, opts);
     if (!given) console.log(`hopwatch hub: agent token (generated): ${token}`);
     // Bound to every interface: the loopback URL is no use to an agent on another machine.
