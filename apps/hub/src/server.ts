@@ -53,6 +53,11 @@ export interface Hub {
   port: number;
   store: Store;
   core: HubCore;
+  /**
+   * Reads --agent-tokens-file again (`hopwatch hub` does on SIGHUP): new connections use the new
+   * set; a bad file throws and the old set stays. Returns how many hosts the file names.
+   */
+  reloadAgentTokens(): number;
   /** Closes sockets with CLOSE.shuttingDown, flushes the recording, closes the file. */
   close(): Promise<void>;
 }
@@ -103,10 +108,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (opts.retentionBytes !== undefined) storeOpts.retentionBytes = opts.retentionBytes;
   if (opts.chunkMs !== undefined) storeOpts.chunkMs = opts.chunkMs;
   // Read before anything is opened: a bad file is a start-up error, not a half-started hub.
-  const agentTokens =
-    opts.agentTokensFile === undefined
-      ? undefined
-      : loadAgentTokens(opts.agentTokensFile, (m) => log.warn(m));
+  const loadTokens = (path: string) => loadAgentTokens(path, (m) => log.warn(m));
+  let agentTokens = opts.agentTokensFile === undefined ? undefined : loadTokens(opts.agentTokensFile);
   const store = openStore(opts.db, storeOpts);
   const core = new HubCore(store, log, createOnceLogger(log));
 
@@ -152,7 +155,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   }
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
-    ...(agentTokens ? { agentTokens } : {}),
+    ...(agentTokens ? { agentTokens: () => agentTokens! } : {}),
     allowedOrigins: opts.allowedOrigins ?? [],
     ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
@@ -174,6 +177,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     port: address.port,
     store,
     core,
+    reloadAgentTokens() {
+      if (opts.agentTokensFile === undefined) return 0;
+      agentTokens = loadTokens(opts.agentTokensFile);
+      log.info(`agent tokens reloaded from ${opts.agentTokensFile}: ${agentTokens.size} host(s)`);
+      return agentTokens.size;
+    },
     close() {
       closing ??= (async () => {
         upgrades.close();

@@ -141,7 +141,8 @@ Usage: hopwatch hub [--port N] [--listen ADDR] [--db PATH] [--agent-token T]
   --tls-cert FILE      serve https and wss with this PEM certificate (chain) ...
   --tls-key FILE       ... and its PEM private key; agents then use --hub wss://… (and --ca)
   --agent-tokens-file F  per-host agent tokens, "HOST TOKEN" a line: that token may only report
-                       as that host (beside --agent-token, which may report as any)
+                       as that host (beside --agent-token, which may report as any); re-read on
+                       SIGHUP
   --import-max-mb MB   largest recording file POST /api/import takes, compressed (default 1024)
 
 Agents connect with:  hopwatch agent --hub ws://HUB:PORT --token T   (or HOPWATCH_TOKEN=T)
@@ -178,6 +179,18 @@ export const hubCommand: Command = {
       `hopwatch hub: agents connect with: hopwatch agent --hub ${wsUrl} --token ${given ? 'T' : token}` +
         (opts.tls ? ' [--ca CERT.pem, when the certificate is self-signed or from your own CA]' : ''),
     );
-    return untilSignal(() => hub.close());
+    // SIGHUP re-reads --agent-tokens-file (add or revoke a host without a restart).
+    const onHup = () => {
+      try {
+        hub.reloadAgentTokens();
+      } catch (e) {
+        console.error(`hopwatch hub: SIGHUP: ${(e as Error).message}; keeping the previous agent tokens`);
+      }
+    };
+    if (opts.agentTokensFile !== undefined) process.on('SIGHUP', onHup);
+    return untilSignal(() => {
+      process.off('SIGHUP', onHup);
+      return hub.close();
+    });
   },
 };
