@@ -64,7 +64,7 @@ describe('hopwatch replay (CLI)', () => {
       type: 'end',
       counts: { topology: 1, sample: 11, keyframe: 0, mark: 1 },
     });
-  });
+  }, 60_000);
 
   it('replay FILE refuses a file that is not a recording, in words, exit 1; no FILE is a usage error', async () => {
     const bad = join(dir, 'notes.txt');

@@ -64,6 +64,11 @@ export interface Hub {
   loginUrl: string | null;
   /** Every HTTP route, from the router (test/auth.test.ts proves each needs a credential). */
   routes(): RouteInfo[];
+  /**
+   * Reads --agent-tokens-file again (`hopwatch hub` does on SIGHUP): new connections use the new
+   * set; a bad file throws and the old set stays. Returns how many hosts the file names.
+   */
+  reloadAgentTokens(): number;
   /** Closes sockets with CLOSE.shuttingDown, flushes the recording, closes the file. */
   close(): Promise<void>;
 }
@@ -114,10 +119,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (opts.retentionBytes !== undefined) storeOpts.retentionBytes = opts.retentionBytes;
   if (opts.chunkMs !== undefined) storeOpts.chunkMs = opts.chunkMs;
   // Read before anything is opened: a bad file is a start-up error, not a half-started hub.
-  const agentTokens =
-    opts.agentTokensFile === undefined
-      ? undefined
-      : loadAgentTokens(opts.agentTokensFile, (m) => log.warn(m));
+  const loadTokens = (path: string) => loadAgentTokens(path, (m) => log.warn(m));
+  let agentTokens = opts.agentTokensFile === undefined ? undefined : loadTokens(opts.agentTokensFile);
   const store = openStore(opts.db, storeOpts);
   const core = new HubCore(store, log, createOnceLogger(log));
   let auth: HubAuth;
@@ -180,7 +183,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
     checkUi: (req) => checkUiUpgrade(auth, req),
-    ...(agentTokens ? { agentTokens } : {}),
+    ...(agentTokens ? { agentTokens: () => agentTokens! } : {}),
     ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
   let address: AddressInfo;
@@ -204,6 +207,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     auth,
     loginUrl: auth.access ? `${url}/?token=${encodeURIComponent(auth.access.token)}` : null,
     routes: () => listRoutes(app),
+    reloadAgentTokens() {
+      if (opts.agentTokensFile === undefined) return 0;
+      agentTokens = loadTokens(opts.agentTokensFile);
+      log.info(`agent tokens reloaded from ${opts.agentTokensFile}: ${agentTokens.size} host(s)`);
+      return agentTokens.size;
+    },
     close() {
       closing ??= (async () => {
         upgrades.close();

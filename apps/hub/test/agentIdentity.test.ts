@@ -130,3 +130,22 @@ describe('agent hello and clock bounds', () => {
     expect(h.core.counters.rejected.get('future')).toBe(1);
   });
 });
+
+describe('agent tokens reload', () => {
+  it('ID6: reloadAgentTokens (SIGHUP) applies to the next connection; a bad file keeps the old set', async () => {
+    const file = tokensFile(`h1 ${H1_TOKEN}\n`);
+    const h = await hub({ agentToken: null, agentTokensFile: file });
+    expect((await agent(h, 'h1', H1_TOKEN).hello()).type).toBe('welcome');
+    writeFileSync(file, `h2 ${H2_TOKEN}\n`);
+    expect(h.reloadAgentTokens()).toBe(1);
+    expect(await agent(h, 'h1', H1_TOKEN).refused).toBe(401);
+    const a2 = agent(h, 'h2', H2_TOKEN);
+    expect((await a2.hello()).type).toBe('welcome');
+    writeFileSync(file, 'h3 short\n');
+    expect(() => h.reloadAgentTokens()).toThrow(/shorter than 16/);
+    // The same agent reconnecting: the old set still admits it.
+    const again = new FakeAgent(h.url, 'h2', { token: H2_TOKEN, instance: a2.instance });
+    agents.push(again);
+    expect((await again.hello()).type).toBe('welcome');
+  });
+});

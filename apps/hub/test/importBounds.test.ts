@@ -254,4 +254,19 @@ describe('import bounds', () => {
     await expect(importRecording(s, Readable.from([file]))).rejects.toThrow(/spans more than 7 days/);
     expect(s.hosts()).toEqual([]);
   });
+
+  it('IMP9: an upload that stalls is cut after the idle limit and frees the one import slot', async () => {
+    const h = await hub({ importLimits: { idleMs: 300 } });
+    const file = await recording(20);
+    const stalled = new Readable({ read() {} });
+    stalled.push(file.subarray(0, file.length >> 1));
+    const first = post(h, stalled).then(
+      (a) => a.status,
+      () => 'cut',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await post(h, Readable.from([await recording(20, 'h2')]))).status).toBe(429);
+    expect(await first).toBe('cut');
+    expect((await post(h, Readable.from([await recording(20, 'h2')]))).status).toBe(201);
+  });
 });

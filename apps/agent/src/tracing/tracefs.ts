@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { readTextOrNull } from '../util/procfs.ts';
 
 /** Instances we create are `hopwatch-<pid>` or `hopwatch-<pid>-<n>` (several collectors in one process). */

@@ -147,7 +147,8 @@ ${AUTH_HELP}
   --tls-cert FILE      serve https and wss with this PEM certificate (chain) ...
   --tls-key FILE       ... and its PEM private key; agents then use --hub wss://… (and --ca)
   --agent-tokens-file F  per-host agent tokens, "HOST TOKEN" a line: that token may only report
-                       as that host (beside --agent-token, which may report as any)
+                       as that host (beside --agent-token, which may report as any); re-read on
+                       SIGHUP
   --import-max-mb MB   largest recording file POST /api/import takes, compressed (default 1024)
 
 Agents connect with:  hopwatch agent --hub ws://HUB:PORT --token T   (or HOPWATCH_TOKEN=T)
@@ -166,7 +167,14 @@ export const hubCommand: Command = {
     const given = values['agent-token'] ?? process.env.HOPWATCH_TOKEN;
     const token = given && given.length > 0 ? given : randomToken();
     const opts = { ...hubOptionsFrom('hub', values, token), ...hubOnlyOptions(values) };
-    const hub = await startHub(opts);
+    let hub: Hub;
+    try {
+      hub = await startHub(opts);
+    } catch (e) {
+      // Start-up errors are sentences (port in use, unreadable certificate or tokens file).
+      console.error(`hopwatch hub: ${(e as Error).message}`);
+      return 1;
+    }
     printHubBanner(hub, opts);
     reloadOnHangup(hub);
     if (!given) console.log(`hopwatch hub: agent token (generated): ${token}`);
@@ -178,6 +186,18 @@ export const hubCommand: Command = {
       `hopwatch hub: agents connect with: hopwatch agent --hub ${wsUrl} --token ${given ? 'T' : token}` +
         (opts.tls ? ' [--ca CERT.pem, when the certificate is self-signed or from your own CA]' : ''),
     );
-    return untilSignal(() => hub.close());
+    // SIGHUP re-reads --agent-tokens-file (add or revoke a host without a restart).
+    const onHup = () => {
+      try {
+        hub.reloadAgentTokens();
+      } catch (e) {
+        console.error(`hopwatch hub: SIGHUP: ${(e as Error).message}; keeping the previous agent tokens`);
+      }
+    };
+    if (opts.agentTokensFile !== undefined) process.on('SIGHUP', onHup);
+    return untilSignal(() => {
+      process.off('SIGHUP', onHup);
+      return hub.close();
+    });
   },
 };

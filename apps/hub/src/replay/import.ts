@@ -47,12 +47,17 @@ export interface ImportLimits {
   maxCompressedBytes: number;
   maxPlainBytes: number;
   maxLineBytes: number;
+  /** An upload that sends nothing for this long is cut (POST /api/import): it holds the one slot. */
+  idleMs: number;
 }
+
+export const IMPORT_IDLE_MS = 60_000;
 
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxCompressedBytes: IMPORT_MAX_COMPRESSED_BYTES,
   maxPlainBytes: IMPORT_MAX_PLAIN_BYTES,
   maxLineBytes: IMPORT_MAX_LINE_BYTES,
+  idleMs: IMPORT_IDLE_MS,
 };
 
 export interface ImportOptions {

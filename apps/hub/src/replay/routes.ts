@@ -14,6 +14,7 @@ import {
 } from './export.ts';
 import { RECORDING_MEDIA_TYPE } from './format.ts';
 import {
+  IMPORT_IDLE_MS,
   IMPORT_MAX_COMPRESSED_BYTES,
   ImportConflictError,
   type ImportLimits,
@@ -159,6 +160,7 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
    */
   let importing: string | null = null;
   const maxCompressed = opts.importLimits?.maxCompressedBytes ?? IMPORT_MAX_COMPRESSED_BYTES;
+  const idleMs = opts.importLimits?.idleMs ?? IMPORT_IDLE_MS;
 
   router.post('/import', async (req, res) => {
     const suffix = query(req, 'hostSuffix') ?? '';
@@ -187,6 +189,10 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
         `the file is ${length} bytes; this hub takes imports of at most ${maxCompressed} bytes`,
       );
     importing = `${req.socket.remoteAddress ?? '?'} at ${new Date().toISOString()}`;
+    // A stalled upload would hold the one import slot: cut it when it sends nothing for a while,
+    // but only while it uploads (the client waits in silence while the file is written).
+    req.setTimeout(idleMs, () => req.destroy(new Error(`the upload sent nothing for ${idleMs / 1000} s`)));
+    req.once('end', () => req.setTimeout(0));
     try {
       const r = await importRecording(store, req, {
         hostSuffix: suffix,

@@ -16,8 +16,8 @@ const UI_MAX_FRAME_BYTES = 64 * 1024;
 export interface UpgradeOptions {
   /** null: agents need no token (tests, or a hub only loopback can reach). */
   agentToken: string | null;
-  /** Per-host agent tokens (token → host), beside or instead of the shared one (agentTokens.ts). */
-  agentTokens?: ReadonlyMap<string, string>;
+  /** Per-host agent tokens (token → host), beside or instead of the shared one (agentTokens.ts); read per connection, so a reload applies to the next one. */
+  agentTokens?: () => ReadonlyMap<string, string>;
   /** Host, Origin and credential of a browser socket (http/auth/upgrade.ts); null lets it in. */
   checkUi: (req: IncomingMessage) => UpgradeRefusal | null;
   agentLimits?: Partial<AgentLimits>;
@@ -60,7 +60,7 @@ export function attachUpgrades(server: Server | HttpsServer, core: HubCore, opts
       case '/ws/agent': {
         // The token is checked here, before handleUpgrade, so an unauthenticated socket never
         // becomes a WebSocket, never reaches the agent code and never costs more than this.
-        const perHost = opts.agentTokens ?? new Map<string, string>();
+        const perHost = opts.agentTokens?.() ?? new Map<string, string>();
         const who =
           opts.agentToken === null && perHost.size === 0
             ? ({ ok: true, host: null } as const)
