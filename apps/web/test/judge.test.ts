@@ -17,6 +17,18 @@ describe('browser judgement (shared code over the live window)', () => {
     expect(j.statsById.get('hwlab-node/br-int')?.rxPps).toBe(1000);
   });
 
+  it('MAP16: the path is found once per topology and ends, not on every sample', () => {
+    const topology = labTopology();
+    const input = { host: 'lab', topology, from: LAB_PATH[0]!, to: LAB_PATH[7]! };
+    const a = evaluate({ ...input, samples: window(0) }, new Map());
+    const b = evaluate({ ...input, samples: window(5) }, a.statsById);
+    expect(b.path).toBe(a.path);
+    // Another topology (even an equal one) is asked again.
+    const c = evaluate({ ...input, topology: labTopology(), samples: window(0) }, new Map());
+    expect(c.path).not.toBe(a.path);
+    expect(c.path).toEqual(a.path);
+  });
+
   it('colours the namespace-side veth and explains the backlog fault with R01', () => {
     const j = evaluate(
       {

@@ -90,6 +90,21 @@ export function reuseStats(
   return next;
 }
 
+/**
+ * The path of the last (topology, from, to) asked: judging runs every sample, the path changes
+ * only with the topology or its ends, and on a 3000-interface host finding it costs more than
+ * judging the window (tens of ms; bench:web).
+ */
+let lastPath: { topology: Topology; from: string; to: string; found: ReturnType<typeof findPath> } | null =
+  null;
+function pathOf(topology: Topology, from: string, to: string): ReturnType<typeof findPath> {
+  if (lastPath !== null && lastPath.topology === topology && lastPath.from === from && lastPath.to === to)
+    return lastPath.found;
+  const found = findPath(topology, from, to);
+  lastPath = { topology, from, to, found };
+  return found;
+}
+
 export interface EvaluateInput {
   host: string;
   topology: Topology;
@@ -109,7 +124,7 @@ export function evaluate(input: EvaluateInput, prev: ReadonlyMap<string, HopStat
   let pathError: string | null = null;
   let pathSuggestions: string[] = [];
   if (from !== null && to !== null) {
-    const found = findPath(topology, from, to);
+    const found = pathOf(topology, from, to);
     if (found.ok) path = found.path;
     else {
       pathError = found.error;

@@ -1,9 +1,7 @@
 import type { Iface } from '@hopwatch/shared';
 import type { Cell, Lane, LayoutResult, ViewGraph, ViewNode } from './types.ts';
 
-/** Rows the path takes: its bands' header row, then the hops. */
-const PATH_ROWS = 2;
-/** Empty rows between the path and what is folded below it. */
+/** Empty rows between the path and the picture under it. */
 export const PATH_GAP_ROWS = 1;
 export const pathLaneKey = (k: number) => `path:${k}`;
 
@@ -27,9 +25,9 @@ export function withPathNodes(
 }
 
 /**
- * Path mode: the chosen path as one straight line, hop i in column i-1 of row 1 (source at the
- * left, destination at the right), each run of hops in one namespace a band around them; every
- * other node keeps its datapath cell, moved below the path. Derived from the datapath layout
+ * Path mode: the chosen path as one straight line, hop i in column i-1 of one row (source at the
+ * left, destination at the right), each run of hops in one namespace a band around them, above
+ * the datapath picture; every other node keeps its datapath cell. Derived from the datapath layout
  * (itself stable), so the same topology gives the same picture and a new interface moves
  * nothing that was there. Pure and cheap (one pass over the cells): it runs on the UI thread
  * when the path changes, never on a counter tick. `graph` must hold every hop of the path
@@ -46,33 +44,35 @@ export function pathLayout(
   const cells = new Map<string, Cell>();
   const lanes = new Map<string, Lane>();
 
+  // The path goes above the datapath picture, which stays exactly where it was: entering and
+  // leaving path mode moves only the path's hops (a 3000-interface host re-renders a handful of
+  // nodes, not all of them), and nothing else jumps.
+  let top = Number.POSITIVE_INFINITY;
+  for (const l of base.lanes.values()) top = Math.min(top, l.row0 - (l.bare ? 0 : 1));
+  const hopRow = (Number.isFinite(top) ? top : 0) - PATH_GAP_ROWS - 1;
+
   let band: Lane | null = null;
   let bandNs: string | null = null;
   path.forEach((id, i) => {
-    cells.set(id, { col: i, row: PATH_ROWS - 1 });
+    cells.set(id, { col: i, row: hopRow });
     const ns = laneOf.get(id) ?? '';
     if (band !== null && bandNs === ns) {
       band.col1 = i;
       return;
     }
-    band = { col0: i, col1: i, row0: PATH_ROWS - 1, rows: 1, bare: false, ns };
+    band = { col0: i, col1: i, row0: hopRow, rows: 1, bare: false, ns };
     bandNs = ns;
     lanes.set(pathLaneKey(lanes.size), band);
   });
 
-  // The rest: datapath cells, shifted below the path (top of the rest = first free row).
-  let top = Number.POSITIVE_INFINITY;
-  for (const l of base.lanes.values()) top = Math.min(top, l.row0 - (l.bare ? 0 : 1));
-  const shift = PATH_ROWS + PATH_GAP_ROWS - (Number.isFinite(top) ? top : 0);
   const rest = new Map<string, Cell[]>();
   for (const [id, c] of base.cells) {
     if (onPath.has(id)) continue;
-    const moved = { col: c.col, row: c.row + shift };
-    cells.set(id, moved);
+    cells.set(id, c);
     const ns = laneOf.get(id);
     if (ns === undefined) continue;
     const list = rest.get(ns) ?? [];
-    list.push(moved);
+    list.push(c);
     rest.set(ns, list);
   }
   for (const [ns, l] of base.lanes) {
@@ -83,7 +83,7 @@ export function pathLayout(
     lanes.set(ns, {
       col0: Math.min(...cols),
       col1: Math.max(...cols),
-      row0: l.row0 + shift,
+      row0: l.row0,
       rows: l.rows,
       bare: l.bare,
     });
