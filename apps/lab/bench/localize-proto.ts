@@ -35,7 +35,7 @@ interface Step {
   knob: string;
 }
 
-const STEPS: Step[] = [
+const ALL_STEPS: Step[] = [
   ...[5, 1, 0.1, 0.03, 0.01].map((p) => ({
     kind: 'firewall' as const,
     hop: SEED_HOP,
@@ -116,6 +116,10 @@ interface Result {
   polls: number;
   lastFirst: string;
 }
+
+/** BENCH_FAULTS=firewall,conntrack runs only those. */
+const ONLY = process.env.BENCH_FAULTS?.split(',') ?? null;
+const STEPS = ALL_STEPS.filter((s) => ONLY === null || ONLY.includes(s.kind));
 
 async function run(step: Step): Promise<Result> {
   const t0 = performance.now();

@@ -255,7 +255,12 @@ function firewallPlan(netns: string, percent: number): FaultPlan {
  */
 function conntrackPlan(netns: string, max: number): FaultPlan {
   return {
-    steps: [{ tool: 'nft', netns, lines: faultChains(netns, 'ct state new counter accept') }],
+    steps: [
+      { tool: 'nft', netns, lines: faultChains(netns, 'ct state new counter accept') },
+      // Start from an empty table: entries of earlier traffic (30 s for unanswered UDP) would
+      // fill it and drop every new flow whatever the traffic.
+      { tool: 'sh', netns, script: 'conntrack -F 2>/dev/null; true' },
+    ],
     sysctls: { 'net.netfilter.nf_conntrack_max': String(max) },
     detail: `conntrack on in ${netns} (a ct rule), net.netfilter.nf_conntrack_max=${max}: needs many flows (lab traffic --flows)`,
   };

@@ -146,6 +146,7 @@ function clearScript(netns: string): string | null {
     ),
     // The protocol faults (faults.ts): their nft table, strict rp_filter, the route they add.
     `nft delete table inet ${FAULT_TABLE} 2>/dev/null`,
+    'conntrack -F 2>/dev/null',
     'echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter',
     ...veths.map((i) => `echo 0 > /proc/sys/net/ipv4/conf/${i.name}/rp_filter`),
     `ip route del ${FAULT_ROUTE_DST} 2>/dev/null`,

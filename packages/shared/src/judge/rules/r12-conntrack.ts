@@ -46,9 +46,12 @@ export const r12Conntrack: Rule = {
       .sort((a, b) => b.total - a.total);
     if (spaces.length === 0) return;
     const counted = spaces.reduce((s, x) => s + x.total, 0);
-    const reasons = Math.min(ctx.reasons.available(isConntrackDrop), counted);
-    for (const s of shareOut(spaces, counted)) {
-      const { groups } = ctx.reasons.take(isConntrackDrop, Math.min(s.share, reasons));
+    // Smallest first: the statistics and the traced reasons are read a moment apart (LOC13), so
+    // the namespace that counted most comes last and takes the reasons' small surplus too.
+    const shares = shareOut(spaces, counted).reverse();
+    for (const [k, s] of shares.entries()) {
+      const last = k === shares.length - 1;
+      const { groups } = ctx.reasons.take(isConntrackDrop, last ? Number.POSITIVE_INFINITY : s.share);
       const place = placeInNamespace(ctx, s.netns, 'ingress');
       chargePlace(ctx, place, s.total, 'R12');
       const max = ctx.window.sysctls[CONNTRACK_MAX];
