@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Hub, HubOptions } from '@hopwatch/hub';
 import type { AuthOptions } from '@hopwatch/hub/http/auth/auth';
 import { isRole } from '@hopwatch/hub/http/auth/tokens';
@@ -94,13 +95,16 @@ function publicUrl(command: string, v: string | undefined): string | null {
 /** The login URL on stdout (where `npm start` prints it), warnings on stderr. */
 export function printAuthBanner(hub: Hub, opts: HubOptions): void {
   const auth = opts.auth ?? {};
+  // Bound to every interface: the loopback URL is no use to a colleague's browser.
+  const everywhere = opts.listen === '0.0.0.0' || opts.listen === '::';
+  const base = auth.publicUrl ?? (everywhere ? `http://${hostname()}:${hub.port}` : hub.url);
   if (auth.insecureNoAuth) {
     const line = '*'.repeat(78);
     console.error(
       [
         line,
         'hopwatch hub: authentication is OFF (--insecure-no-auth).',
-        `Anyone who can reach ${auth.publicUrl ?? hub.url} sees every host's topology and traffic,`,
+        `Anyone who can reach ${base} sees every host's topology and traffic,`,
         'and can create, change and delete recordings. Use it only on a machine of your own.',
         line,
       ].join('\n'),
@@ -109,7 +113,6 @@ export function printAuthBanner(hub: Hub, opts: HubOptions): void {
   }
   const access = hub.auth.access;
   if (access) {
-    const base = auth.publicUrl ?? hub.url;
     const where = access.file === null ? 'in memory only' : `kept in ${access.file}`;
     console.log(
       `hopwatch hub: sign in at ${base}/?token=${encodeURIComponent(access.token)}  (operator token, ${where})`,
