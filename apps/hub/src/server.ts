@@ -132,12 +132,14 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
     checkUi: (req) => checkUiUpgrade(auth, req),
+    onUiOpen: (ws, req) => auth.watchUi(ws, req),
     ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
   let address: AddressInfo;
   try {
     address = await listen(server, host, opts.port ?? DEFAULT_PORT);
   } catch (e) {
+    auth.stop();
     core.stop();
     store.close();
     throw e;
@@ -157,6 +159,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     close() {
       closing ??= (async () => {
         upgrades.close();
+        auth.stop();
         core.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -186,6 +186,39 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
   });
 });
 
+describe('AUTH2: an open /ws/ui ends with what opened it', () => {
+  const closed = (b: FakeBrowser) =>
+    new Promise<number>((resolve) => b.ws.on('close', (code) => resolve(code)));
+
+  it('signing out closes the browser sockets of that session (4001), not those of others', async () => {
+    const h = await hub();
+    const mine = await signIn(h);
+    const theirs = await signIn(h);
+    const a = uiSocket(h, { cookie: mine, origin: h.url });
+    const b = uiSocket(h, { cookie: theirs, origin: h.url });
+    await Promise.all([a.opened, b.opened]);
+    const aClosed = closed(a);
+    expect((await raw(h.url, 'DELETE', '/api/session', { cookie: mine, ...FROM_APP })).status).toBe(204);
+    expect(await aClosed).toBe(4001);
+    expect(b.ws.readyState).toBe(b.ws.OPEN);
+    expect(h.auth.sockets.size).toBe(1);
+  });
+
+  it('a token removed from the tokens file closes the sockets it opened, by bearer or by session', async () => {
+    const file = tokensFile(`viewer alice ${VIEWER_TOKEN}\noperator bob ${OPERATOR2_TOKEN}\n`);
+    const h = await hub({ tokensFile: file });
+    const byBearer = uiSocket(h, {}, VIEWER_TOKEN);
+    const bySession = uiSocket(h, { cookie: await signIn(h, VIEWER_TOKEN), origin: h.url });
+    const bob = uiSocket(h, {}, OPERATOR2_TOKEN);
+    await Promise.all([byBearer.opened, bySession.opened, bob.opened]);
+    const gone = [closed(byBearer), closed(bySession)];
+    writeFileSync(file, `operator bob ${OPERATOR2_TOKEN}\n`);
+    expect(h.auth.reload().ok).toBe(true);
+    expect(await Promise.all(gone)).toEqual([4001, 4001]);
+    expect(bob.ws.readyState).toBe(bob.ws.OPEN);
+  });
+});
+
 describe('AUTH3: viewers read, operators change', () => {
   it('a viewer token gets 403 on every change the router has, and reads everything', async () => {
     const h = await hub({ tokensFile: tokensFile(`viewer alice ${VIEWER_TOKEN}\n`) });

@@ -4,6 +4,7 @@ import type { BlockList } from 'node:net';
 import type { Logger, OnceLogger } from '../../log.ts';
 import { type AccessToken, accessTokenPathFor, loadOrCreateAccessToken } from './accessToken.ts';
 import { HostPolicy } from './hosts.ts';
+import { type Closable, LiveSockets } from './liveSockets.ts';
 import {
   type AuthProxyOptions,
   peerTrusted,
@@ -63,6 +64,8 @@ export class HubAuth {
   readonly enabled: boolean;
   readonly hosts: HostPolicy;
   readonly sessions: SessionStore;
+  /** Browser sockets, closed when what opened them is signed out, expired or revoked. */
+  readonly sockets = new LiveSockets();
   readonly access: AccessToken | null;
   private readonly tokens = new TokenSet([]);
   private readonly accessEntry: TokenEntry | null;
@@ -125,6 +128,7 @@ export class HubAuth {
     }
     this.tokens.replace([this.accessEntry!, ...entries]);
     const ended = this.sessions.prune((c) => this.tokens.findDigest(c) !== null);
+    this.sockets.sweep();
     const message = `tokens file ${this.tokensFile} reloaded: ${entries.length} token(s)${ended > 0 ? `, ${ended} session(s) of removed tokens ended` : ''}`;
     this.log.info(message);
     return { ok: true, message };
@@ -143,6 +147,36 @@ export class HubAuth {
   /** The request's session id, when it carries one. */
   sessionId(req: IncomingMessage): string | null {
     return cookieValue(req.headers.cookie, this.sessionCookieName(req));
+  }
+
+  /**
+   * A check of the credential `req` carries, to run again later (LiveSockets): the bearer token
+   * still in the token set, or the session still alive and its token too. null when there is
+   * nothing to revoke (authentication off, or a proxy, which owns its sessions).
+   */
+  credentialCheck(req: IncomingMessage): (() => boolean) | null {
+    if (!this.enabled) return null;
+    const token = bearer(req.headers.authorization);
+    if (token !== null) {
+      const d = digest(token);
+      return () => this.tokens.findDigest(d) !== null;
+    }
+    const sid = this.sessionId(req);
+    if (sid === null) return null;
+    return () => {
+      const s = this.sessions.get(sid);
+      return s !== null && this.tokens.findDigest(s.credential) !== null;
+    };
+  }
+
+  /** A browser socket that passed checkUiUpgrade: watched until it closes. */
+  watchUi(ws: Closable, req: IncomingMessage): void {
+    const check = this.credentialCheck(req);
+    if (check !== null) this.sockets.add(ws, check);
+  }
+
+  stop(): void {
+    this.sockets.stop();
   }
 
   identify(req: IncomingMessage): Principal | null {

@@ -164,7 +164,10 @@ export function sessionRouter(auth: HubAuth): Router {
 
   router.delete('/session', (req, res) => {
     const sid = auth.sessionId(req);
-    if (sid !== null) auth.sessions.delete(sid);
+    if (sid !== null) {
+      auth.sessions.delete(sid);
+      auth.sockets.sweep();
+    }
     const name = auth.sessionCookieName(req);
     res.setHeader(
       'Set-Cookie',
