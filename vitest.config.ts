@@ -14,6 +14,8 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'apps/*/test/**/*.test.tsx'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           environment: 'node',
+          // CLI tests start `hopwatch` (tsx) a few times: seconds each on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

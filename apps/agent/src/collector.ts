@@ -11,12 +11,14 @@ import { readOvsBridges } from './discovery/ovs.ts';
 import { QdiscReaders } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { readSysctls } from './sampler.ts';
-import { type IdIndex, SnapshotReader } from './snapshot-reader.ts';
+import { countNetDevIfaces, netDevMaxBytes, readSysctls } from './sampler.ts';
+import { type IdIndex, type NsIds, SnapshotReader } from './snapshot-reader.ts';
 import { DropTracer } from './tracing/tracer.ts';
 import { registerCleanup } from './util/cleanup.ts';
 import { execText } from './util/exec.ts';
 import { netnsMatcher } from './util/glob.ts';
+import { setRefusalLog } from './util/procfs.ts';
+import { anyTruncated, applyBudgets, pickNamespaces } from './budget.ts';
 
 /**
  * Change detection, cheapest first (all measured on the 2-vCPU VM of design.md):
@@ -38,6 +40,16 @@ const RPS_REFRESH_MS = 30_000;
 const FULL_REDISCOVERY_MS = 15 * 60_000;
 /** Parallel `ip` probes: more would only queue on 2 cores and delay the sample. */
 const PROBE_CONCURRENCY = 8;
+/**
+ * Unnamed namespaces re-probed per sample at most: a tenant renaming interfaces in a loop in a
+ * thousand namespaces would otherwise cost a thousand `ip` runs a second. The rest wait for the
+ * next sample (their rows are skipped until then).
+ */
+const MAX_UNNAMED_PROBES_PER_SAMPLE = 16;
+/** A namespace over an interface budget is looked at again this often, not on every event. */
+const OVER_BUDGET_RECHECK_MS = 60_000;
+/** The topology frame stays well below the hub's MAX_FRAME_BYTES (16 MB). */
+const TOPOLOGY_MAX_BYTES = 8 * 1024 * 1024;
 
 export function createCollector(opts?: AgentOptions): Promise<Collector> {
   return createAgentCollector(opts);
@@ -120,6 +132,12 @@ export class AgentCollector implements Collector {
   private lastSweep = performance.now();
   /** Round-robin position of the RPS refresh over the namespaces. */
   private rpsCursor = 0;
+  /** Namespaces over the per-namespace interface budget: their size and when to look again. */
+  private readonly overBudget = new Map<string, { ifaces: number; recheckAt: number }>();
+  /** Namespaces found but not watched (over the namespace budget). */
+  private unwatched = 0;
+  /** Per namespace: the size of its probe's JSON, its share of the topology frame. */
+  private readonly probeBytes = new Map<string, number>();
 
   private prev: CounterSnapshot | null = null;
   private prevMono = 0;
@@ -139,8 +157,9 @@ export class AgentCollector implements Collector {
       this.relist = true;
     });
     this.topo = buildTopology(this.facts, []);
-    this.scanner = new ProcessNsScanner(opts.procRoot);
-    this.reader = new SnapshotReader(opts.procRoot, opts.log);
+    this.scanner = new ProcessNsScanner(opts.procRoot, (pid) => this.holders.isHolder(pid));
+    this.reader = new SnapshotReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
+    setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
   }
 
@@ -221,15 +240,16 @@ export class AgentCollector implements Collector {
     }
     if (now - this.lastProcScan >= PROC_SCAN_MS) this.scanProcesses(now);
     this.sweep(now);
+    for (const [name, o] of this.overBudget) if (now >= o.recheckAt) this.dirty.add(name);
     if (this.relist) await this.refreshNamespaces();
-    if (this.dirty.size > 0) await this.rediscoverDirty();
+    if (this.dirty.size > 0) await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
     this.refreshRps();
 
     let snap = this.readSnapshot();
     if (this.dirty.size > 0) {
       // An interface appeared, vanished or was renamed since discovery: rediscover now so this
       // sample's rows carry ids of the topology they are sent with, then read again.
-      await this.rediscoverDirty();
+      await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
       snap = this.readSnapshot();
     }
     snap.qdiscs = await this.qdiscs.read();
@@ -314,27 +334,48 @@ export class AgentCollector implements Collector {
     if (this.stopWatch === null && this.deps.live && this.netnsNames.length > 0) {
       this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
     }
-    const found = listNamespaces(
+    const listed = listNamespaces(
       { procRoot: this.opts.procRoot, netnsDir: this.deps.netnsDir },
       this.processNs,
       this.match,
     );
+    const { kept: found, left } = pickNamespaces(
+      listed,
+      new Set(this.namespaces.keys()),
+      this.opts.maxNamespaces,
+    );
+    if (left > 0 && left !== this.unwatched) {
+      this.opts.log(
+        'warn',
+        `${listed.length} network namespaces, over the budget of ${this.opts.maxNamespaces} (--max-netns): ` +
+          `${left} not watched, unnamed ones (ns-<inode>) first; the topology says so (truncated)`,
+      );
+    }
+    if (left !== this.unwatched) {
+      this.unwatched = left;
+      if (this.started) this.rebuild();
+    }
     const foundNames = new Set(found.map((n) => n.name));
     for (const name of [...this.namespaces.keys()]) if (!foundNames.has(name)) this.dropNamespace(name);
+    for (const name of [...this.overBudget.keys()]) if (!foundNames.has(name)) this.overBudget.delete(name);
     await mapLimit(found, PROBE_CONCURRENCY, async (ns) => {
       const known = this.namespaces.get(ns.name);
       if (known && known.inode === ns.inode) {
-        if (ns.kind === 'unnamed' && known.pid !== ns.pid) known.pid = ns.pid; // its first process exited
-        if (ns.kind !== 'named' || this.holders.pid(ns.name) !== null || !this.deps.live) return;
+        if (ns.kind === 'unnamed') known.via = ns.via; // its first process may have exited
+        if (ns.kind === 'host' || this.holders.pid(ns.name) !== null || !this.deps.live) return;
       }
-      if (known) this.dropNamespace(ns.name); // same name, new namespace: start over
-      if (ns.kind === 'named' && this.deps.live) {
-        const held = await this.holders.ensure(ns.name, ns.inode);
+      if (known) this.dropNamespace(ns.name); // same name, new namespace (or holder gone): start over
+      if (ns.kind !== 'host' && this.deps.live) {
+        const target = ns.kind === 'named' ? { name: ns.name } : { viaPid: ns.via ?? -1 };
+        const held = await this.holders.ensure(ns.name, ns.inode, target);
         if ('error' in held) {
           this.opts.log('warn', held.error);
           return;
         }
         ns.pid = held.pid;
+        ns.sysDev = held.sysDev;
+      } else if (ns.kind === 'unnamed') {
+        ns.pid = ns.via; // a fixture tree: its processes are the test's, not a tenant's
       }
       if (this.started && !known) this.opts.log('info', `${nsLabel(ns)} appeared`);
       this.namespaces.set(ns.name, ns);
@@ -350,20 +391,62 @@ export class AgentCollector implements Collector {
     this.dirty.delete(name);
     this.holders.kill(name);
     this.qdiscs.close(name);
-    if (this.probes.delete(name)) this.rebuild();
+    this.probeBytes.delete(name);
+    const wasOver = this.overBudget.delete(name);
+    if (this.probes.delete(name) || wasOver) this.rebuild();
   }
 
-  private async rediscoverDirty(): Promise<void> {
-    const names = [...this.dirty].filter((n) => this.namespaces.has(n));
-    this.dirty.clear();
+  /**
+   * Probe the dirty namespaces (at most `unnamedLimit` unnamed ones; the rest stay dirty for the
+   * next sample). A namespace over the per-namespace interface budget is found by counting its
+   * /proc/PID/net/dev lines (a capped read) before any `ip` runs, and left out.
+   */
+  private async rediscoverDirty(unnamedLimit = Number.POSITIVE_INFINITY): Promise<void> {
+    const now = performance.now();
+    const names: string[] = [];
+    let unnamed = 0;
+    for (const name of this.dirty) {
+      const ns = this.namespaces.get(name);
+      if (!ns) {
+        this.dirty.delete(name);
+        continue;
+      }
+      const over = this.overBudget.get(name);
+      if (over && now < over.recheckAt) {
+        this.dirty.delete(name);
+        continue;
+      }
+      if (ns.kind === 'unnamed' && ++unnamed > unnamedLimit) continue;
+      this.dirty.delete(name);
+      names.push(name);
+    }
     if (names.length === 0) return;
     let changed = false;
     await mapLimit(names, PROBE_CONCURRENCY, async (name) => {
       const ns = this.namespaces.get(name);
       if (!ns) return;
-      const probe = await probeNamespace(ns, this.deps.run, this.opts);
+      const counted = countNetDevIfaces(this.opts.procRoot, ns, this.opts.maxNsIfaces);
+      const probe =
+        counted === 'over'
+          ? null
+          : await probeNamespace(ns, this.deps.run, this.opts, (msg) => this.opts.log('warn', msg));
       if (this.namespaces.get(name) !== ns) {
         this.opts.log('info', `${nsLabel(ns)} vanished while it was being read; left out`);
+        return;
+      }
+      if (probe === null || ('links' in probe && probe.links.length > this.opts.maxNsIfaces)) {
+        const ifaces = probe === null ? this.opts.maxNsIfaces + 1 : probe.links.length;
+        if (!this.overBudget.has(name)) {
+          this.opts.log(
+            'warn',
+            `${nsLabel(ns)} has ${probe === null ? 'more than ' : ''}${ifaces - (probe === null ? 1 : 0)} interfaces, ` +
+              `over the per-namespace budget of ${this.opts.maxNsIfaces} (--max-ns-ifaces): left out, looked at again every minute`,
+          );
+        }
+        this.overBudget.set(name, { ifaces, recheckAt: performance.now() + OVER_BUDGET_RECHECK_MS });
+        this.probes.delete(name);
+        this.probeBytes.delete(name);
+        changed = true;
         return;
       }
       if ('error' in probe) {
@@ -372,9 +455,12 @@ export class AgentCollector implements Collector {
         this.relist = true;
         return;
       }
+      changed ||= this.overBudget.delete(name);
       const before = this.probes.get(name);
-      changed ||= !before || probeKey(before) !== probeKey(probe);
+      const key = probeKey(probe);
+      changed ||= !before || probeKey(before) !== key;
       this.probes.set(name, probe);
+      this.probeBytes.set(name, key.length);
       if (name === '') this.hostNsids = probe.nsids;
     });
     // Most re-probes (the safety net, a burst of address events) find nothing new: the rebuild
@@ -399,28 +485,40 @@ export class AgentCollector implements Collector {
     if (probes.length === 0) return;
     const perSample = Math.ceil((probes.length * this.opts.intervalMs) / RPS_REFRESH_MS);
     let changed = false;
+    const log = (msg: string) => this.opts.log('warn', msg);
     for (let k = 0; k < Math.min(perSample, probes.length); k++) {
       const probe = probes[this.rpsCursor++ % probes.length]!;
-      const rps = readRps(probe.ns, probe.links, this.opts);
+      const rps = readRps(probe.ns, probe.links, this.opts, log);
       for (const [name, mask] of rps) if (probe.rps.get(name) !== mask) changed = true;
       probe.rps = rps;
     }
     if (changed) this.rebuild();
   }
 
-  /** Rebuild the topology from the probes; bump the version only when something differs. */
+  /** Rebuild the topology from the probes within the budgets; bump the version only when something differs. */
   private rebuild(): void {
     const ordered = [...this.namespaces.keys()].flatMap((n) => {
       const p = this.probes.get(n);
       return p ? [p] : [];
     });
-    const next = buildTopology(this.facts, ordered, this.ovsBridges);
-    this.ids = new Map(
-      ordered.map((p) => [
-        p.ns.name,
-        new Map(p.links.map((l) => [l.name, { id: ifaceId(p.ns.name, l.name), ifindex: l.ifindex }])),
-      ]),
+    const { shown, dropped, truncated } = applyBudgets(
+      ordered,
+      { maxIfaces: this.opts.maxIfaces, maxBytes: TOPOLOGY_MAX_BYTES },
+      (p) => this.probeBytes.get(p.ns.name) ?? 0,
+      this.unwatched,
+      this.overBudget,
     );
+    if (dropped.length > 0) {
+      this.opts.log(
+        'warn',
+        `${dropped.length} namespaces left out to stay within ${this.opts.maxIfaces} interfaces (--max-ifaces) ` +
+          `and ${TOPOLOGY_MAX_BYTES / 1024 / 1024} MB of topology, unnamed ones first: ${dropped.slice(0, 5).join(', ')}` +
+          (dropped.length > 5 ? ', …' : ''),
+      );
+    }
+    const next = buildTopology(this.facts, shown, this.ovsBridges);
+    if (anyTruncated(truncated)) next.truncated = truncated;
+    this.ids = new Map(shown.map((p) => [p.ns.name, idsOf(p)]));
     const json = JSON.stringify(next);
     if (json !== this.topoJson) {
       this.topo = next;
@@ -448,6 +546,14 @@ export class AgentCollector implements Collector {
     this.closeSync();
     this.unregister?.();
   }
+}
+
+/** Sampler ids of a shown namespace: its interfaces, and the names it left out (rows skipped). */
+function idsOf(p: NsProbe): NsIds {
+  const byName: NsIds['byName'] = new Map();
+  for (const name of p.ignored) byName.set(name, null);
+  for (const l of p.links) byName.set(l.name, { id: ifaceId(p.ns.name, l.name), ifindex: l.ifindex });
+  return { byName, tracked: p.links.length };
 }
 
 /** What a probe found, as a string: equal strings, same namespace as far as the topology goes. */

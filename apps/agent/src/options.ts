@@ -10,11 +10,27 @@ export interface AgentOptions {
   tracing?: boolean;
   host?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** Budgets (SPEC SEC2): namespaces watched, interfaces in all, interfaces in one namespace. */
+  maxNamespaces?: number;
+  maxIfaces?: number;
+  maxNsIfaces?: number;
 }
 
 export const DEFAULT_INTERVAL_MS = 1000;
 /** Below this a sweep of 1000 interfaces would take a noticeable share of a core. */
 export const MIN_INTERVAL_MS = 100;
+
+/**
+ * Budgets. An unprivileged user can make network namespaces (`unshare -Urn`) and interfaces in
+ * them without limit; without a cap they could make the agent spawn a holder and an `ip` per
+ * namespace, read megabytes a second and send a topology bigger than the hub takes, blinding
+ * the monitoring of the whole host. Big enough for a large network node (a few hundred qrouter
+ * and qdhcp namespaces; a compute node's host namespace with a few thousand taps and veths);
+ * what is over budget is left out and counted in `topology.truncated`, unnamed namespaces first.
+ */
+export const DEFAULT_MAX_NAMESPACES = 1000;
+export const DEFAULT_MAX_IFACES = 10_000;
+export const DEFAULT_MAX_NS_IFACES = 4096;
 
 export interface ResolvedOptions {
   procRoot: string;
@@ -24,6 +40,9 @@ export interface ResolvedOptions {
   tracing: boolean;
   host: string;
   log: LogFn;
+  maxNamespaces: number;
+  maxIfaces: number;
+  maxNsIfaces: number;
 }
 
 export function resolveOptions(opts: AgentOptions = {}): ResolvedOptions {
@@ -36,5 +55,12 @@ export function resolveOptions(opts: AgentOptions = {}): ResolvedOptions {
     tracing: opts.tracing ?? true,
     host: opts.host ?? hostname(),
     log: onceEvery(opts.log ?? stderrLog),
+    maxNamespaces: budget(opts.maxNamespaces, DEFAULT_MAX_NAMESPACES),
+    maxIfaces: budget(opts.maxIfaces, DEFAULT_MAX_IFACES),
+    maxNsIfaces: budget(opts.maxNsIfaces, DEFAULT_MAX_NS_IFACES),
   };
+}
+
+function budget(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isSafeInteger(value) && value >= 1 ? value : fallback;
 }

@@ -3,20 +3,32 @@ import { parseSnmp } from './parse/snmp.ts';
 import { parseSoftnet, type SoftnetRow } from './parse/softnet.ts';
 import type { NsEntry } from './discovery/namespaces.ts';
 import type { Counter } from './util/counter.ts';
-import { readBytes, readText, readTextOrNull } from './util/procfs.ts';
+import { readlinkSync } from 'node:fs';
+import { nsInodeFromLink, readBytes, RefusedFile, readText, readTextOrNull } from './util/procfs.ts';
 
 /** Where sample reads go: kept descriptors (OpenFiles) or plain open-read-close. */
 export interface FileReader {
-  read(path: string): string;
-  /** Bytes in a shared buffer, valid until the next read. */
-  readBytes(path: string): Buffer;
-  readOrNull(path: string): string | null;
+  read(path: string, maxBytes?: number): string;
+  /**
+   * Bytes in a shared buffer, valid until the next read. `onOpen` runs when a descriptor was
+   * newly opened for this read, and fails the read by throwing.
+   */
+  readBytes(path: string, maxBytes?: number, onOpen?: () => void): Buffer;
+  readOrNull(path: string, maxBytes?: number): string | null;
 }
 
-export const DIRECT: FileReader = { read: readText, readBytes, readOrNull: readTextOrNull };
+export const DIRECT: FileReader = {
+  read: (path, maxBytes) => readText(path, maxBytes),
+  readBytes: (path, maxBytes, onOpen) => {
+    const bytes = readBytes(path, maxBytes);
+    onOpen?.();
+    return bytes;
+  },
+  readOrNull: (path, maxBytes) => readTextOrNull(path, maxBytes),
+};
 
 /**
- * The per-sample reads of one namespace: /proc/PID/net/dev (and snmp, netstat) of a process
+ * The per-sample reads of one namespace: /proc/PID/net/dev (and snmp, netstat) of our holder
  * living in it (the agent itself for the host). No process is spawned per sample: design.md
  * measured spawning `ip -s -j link` per namespace at ~100x the cost of these reads.
  */
@@ -24,30 +36,52 @@ export function netDir(procRoot: string, ns: NsEntry): string | null {
   return ns.kind === 'host' ? `${procRoot}/self/net` : ns.pid === null ? null : `${procRoot}/${ns.pid}/net`;
 }
 
-/**
- * Kept descriptors pin their namespace, so an unnamed namespace (a container's, found through
- * one of its processes) is read with open-read-close: it must be free to vanish with its
- * processes. Host and named namespaces use kept descriptors; the collector closes a named
- * namespace's as soon as it leaves /run/netns.
- */
-function readerFor(files: FileReader, ns: NsEntry): FileReader {
-  return ns.kind === 'unnamed' ? DIRECT : files;
+/** A /proc/net/dev line: a 15-byte name padded, a colon and 16 counters of up to 20 digits. */
+export const NETDEV_LINE_MAX_BYTES = 360;
+
+/** The read cap of a namespace's net/dev: its two header lines and `maxIfaces` interfaces. */
+export function netDevMaxBytes(maxIfaces: number): number {
+  return (maxIfaces + 2) * NETDEV_LINE_MAX_BYTES;
 }
 
+/**
+ * Descriptors are kept open: the holder pins its namespace anyway, and the collector closes a
+ * namespace's files with its holder. A kept descriptor reads the namespace it was opened in,
+ * whatever later happens to the pid; so right after an open the pid's namespace is checked
+ * against the inode discovery saw (SPEC SEC1): a pid that died and was reused by a process in
+ * another namespace cannot swap one namespace's counters for another's.
+ */
 export function readNsDev(
   files: FileReader,
   procRoot: string,
   ns: NsEntry,
   previous?: ReadonlyMap<string, Counter[]>,
+  maxBytes = netDevMaxBytes(4096),
 ): Map<string, Counter[]> | { error: string } {
   const dir = netDir(procRoot, ns);
   if (dir === null) return { error: 'no process lives in it' };
   try {
-    return parseNetDevBytes(readerFor(files, ns).readBytes(`${dir}/dev`), previous);
+    return parseNetDevBytes(
+      files.readBytes(`${dir}/dev`, maxBytes, () => checkNamespace(procRoot, ns)),
+      previous,
+    );
   } catch (e) {
     return { error: `cannot read ${dir}/dev: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
 }
+
+/** Throws unless the process behind `ns` still lives in the namespace of `ns.inode`. */
+export function checkNamespace(procRoot: string, ns: NsEntry): void {
+  const pid = ns.kind === 'host' ? 'self' : String(ns.pid);
+  let inode: number | null = null;
+  try {
+    inode = nsInodeFromLink(readlinkSync(`${procRoot}/${pid}/ns/net`));
+  } catch {}
+  if (inode !== ns.inode) throw new Error(`process ${pid} is no longer in namespace ${ns.inode}`);
+}
+
+/** snmp and netstat are ~5 KB each; they do not grow with interfaces. */
+const SNMP_MAX_BYTES = 256 * 1024;
 
 /** One of a namespace's SNMP files: `snmp` (Ip, Udp, Tcp) or `netstat` (IpExt, TcpExt). */
 export function readNsMib(
@@ -57,12 +91,24 @@ export function readNsMib(
   file: 'snmp' | 'netstat',
 ): Map<string, Counter> {
   const dir = netDir(procRoot, ns);
-  return dir === null ? new Map() : parseSnmp(readerFor(files, ns).readOrNull(`${dir}/${file}`) ?? '');
+  if (dir === null) return new Map();
+  let text: string;
+  try {
+    text = files
+      .readBytes(`${dir}/${file}`, SNMP_MAX_BYTES, () => checkNamespace(procRoot, ns))
+      .toString('latin1');
+  } catch {
+    return new Map();
+  }
+  return parseSnmp(text);
 }
+
+/** One ~150-byte line per CPU: room for 8192 CPUs. */
+const SOFTNET_MAX_BYTES = 1024 * 1024;
 
 /** Global, identical in every namespace: read once per sample. */
 export function readSoftnet(files: FileReader, procRoot: string): SoftnetRow[] {
-  return parseSoftnet(files.readOrNull(`${procRoot}/net/softnet_stat`) ?? '');
+  return parseSoftnet(files.readOrNull(`${procRoot}/net/softnet_stat`, SOFTNET_MAX_BYTES) ?? '');
 }
 
 /**
@@ -83,10 +129,40 @@ export function readSysctls(files: FileReader, procRoot: string): Record<string,
   for (const name of SYSCTLS) {
     const text = files.readOrNull(`${procRoot}/sys/${name.replaceAll('.', '/')}`);
     if (text === null) continue;
-    const value = name.endsWith('_bitmap')
-      ? Number.parseInt(text.replace(/[,\s]/g, '') || '0', 16)
-      : Number(text.trim());
-    if (Number.isFinite(value)) out[name] = value;
+    const value = parseSysctl(name, text);
+    if (value !== null) out[name] = value;
   }
   return out;
+}
+
+/** A sysctl's text against its exact format: a decimal, or for the bitmap a kernel CPU mask. */
+export function parseSysctl(name: string, text: string): number | null {
+  const t = text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (name.endsWith('_bitmap')) {
+    if (t === '') return 0;
+    if (!/^[0-9a-f]{1,8}(?:,[0-9a-f]{8}){0,1023}$/.test(t)) return null;
+    const value = Number.parseInt(t.replaceAll(',', ''), 16);
+    return Number.isFinite(value) ? value : null;
+  }
+  return /^-?\d{1,19}$/.test(t) ? Number(t) : null;
+}
+
+/**
+ * How many interfaces a namespace has, from its net/dev read with the cap of `maxIfaces`
+ * interfaces: 'over' when there are more (the read stops at the cap, so a namespace with a
+ * million interfaces costs no more than one at the budget), null when it cannot be read.
+ */
+export function countNetDevIfaces(procRoot: string, ns: NsEntry, maxIfaces: number): number | 'over' | null {
+  const dir = netDir(procRoot, ns);
+  if (dir === null) return null;
+  let bytes: Buffer;
+  try {
+    bytes = readBytes(`${dir}/dev`, netDevMaxBytes(maxIfaces));
+  } catch (e) {
+    return e instanceof RefusedFile && e.tooLarge ? 'over' : null;
+  }
+  let lines = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) lines++;
+  const ifaces = Math.max(0, lines - 2);
+  return ifaces > maxIfaces ? 'over' : ifaces;
 }

@@ -1,7 +1,7 @@
 import type { CounterSnapshot } from './diff.ts';
 import type { NsEntry } from './discovery/namespaces.ts';
 import { nsLabel } from './discovery/probe.ts';
-import { netDir, readNsDev, readNsMib, readSoftnet } from './sampler.ts';
+import { netDevMaxBytes, netDir, readNsDev, readNsMib, readSoftnet } from './sampler.ts';
 import type { Counter } from './util/counter.ts';
 import type { LogFn } from './util/log.ts';
 import { OpenFiles } from './util/procfs.ts';
@@ -19,8 +19,16 @@ const SNMP_EVERY = 5;
 /** netstat is the costlier file and its counters (TCP listen queues, InNoRoutes) the slower story. */
 const NETSTAT_EVERY = 10;
 
-/** Per namespace: interface name → its id and the ifindex discovery saw. */
-export type IdIndex = Map<string, Map<string, { id: string; ifindex: number }>>;
+/**
+ * Per namespace: interface name → its id and the ifindex discovery saw, or null for an interface
+ * discovery saw and left out (a name it cannot represent): its row is skipped, not news.
+ */
+export type IdIndex = Map<string, NsIds>;
+export interface NsIds {
+  byName: Map<string, { id: string; ifindex: number } | null>;
+  /** How many of byName are not null. */
+  tracked: number;
+}
 
 interface Mibs {
   snmp: Map<string, Counter>;
@@ -42,6 +50,8 @@ export class SnapshotReader {
   constructor(
     private readonly procRoot: string,
     private readonly log: LogFn,
+    /** Read cap of one namespace's net/dev (its interface budget): more is refused, not buffered. */
+    private readonly netDevCap: number = netDevMaxBytes(4096),
   ) {}
 
   /**
@@ -65,27 +75,31 @@ export class SnapshotReader {
     for (const ns of namespaces) {
       const known = ids.get(ns.name);
       if (!known) continue;
-      const rows = readNsDev(this.files, this.procRoot, ns, this.lastRows.get(ns.name));
+      const rows = readNsDev(this.files, this.procRoot, ns, this.lastRows.get(ns.name), this.netDevCap);
       if (!(rows instanceof Map)) {
         this.log('warn', `skipping ${nsLabel(ns)} this sample: ${rows.error}`);
         unreadable.push(ns.name);
         continue;
       }
       this.lastRows.set(ns.name, rows);
-      let changed = known.size !== rows.size;
+      let changed = false;
+      let matched = 0;
       let active = false;
       for (const [name, row] of rows) {
-        const k = known.get(name);
+        const k = known.byName.get(name);
         if (k === undefined) {
           changed = true;
           continue;
         }
+        if (k === null) continue;
+        matched++;
         // parseNetDev hands back the previous array for an unchanged row: identity says idle.
         const before = prev?.ifaces.get(k.id);
         const same = before !== undefined && before.row === row && before.ifindex === k.ifindex;
         snap.ifaces.set(k.id, same ? before : { ifindex: k.ifindex, row });
         active ||= !same;
       }
+      if (matched !== known.tracked) changed = true;
       if (changed) mismatched.push(ns.name);
       const slot = tick + ns.inode;
       snap.snmp.set(ns.name, this.readMibs(ns, active, slot % SNMP_EVERY === 0, slot % NETSTAT_EVERY === 0));

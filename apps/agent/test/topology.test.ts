@@ -18,12 +18,14 @@ function probeOf(
 ): NsProbe {
   const [links, routes, netconf, nsids] = splitJsonDocuments(fixture(`ip/${file}.batch.json`));
   return {
-    ns: { name, inode: name.length, kind, pid: null },
+    ns: { name, inode: name.length, kind, pid: null, via: null, sysDev: null },
     links: parseIpLinks(links ?? null),
     routes: parseIpRoutes(routes ?? null),
     forwarding: parseForwarding(netconf ?? null),
     nsids: parseNsidList(nsids ?? null),
     rps: new Map(),
+    left: { ifaces: 0, routes: 0, addresses: 0 },
+    ignored: [],
   };
 }
 const facts = { host: 'hv1', kernel: '6.18', cpus: 2 };

@@ -51,3 +51,21 @@ export function intOption(
   }
   return n;
 }
+
+/** One command with the house rules: `--help` prints its help, a UsageError exits 2 with it. */
+export async function runCommand(command: Command, argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n\n${command.help}`);
+      return EXIT_USAGE;
+    }
+    console.error(`hopwatch ${command.name}: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}

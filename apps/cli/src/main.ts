@@ -4,7 +4,7 @@ import { hubCommand } from './commands/hub.ts';
 import { labCommand } from './commands/lab.ts';
 import { replayCommand } from './commands/replay.ts';
 import { startCommand } from './commands/start.ts';
-import { type Command, EXIT_USAGE, UsageError } from './command.ts';
+import { type Command, EXIT_USAGE, runCommand } from './command.ts';
 
 /** apps/cli is the composition root: the one place allowed to import several apps. */
 const COMMANDS: Command[] = [
@@ -38,18 +38,5 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`hopwatch: unknown command "${name}"\n\n${usage()}`);
     return EXIT_USAGE;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.help);
-    return 0;
-  }
-  try {
-    return await command.run(rest);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`${e.message}\n\n${command.help}`);
-      return EXIT_USAGE;
-    }
-    console.error(`hopwatch ${name}: ${(e as Error).stack ?? e}`);
-    return 1;
-  }
+  return runCommand(command, rest);
 }

@@ -69,6 +69,16 @@ describe('hopwatch diagnose (saved captures)', () => {
     expect(r.stdout).not.toContain('\x1b[');
   });
 
+  it('SEC3: hostile namespace names reach the terminal escaped, never as escape sequences', async () => {
+    const hostile = JSON.stringify(seedScenario()).replaceAll('hwlab-qrouter-a1', 'qr\\u001b[2J\\u202e');
+    writeFileSync(file('hostile.json'), hostile);
+    const r = await run(['diagnose', '--input', file('hostile.json'), '--from', 'wan0', '--to', 'qg-a1']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('qr\\x1b[2J\\u202e/qg-a1');
+    expect(r.stdout).not.toContain('\x1b');
+    expect(r.stdout).not.toContain('\u202e');
+  });
+
   it('CLI3: nothing lost exits 0', async () => {
     const r = await run(['diagnose', '--input', file('clean.json')]);
     expect(r.code).toBe(0);

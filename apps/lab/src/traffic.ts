@@ -96,8 +96,11 @@ export function resolveTraffic(
   return { ok: true, t: { ...t, sinkNetns, probeCount } };
 }
 
-const SENDER = fileURLToPath(new URL('./traffic/sender.mjs', import.meta.url));
-const SINK = fileURLToPath(new URL('./traffic/sink.mjs', import.meta.url));
+/** Defined as `true` only inside dist/hopwatch.mjs, where the scripts sit in dist/lab/. */
+declare const HOPWATCH_BUNDLE_LAYOUT: boolean | undefined;
+const TRAFFIC_DIR = typeof HOPWATCH_BUNDLE_LAYOUT !== 'undefined' ? './lab/' : './traffic/';
+const SENDER = fileURLToPath(new URL(`${TRAFFIC_DIR}sender.mjs`, import.meta.url));
+const SINK = fileURLToPath(new URL(`${TRAFFIC_DIR}sink.mjs`, import.meta.url));
 
 /** The sender's pacing tick (see sender.mjs: bursts of rate/1000 packets, ~17 % of a CPU at 10 kpps). */
 export const SEND_TICK_MS = 1;

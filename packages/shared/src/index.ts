@@ -1,3 +1,4 @@
 export * from './ids.ts';
 export * from './judge/index.ts';
 export * from './protocol/index.ts';
+export * from './text.ts';

@@ -10,8 +10,15 @@ export interface NsEntry {
   name: string;
   inode: number;
   kind: NsKind;
-  /** A process living in it, for /proc/PID/net/*: null for a named namespace until a holder runs. */
+  /**
+   * The process whose /proc/PID/net/* and /proc/PID/root/sys are read: our holder (null until it
+   * runs; the agent itself for the host). Never a tenant's process on a live host: see holders.ts.
+   */
   pid: number | null;
+  /** Unnamed: a process found living in it (the lowest pid), only used to enter it once. */
+  via: number | null;
+  /** st_dev of the sysfs at /proc/PID/root/sys (the holder's own mount); null: not checked. */
+  sysDev: number | null;
 }
 
 export interface NsSources {
@@ -68,7 +75,11 @@ export class ProcessNsScanner {
   private readonly known = new Map<string, { inode: number; confirmed: boolean }>();
   private lastFull = -Infinity;
 
-  constructor(private readonly procRoot: string) {}
+  constructor(
+    private readonly procRoot: string,
+    /** Our own holders live in the namespaces they hold: they must not keep one "in use". */
+    private readonly ignore: (pid: number) => boolean = () => false,
+  ) {}
 
   scan(now = performance.now()): Map<number, number> {
     const found = new Map<number, number>();
@@ -96,6 +107,7 @@ export class ProcessNsScanner {
         this.known.set(entry, cached);
       }
       const pid = Number(entry);
+      if (this.ignore(pid)) continue;
       const seen = found.get(cached.inode);
       if (seen === undefined || pid < seen) found.set(cached.inode, pid);
     }
@@ -124,19 +136,19 @@ export function listNamespaces(
   const host = hostInode(src.procRoot);
   if (host !== null) {
     seen.add(host);
-    if (match('')) out.push({ name: '', inode: host, kind: 'host', pid: null });
+    if (match('')) out.push({ name: '', inode: host, kind: 'host', pid: null, via: null, sysDev: null });
   }
   for (const name of listNetnsNames(src.netnsDir)) {
     const inode = namedInode(src.netnsDir, name);
     if (inode === null || seen.has(inode)) continue;
     seen.add(inode);
-    if (match(name)) out.push({ name, inode, kind: 'named', pid: null });
+    if (match(name)) out.push({ name, inode, kind: 'named', pid: null, via: null, sysDev: null });
   }
   for (const [inode, pid] of [...processNs].sort((a, b) => a[0] - b[0])) {
     if (seen.has(inode)) continue;
     seen.add(inode);
     const name = unnamedNetnsName(inode);
-    if (match(name)) out.push({ name, inode, kind: 'unnamed', pid });
+    if (match(name)) out.push({ name, inode, kind: 'unnamed', pid: null, via: pid, sysDev: null });
   }
   return out;
 }

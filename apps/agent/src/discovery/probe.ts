@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseIpLinks, type IpLink } from '../parse/iplink.ts';
 import { type IpRoute, parseForwarding, parseIpRoutes, parseNsidList } from '../parse/iproute.ts';
 import { splitJsonDocuments } from '../parse/json.ts';
@@ -17,7 +18,15 @@ export interface NsProbe {
   nsids: Map<number, string | null>;
   /** rps_cpus of rx-0 by interface name, null when 0 or unknown. */
   rps: Map<string, string | null>;
+  /** What the probe left out (SPEC SEC2, SEC3): counted in `topology.truncated`. */
+  left: { ifaces: number; routes: number; addresses: number };
+  /** Names of interfaces left out (not representable): the sampler ignores their rows. */
+  ignored: string[];
 }
+
+/** Per-namespace and per-interface caps: a tenant may add addresses and routes without limit. */
+export const MAX_ROUTES_PER_NS = 256;
+export const MAX_ADDRESSES_PER_IFACE = 16;
 
 /**
  * One `ip` process per namespace answers four questions in batch mode (`-b -`, `-force` so one
@@ -46,7 +55,9 @@ export async function probeNamespace(
   ns: NsEntry,
   run: Runner,
   roots: { procRoot: string; sysRoot: string },
+  log?: (msg: string) => void,
 ): Promise<NsProbe | { error: string }> {
+  if (ns.kind !== 'host' && ns.pid === null) return { error: `no process holds ${nsLabel(ns)}` };
   const { cmd, args } = probeCommand(ns);
   const r = await run(cmd, args, BATCH);
   const docs = splitJsonDocuments(r.stdout);
@@ -54,14 +65,36 @@ export async function probeNamespace(
     const why = r.stderr.trim().split('\n')[0] || `exit code ${r.code}`;
     return { error: `cannot list interfaces of ${nsLabel(ns)}: ${why}` };
   }
-  const links = parseIpLinks(docs[0] ?? null);
+  const left = { ifaces: 0, routes: 0, addresses: 0 };
+  const ignored: string[] = [];
+  const links: IpLink[] = [];
+  for (const link of parseIpLinks(docs[0] ?? null)) {
+    if (!isRepresentableIfname(link.name)) {
+      ignored.push(link.name);
+      left.ifaces++;
+      continue;
+    }
+    if (link.addresses.length > MAX_ADDRESSES_PER_IFACE) {
+      left.addresses += link.addresses.length - MAX_ADDRESSES_PER_IFACE;
+      link.addresses = link.addresses.slice(0, MAX_ADDRESSES_PER_IFACE);
+    }
+    links.push(link);
+  }
+  const shown = new Set(links.map((l) => l.name));
+  const routes = parseIpRoutes(docs[1] ?? null).filter((r) => shown.has(r.dev));
+  if (routes.length > MAX_ROUTES_PER_NS) {
+    left.routes = routes.length - MAX_ROUTES_PER_NS;
+    routes.length = MAX_ROUTES_PER_NS;
+  }
   return {
     ns,
     links,
-    routes: parseIpRoutes(docs[1] ?? null),
+    routes,
     forwarding: parseForwarding(docs[2] ?? null),
     nsids: parseNsidList(docs[3] ?? null),
-    rps: readRps(ns, links, roots),
+    rps: readRps(ns, links, roots, log),
+    left,
+    ignored,
   };
 }
 
@@ -71,38 +104,79 @@ export function nsLabel(ns: { name: string }): string {
 
 /**
  * sysfs shows the devices of the namespace it was mounted in, so a namespace's rps_cpus are
- * read through a process whose root has such a sysfs: a holder (`ip netns exec` remounted /sys
- * for it) or, for an unnamed namespace, its own process — a container usually mounts its own
- * sysfs, a bare `unshare -n` does not. There the ifindex file must match, or the value is
- * somebody else's and is left unknown.
+ * read through our holder's root, whose /sys is a sysfs the holder mounted in that namespace
+ * (holders.ts) and whose device we noted. Never through a tenant's own process: its mount tree
+ * is theirs (SPEC SEC1). The host's are read from the sysfs root. Every value must be a kernel
+ * CPU mask, else it is logged once and left unknown.
  */
 export function readRps(
   ns: NsEntry,
   links: IpLink[],
   roots: { procRoot: string; sysRoot: string },
+  log?: (msg: string) => void,
 ): Map<string, string | null> {
   const out = new Map<string, string | null>();
   const base =
     ns.kind === 'host' ? roots.sysRoot : ns.pid === null ? null : `${roots.procRoot}/${ns.pid}/root/sys`;
+  const dev = base === null ? null : ns.kind === 'host' ? deviceOf(base) : ns.sysDev;
   for (const link of links) {
-    if (base === null) {
+    if (base === null || !isSafeIfname(link.name)) {
       out.set(link.name, null);
       continue;
     }
-    const dir = `${base}/class/net/${link.name}`;
-    // A holder's sysfs is its namespace's by construction; an unnamed namespace's process root
-    // may show another namespace's sysfs, so the ifindex must match there.
-    if (ns.kind === 'unnamed' && Number(readTextOrNull(`${dir}/ifindex`)) !== link.ifindex) {
-      out.set(link.name, null);
-      continue;
-    }
-    out.set(link.name, normaliseMask(readTextOrNull(`${dir}/queues/rx-0/rps_cpus`)));
+    const path = `${base}/class/net/${link.name}/queues/rx-0/rps_cpus`;
+    const text = readTextOrNull(path, RPS_MAX_BYTES, dev ?? undefined);
+    const mask = text === null ? null : parseRpsMask(text);
+    if (text !== null && mask === undefined) log?.(`ignored ${path}: not a CPU mask`);
+    out.set(link.name, mask ?? null);
   }
   return out;
 }
 
-/** "00000000,00000002\n" → "00000000,00000002"; all-zero or missing → null. */
-export function normaliseMask(text: string | null): string | null {
-  const mask = text?.trim() ?? '';
-  return /[1-9a-fA-F]/.test(mask) ? mask : null;
+/** 8192 CPUs: 1024 groups of 8 hex digits and commas. */
+const RPS_MAX_BYTES = 9216;
+/** The kernel's `%*pb`: 32-bit groups of 8 hex digits, comma separated, the first one shorter. */
+const CPU_MASK = /^[0-9a-f]{1,8}(?:,[0-9a-f]{8}){0,1023}$/;
+
+/**
+ * rps_cpus text → the mask without its newline; null for all-zero; undefined when the text is not
+ * a CPU mask at all (refused: someone else's file, or garbage).
+ */
+export function parseRpsMask(text: string): string | null | undefined {
+  const mask = text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (!CPU_MASK.test(mask)) return undefined;
+  return /[1-9a-f]/.test(mask) ? mask : null;
+}
+
+/**
+ * A name the kernel could have made (dev_valid_name): 1–15 bytes, not `.` or `..`, no `/`, `:`
+ * or whitespace. Anything else is not looked up as a path.
+ */
+export function isSafeIfname(name: string): boolean {
+  return (
+    name !== '' && name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && !/[/:\s]/.test(name)
+  );
+}
+
+/**
+ * A name the topology can carry faithfully: a kernel-valid name that decoded without loss (a
+ * name that is not UTF-8 comes back from ip and /proc/net/dev as U+FFFD, and two such names
+ * would collide). Control characters are kept (they are the real name; printers escape them).
+ */
+export function isRepresentableIfname(name: string): boolean {
+  return isSafeIfname(name) && !name.includes('\uFFFD');
+}
+
+const devices = new Map<string, number | null>();
+function deviceOf(path: string): number | null {
+  let dev = devices.get(path);
+  if (dev === undefined) {
+    try {
+      dev = statSync(path).dev;
+    } catch {
+      dev = null;
+    }
+    devices.set(path, dev);
+  }
+  return dev;
 }

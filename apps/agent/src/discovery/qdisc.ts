@@ -57,8 +57,11 @@ export class QdiscReader {
     if (devices.length === 0) return Promise.resolve(new Map());
     this.child ??= this.spawnTc();
     const child = this.child;
+    // A name the batch parser would mangle is not written into the batch: one `qdisc show` of
+    // the whole namespace is asked instead and the devices picked from its answer by name.
+    const perDevice = devices.every(isBatchWord);
     this.buffered = '';
-    this.expected = devices.length;
+    this.expected = perDevice ? devices.length : 1;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting = null;
@@ -70,15 +73,24 @@ export class QdiscReader {
         this.waiting = null;
         if (text === null) return resolve(null);
         const out = new Map<string, QdiscStats>();
+        const docs = splitJsonDocuments(text);
+        if (!perDevice) {
+          const all = parseQdiscs(docs[0] ?? null);
+          for (const dev of devices) {
+            const root = all.get(dev);
+            if (root) out.set(dev, root);
+          }
+          return resolve(out);
+        }
         // `qdisc show dev DEV` leaves the device out of its answer: answers come in asking order.
-        splitJsonDocuments(text).forEach((doc, k) => {
+        docs.forEach((doc, k) => {
           const dev = devices[k];
           const root = dev === undefined ? undefined : parseQdiscs(doc, dev).get(dev);
           if (root) out.set(dev!, root);
         });
         resolve(out);
       };
-      child.stdin?.write(devices.map((d) => `qdisc show dev ${d}\n`).join(''));
+      child.stdin?.write(perDevice ? devices.map((d) => `qdisc show dev ${d}\n`).join('') : 'qdisc show\n');
     });
   }
 
@@ -88,6 +100,20 @@ export class QdiscReader {
     child?.stdin?.destroy();
     child?.kill('SIGKILL');
   }
+}
+
+/**
+ * A word iproute2's batch parser (`-b`, lib/utils.c makeargs) passes through unchanged: it cuts
+ * the line at `#` (a comment, whatever quotes surround it), reads a word that starts with a
+ * quote up to the next same quote (and exits on "Unterminated quoted string", killing the whole
+ * batch), and splits on whitespace. Tried on tc 6.1 with real names: `"q` and `'c` end the
+ * process, `a#b` asks for device `a`; `a"b`, `a'b`, `a\b`, `-x` are fine. Interface names hold
+ * no whitespace (the kernel refuses it), but a namespace's tenant picks the rest.
+ */
+export function isBatchWord(word: string): boolean {
+  return (
+    word !== '' && !word.includes('#') && !word.startsWith('"') && !word.startsWith("'") && !/\s/.test(word)
+  );
 }
 
 /** Complete answers so far: each is one line ending in `]`. */

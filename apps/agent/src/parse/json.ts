@@ -58,10 +58,25 @@ export function splitJsonDocuments(text: string): (Json | null)[] {
   return docs;
 }
 
+/**
+ * iproute2's JSON writer escapes `"`, `\\` and \t\n\r\f\b but prints every other control
+ * character raw, which JSON forbids: an interface called `a\x1bb` (Linux allows it) would make
+ * the whole document unparsable. Such a character can only sit inside a string, so on a failed
+ * parse they are escaped and the parse tried once more.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what must be escaped
+const RAW_CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f]/g;
+
 function parseOrNull(text: string): Json | null {
   try {
     return JSON.parse(text) as Json;
   } catch {
-    return null;
+    try {
+      return JSON.parse(
+        text.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      ) as Json;
+    } catch {
+      return null;
+    }
   }
 }

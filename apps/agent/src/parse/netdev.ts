@@ -61,7 +61,7 @@ export function parseNetDevBytes(
     const name =
       expected !== undefined && sameName(bytes, nameStart, colon, expected)
         ? expected
-        : latin1(bytes, nameStart, colon);
+        : nameOf(bytes, nameStart, colon);
     let count = 0;
     let i = colon + 1;
     while (i < lineEnd && count < COLUMNS) {
@@ -84,6 +84,18 @@ export function parseNetDevBytes(
     pos = lineEnd + 1;
   }
   return rows;
+}
+
+/**
+ * Interface names are bytes; iproute2's JSON (which discovery reads) is decoded as UTF-8, so a
+ * name with a byte above 0x7f is decoded the same way here or the two would never match.
+ */
+function nameOf(bytes: Uint8Array, start: number, end: number): string {
+  for (let k = start; k < end; k++) {
+    if (bytes[k]! > 0x7f)
+      return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+  }
+  return latin1(bytes, start, end);
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

@@ -94,7 +94,7 @@ export class HubConnection {
       const code = res.statusCode ?? 0;
       refused =
         code === 401 || code === 403
-          ? `hub refused the agent token (HTTP ${code}); check --token / HOPWATCH_TOKEN`
+          ? `hub refused the agent token (HTTP ${code}); check --token-file / HOPWATCH_TOKEN`
           : `hub answered HTTP ${code} instead of a WebSocket upgrade at ${this.url}`;
       res.resume();
       ws.terminate();
@@ -231,7 +231,7 @@ function closeProblem(code: number, reason: string): string | null {
   const why = reason ? ` (${reason})` : '';
   switch (code) {
     case CLOSE.badToken:
-      return `hub refused the agent token${why}; check --token / HOPWATCH_TOKEN`;
+      return `hub refused the agent token${why}; check --token-file / HOPWATCH_TOKEN`;
     case CLOSE.badProtocol:
       return `hub does not speak protocol ${PROTOCOL_VERSION}${why}`;
     case CLOSE.duplicateHost:

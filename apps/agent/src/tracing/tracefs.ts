@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { readTextOrNull } from '../util/procfs.ts';
 
 /** Instances we create are `hopwatch-<pid>` or `hopwatch-<pid>-<n>` (several collectors in one process). */
@@ -12,9 +12,19 @@ const EVENT = 'events/skb/kfree_skb';
 /** The tracefs mount under a sys root: /sys/kernel/tracing, or the old debugfs location. */
 export function findTracefs(sysRoot: string): string | null {
   for (const dir of [`${sysRoot}/kernel/tracing`, `${sysRoot}/kernel/debug/tracing`]) {
-    if (existsSync(`${dir}/instances`)) return dir;
+    // stat, not existsSync: access(2) checks the real uid without capabilities, so an agent
+    // running as its own user with CAP_DAC_READ_SEARCH would never find tracefs.
+    if (isDirectory(`${dir}/instances`)) return dir;
   }
   return null;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function writeQuiet(path: string, value: string): void {

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import type { DropReasonCount, TracingState } from '@hopwatch/shared';
 import { dropFilter, parseCpuStats, parseDropReasons, parseTraceLine } from '../parse/tracefs.ts';
 import type { LogFn } from '../util/log.ts';
+import { parseEffectiveCaps } from '../check.ts';
 import { readTextOrNull } from '../util/procfs.ts';
 import { execText } from '../util/exec.ts';
 import {
@@ -79,7 +80,9 @@ export class DropTracer {
   }
 
   static async start(sysRoot: string, log: LogFn): Promise<DropTracer> {
-    if (process.getuid?.() !== 0) return DropTracer.unavailable('not running as root', log);
+    const caps = parseEffectiveCaps(readTextOrNull('/proc/self/status') ?? '');
+    if (!caps.has('CAP_DAC_OVERRIDE') || !caps.has('CAP_DAC_READ_SEARCH'))
+      return DropTracer.unavailable('needs root, or CAP_DAC_OVERRIDE + CAP_DAC_READ_SEARCH', log);
     let tracefs = findTracefs(sysRoot);
     if (tracefs === null && sysRoot === '/sys') {
       // Like perf and trace-cmd: mount tracefs where the kernel documents it when nobody has.

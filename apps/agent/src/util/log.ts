@@ -1,8 +1,11 @@
+import { printable } from '@hopwatch/shared';
+
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string) => void;
 
+/** Messages quote namespace and interface names, which anyone can choose: printable() them. */
 export const stderrLog: LogFn = (level, msg) => {
-  process.stderr.write(`hopwatch agent: ${level === 'info' ? '' : `${level}: `}${msg}\n`);
+  process.stderr.write(`hopwatch agent: ${level === 'info' ? '' : `${level}: `}${printable(msg)}\n`);
 };
 
 /** The same problem repeats every sample (a namespace that cannot be read): say it once a minute. */

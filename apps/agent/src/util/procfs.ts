@@ -1,21 +1,117 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /**
  * Synchronous reads of small kernel files into one reused buffer. procfs answers from memory in
  * microseconds; the async fs API would cost four thread-pool round trips per file, and a sample
  * reads three files per namespace. latin1 decoding: these files are ASCII.
+ *
+ * The agent runs as root and some of what it reads sits where an unprivileged user has a say
+ * (their namespaces, their processes), so every open is defensive (SPEC SEC1):
+ * - O_NOFOLLOW: a symlink as the last component is refused (ELOOP), never followed to a secret;
+ * - O_NONBLOCK: a FIFO opens at once instead of waiting for a writer (it is then refused);
+ * - fstat on the open descriptor: only regular files, on the expected file system (under /proc
+ *   the procfs device; callers reading another mount pass its device);
+ * - at most `maxBytes` are read: a larger file (or /dev/zero) is refused, not buffered.
+ * Node opens every descriptor with O_CLOEXEC already (libuv), so helpers never inherit one.
+ * A refusal is logged through `setRefusalLog` (rate-limited by the caller's log), and the read
+ * fails: readTextOrNull returns null, as for a file that does not exist.
  */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Default read cap: every small file the agent reads (sysctls, rps_cpus, comm, stats) is far below. */
+export const MAX_FILE_BYTES = 64 * 1024;
+
 let buffer = Buffer.allocUnsafe(256 * 1024);
 
-export function readText(path: string): string {
-  return readBytes(path).toString('latin1');
+/** A file the agent refused to read (not a plain "does not exist"): worth a log line. */
+export class RefusedFile extends Error {
+  constructor(
+    readonly path: string,
+    why: string,
+    /** The file is bigger than the cap (the others: link, not a regular file, wrong device). */
+    readonly tooLarge = false,
+  ) {
+    super(`refused to read ${path}: ${why}`);
+  }
+}
+
+type RefusalLog = (msg: string) => void;
+let refusalLog: RefusalLog = (msg) => process.stderr.write(`hopwatch agent: warn: ${msg}\n`);
+const lastRefusal = new Map<string, number>();
+const REFUSAL_QUIET_MS = 60_000;
+
+/** Where refusals are reported (the collector's rate-limited log); each path at most once a minute. */
+export function setRefusalLog(log: RefusalLog): void {
+  refusalLog = log;
+}
+
+function reportRefusal(e: RefusedFile): void {
+  const now = Date.now();
+  const seen = lastRefusal.get(e.path);
+  if (seen !== undefined && now - seen < REFUSAL_QUIET_MS) return;
+  if (lastRefusal.size > 1000) lastRefusal.clear();
+  lastRefusal.set(e.path, now);
+  refusalLog(e.message);
+}
+
+let procDev: number | null | undefined;
+/** st_dev of /proc, the only procfs the agent reads (fixture trees are elsewhere and unchecked). */
+function procfsDev(): number | null {
+  if (procDev === undefined) {
+    try {
+      procDev = statSync('/proc').dev;
+    } catch {
+      procDev = null;
+    }
+  }
+  return procDev;
+}
+
+/**
+ * The device a file must be on: `dev` when the caller names one, else procfs for a path under
+ * /proc that does not cross into another root (`/proc/PID/root/...` is another process's tree:
+ * its caller must pass the device of the mount it expects).
+ */
+function expectedDev(path: string, dev: number | undefined): number | null {
+  if (dev !== undefined) return dev;
+  if (path.startsWith('/proc/') && !/^\/proc\/[^/]+\/root\//.test(path)) return procfsDev();
+  return null;
+}
+
+/**
+ * Open a kernel file for reading, defensively (see above). Throws RefusedFile for a symlink, a
+ * non-regular file or one on the wrong device; ENOENT and friends as they come.
+ */
+export function openKernelFile(path: string, dev?: number): number {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new RefusedFile(path, 'it is a symbolic link');
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new RefusedFile(path, 'not a regular file');
+    const want = expectedDev(path, dev);
+    if (want !== null && st.dev !== want)
+      throw new RefusedFile(path, 'not on the expected kernel file system');
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+export function readText(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): string {
+  return readBytes(path, maxBytes, dev).toString('latin1');
 }
 
 /** The file's bytes in the shared read buffer: valid until the next read. */
-export function readBytes(path: string): Buffer {
-  const fd = openSync(path, 'r');
+export function readBytes(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): Buffer {
+  const fd = openKernelFile(path, dev);
   try {
-    return readAll(fd, null);
+    return readAll(fd, null, maxBytes, path);
   } finally {
     closeSync(fd);
   }
@@ -24,9 +120,10 @@ export function readBytes(path: string): Buffer {
 /**
  * Read to the end into the shared buffer (from offset 0 when `at0`, else from the file position).
  * A read that returns less than asked is not the end: seq_file hands out about a page per call
- * (measured: the host's 15 KB /proc/net/dev came in pieces), so read until 0.
+ * (measured: the host's 15 KB /proc/net/dev came in pieces), so read until 0 — but never past
+ * `maxBytes`: one byte more than that and the file is refused.
  */
-function readAll(fd: number, at0: 0 | null): Buffer {
+function readAll(fd: number, at0: 0 | null, maxBytes: number, path: string): Buffer {
   let length = 0;
   for (;;) {
     if (length === buffer.length) {
@@ -34,63 +131,85 @@ function readAll(fd: number, at0: 0 | null): Buffer {
       buffer.copy(bigger, 0, 0, length);
       buffer = bigger;
     }
-    const n = readSync(fd, buffer, length, buffer.length - length, at0 === null ? null : length);
+    const want = Math.min(buffer.length - length, maxBytes + 1 - length);
+    const n = readSync(fd, buffer, length, want, at0 === null ? null : length);
     if (n === 0) break;
     length += n;
+    if (length > maxBytes) throw new RefusedFile(path, `larger than ${maxBytes} bytes`, true);
   }
   return buffer.subarray(0, length);
 }
 
-/** readText, or null when the file does not exist or cannot be read (the caller says why it matters). */
-export function readTextOrNull(path: string): string | null {
+/**
+ * readText, or null when the file does not exist, cannot be read or was refused (a refusal is
+ * logged once; the caller says why a missing value matters).
+ */
+export function readTextOrNull(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): string | null {
   try {
-    return readText(path);
-  } catch {
+    return readText(path, maxBytes, dev);
+  } catch (e) {
+    if (e instanceof RefusedFile) reportRefusal(e);
     return null;
   }
 }
 
 /** `net:[4026531840]` → 4026531840; null for anything else. */
 export function nsInodeFromLink(link: string): number | null {
-  const m = /^net:\[(\d+)\]$/.exec(link);
-  return m ? Number(m[1]) : null;
+  const m = /^net:\[(\d{1,20})\]$/.exec(link);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /**
  * Kernel files read every sample, through file descriptors kept open and read again from offset
  * 0 (seq_file and sysctl files regenerate their content on a read at 0). Measured for 50
  * namespaces: /proc/PID/net/dev open+read+close 0.84 ms, pread on a kept descriptor 0.23 ms.
+ * Opened like any other kernel file (openKernelFile); each read capped.
  *
  * A descriptor on /proc/PID/net/* holds a reference on that network namespace, so the owner must
- * `closeUnder` a namespace's files as soon as the namespace goes, like it kills its holder.
+ * `closeUnder` a namespace's files as soon as the namespace goes, like it kills its holder. For
+ * the same reason a kept descriptor cannot change namespace under us: it reads the namespace it
+ * was opened in even if PID is reused; `onOpen` lets the owner check that namespace once.
  */
 export class OpenFiles {
   private readonly fds = new Map<string, number>();
 
-  read(path: string): string {
-    const bytes = this.readBytes(path);
+  read(path: string, maxBytes = MAX_FILE_BYTES): string {
+    const bytes = this.readBytes(path, maxBytes);
     return bytes.toString('latin1');
   }
 
-  /** The file's bytes in the shared read buffer: valid until the next read, copy what you keep. */
-  readBytes(path: string): Buffer {
+  /**
+   * The file's bytes in the shared read buffer: valid until the next read, copy what you keep.
+   * `onOpen` runs once right after a new descriptor is opened; if it throws, the descriptor is
+   * closed and the read fails.
+   */
+  readBytes(path: string, maxBytes = MAX_FILE_BYTES, onOpen?: () => void): Buffer {
     let fd = this.fds.get(path);
     if (fd === undefined) {
-      fd = openSync(path, 'r');
+      fd = openKernelFile(path);
       this.fds.set(path, fd);
+      try {
+        onOpen?.();
+      } catch (e) {
+        this.close(path);
+        throw e;
+      }
     }
     try {
-      return readAll(fd, 0);
+      return readAll(fd, 0, maxBytes, path);
     } catch (e) {
       this.close(path);
       throw e;
     }
   }
 
-  readOrNull(path: string): string | null {
+  readOrNull(path: string, maxBytes = MAX_FILE_BYTES): string | null {
     try {
-      return this.read(path);
-    } catch {
+      return this.read(path, maxBytes);
+    } catch (e) {
+      if (e instanceof RefusedFile) reportRefusal(e);
       return null;
     }
   }

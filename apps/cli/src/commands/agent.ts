@@ -1,18 +1,33 @@
 import { hostname } from 'node:os';
-import { type AgentOptions, snapshotOnce, startAgent } from '@hopwatch/agent';
-import { IFACE_COUNTER_INDEX, type Sample, type Topology } from '@hopwatch/shared';
+import {
+  type AgentOptions,
+  DEFAULT_MAX_IFACES,
+  DEFAULT_MAX_NAMESPACES,
+  DEFAULT_MAX_NS_IFACES,
+  formatCheck,
+  runChecks,
+  snapshotOnce,
+  startAgent,
+} from '@hopwatch/agent';
+import { IFACE_COUNTER_INDEX, printable, type Sample, type Topology } from '@hopwatch/shared';
+import { agentToken } from './agent-token.ts';
 import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
 
 const HELP = `hopwatch agent: watch every interface of every network namespace of this machine and
 stream counters, softnet statistics and kernel drop reasons to a hub.
 
-Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token T] [--interval MS]
+Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token-file FILE] [--interval MS]
                       [--netns GLOBS] [--no-tracing] [--proc-root DIR] [--sys-root DIR]
-       hopwatch agent --once [--json] [options above except --hub/--token]
+                      [--max-netns N] [--max-ifaces N] [--max-ns-ifaces N]
+       hopwatch agent --once [--json] [options above except --hub/--token*]
+       hopwatch agent --check
 
   --hub URL          the hub to stream to (ws://HOST:PORT)
   --name NAME        host name to report (default: ${hostname()})
-  --token T          agent token the hub expects (default: $HOPWATCH_TOKEN)
+  --token-file FILE  read the agent token the hub expects from FILE (first line; keep it 0600)
+  HOPWATCH_TOKEN     ...or from this environment variable (only the agent's user can read it)
+  --token T          ...or from the command line: every local user can read it there
+                     (/proc/PID/cmdline, ps); prefer the two above
   --interval MS      sampling interval in milliseconds, 100 to 60000 (default 1000)
   --netns GLOBS      only namespaces whose name matches one of these comma-separated globs,
                      e.g. 'lab-a-*,qrouter-*'; '@host' selects the host's own namespace, which
@@ -20,12 +35,20 @@ Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token T] [--interval
   --no-tracing       do not read kernel drop reasons (skb:kfree_skb through tracefs)
   --proc-root DIR    read procfs from DIR instead of /proc (fixture trees, tests)
   --sys-root DIR     read sysfs from DIR instead of /sys
+  --max-netns N      watch at most N network namespaces (default ${DEFAULT_MAX_NAMESPACES}); beyond, unnamed
+                     ones (ns-<inode>) are left out first, logged, and counted in topology.truncated
+  --max-ifaces N     at most N interfaces in all (default ${DEFAULT_MAX_IFACES}); whole namespaces beyond
+                     are left out, unnamed ones first
+  --max-ns-ifaces N  a namespace with more than N interfaces is left out (default ${DEFAULT_MAX_NS_IFACES})
   --once             take one snapshot (topology + one sample over one interval) and exit
+  --check            print what the agent can see with its current privileges and which
+                     capability or mount is missing for the rest (exit 1 when something is)
   --json             with --once: print it as JSON ({ topology, sample }); every interface
                      object carries its id (IFNAME on the host, NETNS/IFNAME elsewhere)
 
 Needs root for other namespaces and for drop reasons; without tracefs it runs on counters alone
-and says so. Stops cleanly on SIGINT/SIGTERM (holder processes and the tracefs instance removed).`;
+and says so. Everything a tenant controls (their namespaces' files, interface names) is read
+defensively and printed escaped: see apps/agent/README.md, "Security". Stops cleanly on SIGINT/SIGTERM (holder processes and the tracefs instance removed).`;
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -38,6 +61,10 @@ export const agentCommand: Command = {
         hub: { type: 'string' },
         name: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
+        'max-netns': { type: 'string' },
+        'max-ifaces': { type: 'string' },
+        'max-ns-ifaces': { type: 'string' },
         interval: { type: 'string' },
         netns: { type: 'string' },
         'no-tracing': { type: 'boolean' },
@@ -45,9 +72,20 @@ export const agentCommand: Command = {
         'sys-root': { type: 'string' },
         once: { type: 'boolean' },
         json: { type: 'boolean' },
+        check: { type: 'boolean' },
       },
       argv,
     );
+    if (values.check) {
+      const lines = await runChecks({
+        procRoot: values['proc-root'] ?? '/proc',
+        sysRoot: values['sys-root'] ?? '/sys',
+        netnsDir: '/run/netns',
+        ovsdbSocket: '/var/run/openvswitch/db.sock',
+      });
+      console.log(formatCheck(lines));
+      return lines.every((l) => l.ok) ? 0 : 1;
+    }
     const opts: AgentOptions = {
       tracing: !values['no-tracing'],
       netnsGlob: values.netns ?? null,
@@ -57,6 +95,12 @@ export const agentCommand: Command = {
     if (values.name !== undefined) opts.host = values.name;
     if (values['proc-root'] !== undefined) opts.procRoot = values['proc-root'];
     if (values['sys-root'] !== undefined) opts.sysRoot = values['sys-root'];
+    const maxNamespaces = intOption('agent', 'max-netns', values['max-netns'], 1, 1_000_000);
+    if (maxNamespaces !== undefined) opts.maxNamespaces = maxNamespaces;
+    const maxIfaces = intOption('agent', 'max-ifaces', values['max-ifaces'], 1, 10_000_000);
+    if (maxIfaces !== undefined) opts.maxIfaces = maxIfaces;
+    const maxNsIfaces = intOption('agent', 'max-ns-ifaces', values['max-ns-ifaces'], 1, 10_000_000);
+    if (maxNsIfaces !== undefined) opts.maxNsIfaces = maxNsIfaces;
 
     if (values.once) {
       const snap = await snapshotOnce(opts);
@@ -66,8 +110,8 @@ export const agentCommand: Command = {
     if (values.json) throw new UsageError('hopwatch agent: --json goes with --once');
     if (values.hub === undefined)
       throw new UsageError('hopwatch agent: --hub ws://HOST:PORT is required (or --once)');
-    const token = values.token ?? process.env.HOPWATCH_TOKEN ?? null;
-    const agent = await startAgent({ ...opts, hub: values.hub, token: token === '' ? null : token });
+    const token = agentToken(values.token, values['token-file'], process.env.HOPWATCH_TOKEN);
+    const agent = await startAgent({ ...opts, hub: values.hub, token });
     return new Promise((resolve) => {
       let stopping = false;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -111,5 +155,12 @@ function formatSnapshot(topology: Topology, sample: Sample): string {
     lines.push(`softnet: CPU ${s.cpu} dropped ${s.dropped}`);
   for (const d of sample.drops)
     lines.push(`drop reason: ${d.count} × ${d.reason} at ${d.location} (CPU ${d.cpu})`);
-  return lines.join('\n');
+  if (topology.truncated) {
+    const t = topology.truncated;
+    lines.push(
+      `over budget, not shown: ${t.namespaces} namespaces, ${t.ifaces} interfaces, ${t.routes} routes, ${t.addresses} addresses`,
+    );
+  }
+  // Interface and namespace names are anyone's choice: no terminal escape gets through.
+  return lines.map(printable).join('\n');
 }

@@ -1,4 +1,4 @@
-import { type Diagnosis, diagnose, resolveIface, type Topology } from '@hopwatch/shared';
+import { type Diagnosis, diagnose, printable, resolveIface, type Topology } from '@hopwatch/shared';
 import {
   type Command,
   EXIT_LOSS,
@@ -115,7 +115,7 @@ export const diagnoseCommand: Command = {
       data = await capture({ input: values.input, seconds, intervalMs, names: [values.from, values.to] });
     } catch (e) {
       if (e instanceof CaptureError) {
-        console.error(`hopwatch diagnose: ${e.message}`);
+        console.error(`hopwatch diagnose: ${printable(e.message)}`);
         return EXIT_USAGE;
       }
       throw e;
@@ -123,7 +123,7 @@ export const diagnoseCommand: Command = {
     if (values.save !== undefined) writeCapture(values.save, data);
     const unknown = checkIfaces(data.topology, [values.from, values.to]);
     if (unknown !== null) {
-      console.error(`hopwatch diagnose: ${unknown}`);
+      console.error(`hopwatch diagnose: ${unknown.split('\n').map(printable).join('\n')}`);
       return EXIT_USAGE;
     }
     const d: Diagnosis = diagnose({

@@ -1,4 +1,4 @@
-import type { Diagnosis, Finding, HopReport, HopStatus } from '@hopwatch/shared';
+import { type Diagnosis, type Finding, type HopReport, type HopStatus, printable } from '@hopwatch/shared';
 
 /**
  * `hopwatch diagnose` for people: the hops with their numbers, then the findings with evidence
@@ -65,7 +65,19 @@ function hopRows(hops: readonly HopReport[], numbered: boolean): string[][] {
   ];
 }
 
-export function renderDiagnosis(d: Diagnosis, opts: RenderOptions): string {
+/**
+ * Every string of a diagnosis through printable(): interface and namespace names are anyone's
+ * choice (`a\x1b[2Jb` is a valid interface name) and reach hop ids, titles, evidence and commands.
+ * Our own colours are added afterwards.
+ */
+function printableDiagnosis(d: Diagnosis): Diagnosis {
+  return JSON.parse(JSON.stringify(d), (_k, v: unknown) =>
+    typeof v === 'string' ? printable(v) : v,
+  ) as Diagnosis;
+}
+
+export function renderDiagnosis(raw: Diagnosis, opts: RenderOptions): string {
+  const d = printableDiagnosis(raw);
   const paint = (color: keyof typeof ANSI, s: string) => (opts.color ? `\x1b[${ANSI[color]}m${s}\x1b[0m` : s);
   const out: string[] = [];
   const window = d.from > 0 ? ` (${new Date(d.from).toISOString()} → ${new Date(d.to).toISOString()})` : '';
@@ -105,7 +117,8 @@ export function renderDiagnosis(d: Diagnosis, opts: RenderOptions): string {
 }
 
 /** One line a person can paste: where packets are lost, or that none are. */
-export function verdict(d: Diagnosis): string {
+export function verdict(raw: Diagnosis): string {
+  const d = printableDiagnosis(raw);
   const loss = d.findings.filter((f) => f.severity === 'loss');
   if (loss.length === 0) {
     const warn = d.findings.filter((f) => f.severity === 'warn').length;

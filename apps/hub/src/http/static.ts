@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 
-/** apps/web/dist, next to this workspace: `npm run build -w @hopwatch/web` writes it. */
-export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+/** Defined as `true` only inside dist/hopwatch.mjs (scripts/build-dist.mjs). */
+declare const HOPWATCH_BUNDLE_LAYOUT: boolean | undefined;
+
+/**
+ * From source: apps/web/dist, next to this workspace (`npm run build -w @hopwatch/web` writes it).
+ * In the bundle (the npm package, `npm start`): dist/web, beside dist/hopwatch.mjs.
+ */
+export const DEFAULT_WEB_DIST = fileURLToPath(
+  new URL(typeof HOPWATCH_BUNDLE_LAYOUT !== 'undefined' ? './web' : '../../../web/dist', import.meta.url),
+);
 
 const NOT_BUILT = `<!doctype html>
 <meta charset="utf-8"><title>hopwatch hub</title>

@@ -3,6 +3,8 @@
  * it groups thousands ("91 200") and gives small loss ratios with the one digit that matters
  * ("0.04 %"): the seed's loss was 0.01–0.1 %, which "0 %" would hide.
  */
+import { shellWord } from '../text.ts';
+
 export function fmtCount(n: number): string {
   const s = String(Math.round(n));
   return s.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
@@ -37,9 +39,13 @@ export function cpusOfMask(mask: string | null): number[] {
   return cpus;
 }
 
-/** A command run inside the interface's namespace (`ip -n`, `tc -n`) or as is in the host's. */
+/**
+ * A command run inside the interface's namespace (`ip -n`, `tc -n`) or as is in the host's. The
+ * namespace name is shell-quoted; callers quote interface names in `args` with shellWord (both
+ * are anyone's choice and the command is meant to be pasted into a root shell).
+ */
 export function nsCommand(tool: 'ip' | 'tc' | 'sysctl', netns: string, args: string): string {
   if (netns === '') return `${tool} ${args}`;
-  if (tool === 'sysctl') return `ip netns exec ${netns} sysctl ${args}`;
-  return `${tool} -n ${netns} ${args}`;
+  if (tool === 'sysctl') return `ip netns exec ${shellWord(netns)} sysctl ${args}`;
+  return `${tool} -n ${shellWord(netns)} ${args}`;
 }

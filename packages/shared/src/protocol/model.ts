@@ -84,6 +84,19 @@ export const RouteSchema = z.object({
 });
 export type Route = z.infer<typeof RouteSchema>;
 
+const left = z.number().int().nonnegative();
+export const TruncatedSchema = z.object({
+  /** Namespaces not watched: over the namespace budget, or too big for the interface budgets. */
+  namespaces: left,
+  /** Interfaces not shown: in namespaces left out, or with names that cannot be represented. */
+  ifaces: left,
+  /** Routes beyond the per-namespace cap. */
+  routes: left,
+  /** Addresses beyond the per-interface cap. */
+  addresses: left,
+});
+export type Truncated = z.infer<typeof TruncatedSchema>;
+
 export const TopologySchema = z.object({
   host: z.string().min(1),
   kernel: z.string(),
@@ -91,6 +104,12 @@ export const TopologySchema = z.object({
   namespaces: z.array(NetnsSchema),
   ifaces: z.array(IfaceSchema),
   routes: z.array(RouteSchema),
+  /**
+   * Present when the agent left things out to stay within its budgets (an unprivileged user can
+   * make namespaces, interfaces, addresses and routes without limit): how many of each it does
+   * not show. Unnamed namespaces (`ns-<inode>`) are left out first. Absent: nothing left out.
+   */
+  truncated: TruncatedSchema.optional(),
 });
 export type Topology = z.infer<typeof TopologySchema>;
 

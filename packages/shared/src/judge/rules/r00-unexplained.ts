@@ -1,5 +1,6 @@
 import type { HopFacts } from '../facts.ts';
 import { fmtDelta, nsCommand } from '../format.ts';
+import { shellWord } from '../../text.ts';
 import { compact, peerTxDroppedLine, reasonLines, rxDroppedLine, txDroppedLine } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
 
@@ -47,7 +48,7 @@ export const r00Unexplained: Rule = {
       ctx.ledger.claim(f.iface.id, 'errors', left.errors);
       ctx.ledger.claim(f.iface.id, 'gap', left.gap);
       any = true;
-      const command = nsCommand('ip', f.iface.netns, `-s -s link show dev ${f.iface.name}`);
+      const command = nsCommand('ip', f.iface.netns, `-s -s link show dev ${shellWord(f.iface.name)}`);
       ctx.findings.add({
         rule: 'R00',
         title: `${f.iface.id} lost packets for a reason hopwatch cannot tell`,

@@ -1,5 +1,6 @@
 import type { HopFacts } from '../facts.ts';
 import { nsCommand } from '../format.ts';
+import { shellWord } from '../../text.ts';
 import { type ReasonFilter, withReason } from '../reasons.ts';
 import { compact, ranked, reasonLines, txDroppedLine } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
@@ -11,7 +12,7 @@ const isFullRing: ReasonFilter = withReason('FULL_RING');
 function report(ctx: RuleContext, f: HopFacts, count: number, evidence: string[]) {
   const i = f.iface;
   const want = Math.max(10_000, (i.txqueuelen ?? 1000) * 10);
-  const command = nsCommand('ip', i.netns, `link set dev ${i.name} txqueuelen ${want}`);
+  const command = nsCommand('ip', i.netns, `link set dev ${shellWord(i.name)} txqueuelen ${want}`);
   ctx.findings.add({
     rule: 'R08',
     title: `TX ring of ${i.id} is full: the VM behind it is slow to consume`,

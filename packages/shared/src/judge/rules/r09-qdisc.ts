@@ -1,5 +1,6 @@
 import type { HopFacts } from '../facts.ts';
 import { fmtCount, fmtDelta, fmtPercent, nsCommand } from '../format.ts';
+import { shellWord } from '../../text.ts';
 import { type ReasonFilter, withReason } from '../reasons.ts';
 import { compact, reasonLines } from './evidence.ts';
 import type { Rule } from './types.ts';
@@ -14,21 +15,21 @@ const TXQUEUELEN_QDISCS = new Set(['pfifo_fast', 'pfifo', 'bfifo']);
 function fixFor(f: HopFacts, kind: string): { fix: string; command: string } {
   const i = f.iface;
   if (kind === 'tbf') {
-    const command = nsCommand('tc', i.netns, `qdisc del dev ${i.name} root`);
+    const command = nsCommand('tc', i.netns, `qdisc del dev ${shellWord(i.name)} root`);
     return {
-      fix: `tbf on ${i.name} shapes to its rate and drops what does not fit its limit: raise its rate/limit (\`${nsCommand('tc', i.netns, `qdisc change dev ${i.name} root tbf …`)}\`) or remove it: \`${command}\`.`,
+      fix: `tbf on ${i.name} shapes to its rate and drops what does not fit its limit: raise its rate/limit (\`${nsCommand('tc', i.netns, `qdisc change dev ${shellWord(i.name)} root tbf …`)}\`) or remove it: \`${command}\`.`,
       command,
     };
   }
   if (TXQUEUELEN_QDISCS.has(kind)) {
     const want = Math.max(10_000, (i.txqueuelen ?? 1000) * 10);
-    const command = nsCommand('ip', i.netns, `link set dev ${i.name} txqueuelen ${want}`);
+    const command = nsCommand('ip', i.netns, `link set dev ${shellWord(i.name)} txqueuelen ${want}`);
     return {
       fix: `${kind} queues up to txqueuelen (${i.txqueuelen ?? '?'} on ${i.name}): raise it, e.g. \`${command}\`.`,
       command,
     };
   }
-  const command = nsCommand('tc', i.netns, `-s qdisc show dev ${i.name}`);
+  const command = nsCommand('tc', i.netns, `-s qdisc show dev ${shellWord(i.name)}`);
   return {
     fix: `${kind} on ${i.name} drops by its limits or rates: raise the limit or the rate (see \`${command}\`).`,
     command,

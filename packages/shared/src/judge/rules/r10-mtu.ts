@@ -1,5 +1,6 @@
 import type { HopFacts } from '../facts.ts';
 import { fmtCount, fmtDelta, nsCommand } from '../format.ts';
+import { shellWord } from '../../text.ts';
 import { atLocation, type ReasonFilter, withReason } from '../reasons.ts';
 import { compact, peerTxDroppedLine, ranked, reasonLines, rxDroppedLine } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
@@ -47,7 +48,7 @@ function bridgeVictims(ctx: RuleContext): { f: HopFacts; biggest: number }[] {
 function vethFinding(ctx: RuleContext, f: HopFacts, count: number, evidence: string[]) {
   const i = f.iface;
   const peer = f.peer!;
-  const command = nsCommand('ip', i.netns, `link set dev ${i.name} mtu ${peer.mtu}`);
+  const command = nsCommand('ip', i.netns, `link set dev ${shellWord(i.name)} mtu ${peer.mtu}`);
   ctx.findings.add({
     rule: 'R10',
     title: `MTU mismatch across a veth pair: ${i.id} has MTU ${i.mtu}, its peer ${peer.id} ${peer.mtu}`,
@@ -68,7 +69,7 @@ function vethFinding(ctx: RuleContext, f: HopFacts, count: number, evidence: str
 
 function bridgeFinding(ctx: RuleContext, f: HopFacts, biggest: number, count: number, evidence: string[]) {
   const i = f.iface;
-  const command = nsCommand('ip', i.netns, `link set dev ${i.name} mtu ${biggest}`);
+  const command = nsCommand('ip', i.netns, `link set dev ${shellWord(i.name)} mtu ${biggest}`);
   ctx.findings.add({
     rule: 'R10',
     title: `MTU mismatch in bridge ${i.master}: port ${i.id} has MTU ${i.mtu}, other ports ${biggest}`,

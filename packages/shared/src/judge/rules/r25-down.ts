@@ -1,6 +1,7 @@
 import type { HopFacts } from '../facts.ts';
 import { POOLS } from '../facts.ts';
 import { fmtDelta, nsCommand } from '../format.ts';
+import { shellWord } from '../../text.ts';
 import { atLocation, type ReasonFilter, type ReasonGroup, withReason } from '../reasons.ts';
 import { compact, reasonLines } from './evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
@@ -76,8 +77,8 @@ export const r25Down: Rule = {
       const i = f.iface;
       const what = i.adminUp ? 'has no carrier' : 'is down';
       const command = i.adminUp
-        ? nsCommand('ip', i.netns, `link show dev ${i.name}`)
-        : nsCommand('ip', i.netns, `link set dev ${i.name} up`);
+        ? nsCommand('ip', i.netns, `link show dev ${shellWord(i.name)}`)
+        : nsCommand('ip', i.netns, `link set dev ${shellWord(i.name)} up`);
       ctx.findings.add({
         rule: 'R25',
         title: `${i.id} ${what}${i.master !== null ? ` (a port of ${i.master})` : ''}`,

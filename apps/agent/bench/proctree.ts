@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** USER_HZ: /proc/PID/stat times are in clock ticks (getconf CLK_TCK; 100 on Linux everywhere). */
+const TICKS_PER_SECOND = 100;
+
+interface Stat {
+  ppid: number;
+  /** utime + stime + cutime + cstime: the process and the children it has reaped. */
+  ms: number;
+}
+
+function readStat(pid: number): Stat | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may contain spaces: fields start after the last ')'.
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ms = (i: number) => (Number(f[i]) * 1000) / TICKS_PER_SECOND;
+    return { ppid: Number(f[1]), ms: ms(11) + ms(12) + ms(13) + ms(14) };
+  } catch {
+    return null;
+  }
+}
+
+function allStats(): Map<number, Stat> {
+  const stats = new Map<number, Stat>();
+  for (const entry of readdirSync('/proc')) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const s = readStat(Number(entry));
+    if (s) stats.set(Number(entry), s);
+  }
+  return stats;
+}
+
+function descendants(root: number, stats: Map<number, Stat>): number[] {
+  const kids = new Map<number, number[]>();
+  for (const [pid, s] of stats) {
+    const list = kids.get(s.ppid);
+    if (list) list.push(pid);
+    else kids.set(s.ppid, [pid]);
+  }
+  const out: number[] = [];
+  const stack = [...(kids.get(root) ?? [])];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    out.push(pid);
+    stack.push(...(kids.get(pid) ?? []));
+  }
+  return out;
+}
+
+/**
+ * CPU in ms of a process and everything under it: its own time, what it reaped (every `ip`, `tc`
+ * run to completion), and every live descendant (holders, `ip monitor`, trace_pipe reader) with
+ * what they reaped. A descendant exiting between two readings moves from one term to another.
+ */
+export function treeCpuMs(root: number): { selfMs: number; childrenMs: number } {
+  const stats = allStats();
+  const self = stats.get(root);
+  let children = 0;
+  for (const pid of descendants(root, stats)) children += stats.get(pid)?.ms ?? 0;
+  return { selfMs: self?.ms ?? 0, childrenMs: children };
+}
+
+function statusKb(pid: number, field: string): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS of the process itself, and PSS of its descendants (shared pages shared out). */
+export function treeMemoryMb(root: number): { rssMb: number; childrenPssMb: number; children: number } {
+  const pids = descendants(root, allStats());
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {}
+  }
+  return { rssMb: statusKb(root, 'VmRSS') / 1024, childrenPssMb: pss / 1024, children: pids.length };
+}
