@@ -477,6 +477,22 @@ describe('AUTH8: the operator token beside the database', () => {
     expect(b.auth.access!.created).toBe(false);
   });
 
+  it('hopwatch hub prints it in the login URL on first start; later, to a log, only where it is', async () => {
+    const db = join(dir, 'printed.db');
+    const first = await spawnHub(['--port', '0', '--db', db]);
+    children.push(first);
+    const token = readFileSync(`${db}.token`, 'utf8').trim();
+    expect(first.stdout()).toContain(`sign in at ${first.url}/?token=${token}`);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    // stdout is a pipe here, as under systemd: the journal must not collect the token.
+    const second = await spawnHub(['--port', '0', '--db', db]);
+    children.push(second);
+    expect(second.stdout()).not.toContain(token);
+    expect(second.stdout()).toContain(`with the operator token in ${db}.token`);
+    expect(second.token).toBe(token);
+  }, 30_000);
+
   it('lives in memory for --db :memory:, and is never read or written through a symlink', async () => {
     const mem = await hub({ accessToken: undefined });
     expect(mem.auth.access!.file).toBeNull();

@@ -92,6 +92,17 @@ function publicUrl(command: string, v: string | undefined): string | null {
   return u.origin;
 }
 
+/**
+ * Whether stdout may carry the operator token. A person at a terminal, or anyone starting the
+ * hub for the first time, needs the login URL; a service's stdout goes to a journal that others
+ * may read, and a token handed over with --access-token-file is already known to whoever set it.
+ */
+export function printsToken(hub: Hub, opts: HubOptions): boolean {
+  const access = hub.auth.access;
+  if (access === null || opts.auth?.accessTokenFile !== undefined) return false;
+  return process.stdout.isTTY === true || access.created;
+}
+
 /** The login URL on stdout (where `npm start` prints it), warnings on stderr. */
 export function printAuthBanner(hub: Hub, opts: HubOptions): void {
   const auth = opts.auth ?? {};
@@ -112,11 +123,13 @@ export function printAuthBanner(hub: Hub, opts: HubOptions): void {
     return;
   }
   const access = hub.auth.access;
-  if (access) {
+  if (access && printsToken(hub, opts)) {
     const where = access.file === null ? 'in memory only' : `kept in ${access.file}`;
     console.log(
       `hopwatch hub: sign in at ${base}/?token=${encodeURIComponent(access.token)}  (operator token, ${where})`,
     );
+  } else if (access) {
+    console.log(`hopwatch hub: sign in at ${base}/?token=… with the operator token in ${access.file}`);
   }
   if (auth.tokensFile)
     console.log(`hopwatch hub: more tokens from ${auth.tokensFile} (kill -HUP ${process.pid} re-reads it)`);
