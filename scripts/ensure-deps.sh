@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian, idempotently: Chromium for Playwright (it cannot
-# download its own browser here), iproute2 for the lab, ping and iperf3 for traffic. Does nothing
-# when everything is present; says why and goes on when it cannot install (not root, no apt).
+# download its own browser here), iproute2 for the lab, ping and iperf3 for traffic, openssl for
+# the TLS tests' certificates. Does nothing when everything is present; says why and goes on when
+# it cannot install (not root, no apt).
 set -euo pipefail
 
 # promtool (checks the hub's /metrics) comes out of Debian's `prometheus` package. Only the one
@@ -23,6 +24,8 @@ command -v tc >/dev/null 2>&1 || need+=(iproute2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
+# Self-signed certificates for the hub's TLS tests, made at test time.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -17,9 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), 'hwt-rp-cli-'));
 const db = join(dir, 'rec.db');
 let markId = '';
 
-async function hopwatch(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function hopwatch(args: string[], cwd = dir): Promise<{ code: number; out: string; err: string }> {
   try {
-    const r = await run(process.execPath, [CLI, ...args], { cwd: dir, timeout: 60_000 });
+    const r = await run(process.execPath, [CLI, ...args], { cwd, timeout: 60_000 });
     return { code: 0, out: r.stdout, err: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -74,5 +74,47 @@ describe('hopwatch replay (CLI)', () => {
     expect(r.err).toMatch(/not a hopwatch recording: the file is not gzip-compressed/);
     expect((await hopwatch(['replay'])).code).toBe(2);
     expect((await hopwatch(['replay', 'import', bad])).err).toMatch(/--hub URL is required/);
-  });
+  }, 60_000);
+});
+
+describe('hopwatch replay export --hub: the hub names the file, it does not choose where it goes', () => {
+  it('EXP-NAME: a hostile Content-Disposition (../../etc/x, -rf, an absolute path) falls back to the default name in the current directory', async () => {
+    const { createServer } = await import('node:http');
+    const { existsSync, readdirSync } = await import('node:fs');
+    const { safeExportName, DEFAULT_EXPORT_NAME } = await import('../src/commands/replay.ts');
+    for (const hostile of [
+      '../../etc/x',
+      '-rf',
+      '/tmp/hwt-owned.hwrec.ndjson.gz',
+      '../hopwatch-x.hwrec.ndjson.gz',
+    ])
+      expect(safeExportName(`attachment; filename="${hostile}"`)).toBe(DEFAULT_EXPORT_NAME);
+    expect(safeExportName('attachment; filename="hopwatch-h1-20231114T221330Z.hwrec.ndjson.gz"')).toBe(
+      'hopwatch-h1-20231114T221330Z.hwrec.ndjson.gz',
+    );
+    const server = createServer((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/gzip',
+        'content-disposition': 'attachment; filename="../../etc/hwt-owned"',
+      });
+      res.end('not really gzip');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const sub = mkdtempSync(join(dir, 'export-'));
+    try {
+      const before = readdirSync(dir).sort();
+      const r = await hopwatch(['replay', 'export', '--hub', `http://127.0.0.1:${port}`], sub);
+      expect(r.out).toContain(`wrote ${DEFAULT_EXPORT_NAME}`);
+      expect(readdirSync(sub)).toEqual([DEFAULT_EXPORT_NAME]);
+      expect(existsSync(join(dir, '..', 'etc', 'hwt-owned'))).toBe(false);
+      expect(readdirSync(dir).sort()).toEqual(before);
+      // A second export with a hub-chosen name does not overwrite the first.
+      const again = await hopwatch(['replay', 'export', '--hub', `http://127.0.0.1:${port}`], sub);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/already exists; pass -o FILE/);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });

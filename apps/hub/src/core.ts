@@ -34,9 +34,12 @@ const LAGGING_AFTER_INTERVALS = 3;
 export const AGENT_GONE_MIN_MS = 10_000;
 /**
  * Samples from further in the future than this are refused: one frame with a wild clock would
- * otherwise become the host's lastT and make every later, correct sample look out of order.
+ * otherwise become the host's lastT and make every later, correct sample look out of order for
+ * that long (and a hostile agent could blind its host's recording so). NTP keeps clocks within
+ * milliseconds; ten seconds forgives a host without it for a while, and the refusals (counted
+ * as reason="future", logged) say what to fix.
  */
-export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+export const MAX_FUTURE_SKEW_MS = 10_000;
 
 /** What the hub needs from an agent's connection (ws/agentSession.ts). */
 export interface AgentLink {
@@ -288,7 +291,20 @@ export class HubCore {
 
   removeUi(client: UiClient): void {
     this.uiClients.delete(client);
-    for (const host of client.watched) this.watchers.get(host)?.delete(client);
+    for (const host of client.watched) this.unwatch(host, client);
+  }
+
+  /** Empty sets go: names a browser watched (unknown ones too) must not accumulate forever. */
+  private unwatch(host: string, client: UiClient): void {
+    const set = this.watchers.get(host);
+    if (!set) return;
+    set.delete(client);
+    if (set.size === 0) this.watchers.delete(host);
+  }
+
+  /** Hosts some browser watches (tests: empty sets are deleted). */
+  watchedHosts(): string[] {
+    return [...this.watchers.keys()];
   }
 
   /** Replaces the set of hosts a browser watches; newly watched hosts get their current state. */
@@ -297,7 +313,7 @@ export class HubCore {
     for (const host of [...client.watched]) {
       if (next.has(host)) continue;
       client.unwatch(host);
-      this.watchers.get(host)?.delete(client);
+      this.unwatch(host, client);
     }
     const unknown: string[] = [];
     for (const host of next) {

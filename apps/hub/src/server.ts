@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PROTOCOL_VERSION } from '@hopwatch/shared';
 import express from 'express';
@@ -11,9 +13,12 @@ import { checkUiUpgrade } from './http/auth/upgrade.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { DEFAULT_WEB_DIST, webApp } from './http/static.ts';
 import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
+import type { ImportLimits } from './replay/import.ts';
+import { jsonErrors } from './http/errors.ts';
 import { replayRouter } from './replay/routes.ts';
 import { openStore, type Store, type StoreOptions } from './store/store.ts';
 import type { AgentLimits } from './ws/agentSession.ts';
+import { loadAgentTokens } from './ws/agentTokens.ts';
 import { attachUpgrades } from './ws/upgrade.ts';
 
 export const DEFAULT_PORT = 7070;
@@ -26,8 +31,10 @@ export interface HubOptions {
   listen?: string;
   /** SQLite file for recordings; ':memory:' keeps nothing. */
   db: string;
-  /** Agents must send `Authorization: Bearer <token>`; null accepts any agent. */
+  /** Agents must send `Authorization: Bearer <token>`; null accepts any agent (unless agentTokensFile). */
   agentToken: string | null;
+  /** `HOST TOKEN` a line: that token may only report as that host (ws/agentTokens.ts). */
+  agentTokensFile?: string;
   retentionMs?: number;
   retentionBytes?: number;
   chunkMs?: number;
@@ -41,6 +48,10 @@ export interface HubOptions {
   replaySource?: string | null;
   /** Who may use the API, /metrics and /ws/ui (http/auth/auth.ts). Default: on, token beside the db. */
   auth?: AuthOptions;
+  /** PEM files: serve https and wss with Node's own TLS (no proxy needed). */
+  tls?: { cert: string; key: string };
+  /** Caps on POST /api/import (defaults in replay/import.ts). */
+  importLimits?: Partial<ImportLimits>;
 }
 
 export interface Hub {
@@ -70,7 +81,21 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
   return err;
 }
 
-function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+/** The certificate and key, read and checked now: a typo is a start-up error in words. */
+function tlsOptions(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new Error(
+        `cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  };
+  return { cert: read('--tls-cert', tls.cert), key: read('--tls-key', tls.key) };
+}
+
+function listen(server: Server | HttpsServer, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port));
     server.once('error', onError);
@@ -88,6 +113,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (opts.retentionMs !== undefined) storeOpts.retentionMs = opts.retentionMs;
   if (opts.retentionBytes !== undefined) storeOpts.retentionBytes = opts.retentionBytes;
   if (opts.chunkMs !== undefined) storeOpts.chunkMs = opts.chunkMs;
+  // Read before anything is opened: a bad file is a start-up error, not a half-started hub.
+  const agentTokens =
+    opts.agentTokensFile === undefined
+      ? undefined
+      : loadAgentTokens(opts.agentTokensFile, (m) => log.warn(m));
   const store = openStore(opts.db, storeOpts);
   const core = new HubCore(store, log, createOnceLogger(log));
   let auth: HubAuth;
@@ -116,7 +146,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       uptimeS: Math.round(process.uptime()),
       agents: core.agentsConnected(),
       uiClients: core.uiClients.size,
-      store: { path: st.path, bytes: st.bytes, chunks: st.chunks, samplesPending: st.samplesPending },
+      // No file paths: /healthz answers anyone, and a path tells an attacker about the machine.
+      store: { bytes: st.bytes, chunks: st.chunks, samplesPending: st.samplesPending },
     });
   });
   // ---- everything below /healthz needs a credential (mountAuth's requireSignedIn) ----
@@ -124,15 +155,34 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     metricsRoute(core, req, res).catch(next);
   });
   // Before apiRouter: its last route answers every unknown /api path with a 404.
-  app.use('/api', replayRouter(core, { source: opts.replaySource ?? null }));
+  app.use(
+    '/api',
+    replayRouter(core, {
+      source: opts.replaySource ?? null,
+      ...(opts.importLimits ? { importLimits: opts.importLimits } : {}),
+    }),
+  );
   app.use('/api', apiRouter(core));
   app.use(webApp(opts.webDist ?? DEFAULT_WEB_DIST));
+  app.use(jsonErrors(log));
 
-  const server = createServer(app);
+  let server: Server | HttpsServer;
+  try {
+    server = opts.tls ? createHttpsServer(tlsOptions(opts.tls), app) : createServer(app);
+  } catch (e) {
+    auth.stop();
+    core.stop();
+    store.close();
+    const msg = (e as Error).message;
+    throw opts.tls && !msg.startsWith('cannot read')
+      ? new Error(`--tls-cert/--tls-key: not a usable PEM certificate and matching key (${msg})`)
+      : e;
+  }
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
     checkUi: (req) => checkUiUpgrade(auth, req),
     onUiOpen: (ws, req) => auth.watchUi(ws, req),
+    ...(agentTokens ? { agentTokens } : {}),
     ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
   let address: AddressInfo;
@@ -145,7 +195,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     throw e;
   }
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${urlHost === '0.0.0.0' || urlHost === '[::]' ? '127.0.0.1' : urlHost}:${address.port}`;
+  const scheme = opts.tls ? 'https' : 'http';
+  const url = `${scheme}://${urlHost === '0.0.0.0' || urlHost === '[::]' ? '127.0.0.1' : urlHost}:${address.port}`;
 
   let closing: Promise<void> | null = null;
   return {

@@ -72,6 +72,9 @@ describe('named recordings (marks)', () => {
     expect(() => marks.create({ name: 'x', start: T0, end: T0 - 1 })).toThrow(/start ≤ end/);
     expect(() => marks.create({ name: 'x', hosts: [], start: T0, end: T0 })).toThrow(/non-empty list/);
     expect(() => marks.create({ name: 'x'.repeat(201), start: T0, end: T0 })).toThrow(/1 to 200/);
+    // A mark keeps its data past retention: one over all time would keep everything.
+    expect(() => marks.create({ name: 'x', start: 0, end: T0 })).toThrow(/at most 7 days/);
+    expect(() => marks.create({ name: 'x', start: T0, end: T0 + 8 * 24 * HOUR_MS })).toThrow(MarkError);
     expect(marks.list()).toEqual([]);
   });
 });
@@ -108,13 +111,59 @@ describe('retention and marks', () => {
   });
 
   it('size retention skips marked chunks and deletes the next oldest instead', () => {
-    const half = open(':memory:', { retentionMs: 100 * HOUR_MS, retentionBytes: 1 });
-    record(half, 'h1', T0, 100);
-    openMarks(half).create({ name: 'oldest', start: T0, end: T0 + 9_000 });
-    expect(half.enforceRetention().deletedChunks).toBe(9);
-    // Everything but the marked first chunk went (a 1-byte budget cannot be met: the loop stops).
-    expect(times(half, 'h1', T0, T0 + 100_000)).toEqual(
-      Array.from({ length: 10 }, (_, i) => T0 + 1000 + i * 1000),
+    const path = tmpDb();
+    const big = open(path, { retentionMs: 100 * HOUR_MS });
+    record(big, 'h1', T0, 100);
+    openMarks(big).create({ name: 'oldest', start: T0, end: T0 + 9_000 });
+    const bytesOf = (sql: string) => (big.db.prepare(sql).get() as { b: number }).b;
+    // Room for the topology, the marked chunk and about one more: the marked one stays.
+    const budget =
+      bytesOf('SELECT sum(bytes) AS b FROM topologies') + bytesOf('SELECT max(bytes) AS b FROM chunks') * 2.5;
+    big.close();
+    const half = open(path, { retentionMs: 100 * HOUR_MS, retentionBytes: Math.floor(budget) });
+    expect(half.stats().retentionDeletedChunks).toBe(8);
+    expect(times(half, 'h1', T0, T0 + 10_000)).toHaveLength(10);
+    expect(
+      openMarks(half)
+        .list()
+        .map((m) => m.name),
+    ).toEqual(['oldest']);
+  });
+
+  it('RET1: marks count against the byte budget: marked data alone over it → the oldest mark goes, said in the log', () => {
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    const log = { info: (m: string) => infos.push(m), warn: (m: string) => warnings.push(m), error() {} };
+    const s = open(':memory:', { retentionMs: 100 * HOUR_MS, retentionBytes: 1, log });
+    record(s, 'h1', T0, 60);
+    const marks = openMarks(s);
+    // A cross-site import once added exactly this: a mark over everything, holding every chunk.
+    marks.create({ name: 'older', start: T0, end: T0 + 60_000 });
+    marks.create({ name: 'newer', start: T0 + 30_000, end: T0 + 60_000 });
+    const r = s.enforceRetention();
+    expect(r.deletedChunks).toBe(6);
+    expect(marks.list()).toEqual([]);
+    expect(s.stats().retentionDeletedMarks).toBe(2);
+    expect(warnings.join('\n')).toMatch(
+      /marked recordings alone: removed the oldest named recording \w+ "older"/,
     );
+    expect(warnings[1]).toMatch(/"newer"/);
+    expect(infos.join('\n')).toMatch(
+      /retention removed 6 chunk\(s\), \d+ KiB, up to .*, to stay under 1 bytes \(oldest first\)/,
+    );
+  });
+
+  it('RET2: age retention says what it removed and why', () => {
+    const infos: string[] = [];
+    const s = open(':memory:', {
+      retentionMs: HOUR_MS,
+      log: { info: (m: string) => infos.push(m), warn() {}, error() {} },
+    });
+    record(s, 'h1', T0, 30);
+    clock = T0 + 2 * HOUR_MS;
+    s.enforceRetention();
+    expect(infos).toEqual([
+      expect.stringMatching(/retention removed 3 chunk\(s\), \d+ KiB, older than 1 h$/),
+    ]);
   });
 });

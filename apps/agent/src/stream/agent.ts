@@ -5,7 +5,7 @@ import { PROTOCOL_VERSION } from '@hopwatch/shared';
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import { createAgentCollector } from '../collector.ts';
 import type { AgentOptions, ResolvedOptions } from '../options.ts';
-import { HubConnection, type HubStatus } from './connection.ts';
+import { HubConnection, type HubStatus, type HubTls } from './connection.ts';
 import { SampleRing } from './ring.ts';
 
 export interface AgentHandle {
@@ -27,9 +27,9 @@ export const KEYFRAME_EVERY_SAMPLES = 60;
  * made; after a (re)connect the hub's `welcome.lastT` says which ring entries to backfill.
  */
 export async function startAgent(
-  opts: AgentOptions & { hub: string; token?: string | null },
+  opts: AgentOptions & { hub: string; token?: string | null; tls?: HubTls },
 ): Promise<AgentHandle> {
-  return streamFrom(await createAgentCollector(opts), opts.hub, opts.token ?? null);
+  return streamFrom(await createAgentCollector(opts), opts.hub, opts.token ?? null, opts.tls);
 }
 
 /** What the streaming agent needs from a collector (AgentCollector; a fake in tests). */
@@ -43,8 +43,13 @@ export interface SampleSource {
   close(): Promise<void>;
 }
 
-export function streamFrom(source: SampleSource, hub: string, token: string | null): AgentHandle {
-  const agent = new StreamingAgent(source, hub, token);
+export function streamFrom(
+  source: SampleSource,
+  hub: string,
+  token: string | null,
+  tls: HubTls = {},
+): AgentHandle {
+  const agent = new StreamingAgent(source, hub, token, tls);
   agent.start();
   return agent;
 }
@@ -72,6 +77,7 @@ class StreamingAgent implements AgentHandle {
     private readonly collector: SampleSource,
     hub: string,
     token: string | null,
+    tls: HubTls,
   ) {
     const { intervalMs, log } = collector.opts;
     this.ring = new SampleRing(Math.ceil((RING_SECONDS * 1000) / intervalMs), RING_MAX_BYTES);
@@ -80,6 +86,7 @@ class StreamingAgent implements AgentHandle {
       token,
       { hello: () => this.frame(this.hello()), onWelcome: (lastT) => this.onWelcome(lastT) },
       log,
+      tls,
     );
   }
 

@@ -14,6 +14,15 @@ export const WELCOME_TIMEOUT_MS = 10_000;
 /** Frames queued in the socket beyond this mean a stalled hub: reconnect and backfill instead. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+/**
+ * How the agent checks a `wss://` hub. The certificate is always verified (never
+ * `rejectUnauthorized: false`): against the system's CAs, or against `ca` (PEM, `--ca FILE`) for
+ * a hub with its own or a self-signed certificate.
+ */
+export interface HubTls {
+  ca?: Buffer | string;
+}
+
 export interface ConnectionEvents {
   /** The hub said welcome: send topology, backfill what is newer than lastT, then go live. */
   onWelcome(lastT: number | null): void;
@@ -44,6 +53,7 @@ export class HubConnection {
     private readonly token: string | null,
     private readonly events: ConnectionEvents,
     private readonly log: LogFn,
+    private readonly tls: HubTls = {},
   ) {
     this.url = agentUrl(hub);
   }
@@ -86,7 +96,11 @@ export class HubConnection {
     this.setStatus('connecting');
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    const ws = new WebSocket(this.url, { headers, handshakeTimeout: WELCOME_TIMEOUT_MS });
+    const ws = new WebSocket(this.url, {
+      headers,
+      handshakeTimeout: WELCOME_TIMEOUT_MS,
+      ...(this.tls.ca !== undefined ? { ca: this.tls.ca } : {}),
+    });
     this.ws = ws;
     let refused: string | null = null;
     ws.on('unexpected-response', (_req, res) => {
@@ -109,7 +123,10 @@ export class HubConnection {
     ws.on('message', (data) => this.onMessage(ws, data.toString()));
     ws.on('error', (e) => {
       if (refused !== null) return; // said in words on close
-      this.problem(`cannot reach hub at ${this.url}: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      const tls = tlsProblem(code, this.tls.ca !== undefined);
+      if (tls !== null) refused = `hub at ${this.url}: ${tls}`;
+      else this.problem(`cannot reach hub at ${this.url}: ${code || e.message}`);
     });
     ws.on('close', (code, reasonBuf) => {
       if (this.ws !== ws) return;
@@ -224,6 +241,31 @@ export class HubConnection {
     this.ws = null;
     this.setStatus('offline');
   }
+}
+
+/** TLS errors Node reports for a certificate it does not trust (tls.connect codes). */
+const CERT_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A certificate the agent refuses, in words with what to do; null for other errors. */
+export function tlsProblem(code: string, withCa: boolean): string | null {
+  if (!CERT_ERRORS.has(code)) return null;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `its TLS certificate is not for this address (${code}); connect by a name the certificate lists`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `its TLS certificate is not valid now (${code})`;
+  return withCa
+    ? `its TLS certificate is not signed by the --ca given (${code})`
+    : `its TLS certificate is not trusted (${code}); pass the CA that signed it (or the self-signed certificate itself) with --ca FILE`;
 }
 
 /** A close code that retrying at the normal pace will not fix, in words; null otherwise. */

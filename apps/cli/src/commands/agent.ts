@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   type AgentOptions,
@@ -16,13 +17,15 @@ import { type Command, intOption, parseCommandArgs, UsageError } from '../comman
 const HELP = `hopwatch agent: watch every interface of every network namespace of this machine and
 stream counters, softnet statistics and kernel drop reasons to a hub.
 
-Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token-file FILE] [--interval MS]
+Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token-file FILE] [--ca FILE] [--interval MS]
                       [--netns GLOBS] [--no-tracing] [--proc-root DIR] [--sys-root DIR]
                       [--max-netns N] [--max-ifaces N] [--max-ns-ifaces N]
        hopwatch agent --once [--json] [options above except --hub/--token*]
        hopwatch agent --check
 
-  --hub URL          the hub to stream to (ws://HOST:PORT)
+  --hub URL          the hub to stream to (ws://HOST:PORT, or wss:// for a hub with --tls-cert)
+  --ca FILE          PEM CA certificate (or the hub's self-signed certificate) to verify a wss://
+                     hub with, instead of the system's CAs; the certificate is always verified
   --name NAME        host name to report (default: ${hostname()})
   --token-file FILE  read the agent token the hub expects from FILE (first line; keep it 0600)
   HOPWATCH_TOKEN     ...or from this environment variable (only the agent's user can read it)
@@ -65,6 +68,7 @@ export const agentCommand: Command = {
         'max-netns': { type: 'string' },
         'max-ifaces': { type: 'string' },
         'max-ns-ifaces': { type: 'string' },
+        ca: { type: 'string' },
         interval: { type: 'string' },
         netns: { type: 'string' },
         'no-tracing': { type: 'boolean' },
@@ -111,7 +115,7 @@ export const agentCommand: Command = {
     if (values.hub === undefined)
       throw new UsageError('hopwatch agent: --hub ws://HOST:PORT is required (or --once)');
     const token = agentToken(values.token, values['token-file'], process.env.HOPWATCH_TOKEN);
-    const agent = await startAgent({ ...opts, hub: values.hub, token });
+    const agent = await startAgent({ ...opts, hub: values.hub, token, tls: hubTls(values.hub, values.ca) });
     return new Promise((resolve) => {
       let stopping = false;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -128,6 +132,18 @@ export const agentCommand: Command = {
     });
   },
 };
+
+/** --ca FILE, read now (a typo is a usage error, not a retry loop) and only for a wss:// hub. */
+function hubTls(hub: string, ca: string | undefined): { ca?: Buffer } {
+  if (ca === undefined) return {};
+  if (!/^(wss|https):\/\//.test(hub))
+    throw new UsageError(`hopwatch agent: --ca is for a wss:// hub; ${hub} is not TLS`);
+  try {
+    return { ca: readFileSync(ca) };
+  } catch (e) {
+    throw new UsageError(`hopwatch agent: cannot read --ca ${ca}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
 
 /** --once without --json: one line per interface, busiest first. */
 function formatSnapshot(topology: Topology, sample: Sample): string {

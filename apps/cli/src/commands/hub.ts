@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, DEFAULT_PORT, type Hub, type HubOptions, startHub } from '@hopwatch/hub';
-import { type Command, intOption, parseCommandArgs } from '../command.ts';
+import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
 import {
   AUTH_HELP,
   AUTH_OPTIONS,
@@ -65,6 +65,32 @@ export function hubOptionsFrom(command: string, v: HubValues, agentToken: string
   return opts;
 }
 
+/** Flags of `hub` alone (TLS and per-host agent tokens; `start` runs its own agent in-process). */
+export const HUB_ONLY_OPTIONS = {
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'agent-tokens-file': { type: 'string' },
+  'import-max-mb': { type: 'string' },
+} as const;
+
+export function hubOnlyOptions(v: {
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+  'agent-tokens-file'?: string | undefined;
+  'import-max-mb'?: string | undefined;
+}): Partial<HubOptions> {
+  const out: Partial<HubOptions> = {};
+  const cert = v['tls-cert'];
+  const key = v['tls-key'];
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError('hopwatch hub: --tls-cert and --tls-key go together (PEM files)');
+  if (cert !== undefined && key !== undefined) out.tls = { cert, key };
+  if (v['agent-tokens-file'] !== undefined) out.agentTokensFile = v['agent-tokens-file'];
+  const mb = intOption('hub', 'import-max-mb', v['import-max-mb'], 1, 1024 * 1024);
+  if (mb !== undefined) out.importLimits = { maxCompressedBytes: mb * 1024 * 1024 };
+  return out;
+}
+
 /**
  * Runs until SIGINT or SIGTERM, then `cleanup` (flush the recording, stop agents) and exit 0.
  * A second signal during cleanup exits at once with 130.
@@ -105,6 +131,7 @@ Usage: hopwatch hub [--port N] [--listen ADDR] [--db PATH] [--agent-token T]
                     [--retention-hours H] [--retention-mb MB] [--allow-origin ORIGIN]...
                     [--access-token-file F] [--tokens-file F] [--public-url URL]
                     [--auth-proxy-header H --trusted-proxy CIDR[,CIDR]] [--insecure-no-auth]
+                    [--tls-cert FILE --tls-key FILE] [--agent-tokens-file FILE] [--import-max-mb MB]
 
   --port N             HTTP + WebSocket port (default ${DEFAULT_PORT}; 0 picks a free one)
   --listen ADDR        address to bind (default ${DEFAULT_LISTEN}; 0.0.0.0 for every interface)
@@ -117,6 +144,11 @@ Usage: hopwatch hub [--port N] [--listen ADDR] [--db PATH] [--agent-token T]
   --chunk-seconds S    seconds of samples per recording chunk (default 10; a crash loses at most
                        this much, which agents re-send when they reconnect)
 ${AUTH_HELP}
+  --tls-cert FILE      serve https and wss with this PEM certificate (chain) ...
+  --tls-key FILE       ... and its PEM private key; agents then use --hub wss://… (and --ca)
+  --agent-tokens-file F  per-host agent tokens, "HOST TOKEN" a line: that token may only report
+                       as that host (beside --agent-token, which may report as any)
+  --import-max-mb MB   largest recording file POST /api/import takes, compressed (default 1024)
 
 Agents connect with:  hopwatch agent --hub ws://HUB:PORT --token T   (or HOPWATCH_TOKEN=T)
 The hub serves the web app at /, the API under /api, /metrics (Prometheus) and /healthz.`;
@@ -126,19 +158,25 @@ export const hubCommand: Command = {
   summary: 'the hub alone: agents connect to it, browsers open it, it records everything',
   help: HELP,
   async run(argv) {
-    const { values } = parseCommandArgs('hub', { ...HUB_OPTIONS, 'agent-token': { type: 'string' } }, argv);
+    const { values } = parseCommandArgs(
+      'hub',
+      { ...HUB_OPTIONS, 'agent-token': { type: 'string' }, ...HUB_ONLY_OPTIONS },
+      argv,
+    );
     const given = values['agent-token'] ?? process.env.HOPWATCH_TOKEN;
     const token = given && given.length > 0 ? given : randomToken();
-    const opts = hubOptionsFrom('hub', values, token);
+    const opts = { ...hubOptionsFrom('hub', values, token), ...hubOnlyOptions(values) };
     const hub = await startHub(opts);
     printHubBanner(hub, opts);
     reloadOnHangup(hub);
     if (!given) console.log(`hopwatch hub: agent token (generated): ${token}`);
     // Bound to every interface: the loopback URL is no use to an agent on another machine.
     const everywhere = opts.listen === '0.0.0.0' || opts.listen === '::';
-    const wsUrl = everywhere ? `ws://${hostname()}:${hub.port}` : hub.url.replace(/^http/, 'ws');
+    const ws = opts.tls ? 'wss' : 'ws';
+    const wsUrl = everywhere ? `${ws}://${hostname()}:${hub.port}` : hub.url.replace(/^http/, 'ws');
     console.log(
-      `hopwatch hub: agents connect with: hopwatch agent --hub ${wsUrl} --token ${given ? 'T' : token}`,
+      `hopwatch hub: agents connect with: hopwatch agent --hub ${wsUrl} --token ${given ? 'T' : token}` +
+        (opts.tls ? ' [--ca CERT.pem, when the certificate is self-signed or from your own CA]' : ''),
     );
     return untilSignal(() => hub.close());
   },

@@ -108,7 +108,8 @@ export function printAuthBanner(hub: Hub, opts: HubOptions): void {
   const auth = opts.auth ?? {};
   // Bound to every interface: the loopback URL is no use to a colleague's browser.
   const everywhere = opts.listen === '0.0.0.0' || opts.listen === '::';
-  const base = auth.publicUrl ?? (everywhere ? `http://${hostname()}:${hub.port}` : hub.url);
+  const scheme = new URL(hub.url).protocol;
+  const base = auth.publicUrl ?? (everywhere ? `${scheme}//${hostname()}:${hub.port}` : hub.url);
   if (auth.insecureNoAuth) {
     const line = '*'.repeat(78);
     console.error(

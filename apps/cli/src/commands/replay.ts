@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openStore } from '@hopwatch/hub';
@@ -103,6 +104,23 @@ async function httpError(res: Response): Promise<string> {
   }
 }
 
+export const DEFAULT_EXPORT_NAME = 'hopwatch-recording.hwrec.ndjson.gz';
+/** What a hub's export name looks like (exportFileName): nothing else is taken from a hub. */
+const EXPORT_NAME_RE = /^hopwatch-[A-Za-z0-9_.-]{1,200}\.hwrec\.ndjson\.gz$/;
+
+/**
+ * The file name a hub suggests in Content-Disposition, if it is one of ours: a bare name (no
+ * directory: `../../etc/x` is not taken, and `basename` alone would still leave `..` or `-rf`),
+ * starting with `hopwatch-` and ending in the recording suffix. Else the default name: a hub
+ * decides what is written, never where.
+ */
+export function safeExportName(disposition: string | null): string {
+  const given = /filename="([^"]+)"/.exec(disposition ?? '')?.[1];
+  if (given === undefined) return DEFAULT_EXPORT_NAME;
+  const name = basename(given);
+  return name === given && EXPORT_NAME_RE.test(name) && !name.includes('..') ? name : DEFAULT_EXPORT_NAME;
+}
+
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 
 async function exportCommand(v: Values): Promise<number> {
@@ -135,12 +153,19 @@ async function exportCommand(v: Values): Promise<number> {
     console.error(`hopwatch replay export: ${res.status} ${await httpError(res)}${authHint(res.status)}`);
     return 1;
   }
-  const named = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
-  const out = v.output ?? named ?? 'hopwatch-recording.hwrec.ndjson.gz';
-  await pipeline(
-    Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-    createWriteStream(out),
-  );
+  const named = safeExportName(res.headers.get('content-disposition'));
+  const out = v.output ?? named;
+  try {
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      // A name the hub chose never replaces a file that is already there.
+      createWriteStream(out, { flags: v.output === undefined ? 'wx' : 'w' }),
+    );
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    console.error(`hopwatch replay export: ${out} already exists; pass -o FILE to choose where to write`);
+    return 1;
+  }
   console.log(`hopwatch replay: wrote ${out}`);
   return 0;
 }

@@ -2,12 +2,16 @@ import { diagnose, resolveIface } from '@hopwatch/shared';
 import { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
 import { parseTime } from '../time.ts';
-import { timeline } from './timeline.ts';
+import { storedSamples, timeline } from './timeline.ts';
 
 /** A recording response holds at most this many samples (1 h at 1 Hz); page on with nextStart. */
 export const RECORDING_MAX_SAMPLES = 3600;
+/** And at most this many topology versions (a churning host's hour could hold thousands). */
+export const RECORDING_MAX_TOPOLOGIES = 60;
 export const DIAGNOSIS_DEFAULT_SECONDS = 10;
 const DIAGNOSIS_MAX_SECONDS = 3600;
+/** A diagnosis judges at most this many samples (an hour at 1 Hz). */
+export const DIAGNOSIS_MAX_SAMPLES = 3600;
 
 function query(req: Request, name: string): string | undefined {
   const v = req.query[name];
@@ -56,7 +60,16 @@ export function apiRouter(core: HubCore): Router {
     const seconds = Number(query(req, 'seconds') ?? DIAGNOSIS_DEFAULT_SECONDS);
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > DIAGNOSIS_MAX_SECONDS)
       return fail(res, 400, `seconds must be a number in (0, ${DIAGNOSIS_MAX_SECONDS}]`);
-    const rec = store.readRange(host, Math.floor(end - seconds * 1000) + 1, end);
+    const windowStart = Math.floor(end - seconds * 1000) + 1;
+    // Counted before anything is decoded: an agent at 100 ms puts 36 000 samples in an hour.
+    const stored = storedSamples(store, host, windowStart, end);
+    if (stored > DIAGNOSIS_MAX_SAMPLES)
+      return fail(
+        res,
+        400,
+        `that window holds about ${stored} samples of "${host}", more than ${DIAGNOSIS_MAX_SAMPLES}: ask for fewer seconds`,
+      );
+    const rec = store.readRange(host, windowStart, end);
     const topology = rec.topologies.filter((v) => v.t <= end).at(-1) ?? rec.topologies[0];
     if (!topology) return fail(res, 404, `no topology received from "${host}" yet`);
     // A bare name only one namespace has (qg-a1) means that interface, as on the command line;
@@ -77,7 +90,10 @@ export function apiRouter(core: HubCore): Router {
     const end = parseTime(query(req, 'end'));
     if (start === null || end === null || end < start)
       return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start ≤ end');
-    const rec = store.readRange(host, start, end, { maxSamples: RECORDING_MAX_SAMPLES });
+    const rec = store.readRange(host, start, end, {
+      maxSamples: RECORDING_MAX_SAMPLES,
+      maxTopologies: RECORDING_MAX_TOPOLOGIES,
+    });
     res.json({
       host,
       start,

@@ -14,6 +14,12 @@ export const TIMELINE_RAW_MAX_RANGE_MS = 3600_000;
  * ~40 ms (bench:replay), and the web app refreshes its strip every 10 s while live.
  */
 export const TIMELINE_SUMMARY_MIN_BUCKET_MS = 10_000;
+/**
+ * The raw path decodes at most this many samples (an hour at 1 Hz). An agent at 100 ms fills an
+ * hour with 36 000: counted first from the chunk rows (no blobs read), such a range is judged
+ * from the summaries too; and the raw tail after the summaries is capped the same way.
+ */
+export const TIMELINE_RAW_MAX_SAMPLES = 3600;
 
 export interface TimelineBucket {
   start: number;
@@ -37,6 +43,19 @@ function topologyAt(versions: readonly TopologyVersion[], t: number): TopologyVe
   return versions.filter((v) => v.t <= t).at(-1) ?? versions[0];
 }
 
+/**
+ * Samples on disk in chunks touching [start, end], from the chunk rows alone (no blob is read):
+ * what a range would cost to decode, known before decoding it.
+ */
+export function storedSamples(store: Store, host: string, start: number, end: number): number {
+  const r = store.db
+    .prepare(
+      `SELECT coalesce(sum(samples), 0) AS n FROM chunks WHERE host = ? AND end_t >= ? AND start_t <= ?`,
+    )
+    .get(host, start, end) as { n: number };
+  return r.n;
+}
+
 export function timeline(store: Store, host: string, start: number, end: number, n: number): Timeline {
   const bucketMs = Math.ceil((end - start) / n);
   const acc: (LossSummary | null)[] = new Array(n).fill(null);
@@ -44,7 +63,11 @@ export function timeline(store: Store, host: string, start: number, end: number,
   const index = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - start) / bucketMs)));
 
   let rawFrom = start;
-  if (end - start > TIMELINE_RAW_MAX_RANGE_MS || bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS) {
+  if (
+    end - start > TIMELINE_RAW_MAX_RANGE_MS ||
+    bucketMs >= TIMELINE_SUMMARY_MIN_BUCKET_MS ||
+    storedSamples(store, host, start, end) > TIMELINE_RAW_MAX_SAMPLES
+  ) {
     for (const c of store.summaries(host, start, end)) {
       // A chunk counts in the bucket holding its middle: the one ending exactly at `start`
       // (nearly all of it before the range) must not land in the first bucket.
@@ -57,7 +80,7 @@ export function timeline(store: Store, host: string, start: number, end: number,
     }
   }
   // The raw path, or the tail the summaries do not cover yet (chunks still in memory).
-  const rec = store.readRange(host, rawFrom, end);
+  const rec = store.readRange(host, rawFrom, end, { maxSamples: TIMELINE_RAW_MAX_SAMPLES });
   const byBucket = new Map<number, Sample[]>();
   for (const s of rec.samples) {
     const i = index(s.t);

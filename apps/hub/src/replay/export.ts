@@ -19,6 +19,8 @@ import {
  * its range touches at once, so a 24 h export in one call would hold the whole day in memory.
  */
 export const EXPORT_PAGE_MS = 10 * 60_000;
+export const EXPORT_PAGE_SAMPLES = 600;
+export const EXPORT_PAGE_TOPOLOGIES = 60;
 export const GENERATOR = 'hopwatch-hub 0.1.0';
 
 export interface ExportRequest {
@@ -58,8 +60,19 @@ export async function* recordingLines(store: Store, req: ExportRequest): AsyncGe
   }
   for (const host of req.hosts) {
     const written = new Set<number>();
-    for (let s = req.start; s <= req.end; s += EXPORT_PAGE_MS) {
-      const rec = store.readRange(host, s, Math.min(req.end, s + EXPORT_PAGE_MS - 1));
+    // Only what the host has on record: a request from 1970 to 2100 is not 7 million pages.
+    const recorded = recordedRange(store, host);
+    if (recorded === null) continue;
+    const from = Math.max(req.start, recorded.start);
+    const to = Math.min(req.end, recorded.end);
+    for (let s = from; s <= to; ) {
+      const pageEnd = Math.min(to, s + EXPORT_PAGE_MS - 1);
+      // A page is also capped in samples (an agent at 100 ms puts 6000 in 10 minutes).
+      const rec = store.readRange(host, s, pageEnd, {
+        maxSamples: EXPORT_PAGE_SAMPLES,
+        maxTopologies: EXPORT_PAGE_TOPOLOGIES,
+      });
+      s = rec.nextStart ?? pageEnd + 1;
       for (const v of rec.topologies) {
         if (written.has(v.t)) continue;
         written.add(v.t);

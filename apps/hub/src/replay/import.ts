@@ -3,20 +3,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { brotliCompressSync, createGunzip, constants as zlibConstants } from 'node:zlib';
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import { type Keyframe, MAX_FRAME_BYTES, type Sample, type Topology } from '@hopwatch/shared';
 import { summarize } from '../state/summary.ts';
 import { CHUNK_CODEC, encodeChunk } from '../store/chunk.ts';
 import { openMarks } from '../store/marks.ts';
 import { DEFAULT_CHUNK_MS, type Store } from '../store/store.ts';
 import { GZIP_MAGIC, type Line } from './format.ts';
+import { LineSplitter, LineTooLongError } from './lines.ts';
 import { type HostExtent, RecordingFileError, RecordingValidator } from './validate.ts';
 
 export { RecordingFileError };
 
-/** Decompressed size a file may have: guards the temporary disk against a gzip bomb. */
+/**
+ * Bounds on what one import may cost (POST /api/import takes a file from anyone who can reach
+ * it). Compressed: what the upload may send. Plain: what it may unpack to on the temporary disk
+ * (a gzip bomb is refused at this size, not when the disk is full). Line: one NDJSON line, which
+ * holds at most one agent frame's worth (a topology or a sample, MAX_FRAME_BYTES) plus its
+ * envelope; a longer one is refused as soon as it gets that long, with memory held to it.
+ */
+export const IMPORT_MAX_COMPRESSED_BYTES = 1024 ** 3;
 export const IMPORT_MAX_PLAIN_BYTES = 8 * 1024 ** 3;
+export const IMPORT_MAX_LINE_BYTES = MAX_FRAME_BYTES + 64 * 1024;
+/**
+ * Phase 2 writes in transactions of about this much work, yielding to the event loop between
+ * them, so agents and browsers keep being served while a big file goes in (bench:import: one
+ * transaction for 23 MiB stalled the loop for 11.5 s).
+ */
+export const IMPORT_BATCH_BUDGET_MS = 25;
 const READ_BUFFER_BYTES = 1 << 20;
 /** As the store writes topologies: brotli's default quality (11) takes ~1 s on a big host. */
 const TOPOLOGY_BROTLI_QUALITY = 4;
@@ -25,12 +40,28 @@ const compressTopology = (json: string) =>
 
 /** The file is fine but the hub already holds data for a host in that time: 409, nothing written. */
 export class ImportConflictError extends Error {}
+/** Over one of the ImportLimits: 413, nothing written. A RecordingFileError for callers that only know that. */
+export class ImportTooLargeError extends RecordingFileError {}
+
+export interface ImportLimits {
+  maxCompressedBytes: number;
+  maxPlainBytes: number;
+  maxLineBytes: number;
+}
+
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
+  maxCompressedBytes: IMPORT_MAX_COMPRESSED_BYTES,
+  maxPlainBytes: IMPORT_MAX_PLAIN_BYTES,
+  maxLineBytes: IMPORT_MAX_LINE_BYTES,
+};
 
 export interface ImportOptions {
   /** Appended to every host name (import the same incident twice, or beside the live host). */
   hostSuffix?: string;
   chunkMs?: number;
-  maxPlainBytes?: number;
+  limits?: Partial<ImportLimits>;
+  /** Work per write transaction before yielding to the event loop (IMPORT_BATCH_BUDGET_MS). */
+  batchBudgetMs?: number;
 }
 
 export interface ImportResult {
@@ -45,72 +76,90 @@ export interface ImportResult {
 
 /**
  * Imports a recording file (FORMAT.md) into a store, all or nothing. Phase 1 streams the file
- * through gunzip and the validator into a temporary plain file; a bad file stops here with a
- * RecordingFileError and the store is untouched. Phase 2 writes everything in one SQLite
- * transaction, reading that plain file synchronously: one transaction cannot span awaits (the
- * store's own writer shares the connection), and the plain file bounds memory to a line.
+ * through gunzip and the validator into a temporary plain file, under ImportLimits; a bad or
+ * oversized file stops here and the store is untouched. Phase 2 writes it in short transactions
+ * (IMPORT_BATCH_BUDGET_MS of work each, reading the plain file synchronously inside one, since a
+ * transaction cannot span an await: the store's own writer shares the connection) and yields to
+ * the event loop between them. What phase 2 wrote is deleted again if it fails half-way (a full
+ * disk), so a failed import still leaves nothing behind. The caller runs one import at a time
+ * (replay/routes.ts): the conflict check below is made once, before the first batch.
  */
 export async function importRecording(
   store: Store,
   input: Readable,
   opts: ImportOptions = {},
 ): Promise<ImportResult> {
+  const limits: ImportLimits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
   const dir = mkdtempSync(join(tmpdir(), 'hopwatch-import-'));
   try {
     const plain = join(dir, 'recording.ndjson');
-    const checked = await validateToFile(input, plain, opts.maxPlainBytes ?? IMPORT_MAX_PLAIN_BYTES);
+    const checked = await validateToFile(input, plain, limits);
     const rename = (h: string) => `${h}${opts.hostSuffix ?? ''}`;
-    // Checked inside the transaction: another import may have finished while this file streamed in.
-    const result = store.db.transaction(() => {
-      checkConflicts(store, checked.hosts, rename);
-      return writeAll(store, plain, rename, opts.chunkMs ?? DEFAULT_CHUNK_MS);
-    })();
-    store.rescan();
-    return result;
+    checkConflicts(store, checked.hosts, rename);
+    try {
+      return await writeAll(
+        store,
+        plain,
+        rename,
+        opts.chunkMs ?? DEFAULT_CHUNK_MS,
+        opts.batchBudgetMs ?? IMPORT_BATCH_BUDGET_MS,
+      );
+    } finally {
+      store.rescan();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function validateToFile(input: Readable, path: string, maxBytes: number) {
+async function validateToFile(input: Readable, path: string, limits: ImportLimits) {
   const validator = new RecordingValidator();
   const fd = openSync(path, 'w');
   let first = true;
+  let compressed = 0;
   let written = 0;
   try {
     await pipeline(
-      input,
+      // Not destroyed when the pipeline fails: destroying an HTTP request destroys its socket,
+      // and the client would see a reset instead of the 400/413 saying why.
+      input.iterator({ destroyOnReturn: false }),
       async function* magic(source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           if (first && chunk.length >= 2 && !chunk.subarray(0, 2).equals(GZIP_MAGIC))
             throw new RecordingFileError('not a hopwatch recording: the file is not gzip-compressed');
           first = false;
+          compressed += chunk.length;
+          if (compressed > limits.maxCompressedBytes)
+            throw new ImportTooLargeError(
+              `the file is larger than ${limits.maxCompressedBytes} bytes compressed; refused`,
+            );
           yield chunk;
         }
       },
       createGunzip(),
       async (source: AsyncIterable<Buffer>) => {
-        const decoder = new StringDecoder('utf8');
-        let rest = '';
+        const lines = new LineSplitter(limits.maxLineBytes);
         const take = (text: string) => {
           const out = validator.line(text);
           if (out === null) return;
           written += Buffer.byteLength(out) + 1;
-          if (written > maxBytes)
-            throw new RecordingFileError(`the recording unpacks to more than ${maxBytes} bytes; refused`);
+          if (written > limits.maxPlainBytes)
+            throw new ImportTooLargeError(
+              `the recording unpacks to more than ${limits.maxPlainBytes} bytes; refused`,
+            );
           writeSync(fd, `${out}\n`);
         };
-        for await (const chunk of source) {
-          const lines = (rest + decoder.write(chunk)).split('\n');
-          rest = lines.pop() ?? '';
-          for (const l of lines) take(l);
-        }
-        rest += decoder.end();
-        if (rest !== '') take(rest);
+        for await (const chunk of source) for (const l of lines.push(chunk)) take(l);
+        const last = lines.end();
+        if (last !== null) take(last);
       },
     );
   } catch (e) {
     if (e instanceof RecordingFileError) throw e;
+    if (e instanceof LineTooLongError)
+      throw new ImportTooLargeError(
+        `line ${e.lineNo} is longer than ${e.maxLineBytes} bytes (no hopwatch recording has such lines); refused`,
+      );
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (code.startsWith('Z_'))
       throw new RecordingFileError(`the file is damaged: gzip says "${(e as Error).message}"`);
@@ -143,24 +192,39 @@ function checkConflicts(store: Store, hosts: Map<string, HostExtent>, rename: (h
   }
 }
 
-/** Calls fn for every line of a file, reading it synchronously a megabyte at a time. */
-function forEachLineSync(path: string, fn: (line: string) => void): void {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  try {
+/** The lines of a file, pulled one at a time, read synchronously a megabyte at a time. */
+class SyncLineReader {
+  private readonly fd: number;
+  private readonly buf = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private readonly splitter = new LineSplitter(Number.MAX_SAFE_INTEGER);
+  private queue: string[] = [];
+  private at = 0;
+  private done = false;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+  }
+
+  /** The next non-empty line, or null at the end of the file. */
+  next(): string | null {
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const lines = (rest + decoder.write(buf.subarray(0, n))).split('\n');
-      rest = lines.pop() ?? '';
-      for (const l of lines) if (l !== '') fn(l);
+      while (this.at < this.queue.length) {
+        const l = this.queue[this.at++]!;
+        if (l !== '') return l;
+      }
+      if (this.done) return null;
+      const n = readSync(this.fd, this.buf, 0, this.buf.length, null);
+      if (n === 0) {
+        this.done = true;
+        const last = this.splitter.end();
+        this.queue = last === null ? [] : [last];
+      } else this.queue = this.splitter.push(Buffer.from(this.buf.subarray(0, n)));
+      this.at = 0;
     }
-    rest += decoder.end();
-    if (rest !== '') fn(rest);
-  } finally {
-    closeSync(fd);
+  }
+
+  close(): void {
+    closeSync(this.fd);
   }
 }
 
@@ -175,9 +239,23 @@ interface HostWrite {
   end: number;
 }
 
-/** Phase 2, inside the transaction: chunks cut like the live store cuts them, summaries included. */
-function writeAll(store: Store, plain: string, rename: (h: string) => string, chunkMs: number): ImportResult {
+/**
+ * Phase 2, in batches of short transactions: chunks cut like the live store cuts them, summaries
+ * included. Every row written is remembered and removed again if a later batch fails.
+ */
+async function writeAll(
+  store: Store,
+  plain: string,
+  rename: (h: string) => string,
+  chunkMs: number,
+  budgetMs: number,
+): Promise<ImportResult> {
   const { db } = store;
+  const written = {
+    chunks: [] as (number | bigint)[],
+    topologies: [] as (number | bigint)[],
+    marks: [] as string[],
+  };
   const insertChunk = db.prepare(
     `INSERT INTO chunks (host, start_t, end_t, samples, codec, bytes, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -215,7 +293,7 @@ function writeAll(store: Store, plain: string, rename: (h: string) => string, ch
       summary = null; // as the live store: a chunk without a summary is still replayable
     }
     const data = encodeChunk(w.samples, w.keyframes);
-    insertChunk.run(
+    const r = insertChunk.run(
       host,
       first.t - first.elapsedMs,
       last.t,
@@ -225,11 +303,12 @@ function writeAll(store: Store, plain: string, rename: (h: string) => string, ch
       summary,
       data,
     );
+    written.chunks.push(r.lastInsertRowid);
     w.samples = [];
     w.keyframes = [];
   };
 
-  forEachLineSync(plain, (text) => {
+  const write = (text: string) => {
     const l = JSON.parse(text) as Line | { format: string };
     if ('format' in l) return; // the header
     switch (l.type) {
@@ -237,7 +316,7 @@ function writeAll(store: Store, plain: string, rename: (h: string) => string, ch
         const host = rename(l.host);
         const topology = { ...l.topology, host };
         const data = compressTopology(JSON.stringify(topology));
-        insertTopology.run(host, l.t, data.length, data);
+        written.topologies.push(insertTopology.run(host, l.t, data.length, data).lastInsertRowid);
         const w = stateOf(l.host);
         w.topologies.push({ t: l.t, topology });
         w.topologies.sort((a, b) => a.t - b.t);
@@ -266,6 +345,7 @@ function writeAll(store: Store, plain: string, rename: (h: string) => string, ch
           { name: m.name, hosts: m.hosts === null ? null : m.hosts.map(rename), start: m.start, end: m.end },
           m.id,
         );
+        written.marks.push(created.id);
         result.marks.push(created.id);
         return;
       }
@@ -276,12 +356,51 @@ function writeAll(store: Store, plain: string, rename: (h: string) => string, ch
         throw new Error(`unhandled line ${JSON.stringify(never)}`);
       }
     }
-  });
+  };
+
+  const reader = new SyncLineReader(plain);
+  try {
+    // One batch: at least one line, then lines until the budget is spent (checked per line; a
+    // line is at most one chunk of work), committed together. false at the end of the file.
+    const batch = db.transaction((): boolean => {
+      const t0 = performance.now();
+      do {
+        const text = reader.next();
+        if (text === null) {
+          for (const [host, w] of byHost) flush(host, w);
+          return false;
+        }
+        write(text);
+      } while (performance.now() - t0 < budgetMs);
+      return true;
+    });
+    while (batch()) await yieldToLoop();
+  } catch (e) {
+    removeWritten(store, written);
+    throw e;
+  } finally {
+    reader.close();
+  }
   for (const [host, w] of byHost) {
-    flush(host, w);
     const latest = w.topologies.at(-1);
     if (latest) result.latest.set(host, latest);
     result.hosts.push({ host, from: w.from, start: w.start, end: w.end, samples: w.count });
   }
   return result;
+}
+
+/** Undoes a half-written import (the batches already committed), in one transaction. */
+function removeWritten(
+  store: Store,
+  written: { chunks: (number | bigint)[]; topologies: (number | bigint)[]; marks: string[] },
+): void {
+  const { db } = store;
+  const delChunk = db.prepare(`DELETE FROM chunks WHERE rowid = ?`);
+  const delTopology = db.prepare(`DELETE FROM topologies WHERE rowid = ?`);
+  const marks = openMarks(store);
+  db.transaction(() => {
+    for (const id of written.chunks) delChunk.run(id);
+    for (const id of written.topologies) delTopology.run(id);
+    for (const id of written.marks) marks.remove(id);
+  })();
 }

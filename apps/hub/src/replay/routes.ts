@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
@@ -12,12 +13,26 @@ import {
   resolveExport,
 } from './export.ts';
 import { RECORDING_MEDIA_TYPE } from './format.ts';
-import { ImportConflictError, importRecording, RecordingFileError } from './import.ts';
+import {
+  IMPORT_MAX_COMPRESSED_BYTES,
+  ImportConflictError,
+  type ImportLimits,
+  ImportTooLargeError,
+  importRecording,
+  RecordingFileError,
+} from './import.ts';
 
 export interface ReplayRouteOptions {
   /** The file this hub replays (`hopwatch replay FILE`), or null for a live hub. */
   source: string | null;
+  /** Caps on one import (defaults in import.ts). */
+  importLimits?: Partial<ImportLimits>;
 }
+
+/** Seconds a client refused because another import runs is told to wait (Retry-After). */
+const IMPORT_BUSY_RETRY_S = 30;
+/** How long a refused upload is still read (and discarded) before its connection is cut. */
+const IMPORT_REFUSED_LINGER_MS = 2_000;
 
 const JSON_LIMIT = '16kb';
 
@@ -70,7 +85,8 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
       .filter((h) => h.start !== undefined);
     res.json({
       source: opts.source === null ? 'live' : 'file',
-      file: opts.source,
+      // The file's name, not its path (no paths in API answers).
+      file: opts.source === null ? null : basename(opts.source),
       hosts,
       recordings: marks.list(),
     });
@@ -137,11 +153,45 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
     }
   });
 
+  /**
+   * One import at a time: each holds a temporary copy of its file on disk and a share of the CPU,
+   * and the conflict check against the store is only sound with no other import writing.
+   */
+  let importing: string | null = null;
+  const maxCompressed = opts.importLimits?.maxCompressedBytes ?? IMPORT_MAX_COMPRESSED_BYTES;
+
   router.post('/import', async (req, res) => {
     const suffix = query(req, 'hostSuffix') ?? '';
     if (/[/\s]/.test(suffix)) return fail(res, 400, 'hostSuffix may not contain "/" or spaces');
+    // A refusal with the upload still coming: answer at once, discard what the client still
+    // sends for a moment (so it reads the answer instead of a reset), then cut the connection.
+    const refuse = (status: number, error: string) => {
+      fail(res, status, error, { imported: false });
+      if (req.complete) return;
+      req.resume();
+      const cut = setTimeout(() => req.socket.destroy(), IMPORT_REFUSED_LINGER_MS);
+      req.socket.once('close', () => clearTimeout(cut));
+      req.once('end', () => clearTimeout(cut));
+    };
+    if (importing !== null) {
+      res.setHeader('Retry-After', String(IMPORT_BUSY_RETRY_S));
+      return refuse(
+        429,
+        `another import (from ${importing}) is running; one import at a time, try again when it has finished`,
+      );
+    }
+    const length = Number(req.headers['content-length']);
+    if (Number.isFinite(length) && length > maxCompressed)
+      return refuse(
+        413,
+        `the file is ${length} bytes; this hub takes imports of at most ${maxCompressed} bytes`,
+      );
+    importing = `${req.socket.remoteAddress ?? '?'} at ${new Date().toISOString()}`;
     try {
-      const r = await importRecording(store, req, { hostSuffix: suffix });
+      const r = await importRecording(store, req, {
+        hostSuffix: suffix,
+        ...(opts.importLimits ? { limits: opts.importLimits } : {}),
+      });
       for (const [host, v] of r.latest) if (!core.hosts.has(host)) core.onTopology(host, v.t, v.topology);
       core.log.info(`imported ${r.samples} samples of ${r.hosts.map((h) => h.host).join(', ')}`);
       res.status(201).json({
@@ -152,10 +202,16 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
         recordings: r.marks,
       });
     } catch (e) {
+      if (e instanceof ImportTooLargeError) return refuse(413, e.message);
       if (e instanceof RecordingFileError) return fail(res, 400, e.message, { imported: false });
       if (e instanceof ImportConflictError) return fail(res, 409, e.message, { imported: false });
-      core.log.error(`import failed: ${(e as Error).message}`);
-      fail(res, 500, `import failed: ${(e as Error).message}`, { imported: false });
+      // Logged in full; answered without it (a disk error names the hub's temporary files).
+      core.log.error(`import failed: ${(e as Error).stack ?? (e as Error).message}`);
+      fail(res, 500, 'import failed on the hub (nothing was imported); its log says why', {
+        imported: false,
+      });
+    } finally {
+      importing = null;
     }
   });
 

@@ -1,4 +1,5 @@
 import { type Counts, emptyCounts, type Header, HeaderSchema, type Line, LineSchema } from './format.ts';
+import { MARK_MAX_SPAN_MS } from '../store/marks.ts';
 import { RECORDING_FORMAT, RECORDING_FORMAT_VERSION } from './format.ts';
 
 /** A file that cannot be imported, said in words with the line it broke on. Nothing was written. */
@@ -96,7 +97,14 @@ export class RecordingValidator {
       return;
     }
     this.counts[l.type] += 1;
-    if (l.type === 'mark') return;
+    if (l.type === 'mark') {
+      if (l.mark.end - l.mark.start > MARK_MAX_SPAN_MS)
+        throw new RecordingFileError(
+          `line ${n}: the named recording "${l.mark.name}" spans more than ${MARK_MAX_SPAN_MS / 86_400_000} days; ` +
+            'a hub keeps marked data past retention, so it takes marks of at most that',
+        );
+      return;
+    }
     const ext = this.hosts.get(l.host);
     if (!ext) throw new RecordingFileError(`line ${n}: host "${l.host}" is not listed in the header`);
     if (l.type === 'topology') ext.topologies += 1;

@@ -13,6 +13,10 @@ export const REJECT_REASONS = [
   'out_of_order',
   'future',
   'ui_invalid',
+  /** A pong or error for a browser whose socket buffer was full: dropped, not queued. */
+  'ui_reply_dropped',
+  /** A subscribe over UI_MAX_WATCHED_HOSTS: refused, the previous set stays. */
+  'ui_too_many_hosts',
   /** The hub failed handling a valid frame (a bug): logged with its stack, and the loop goes on. */
   'internal_error',
 ] as const;
@@ -29,6 +33,12 @@ export const REFUSE_REASONS = [
   'hello_timeout',
   'too_many_bad_frames',
   'heartbeat_timeout',
+  /** A browser socket over its message rate (CLOSE.tooManyMessages). */
+  'ui_rate_limited',
+  /** An agent whose token belongs to another host name (--agent-tokens-file). */
+  'wrong_host_for_token',
+  /** An agent's hello with an interval outside AGENT_INTERVAL_MIN_MS..MAX. */
+  'bad_interval',
 ] as const;
 export type RefuseReason = (typeof REFUSE_REASONS)[number];
 

@@ -25,6 +25,13 @@ export interface MarkInput {
 }
 
 export const MARK_NAME_MAX_CHARS = 200;
+/**
+ * The longest time range a mark may name. A mark keeps the chunks it covers past retention, so
+ * one spanning all time would keep everything (and, ending in the future, everything to come);
+ * an incident is hours, not weeks. Marks also count against the byte budget (store.ts
+ * enforceRetention removes the oldest when marked recordings alone are over it).
+ */
+export const MARK_MAX_SPAN_MS = 7 * 24 * 3600_000;
 /** Ids go into shared URLs (`rec=ID`): short, unguessable enough, URL-safe. */
 const MARK_ID_BYTES = 6;
 
@@ -67,6 +74,11 @@ export function validateMark(input: MarkInput): Required<MarkInput> {
     throw new MarkError(`a recording needs a name of 1 to ${MARK_NAME_MAX_CHARS} characters`);
   if (!Number.isSafeInteger(input.start) || !Number.isSafeInteger(input.end) || input.end < input.start)
     throw new MarkError('start and end must be times (ms since the epoch or ISO) with start ≤ end');
+  if (input.end - input.start > MARK_MAX_SPAN_MS)
+    throw new MarkError(
+      `a recording may span at most ${MARK_MAX_SPAN_MS / 86_400_000} days (it is kept past retention); ` +
+        'name the incident itself, not the whole history',
+    );
   const hosts = input.hosts ?? null;
   if (hosts !== null && (!Array.isArray(hosts) || hosts.length === 0 || hosts.some((h) => h === '')))
     throw new MarkError('hosts must be a non-empty list of host names, or left out for every host');

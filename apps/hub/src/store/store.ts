@@ -23,9 +23,11 @@
  * re-send it, because the hub's welcome carries lastT() of what is on disk and agents backfill
  * everything newer (see test/killRestart.test.ts).
  *
- * Retention runs every minute: chunks whose end is older than retentionMs go, then the oldest
- * chunks until the stored bytes are under retentionBytes. The file does not shrink (SQLite
- * reuses the freed pages), so its size stays near the high-water mark.
+ * Retention runs every minute: unmarked chunks whose end is older than retentionMs go, then the
+ * oldest unmarked chunks until the stored bytes are under retentionBytes; when marked chunks
+ * alone are over it, the oldest marks go too (each logged), so marks cannot fill the disk. Every
+ * deletion is logged with what and why. The file does not shrink (SQLite reuses the freed
+ * pages), so its size stays near the high-water mark.
  *
  * Readers: `openStore(path, { readonly: true })` can read a file a running hub is writing (WAL).
  */
@@ -56,6 +58,10 @@ const RETENTION_INTERVAL_MS = 60_000;
 const MAX_EARLY_KEYFRAMES = 4;
 /** Size retention looks at this many of the oldest chunks per statement, then re-checks. */
 const RETENTION_BATCH = 1000;
+
+const kib = (b: number) => Math.round(b / 1024);
+const mib = (b: number) => (b >= 1024 ** 2 ? `${Math.round(b / 1024 ** 2)} MiB` : `${b} bytes`);
+const hours = (ms: number) => Math.round((ms / 3600_000) * 10) / 10;
 
 /** Change detection by digest: keeping each host's topology JSON cost ~0.5 MB a host. */
 function digestOf(json: string): string {
@@ -103,6 +109,8 @@ export interface StoreStats {
   chunksWritten: number;
   samplesPending: number;
   retentionDeletedChunks: number;
+  /** Named recordings removed because marked data alone was over the byte budget. */
+  retentionDeletedMarks: number;
   corruptChunks: number;
 }
 
@@ -114,7 +122,13 @@ export interface Store {
   append(host: string, sample: Sample, json?: string): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   appendTopology(host: string, t: number, topology: Topology): boolean;
-  readRange(host: string, start: number, end: number, opts?: { maxSamples?: number }): Recording;
+  /** maxSamples / maxTopologies: at most that many in the answer (truncated, read on from nextStart). */
+  readRange(
+    host: string,
+    start: number,
+    end: number,
+    opts?: { maxSamples?: number; maxTopologies?: number },
+  ): Recording;
   topologyAt(host: string, t: number): TopologyVersion | null;
   summaries(host: string, start: number, end: number): ChunkSummary[];
   hosts(): string[];
@@ -207,6 +221,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   let chunksWritten = 0;
   let retentionDeletedChunks = 0;
   let corruptChunks = 0;
+  let marksDeleted = 0;
 
   const open = new Map<string, OpenChunk>();
   /** Full chunks waiting for the pump, oldest first. */
@@ -386,13 +401,16 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 
     readRange(host, start, end, ropts = {}) {
       const maxSamples = ropts.maxSamples ?? Number.POSITIVE_INFINITY;
+      const maxTopologies = ropts.maxTopologies ?? Number.POSITIVE_INFINITY;
       const samples: Sample[] = [];
       const keyframes: Keyframe[] = [];
       const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
         for (const s of ss) if (s.t >= start && s.t <= end) samples.push(s);
         for (const k of ks) if (k.t >= start && k.t <= end) keyframes.push(k);
       };
-      for (const row of q.chunksIn.all(host, start, end) as ChunkRow[]) {
+      // Row by row (iterate, not all): a range of a year must not load a year of blobs to
+      // answer with its first hour; rows after the cap are never read.
+      for (const row of q.chunksIn.iterate(host, start, end) as IterableIterator<ChunkRow>) {
         try {
           const c = decodeChunk(row.codec, row.data);
           take(c.samples, c.keyframes);
@@ -415,15 +433,28 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       const topologies: TopologyVersion[] = [];
       const atStart = store.topologyAt(host, start);
       if (atStart) topologies.push(atStart);
-      for (const r of q.topologiesIn.all(host, start, topoEnd) as { t: number; data: Buffer }[])
+      for (const r of q.topologiesIn.iterate(host, start, topoEnd) as IterableIterator<{
+        t: number;
+        data: Buffer;
+      }>) {
+        if (topologies.length >= maxTopologies) {
+          // A host whose topology churns (namespaces made and removed every second) would
+          // otherwise answer with thousands of full topologies: cut the range before this one.
+          truncated = true;
+          nextStart = r.t;
+          while (samples.length > 0 && samples.at(-1)!.t >= r.t) samples.pop();
+          break;
+        }
         topologies.push({ t: r.t, topology: decodeTopology(r.data) });
+      }
       if (topologies.length === 0) {
         // Nothing at or before start and nothing inside: the host's first version (recorded
         // after the range) still lets a reader draw the map.
         const r = q.firstTopology.get(host) as { t: number; data: Buffer } | undefined;
         if (r) topologies.push({ t: r.t, topology: decodeTopology(r.data) });
       }
-      return { host, start, end, topologies, samples, keyframes, truncated, nextStart };
+      const kept = nextStart === null ? keyframes : keyframes.filter((k) => k.t < nextStart!);
+      return { host, start, end, topologies, samples, keyframes: kept, truncated, nextStart };
     },
 
     topologyAt(host, t) {
@@ -475,9 +506,17 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
         db.prepare(`DELETE FROM chunks WHERE (${where}) AND NOT ${MARK_HOLD_SQL}`).run(...args);
         deletedChunks += r.n;
         deletedBytes += r.b;
-        return r.n;
+        return r;
       });
-      drop('end_t < ?', now() - retentionMs);
+      const aged = drop('end_t < ?', now() - retentionMs);
+      if (aged.n > 0)
+        log.info(
+          `store: retention removed ${aged.n} chunk(s), ${kib(aged.b)} KiB, older than ${hours(retentionMs)} h`,
+        );
+      // Size: the oldest unmarked chunks first; when marked recordings alone are over the budget,
+      // the oldest mark goes (saying so) and its chunks become ordinary ones. Marks count against
+      // the budget: one spanning all time must not keep the disk filling.
+      let budget = { n: 0, b: 0, upTo: 0 };
       while (totalBytes - deletedBytes > retentionBytes) {
         const excess = totalBytes - deletedBytes - retentionBytes;
         const oldest = db
@@ -490,16 +529,34 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
           cut = r.end_t;
           if (acc >= excess) break;
         }
-        if (cut === null || drop('end_t <= ?', cut) === 0) break;
+        const r = cut === null ? { n: 0, b: 0 } : drop('end_t <= ?', cut);
+        if (r.n > 0) {
+          budget = { n: budget.n + r.n, b: budget.b + r.b, upTo: cut! };
+          continue;
+        }
+        const mark = db
+          .prepare(`SELECT id, name, start_t, end_t FROM marks ORDER BY start_t, created_t LIMIT 1`)
+          .get() as { id: string; name: string; start_t: number; end_t: number } | undefined;
+        if (!mark) break;
+        db.prepare(`DELETE FROM marks WHERE id = ?`).run(mark.id);
+        marksDeleted += 1;
+        log.warn(
+          `store: over the ${mib(retentionBytes)} recording budget with marked recordings alone: ` +
+            `removed the oldest named recording ${mark.id} "${mark.name}" ` +
+            `(${new Date(mark.start_t).toISOString()} → ${new Date(mark.end_t).toISOString()}); ` +
+            'its samples now expire like any others (raise --retention-mb to keep more)',
+        );
       }
+      if (budget.n > 0)
+        log.info(
+          `store: retention removed ${budget.n} chunk(s), ${kib(budget.b)} KiB, up to ` +
+            `${new Date(budget.upTo).toISOString()}, to stay under ${mib(retentionBytes)} (oldest first)`,
+        );
       if (deletedChunks > 0) {
         pruneTopologies();
         totalBytes = sumBytes();
         chunkCount -= deletedChunks;
         retentionDeletedChunks += deletedChunks;
-        log.info(
-          `store: retention removed ${deletedChunks} chunk(s), ${Math.round(deletedBytes / 1024)} KiB`,
-        );
       }
       return { deletedChunks, deletedBytes };
     },
@@ -515,6 +572,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
         chunksWritten,
         samplesPending,
         retentionDeletedChunks,
+        retentionDeletedMarks: marksDeleted,
         corruptChunks,
       };
     },

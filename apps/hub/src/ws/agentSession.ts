@@ -23,6 +23,13 @@ export const AGENT_FRAMES_PER_S = 200;
 export const AGENT_FRAME_BURST = 5_000;
 export const AGENT_BYTES_PER_S = 16 * 1024 * 1024;
 export const AGENT_BYTE_BURST = 64 * 1024 * 1024;
+/**
+ * The sampling interval an agent may announce. The hub derives from it when a host is lagging and
+ * when a silent agent's name is free again (3 intervals): an agent claiming a huge interval would
+ * hold its host name long after it went quiet. The same bounds as `hopwatch agent --interval`.
+ */
+export const AGENT_INTERVAL_MIN_MS = 100;
+export const AGENT_INTERVAL_MAX_MS = 60_000;
 /** This many bad frames within a minute close the connection: something is badly wrong there. */
 export const AGENT_MAX_BAD_FRAMES_PER_MIN = 600;
 
@@ -62,6 +69,8 @@ export function handleAgent(
   req: IncomingMessage,
   core: HubCore,
   limits: AgentLimits = DEFAULT_AGENT_LIMITS,
+  /** The one host this agent's token may report as (--agent-tokens-file); null: any. */
+  boundHost: string | null = null,
 ): void {
   const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
   const frames = new TokenBucket(limits.framesPerS, limits.frameBurst);
@@ -125,6 +134,20 @@ export function handleAgent(
       const why = `hub speaks protocol ${PROTOCOL_VERSION}, agent speaks ${hello.protocol}: run the same hopwatch version on both`;
       core.log.warn(`${who()} (${hello.host}): ${why}`);
       closeWith(ws, CLOSE.badProtocol, why);
+      return;
+    }
+    if (boundHost !== null && hello.host !== boundHost) {
+      core.counters.refuse('wrong_host_for_token');
+      const why = `this agent's token belongs to host "${boundHost}"; it may not report as "${hello.host}"`;
+      core.log.warn(`${who()}: ${why}`);
+      closeWith(ws, CLOSE.badToken, why);
+      return;
+    }
+    if (hello.intervalMs < AGENT_INTERVAL_MIN_MS || hello.intervalMs > AGENT_INTERVAL_MAX_MS) {
+      core.counters.refuse('bad_interval');
+      const why = `interval ${hello.intervalMs} ms is outside ${AGENT_INTERVAL_MIN_MS}..${AGENT_INTERVAL_MAX_MS} ms (--interval)`;
+      core.log.warn(`${who()} (${hello.host}): ${why}`);
+      closeWith(ws, CLOSE.badFrame, why);
       return;
     }
     link.instance = hello.instance;

@@ -63,6 +63,20 @@ export class UiClient {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame, { binary: false });
   }
 
+  /**
+   * An answer to the browser (pong, error): through the same send-buffer check as data, so a
+   * browser that sends without reading cannot make the hub queue answers without bound. Over
+   * the limit the answer is dropped (a pong it will not read anyway); false then.
+   */
+  reply(frame: string): boolean {
+    if (!this.canSend()) {
+      this.counters.reject('ui_reply_dropped');
+      return false;
+    }
+    this.send(frame);
+    return true;
+  }
+
   sendHosts(frame: Buffer): void {
     if (this.pendingHosts === null && this.canSend()) this.send(frame);
     else this.pendingHosts = frame;

@@ -1,20 +1,62 @@
-import { decodeUiToHub, type UiToHubMessage } from '@hopwatch/shared';
+import { CLOSE, decodeUiToHub, type UiToHubMessage } from '@hopwatch/shared';
 import type { RawData, WebSocket } from 'ws';
 import type { HubCore } from '../core.ts';
+import { closeWith } from './close.ts';
+import { TokenBucket } from './rateLimit.ts';
 import { UiClient } from './uiClient.ts';
 
+/**
+ * A browser sends a subscribe when its view changes and a ping every 5 s: a few messages a
+ * minute. Far above that something is wrong (a loop, or a script working the hub), and each
+ * message costs the hub a parse and possibly a subscribe: the socket is closed
+ * (CLOSE.tooManyMessages) when it sends more than this on average, bursts allowed.
+ */
+export const UI_MESSAGES_PER_S = 20;
+export const UI_MESSAGE_BURST = 100;
+/** Hosts one browser may watch at once (the app watches one; a wall of maps a few dozen). */
+export const UI_MAX_WATCHED_HOSTS = 256;
+/** As an agent's hello: longer names are no host's. */
+const UI_MAX_HOST_NAME_CHARS = 253;
+
+export interface UiLimits {
+  messagesPerS: number;
+  messageBurst: number;
+  maxWatchedHosts: number;
+}
+
+export const DEFAULT_UI_LIMITS: UiLimits = {
+  messagesPerS: UI_MESSAGES_PER_S,
+  messageBurst: UI_MESSAGE_BURST,
+  maxWatchedHosts: UI_MAX_WATCHED_HOSTS,
+};
+
 /** A browser: gets the host list at once and on every change, then what it subscribes to. */
-export function handleUi(ws: WebSocket, core: HubCore): void {
+export function handleUi(ws: WebSocket, core: HubCore, limits: UiLimits = DEFAULT_UI_LIMITS): void {
   const client = new UiClient(ws, core.counters);
+  const rate = new TokenBucket(limits.messagesPerS, limits.messageBurst);
   core.addUi(client);
 
   function onMessage(msg: UiToHubMessage): void {
     switch (msg.type) {
       case 'subscribe': {
-        const unknown = core.subscribe(client, msg.hosts);
+        const hosts = [...new Set(msg.hosts)];
+        if (hosts.length > limits.maxWatchedHosts || hosts.some((h) => h.length > UI_MAX_HOST_NAME_CHARS)) {
+          core.counters.reject('ui_too_many_hosts');
+          client.reply(
+            JSON.stringify({
+              type: 'error',
+              code: 'too_many_hosts',
+              message:
+                `a browser may watch at most ${limits.maxWatchedHosts} hosts (names up to ` +
+                `${UI_MAX_HOST_NAME_CHARS} characters); subscribe refused, still watching the previous set`,
+            }),
+          );
+          return;
+        }
+        const unknown = core.subscribe(client, hosts);
         if (unknown.length > 0) {
           const known = [...core.hosts.keys()].sort();
-          client.send(
+          client.reply(
             JSON.stringify({
               type: 'error',
               code: 'unknown_host',
@@ -27,7 +69,10 @@ export function handleUi(ws: WebSocket, core: HubCore): void {
         return;
       }
       case 'ping':
-        client.send(JSON.stringify({ type: 'pong', t: msg.t }));
+        // The app's own ping proves the browser alive, as a protocol pong does; other messages
+        // do not (a script that only sends would otherwise never be dropped).
+        client.alive = true;
+        client.reply(JSON.stringify({ type: 'pong', t: msg.t }));
         return;
       default: {
         const never: never = msg;
@@ -37,13 +82,27 @@ export function handleUi(ws: WebSocket, core: HubCore): void {
   }
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    client.alive = true;
+    if (ws.readyState !== ws.OPEN) return;
+    if (rate.take(1) > 0) {
+      core.counters.refuse('ui_rate_limited');
+      core.logOnce(
+        'warn',
+        'ui:rate',
+        `browser socket sent more than ${limits.messagesPerS} messages a second, closed`,
+      );
+      closeWith(
+        ws,
+        CLOSE.tooManyMessages,
+        `more than ${limits.messagesPerS} messages a second (burst ${limits.messageBurst}); reconnect and send less`,
+      );
+      return;
+    }
     const decoded = isBinary ? null : decodeUiToHub(data.toString());
     if (!decoded?.ok) {
       core.counters.reject('ui_invalid');
       const error = decoded ? decoded.error : 'binary frame';
       core.logOnce('warn', 'ui:invalid', `browser sent a bad frame: ${error}`);
-      client.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: error }));
+      client.reply(JSON.stringify({ type: 'error', code: 'bad_frame', message: error }));
       return;
     }
     try {

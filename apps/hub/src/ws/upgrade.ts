@@ -1,11 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@hopwatch/shared';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { HubCore } from '../core.ts';
 import { type AgentLimits, DEFAULT_AGENT_LIMITS, handleAgent } from './agentSession.ts';
 import type { UpgradeRefusal } from '../http/auth/upgrade.ts';
-import { bearerMatches } from './auth.ts';
+import { identifyAgent } from './agentTokens.ts';
 import { closeWith } from './close.ts';
 import { handleUi } from './uiSession.ts';
 
@@ -15,6 +16,8 @@ const UI_MAX_FRAME_BYTES = 64 * 1024;
 export interface UpgradeOptions {
   /** null: agents need no token (tests, or a hub only loopback can reach). */
   agentToken: string | null;
+  /** Per-host agent tokens (token → host), beside or instead of the shared one (agentTokens.ts). */
+  agentTokens?: ReadonlyMap<string, string>;
   /** Host, Origin and credential of a browser socket (http/auth/upgrade.ts); null lets it in. */
   checkUi: (req: IncomingMessage) => UpgradeRefusal | null;
   /** Told of every browser socket opened (http/auth watches it for sign-out and revocation). */
@@ -38,7 +41,7 @@ function refuse(socket: Duplex, status: number, statusText: string, body: string
  * Routes WebSocket upgrades: agents on /ws/agent, browsers on /ws/ui. permessage-deflate stays
  * off on both (reference/scale-and-metrics.md 4.6: ~22x the CPU and ~350 KB RSS per socket).
  */
-export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptions) {
+export function attachUpgrades(server: Server | HttpsServer, core: HubCore, opts: UpgradeOptions) {
   const limits: AgentLimits = { ...DEFAULT_AGENT_LIMITS, ...opts.agentLimits };
   const agents = new WebSocketServer({
     noServer: true,
@@ -59,7 +62,12 @@ export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptio
       case '/ws/agent': {
         // The token is checked here, before handleUpgrade, so an unauthenticated socket never
         // becomes a WebSocket, never reaches the agent code and never costs more than this.
-        if (opts.agentToken !== null && !bearerMatches(opts.agentToken, req.headers.authorization)) {
+        const perHost = opts.agentTokens ?? new Map<string, string>();
+        const who =
+          opts.agentToken === null && perHost.size === 0
+            ? ({ ok: true, host: null } as const)
+            : identifyAgent({ shared: opts.agentToken, perHost }, req.headers.authorization);
+        if (!who.ok) {
           core.counters.refuse('bad_token');
           core.logOnce(
             'warn',
@@ -71,7 +79,7 @@ export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptio
             401,
             'Unauthorized',
             'hopwatch hub: missing or wrong agent token. Start the agent with --token T or HOPWATCH_TOKEN=T, ' +
-              "T being the hub's --agent-token.",
+              "T being the hub's --agent-token or this host's token in its --agent-tokens-file.",
           );
           return;
         }
@@ -91,7 +99,7 @@ export function attachUpgrades(server: Server, core: HubCore, opts: UpgradeOptio
             );
             return;
           }
-          handleAgent(ws, req, core, limits);
+          handleAgent(ws, req, core, limits, who.host);
         });
         return;
       }

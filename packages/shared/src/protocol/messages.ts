@@ -18,6 +18,8 @@ export const CLOSE = {
   duplicateHost: 4003,
   badFrame: 4004,
   tooLarge: 4005,
+  /** A browser socket sent more messages than the hub takes from one (hub/ws/uiSession.ts). */
+  tooManyMessages: 4008,
   shuttingDown: 4010,
 } as const;
 

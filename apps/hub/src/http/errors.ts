@@ -1,0 +1,23 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../log.ts';
+
+/**
+ * The last handler: errors as JSON `{ error }` in words, never express's default page, which
+ * outside NODE_ENV=production is the stack trace with the hub's file paths. A client's mistake
+ * (4xx: bad JSON, a body over the limit) says what it was; anything else is logged with its
+ * stack and answered without it.
+ */
+export function jsonErrors(log: Logger): ErrorRequestHandler {
+  return (err: Error & { status?: number; statusCode?: number; expose?: boolean }, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500 || !err.expose) {
+      log.error(`${req.method} ${req.path} failed: ${err.stack ?? err.message}`);
+      res
+        .status(status >= 400 ? status : 500)
+        .json({ error: 'the hub failed to answer this request; its log says why' });
+      return;
+    }
+    res.status(status).json({ error: err.message });
+  };
+}
