@@ -1,4 +1,5 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,7 @@ import { TEST_ACCESS_TOKEN } from './helpers/auth.ts';
 import { FakeBrowser } from './helpers/clients.ts';
 import { type HubProcess, spawnHub } from './helpers/hubProcess.ts';
 import { cookieOf, raw } from './helpers/raw.ts';
+import { haveOpenssl, selfSignedCert } from './helpers/tlsCert.ts';
 
 /**
  * AUTH1..AUTH10 (apps/hub/README.md, "Authentication"): who may use the hub, and the browser
@@ -171,6 +173,31 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
     expect((await raw(h.url, 'GET', '/api/hosts', { cookie })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect((await raw(h.url, 'GET', '/api/hosts', { cookie })).status).toBe(401);
+  });
+
+  it.skipIf(!haveOpenssl())('a hub serving https itself sets a __Host- Secure cookie', async () => {
+    const h = await hub({}, { tls: selfSignedCert(dir) });
+    const set = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        `${h.url}/api/session`,
+        {
+          method: 'POST',
+          rejectUnauthorized: false,
+          headers: { ...bearer(TEST_ACCESS_TOKEN), ...FROM_APP },
+        },
+        (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie']));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(set).toMatch(
+      new RegExp(
+        `^__Host-hopwatch_session_${h.port}=[\\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+; Secure$`,
+      ),
+    );
   });
 
   it('marks the cookie Secure (and __Host-) when the hub is reached over https', async () => {
