@@ -175,6 +175,24 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
     expect((await raw(h.url, 'GET', '/api/hosts', { cookie })).status).toBe(401);
   });
 
+  it('an address that sent too many wrong tokens gets no answer to any token until the window ends', async () => {
+    const h = await hub({ failureLimit: { max: 3, windowMs: 400 } });
+    const signInWith = (token: string) =>
+      raw(
+        h.url,
+        'POST',
+        '/api/session',
+        { 'content-type': 'application/json', ...FROM_APP },
+        JSON.stringify({ token }),
+      );
+    for (let i = 0; i < 3; i++) expect((await signInWith(`wrong-token-${i}-0123456789`)).status).toBe(401);
+    // The right token now is not even confirmed: neither by sign-in nor as a bearer token.
+    expect((await signInWith(TEST_ACCESS_TOKEN)).status).toBe(429);
+    expect((await raw(h.url, 'GET', '/api/hosts', bearer(TEST_ACCESS_TOKEN))).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await signInWith(TEST_ACCESS_TOKEN)).status).toBe(200);
+  });
+
   it.skipIf(!haveOpenssl())('a hub serving https itself sets a __Host- Secure cookie', async () => {
     const h = await hub({}, { tls: selfSignedCert(dir) });
     const set = await new Promise<string>((resolve, reject) => {

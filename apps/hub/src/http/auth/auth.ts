@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger, OnceLogger } from '../../log.ts';
 import { type AccessToken, accessTokenPathFor, loadOrCreateAccessToken } from './accessToken.ts';
+import { FailureLimiter } from './failures.ts';
 import { HostPolicy } from './hosts.ts';
 import { type Closable, LiveSockets } from './liveSockets.ts';
 import {
@@ -30,6 +31,8 @@ export interface AuthOptions {
   /** --public-url: the name browsers reach the hub by (a proxy, DNS), and https → Secure cookies. */
   publicUrl?: string | null;
   sessionTtlMs?: number;
+  /** Wrong tokens an address may send per window before it is refused (failures.ts). */
+  failureLimit?: { max: number; windowMs: number };
 }
 
 /**
@@ -64,6 +67,7 @@ export class HubAuth {
   readonly enabled: boolean;
   readonly hosts: HostPolicy;
   readonly sessions: SessionStore;
+  readonly failures: FailureLimiter;
   /** Browser sockets, closed when what opened them is signed out, expired or revoked. */
   readonly sockets = new LiveSockets();
   readonly access: AccessToken | null;
@@ -86,6 +90,7 @@ export class HubAuth {
       allowedOrigins: ctx.allowedOrigins,
     });
     this.sessions = new SessionStore(opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
+    this.failures = new FailureLimiter(opts.failureLimit?.max, opts.failureLimit?.windowMs);
     this.secureCookies = opts.publicUrl?.startsWith('https:') ?? false;
     this.proxy = opts.proxy ? { ...opts.proxy, peers: trustedPeers(opts.proxy.trusted) } : null;
     if (!this.enabled) {
@@ -183,9 +188,12 @@ export class HubAuth {
     if (!this.enabled) return { name: 'anyone', role: 'operator', via: 'none' };
     const token = bearer(req.headers.authorization);
     if (token !== null) {
+      const remote = remoteOf(req);
+      if (this.failures.blocked(remote)) return null;
       const e = this.tokens.find(token);
       if (e) return { name: e.name, role: e.role, via: 'bearer' };
-      this.logOnce('warn', `auth:${remoteOf(req)}`, `wrong access token from ${remoteOf(req)}`);
+      this.failures.fail(remote);
+      this.logOnce('warn', `auth:${remote}`, `wrong access token from ${remote}`);
       return null;
     }
     const sid = this.sessionId(req);
