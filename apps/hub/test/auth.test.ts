@@ -538,6 +538,15 @@ describe('AUTH8: the operator token beside the database', () => {
     expect(second.token).toBe(token);
   }, 30_000);
 
+  it('the recordings beside it are private to the hub user too: a new directory 0700, files 0600', async () => {
+    const sub = join(dir, 'private', 'hub');
+    const h = await hub({ accessToken: undefined }, { db: join(sub, 'rec.db') });
+    h.store.flush();
+    expect(statSync(sub).mode & 0o777).toBe(0o700);
+    for (const f of ['rec.db', 'rec.db-wal', 'rec.db.token'])
+      expect(statSync(join(sub, f)).mode & 0o777, f).toBe(0o600);
+  });
+
   it('lives in memory for --db :memory:, and is never read or written through a symlink', async () => {
     const mem = await hub({ accessToken: undefined });
     expect(mem.auth.access!.file).toBeNull();
