@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian, idempotently: Chromium for Playwright (it cannot
 # download its own browser here), iproute2 for the lab, ping and iperf3 for traffic, openssl for
-# the TLS tests' certificates. Does nothing when everything is present; says why and goes on when
-# it cannot install (not root, no apt).
+# the TLS tests' certificates, nftables and conntrack for the lab's firewall and conntrack
+# faults. Does nothing when everything is present; says why and goes on when it cannot install
+# (not root, no apt).
 set -euo pipefail
 
 # promtool (checks the hub's /metrics) comes out of Debian's `prometheus` package. Only the one
@@ -26,6 +27,9 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
 # Self-signed certificates for the hub's TLS tests, made at test time.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The lab's firewall and conntrack faults (nft rules in a router namespace, conntrack -S).
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -8,6 +8,7 @@ import { listNamespaces, listNetnsNames, type NsEntry, ProcessNsScanner } from '
 import { nsLabel, type NsProbe, probeNamespace, readRps, type Runner } from './discovery/probe.ts';
 import { assignNsids } from './discovery/nsid.ts';
 import { readOvsBridges } from './discovery/ovs.ts';
+import { NsProtoReader } from './proto/reader.ts';
 import { QdiscReaders } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -122,6 +123,8 @@ export class AgentCollector implements Collector {
   private topoJson = '';
   private hostNsids = new Map<number, string | null>();
   private readonly qdiscs: QdiscReaders;
+  /** Issue 10: conntrack, neighbours, rp_filter and firewall rules per namespace (proto/reader.ts). */
+  private readonly proto: NsProtoReader;
 
   private dirty = new Set<string>();
   private relist = true;
@@ -161,6 +164,7 @@ export class AgentCollector implements Collector {
     this.reader = new SnapshotReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
     setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
+    this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live);
   }
 
   get tracingState(): 'on' | 'off' | 'unavailable' {
@@ -186,6 +190,7 @@ export class AgentCollector implements Collector {
       this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
     }
     await this.discover();
+    await this.proto.prime([...this.namespaces.values()]);
     const baseline = this.readSnapshot();
     baseline.qdiscs = await this.qdiscs.read();
     this.prev = baseline;
@@ -259,12 +264,14 @@ export class AgentCollector implements Collector {
     const { drops, tracing } = this.tracer.drain(this.opts.intervalMs);
     this.prev = snap;
     this.prevMono = mono;
+    const nsproto = await this.proto.sample([...this.namespaces.values()], drops);
     return {
       t: Date.now(),
       ...deltas,
       drops,
       sysctls: readSysctls(this.reader.hostFiles, this.opts.procRoot),
       tracing,
+      ...(Object.keys(nsproto).length > 0 ? { nsproto } : {}),
     };
   }
 
@@ -387,6 +394,7 @@ export class AgentCollector implements Collector {
     const ns = this.namespaces.get(name);
     if (ns && this.started) this.opts.log('info', `${nsLabel({ name })} is gone`);
     if (ns) this.reader.forget(ns);
+    this.proto.forget(name);
     this.namespaces.delete(name);
     this.dirty.delete(name);
     this.holders.kill(name);

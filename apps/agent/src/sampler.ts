@@ -122,6 +122,9 @@ export const SYSCTLS = [
   'net.core.netdev_budget_usecs',
   'net.core.dev_weight',
   'net.core.flow_limit_cpu_bitmap',
+  // Global, shared by every namespace: R12 (conntrack table full) and R14 (neighbour table overflow).
+  'net.netfilter.nf_conntrack_max',
+  'net.ipv4.neigh.default.gc_thresh3',
 ] as const;
 
 export function readSysctls(files: FileReader, procRoot: string): Record<string, number> {

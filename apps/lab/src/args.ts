@@ -19,6 +19,10 @@ export const LAB_OPTIONS = {
   to: { type: 'string' },
   probe: { type: 'boolean' },
   count: { type: 'string' },
+  percent: { type: 'string' },
+  'conntrack-max': { type: 'string' },
+  flows: { type: 'string' },
+  noise: { type: 'string' },
 } as const;
 
 export type LabValues = {
@@ -29,7 +33,16 @@ export type LabCommand =
   | { sub: 'up'; verify: boolean; json: boolean }
   | { sub: 'down'; json: boolean }
   | { sub: 'status'; json: boolean }
-  | { sub: 'fault'; kind: FaultKind; hop?: string; maxBacklog?: number; mtu?: number; json: boolean }
+  | {
+      sub: 'fault';
+      kind: FaultKind;
+      hop?: string;
+      maxBacklog?: number;
+      mtu?: number;
+      firewallPercent?: number;
+      conntrackMax?: number;
+      json: boolean;
+    }
   | { sub: 'traffic'; traffic: TrafficOptions; json: boolean };
 
 export type Parsed = { ok: true; cmd: LabCommand } | { ok: false; error: string };
@@ -41,8 +54,8 @@ const ALLOWED: Record<(typeof SUBCOMMANDS)[number], readonly (keyof typeof LAB_O
   up: ['no-verify', 'json'],
   down: ['json'],
   status: ['json'],
-  fault: ['hop', 'max-backlog', 'mtu', 'json'],
-  traffic: ['rate', 'seconds', 'size', 'to', 'probe', 'count', 'json'],
+  fault: ['hop', 'max-backlog', 'mtu', 'percent', 'conntrack-max', 'json'],
+  traffic: ['rate', 'seconds', 'size', 'to', 'probe', 'count', 'flows', 'noise', 'json'],
 };
 
 function int(flag: string, v: string | undefined, min: number, max: number): number | undefined | string {
@@ -85,7 +98,15 @@ export function parseLabArgs(positionals: readonly string[], values: LabValues):
       }
       const maxBacklog = int('max-backlog', values['max-backlog'], 0, 1_000_000);
       const mtu = int('mtu', values.mtu, 68, 1499);
-      for (const v of [maxBacklog, mtu]) if (typeof v === 'string') return { ok: false, error: v };
+      const conntrackMax = int('conntrack-max', values['conntrack-max'], 1, 10_000_000);
+      for (const v of [maxBacklog, mtu, conntrackMax])
+        if (typeof v === 'string') return { ok: false, error: v };
+      let firewallPercent: number | undefined;
+      if (values.percent !== undefined) {
+        firewallPercent = Number(values.percent);
+        if (!/^\d+(\.\d+)?$/.test(values.percent) || firewallPercent < 0.01 || firewallPercent > 100)
+          return { ok: false, error: `--percent must be a number from 0.01 to 100, got "${values.percent}"` };
+      }
       const cmd: LabCommand = { sub: 'fault', kind: kind as FaultKind, json };
       if (kind === 'none' && values.hop !== undefined) {
         return { ok: false, error: 'lab fault none clears every fault; it takes no --hop' };
@@ -98,6 +119,8 @@ export function parseLabArgs(positionals: readonly string[], values: LabValues):
       if (values.hop !== undefined) cmd.hop = values.hop;
       if (typeof maxBacklog === 'number') cmd.maxBacklog = maxBacklog;
       if (typeof mtu === 'number') cmd.mtu = mtu;
+      if (typeof conntrackMax === 'number') cmd.conntrackMax = conntrackMax;
+      if (firewallPercent !== undefined) cmd.firewallPercent = firewallPercent;
       return { ok: true, cmd };
     }
     case 'traffic': {
@@ -107,12 +130,16 @@ export function parseLabArgs(positionals: readonly string[], values: LabValues):
         seconds: int('seconds', values.seconds, 0, 86_400),
         size: int('size', values.size, 1, 65_507),
         probeCount: int('count', values.count, 1, 1_000_000),
+        flows: int('flows', values.flows, 1, 4096),
+        noise: int('noise', values.noise, 0, 10_000),
       };
       for (const v of Object.values(nums)) if (typeof v === 'string') return { ok: false, error: v };
       if (typeof nums.rate === 'number') traffic.rate = nums.rate;
       if (typeof nums.seconds === 'number') traffic.seconds = nums.seconds;
       if (typeof nums.size === 'number') traffic.size = nums.size;
       if (typeof nums.probeCount === 'number') traffic.probeCount = nums.probeCount;
+      if (typeof nums.flows === 'number') traffic.flows = nums.flows;
+      if (typeof nums.noise === 'number') traffic.noise = nums.noise;
       if (values.to !== undefined) traffic.to = values.to;
       if (values.probe || nums.probeCount !== undefined) traffic.probe = true;
       // The same checks startTraffic makes, so a bad --to or --size is a usage error (exit 2).

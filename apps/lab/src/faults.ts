@@ -20,9 +20,20 @@
  *   ~18 % loss, seen only in `tc -s qdisc` (tx_dropped stays 0).
  * - down on qg-a1: br-int stops forwarding to the disabled port; no drop counter moves anywhere.
  */
-import type { Step } from './plan.ts';
+import { FAULT_ROUTE_DST, FAULT_TABLE, type Step } from './plan.ts';
 import type { FaultKind } from './state.ts';
-import { LAB_IFACE_IDS, LAB_VM_PATH, labIface, SEED_HOP } from './topology.ts';
+import {
+  LAB_IFACE_IDS,
+  LAB_VM_PATH,
+  labIface,
+  NS_ROUTER,
+  NS_UP,
+  NS_VM,
+  ROUTER_GW_ADDR,
+  SEED_HOP,
+  UPLINK_ADDR,
+  VM_ADDR,
+} from './topology.ts';
 
 export interface FaultSettings {
   /** net.core.netdev_max_backlog while the backlog fault is on (kernel default 1000). */
@@ -33,6 +44,10 @@ export interface FaultSettings {
   tbfRate: string;
   tbfBurstBytes: number;
   tbfLimitBytes: number;
+  /** Share of the lab's traffic (UDP and ICMP) the firewall fault's rule drops, in percent (0.01 steps). */
+  firewallPercent: number;
+  /** net.netfilter.nf_conntrack_max while the conntrack fault is on (a global knob). */
+  conntrackMax: number;
 }
 
 export const DEFAULT_FAULT_SETTINGS: FaultSettings = {
@@ -41,6 +56,8 @@ export const DEFAULT_FAULT_SETTINGS: FaultSettings = {
   tbfRate: '100mbit',
   tbfBurstBytes: 15_000,
   tbfLimitBytes: 15_000,
+  firewallPercent: 5,
+  conntrackMax: 64,
 };
 
 /** The flood runs on this CPU (`taskset`); RPS steers the faulted hop to another one. */
@@ -61,11 +78,30 @@ export const INBOUND_RECEIVERS = path.filter((id, k) => k > 0 && labIface(id)?.p
 /** veth ends that transmit inbound traffic to their peer (a qdisc on their egress sees it). */
 export const INBOUND_SENDERS = path.filter((id, k) => labIface(id)?.peer === path[k + 1]);
 
+/**
+ * Where a namespace's protocol faults (firewall, conntrack, rp_filter, routes) show: the
+ * interface by which inbound traffic enters it, the router's gateway port and the VM's eth0.
+ */
+export const NS_ENTRIES = ['hwlab-qrouter-a1/qg-a1', 'hwlab-vm1/eth0'] as const;
+/** Where a neighbour that never answers shows: the interface the packets wait to leave by. */
+export const NEIGH_EXITS = ['hwlab-up/wan0', 'hwlab-qrouter-a1/qr-a1'] as const;
+/**
+ * noroute: the router loses its routes to the VM (what it receives on qg-a1 has nowhere to go),
+ * or the uplink loses its route to the tenant network (its sends are refused on wan0). Not the
+ * VM losing its way back: a ping reply with no route is dropped without any counter or reason.
+ */
+export const NOROUTE_HOPS = ['hwlab-qrouter-a1/qg-a1', 'hwlab-up/wan0'] as const;
+
 export const DEFAULT_HOP: Record<Exclude<FaultKind, 'none'>, string> = {
   backlog: SEED_HOP,
   mtu: SEED_HOP,
   qdisc: 'hwlab-node/tap-qg-a1',
   down: SEED_HOP,
+  firewall: SEED_HOP,
+  conntrack: SEED_HOP,
+  rpfilter: SEED_HOP,
+  noroute: SEED_HOP,
+  neigh: 'hwlab-qrouter-a1/qr-a1',
 };
 
 /** Hops a fault kind can be put on, with the reason shown when another one is asked for. */
@@ -79,6 +115,17 @@ export function hopsFor(kind: Exclude<FaultKind, 'none'>): { hops: readonly stri
       return { hops: INBOUND_SENDERS, why: 'a qdisc shapes egress: inbound traffic leaves these' };
     case 'down':
       return { hops: path, why: 'the hop must be on the path for its loss to show' };
+    case 'firewall':
+    case 'conntrack':
+    case 'rpfilter':
+      return { hops: NS_ENTRIES, why: 'it acts where traffic enters a namespace that routes or receives it' };
+    case 'noroute':
+      return {
+        hops: NOROUTE_HOPS,
+        why: 'the router forwards to the VM; the uplink sends to the tenant network',
+      };
+    case 'neigh':
+      return { hops: NEIGH_EXITS, why: 'packets wait for ARP on the interface they leave by' };
     default: {
       const never: never = kind;
       throw new Error(`unknown fault ${never}`);
@@ -155,9 +202,118 @@ export function faultPlan(
         sysctls: {},
         detail: `${name} set administratively down`,
       };
+    case 'firewall':
+      return firewallPlan(netns, settings.firewallPercent);
+    case 'conntrack':
+      return conntrackPlan(netns, settings.conntrackMax);
+    case 'rpfilter':
+      return rpfilterPlan(netns, name);
+    case 'noroute':
+      return noroutePlan(netns);
+    case 'neigh':
+      return neighPlan(netns);
     default: {
       const never: never = kind;
       throw new Error(`unknown fault ${never}`);
     }
   }
+}
+
+/** The chains a namespace's fault rules go in: a router filters what it forwards, too. */
+function faultChains(netns: string, rule: string): string[] {
+  const hooks = netns === NS_ROUTER ? ['input', 'forward'] : ['input'];
+  return [
+    `table inet ${FAULT_TABLE} {`,
+    ...hooks.flatMap((h) => [
+      `  chain ${h} {`,
+      `    type filter hook ${h} priority filter; policy accept;`,
+      `    ${rule}`,
+      '  }',
+    ]),
+    '}',
+  ];
+}
+
+/** The comment the firewall fault's rule carries: what R13's evidence should quote. */
+export const FIREWALL_RULE_COMMENT = 'hwlab firewall fault';
+
+function firewallPlan(netns: string, percent: number): FaultPlan {
+  const perTenThousand = Math.max(1, Math.min(10_000, Math.round(percent * 100)));
+  const rule = `meta l4proto { icmp, udp } numgen random mod 10000 < ${perTenThousand} counter drop comment "${FIREWALL_RULE_COMMENT}"`;
+  return {
+    steps: [{ tool: 'nft', netns, lines: faultChains(netns, rule) }],
+    sysctls: {},
+    detail: `nft rule in ${netns} drops ${(perTenThousand / 100).toFixed(2)} % of UDP and ICMP (table inet ${FAULT_TABLE})`,
+  };
+}
+
+/**
+ * Conntrack becomes active in a namespace with the first rule that uses it; the table size is
+ * global (read-only inside a namespace) but the count is per namespace. With a tiny maximum and
+ * many flows, early_drop finds nothing to evict in the few buckets it scans and new flows are
+ * dropped ("nf_conntrack: table full, dropping packet").
+ */
+function conntrackPlan(netns: string, max: number): FaultPlan {
+  return {
+    steps: [{ tool: 'nft', netns, lines: faultChains(netns, 'ct state new counter accept') }],
+    sysctls: { 'net.netfilter.nf_conntrack_max': String(max) },
+    detail: `conntrack on in ${netns} (a ct rule), net.netfilter.nf_conntrack_max=${max}: needs many flows (lab traffic --flows)`,
+  };
+}
+
+/**
+ * Strict reverse-path filtering after a routing change: the way back to the uplink's address now
+ * leaves by another interface than the traffic comes in on (the router: its tenant port; the VM,
+ * which has only eth0: loopback).
+ */
+function rpfilterPlan(netns: string, name: string): FaultPlan {
+  const back = netns === NS_ROUTER ? `via ${VM_ADDR} dev qr-a1` : 'dev lo';
+  return {
+    steps: [
+      {
+        tool: 'sh',
+        netns,
+        script: `echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter; echo 1 > /proc/sys/net/ipv4/conf/${name}/rp_filter; ip route replace ${FAULT_ROUTE_DST} ${back}`,
+      },
+    ],
+    sysctls: {},
+    detail: `rp_filter=1 (strict) in ${netns}, route ${FAULT_ROUTE_DST} ${back}: traffic from ${UPLINK_ADDR} fails the reverse-path check`,
+  };
+}
+
+function noroutePlan(netns: string): FaultPlan {
+  if (netns === NS_ROUTER) {
+    return {
+      steps: [{ tool: 'sh', netns, script: 'ip route del 10.10.0.0/24 dev qr-a1; ip route del default' }],
+      sysctls: {},
+      detail: `${netns} lost its routes to the tenant network and its default route: traffic to ${VM_ADDR} has no route`,
+    };
+  }
+  return {
+    steps: [{ tool: 'sh', netns, script: 'ip route del 10.10.0.0/24' }],
+    sysctls: {},
+    detail: `${netns} lost its route to the tenant network: sends to ${VM_ADDR} are refused (ENETUNREACH, Ip.OutNoRoutes)`,
+  };
+}
+
+/** A next hop that never answers ARP: its permanent entry gone, its interface deaf to ARP. */
+function neighPlan(netns: string): FaultPlan {
+  if (netns === NS_UP) {
+    return {
+      steps: [
+        { tool: 'sh', netns: NS_ROUTER, script: 'ip link set dev qg-a1 arp off' },
+        { tool: 'sh', netns, script: `ip neigh del ${ROUTER_GW_ADDR} dev wan0` },
+      ],
+      sysctls: {},
+      detail: `${netns} forgot the router's MAC and the router's qg-a1 does not answer ARP`,
+    };
+  }
+  return {
+    steps: [
+      { tool: 'sh', netns: NS_VM, script: 'ip link set dev eth0 arp off' },
+      { tool: 'sh', netns, script: `ip neigh del ${VM_ADDR} dev qr-a1` },
+    ],
+    sysctls: {},
+    detail: `${netns} forgot the VM's MAC and the VM's eth0 does not answer ARP`,
+  };
 }

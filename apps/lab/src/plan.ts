@@ -26,7 +26,9 @@ export type Step =
   /** `bridge -n NS -b -`. */
   | { tool: 'bridge'; netns: string; lines: string[] }
   /** `ip netns exec NS sh -c SCRIPT`: sysfs and /proc/sys writes must happen inside the namespace. */
-  | { tool: 'sh'; netns: string; script: string };
+  | { tool: 'sh'; netns: string; script: string }
+  /** `ip netns exec NS nft -f -`: one nftables script, applied atomically. */
+  | { tool: 'nft'; netns: string; lines: string[] };
 
 /** The lab's normal MTU; faults lower it, the baseline puts it back. */
 export const LAB_MTU = 1500;
@@ -123,7 +125,12 @@ function linkLines(i: LabIface): string[] {
   if (i.kind === 'veth') lines.push(`link set dev ${i.name} mtu ${LAB_MTU}`);
   if (i.master) lines.push(`link set dev ${i.name} master ${i.master}`);
   lines.push(`link set dev ${i.name} up`);
-  if (i.addr) lines.push(`addr replace ${i.addr} dev ${i.name}`);
+  if (i.addr) {
+    lines.push(`addr replace ${i.addr} dev ${i.name}`);
+    // `addr replace` on an existing address does not bring back its prefix route (the noroute
+    // fault deletes it), and the routes below need it.
+    lines.push(`route replace ${connectedRoute(i.name, i.addr)}`);
+  }
   return lines;
 }
 
@@ -131,13 +138,35 @@ function linkLines(i: LabIface): string[] {
 function clearScript(netns: string): string | null {
   const veths = inNs(netns).filter((i) => i.kind === 'veth');
   if (veths.length === 0) return null;
-  return veths
-    .map(
+  return [
+    ...veths.map(
       (i) =>
         `echo 0 > /sys/class/net/${i.name}/queues/rx-0/rps_cpus; ` +
-        `tc qdisc del dev ${i.name} root 2>/dev/null; true`,
-    )
-    .join('; ');
+        `tc qdisc del dev ${i.name} root 2>/dev/null; ip link set dev ${i.name} arp on`,
+    ),
+    // The protocol faults (faults.ts): their nft table, strict rp_filter, the route they add.
+    `nft delete table inet ${FAULT_TABLE} 2>/dev/null`,
+    'echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter',
+    ...veths.map((i) => `echo 0 > /proc/sys/net/ipv4/conf/${i.name}/rp_filter`),
+    `ip route del ${FAULT_ROUTE_DST} 2>/dev/null`,
+    'true',
+  ].join('; ');
+}
+
+/** The nftables table every lab fault puts its rules in: deleting it clears them all. */
+export const FAULT_TABLE = 'hwlab_fault';
+/** The host route the rpfilter fault adds (the uplink's address, sent back the wrong way). */
+export const FAULT_ROUTE_DST = '203.0.113.1/32';
+
+/** The kernel's own prefix route of an address: `10.10.0.1/24` → `10.10.0.0/24 dev X proto kernel ...`. */
+export function connectedRoute(dev: string, cidr: string): string {
+  const [ip, len] = cidr.split('/') as [string, string];
+  const bits = Number(len);
+  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const mask = bits === 0 ? 0 : (2 ** 32 - 2 ** (32 - bits)) >>> 0;
+  const net = (n & mask) >>> 0;
+  const dotted = [24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.');
+  return `${dotted}/${bits} dev ${dev} proto kernel scope link src ${ip}`;
 }
 
 /**

@@ -58,6 +58,12 @@ export function stepArgv(step: Step): { cmd: string; args: string[]; input?: str
       return { cmd: 'bridge', args: ['-n', step.netns, '-b', '-'], input: `${step.lines.join('\n')}\n` };
     case 'sh':
       return { cmd: 'ip', args: ['netns', 'exec', step.netns, 'sh', '-c', step.script] };
+    case 'nft':
+      return {
+        cmd: 'ip',
+        args: ['netns', 'exec', step.netns, 'nft', '-f', '-'],
+        input: `${step.lines.join('\n')}\n`,
+      };
     default: {
       const never: never = step;
       throw new Error(`unknown step ${JSON.stringify(never)}`);

@@ -6,7 +6,18 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export const FAULT_KINDS = ['backlog', 'mtu', 'qdisc', 'down', 'none'] as const;
+export const FAULT_KINDS = [
+  'backlog',
+  'mtu',
+  'qdisc',
+  'down',
+  'firewall',
+  'conntrack',
+  'rpfilter',
+  'noroute',
+  'neigh',
+  'none',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ActiveFault {

@@ -39,6 +39,8 @@ export const TRAFFIC_DEFAULTS = {
 
 export const MAX_RATE_PPS = 200_000;
 export const MAX_PAYLOAD_BYTES = 1472;
+/** One socket per flow in the sender. */
+export const MAX_FLOWS = 4096;
 
 export interface TrafficOptions {
   /** Packets per second of the UDP flood; 0 for no flood (probe only). */
@@ -53,6 +55,10 @@ export interface TrafficOptions {
   probe?: boolean;
   /** Probe count (default: 100 per second of traffic, or 4000 like the seed when unbounded). */
   probeCount?: number;
+  /** UDP flows (source ports) the flood is spread over (default 1); the conntrack fault needs many. */
+  flows?: number;
+  /** Background packets per second that are not loss: to a closed port and to a multicast group. */
+  noise?: number;
 }
 
 export interface ResolvedTraffic {
@@ -63,6 +69,8 @@ export interface ResolvedTraffic {
   port: number;
   sinkNetns: string;
   probeCount: number | null;
+  flows: number;
+  noise: number;
 }
 
 export function resolveTraffic(
@@ -93,7 +101,15 @@ export function resolveTraffic(
   const probeCount = o.probe
     ? (o.probeCount ?? (t.seconds > 0 ? Math.max(1, Math.round(t.seconds / PROBE_INTERVAL_S)) : 4000))
     : null;
-  return { ok: true, t: { ...t, sinkNetns, probeCount } };
+  const flows = o.flows ?? 1;
+  const noise = o.noise ?? 0;
+  if (!Number.isInteger(flows) || flows < 1 || flows > MAX_FLOWS) {
+    return { ok: false, error: `flows must be an integer from 1 to ${MAX_FLOWS}` };
+  }
+  if (!Number.isInteger(noise) || noise < 0 || noise > 10_000) {
+    return { ok: false, error: 'noise must be an integer from 0 to 10000 packets a second' };
+  }
+  return { ok: true, t: { ...t, sinkNetns, probeCount, flows, noise } };
 }
 
 /** Defined as `true` only inside dist/hopwatch.mjs, where the scripts sit in dist/lab/. */
@@ -128,6 +144,8 @@ export function senderArgv(t: ResolvedTraffic, node = process.execPath): string[
     String(t.size),
     '--tick-ms',
     String(SEND_TICK_MS),
+    ...(t.flows > 1 ? ['--flows', String(t.flows)] : []),
+    ...(t.noise > 0 ? ['--noise', String(t.noise)] : []),
   ];
 }
 

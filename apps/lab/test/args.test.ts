@@ -30,7 +30,9 @@ describe('hopwatch lab arguments', () => {
       const r = parseLabArgs(p, v);
       return r.ok ? '' : r.error;
     };
-    expect(err(['fault'])).toMatch(/exactly one KIND: backlog \| mtu \| qdisc \| down \| none/);
+    expect(err(['fault'])).toMatch(
+      /exactly one KIND: backlog \| mtu \| qdisc \| down \| firewall \| conntrack \| rpfilter \| noroute \| neigh \| none/,
+    );
     expect(err(['fault', 'fire'])).toMatch(/unknown fault "fire"/);
     expect(err(['fault', 'backlog'], { hop: 'eno1' })).toMatch(
       /"eno1" is not an interface of the lab[\s\S]*hwlab-node\/eno1/,

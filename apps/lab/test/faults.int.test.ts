@@ -120,4 +120,41 @@ describe.skipIf(!IS_ROOT)('lab faults at the kernel counters (root)', () => {
     expect(dropsOutside(d, [])).toEqual([]);
     expect([...softnet.values()].every((v) => v === 0)).toBe(true);
   });
+
+  it('protocol faults: each leaves its mark in the kernel, `fault none` takes it back, `lab down` restores nf_conntrack_max after a crash', async () => {
+    const sh = async (ns: string, cmd: string) =>
+      (await run('ip', ['netns', 'exec', ns, 'sh', '-c', cmd])).stdout.trim();
+    const ctMax = await readSysctlValue('net.netfilter.nf_conntrack_max');
+
+    await labFault('firewall', 'hwlab-vm1/eth0');
+    expect(await sh('hwlab-vm1', 'nft list table inet hwlab_fault')).toContain('hwlab firewall fault');
+    const fw = await during({ rate: 2000, seconds: 2, to: VM_ADDR });
+    expect(fw.result.flood?.lost).toBeGreaterThan(0);
+
+    await labFault('rpfilter');
+    expect(await sh('hwlab-qrouter-a1', 'cat /proc/sys/net/ipv4/conf/all/rp_filter')).toBe('1');
+    expect(await sh('hwlab-vm1', 'nft list tables')).toBe('');
+
+    await labFault('noroute', 'hwlab-up/wan0');
+    expect(await sh('hwlab-up', 'ip route show 10.10.0.0/24')).toBe('');
+    expect(await sh('hwlab-qrouter-a1', 'cat /proc/sys/net/ipv4/conf/all/rp_filter')).toBe('0');
+
+    await labFault('neigh');
+    expect(await sh('hwlab-vm1', 'ip -o link show dev eth0')).toContain('NOARP');
+    expect(await sh('hwlab-up', 'ip route show 10.10.0.0/24')).toContain('via 203.0.113.10');
+
+    await labFault('noroute');
+    expect(await sh('hwlab-qrouter-a1', 'ip route show default')).toBe('');
+    expect(await sh('hwlab-vm1', 'ip -o link show dev eth0')).not.toContain('NOARP');
+
+    await labFault('conntrack');
+    expect(await readSysctlValue('net.netfilter.nf_conntrack_max')).toBe('64');
+    expect(await sh('hwlab-qrouter-a1', 'ip route show 10.10.0.0/24')).toContain('dev qr-a1');
+    const ct = await during({ rate: 2000, seconds: 2, flows: 400 });
+    expect(ct.result.flood?.lost).toBeGreaterThan(0);
+    // A crash now: nobody runs `fault none`; `lab down` (another process) puts the maximum back.
+    await labDown();
+    expect(await readSysctlValue('net.netfilter.nf_conntrack_max')).toBe(ctMax);
+    await labUp();
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkHop,
+  DEFAULT_FAULT_SETTINGS,
   DEFAULT_HOP,
   faultPlan,
   hopsFor,
@@ -35,6 +36,11 @@ describe('lab faults', () => {
       mtu: 'hwlab-qrouter-a1/qg-a1',
       qdisc: 'hwlab-node/tap-qg-a1',
       down: 'hwlab-qrouter-a1/qg-a1',
+      firewall: 'hwlab-qrouter-a1/qg-a1',
+      conntrack: 'hwlab-qrouter-a1/qg-a1',
+      rpfilter: 'hwlab-qrouter-a1/qg-a1',
+      noroute: 'hwlab-qrouter-a1/qg-a1',
+      neigh: 'hwlab-qrouter-a1/qr-a1',
     });
     for (const [kind, hop] of Object.entries(DEFAULT_HOP)) {
       expect(checkHop(kind as keyof typeof DEFAULT_HOP, undefined)).toEqual({ ok: true, hop });
@@ -74,6 +80,7 @@ describe('lab faults', () => {
     ]);
     expect(() => faultPlan('backlog', 'hwlab-qrouter-a1/qg-a1', 1)).toThrow(/2 CPUs/);
     const custom = faultPlan('backlog', 'hwlab-vm1/eth0', 4, {
+      ...DEFAULT_FAULT_SETTINGS,
       maxBacklog: 16,
       mtu: 1450,
       tbfRate: '1mbit',
@@ -106,5 +113,63 @@ describe('lab faults', () => {
       steps: [{ tool: 'ip', netns: 'hwlab-node', lines: ['link set dev br-ex down'] }],
       sysctls: {},
     });
+  });
+
+  it('firewall: a counted nft drop rule for a share of UDP and ICMP, in input (and forward in the router)', () => {
+    const router = faultPlan('firewall', 'hwlab-qrouter-a1/qg-a1', 2);
+    expect(router.sysctls).toEqual({});
+    expect(router.steps).toHaveLength(1);
+    const step = router.steps[0]!;
+    expect(step).toMatchObject({ tool: 'nft', netns: 'hwlab-qrouter-a1' });
+    const text = step.tool === 'nft' ? step.lines.join('\n') : '';
+    expect(text).toContain('table inet hwlab_fault {');
+    expect(text).toContain('type filter hook input priority filter; policy accept;');
+    expect(text).toContain('type filter hook forward priority filter; policy accept;');
+    expect(text).toContain(
+      'meta l4proto { icmp, udp } numgen random mod 10000 < 500 counter drop comment "hwlab firewall fault"',
+    );
+    const vm = faultPlan('firewall', 'hwlab-vm1/eth0', 2, {
+      ...DEFAULT_FAULT_SETTINGS,
+      firewallPercent: 0.05,
+    });
+    const vmText = vm.steps[0]?.tool === 'nft' ? vm.steps[0].lines.join('\n') : '';
+    expect(vmText).not.toContain('hook forward');
+    expect(vmText).toContain('mod 10000 < 5 counter drop');
+  });
+
+  it('conntrack: a ct rule turns conntrack on in the namespace; nf_conntrack_max is the global sysctl', () => {
+    const p = faultPlan('conntrack', 'hwlab-vm1/eth0', 2);
+    expect(p.sysctls).toEqual({ 'net.netfilter.nf_conntrack_max': '64' });
+    expect(p.steps[0]).toMatchObject({ tool: 'nft', netns: 'hwlab-vm1' });
+  });
+
+  it('rpfilter, noroute and neigh act inside the namespaces and change no global sysctl', () => {
+    expect(faultPlan('rpfilter', 'hwlab-qrouter-a1/qg-a1', 2)).toEqual({
+      steps: [
+        {
+          tool: 'sh',
+          netns: 'hwlab-qrouter-a1',
+          script:
+            'echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter; echo 1 > /proc/sys/net/ipv4/conf/qg-a1/rp_filter; ip route replace 203.0.113.1/32 via 10.10.0.5 dev qr-a1',
+        },
+      ],
+      sysctls: {},
+      detail: expect.stringContaining('strict'),
+    });
+    expect(faultPlan('noroute', 'hwlab-qrouter-a1/qg-a1', 2).steps).toEqual([
+      {
+        tool: 'sh',
+        netns: 'hwlab-qrouter-a1',
+        script: 'ip route del 10.10.0.0/24 dev qr-a1; ip route del default',
+      },
+    ]);
+    expect(faultPlan('neigh', 'hwlab-up/wan0', 2).steps).toEqual([
+      { tool: 'sh', netns: 'hwlab-qrouter-a1', script: 'ip link set dev qg-a1 arp off' },
+      { tool: 'sh', netns: 'hwlab-up', script: 'ip neigh del 203.0.113.10 dev wan0' },
+    ]);
+    for (const kind of ['firewall', 'conntrack', 'rpfilter', 'noroute', 'neigh'] as const) {
+      expect(checkHop(kind, 'hwlab-node/br-ex').ok).toBe(false);
+      expect(hopsFor(kind).hops).toHaveLength(2);
+    }
   });
 });

@@ -14,7 +14,14 @@ describe('lab traffic', () => {
         port: 9000,
         sinkNetns: 'hwlab-qrouter-a1',
         probeCount: null,
+        flows: 1,
+        noise: 0,
       },
+    });
+    expect(resolveTraffic({ flows: 0 })).toMatchObject({ ok: false });
+    expect(resolveTraffic({ flows: 400, noise: 200 })).toMatchObject({
+      ok: true,
+      t: { flows: 400, noise: 200 },
     });
   });
 

@@ -90,6 +90,20 @@ export async function startFakeHub(opts: {
       res.end(JSON.stringify({ hosts: [summary()] }));
       return;
     }
+    // The last minutes, as the hub's recording route answers them (the app seeds its history).
+    if (url.pathname === `/api/hosts/${encodeURIComponent(host)}/recording`) {
+      const start = Number(url.searchParams.get('start'));
+      const end = Number(url.searchParams.get('end'));
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          host,
+          topologies: [{ t: t - 600_000, topology }],
+          samples: history.filter((x) => x.t >= start && x.t <= end),
+        }),
+      );
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       res.statusCode = 404;
       res.end('{"error":"not in the fake hub"}');

@@ -1,7 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { AuthOffBanner, SessionMenu } from './auth/SessionMenu.tsx';
 import { MapCanvas } from './map/MapCanvas.tsx';
+import { Announcer } from './panels/Announcer.tsx';
 import { Banner } from './panels/Banner.tsx';
+import { ExportButtons } from './panels/ExportButtons.tsx';
+import { WaterfallPanel } from './panels/WaterfallPanel.tsx';
 import { ConnectionIndicator } from './panels/ConnectionIndicator.tsx';
 import { FindingsPanel } from './panels/FindingsPanel.tsx';
 import { HopDetail } from './panels/HopDetail.tsx';
@@ -15,6 +18,8 @@ import { type AppState, appStore, useApp } from './store/index.ts';
 
 const selectTheme = (s: AppState) => s.theme;
 const selectPicking = (s: AppState) => s.picking;
+const selectWf = (s: AppState) => s.wf;
+const selectHasPath = (s: AppState) => s.path !== null;
 
 function isTyping(el: EventTarget | null): boolean {
   return (
@@ -41,6 +46,8 @@ function useGlobalKeys(findRef: React.RefObject<HTMLInputElement | null>) {
 export function App() {
   const theme = useApp(selectTheme);
   const picking = useApp(selectPicking);
+  const wf = useApp(selectWf);
+  const hasPath = useApp(selectHasPath);
   const findRef = useRef<HTMLInputElement>(null);
   const [legend, setLegend] = useState(false);
   useGlobalKeys(findRef);
@@ -103,6 +110,19 @@ export function App() {
             click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)
           </span>
         )}
+        {hasPath && (
+          <button
+            type="button"
+            className="panel px-1.5"
+            style={{ fontSize: 11.5 }}
+            aria-pressed={wf}
+            data-testid="waterfall-toggle"
+            onClick={() => appStore.getState().setWaterfall(!wf)}
+          >
+            waterfall
+          </button>
+        )}
+        <ExportButtons />
         <div className="ml-auto flex items-center gap-1.5" style={{ fontSize: 11.5 }}>
           <span className="muted">namespaces</span>
           <button
@@ -124,9 +144,12 @@ export function App() {
         </div>
       </div>
       <div className="flex-1 flex min-h-0">
-        <main className="flex-1 relative min-w-0">
-          <MapCanvas />
-          <Banner />
+        <main className="flex-1 min-w-0 flex flex-col">
+          <div className="flex-1 relative min-h-0">
+            <MapCanvas />
+            <Banner />
+          </div>
+          <WaterfallPanel />
         </main>
         <aside
           className="w-[400px] shrink-0 overflow-y-auto border-l p-2 flex flex-col gap-3"
@@ -139,6 +162,7 @@ export function App() {
         </aside>
       </div>
       <Timeline />
+      <Announcer />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { bootSession, watchSession } from './auth/session.ts';
 import { hubSocketUrl, startLive } from './connection/live.ts';
 import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
+import { ReplayControllerContext } from './replay/context.ts';
 import { startReplay } from './replay/controller.ts';
 import { appStore } from './store/index.ts';
 import type { Theme } from './store/selectionSlice.ts';
@@ -47,11 +48,13 @@ if (boot.kind === 'out') {
   startLayout(appStore);
   const judge = startJudge(appStore);
   startLive(appStore, hubSocketUrl(window.location), judge);
-  startReplay(appStore, judge);
+  const replay = startReplay(appStore, judge);
   watchSession(appStore);
   root.render(
     <StrictMode>
-      <App />
+      <ReplayControllerContext.Provider value={replay}>
+        <App />
+      </ReplayControllerContext.Provider>
     </StrictMode>,
   );
 }

@@ -27,7 +27,7 @@ describe('judge worker engine', () => {
     expect(touched.has('hwlab-qrouter-b2/qg-b2')).toBe(false); // idle before, idle now
     const b = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 2000, 40) }));
     expect(unpackStats(b.changed).find(([id]) => id === 'hwlab-qrouter-a1/qg-a1')?.[1].status).toBe('loss');
-    expect(b.findings.some((f) => f.rule === 'R01')).toBe(true);
+    expect(b.findings?.some((f) => f.rule === 'R01')).toBe(true);
   });
 
   it('keeps the history and answers the selected hop with every judgement', () => {
@@ -97,5 +97,50 @@ describe('judge worker engine', () => {
     expect(s.statsById.get(LAB_PATH[7]!)?.pathIndex).toBe(8);
     // Off the path nothing changed: those hops keep their objects (no re-render).
     expect(s.statsById.get('hwlab-qrouter-b2/qg-b2')).toBe(before.get('hwlab-qrouter-b2/qg-b2'));
+  });
+
+  it('RPK7: findings are compared in the worker: unchanged ones go as null; append judges like frames', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology('backlog') });
+    const a = judged(e.handle({ kind: 'append', host: 'lab', samples: [labSample(T0 + 1000, 1000, 40)] }));
+    expect(a.lastT).toBe(T0 + 1000);
+    expect(a.findings?.some((f) => f.rule === 'R01')).toBe(true);
+    // Two quiet windows in a row: the same (no) findings, sent once.
+    judged(e.handle({ kind: 'window', host: 'lab', samples: [labSample(T0 + 1000, 1000, 0)] }));
+    const b = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 2000, 0) }));
+    expect(b.findings).toBeNull();
+    // A new window: the UI cleared its judgement, so the findings come again.
+    const c = judged(e.handle({ kind: 'window', host: 'lab', samples: [labSample(T0 + 1000, 1000, 40)] }));
+    expect(c.findings?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('judge worker engine, what it sends', () => {
+  it('MAP9: hops not drawn with numbers are sent only when their status moves; watched ones every change', () => {
+    const e = createJudgeEngine();
+    e.handle({ kind: 'reset', host: 'lab' });
+    e.handle({ kind: 'topology', host: 'lab', topology: labTopology('backlog') });
+    e.handle({ kind: 'watch', ids: ['hwlab-node/br-int'] });
+    judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000) }));
+    // Same statuses, other numbers: only the watched hop goes.
+    const quiet = judged(
+      e.handle({
+        kind: 'frame',
+        raw: JSON.stringify({
+          type: 'sample',
+          host: 'lab',
+          merged: 1,
+          sample: labSample(T0 + 2000, 1500, 0),
+        }),
+      }),
+    );
+    expect(quiet.changed.ids).toEqual(['hwlab-node/br-int']);
+    // A loss: the hop's status moves, so it goes although nobody watches it.
+    const loss = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 3000, 40) }));
+    expect(loss.changed.ids).toContain('hwlab-qrouter-a1/qg-a1');
+    // Watching it later sends its current numbers at once.
+    const w = judged(e.handle({ kind: 'watch', ids: null }));
+    expect(w.changed.ids.length).toBeGreaterThan(1);
   });
 });

@@ -1,7 +1,7 @@
 import { topologyEdges } from '@hopwatch/shared';
 import { describe, expect, it } from 'vitest';
-import { laneRect } from '../src/layout/geometry.ts';
-import { layoutGraph } from '../src/layout/layered.ts';
+import { COL_W_PX, laneRect, ROW_H_PX } from '../src/layout/geometry.ts';
+import { gridColumns, layoutGraph } from '../src/layout/layered.ts';
 import type { LayoutResult, ViewGraph } from '../src/layout/types.ts';
 import { buildViewGraph, collapsedSet, type ViewOptions } from '../src/layout/viewGraph.ts';
 import { iface, LAB_PATH, labTopology, pair } from './fixtures/topo.ts';
@@ -154,14 +154,24 @@ describe('big hosts', () => {
     for (const id of ['eno1', 'br-ex', 'br-int']) expect(g.nodes.some((n) => n.id === id)).toBe(true);
   });
 
-  it('fold a namespace into its summary node alone: no box, one row each', () => {
+  it('MAP6: folded namespaces make a grid shaped like a screen, in name order, not one tall column', () => {
     const t = syntheticTopology(1000, 100);
     const layout = layoutGraph(buildViewGraph(t, topologyEdges(t), OPTS), 1, null);
     const folded = [...layout.lanes].filter(([name]) => name.startsWith('qrouter-'));
     expect(folded.every(([, l]) => l.bare && l.rows === 1)).toBe(true);
-    const rows = folded.map(([, l]) => l.row0).sort((a, b) => a - b);
-    expect(rows.at(-1)! - rows[0]!).toBe(rows.length - 1); // stacked with no gaps
+    const cols = new Set(folded.map(([, l]) => l.col0));
+    const rows = new Set(folded.map(([, l]) => l.row0));
+    expect(cols.size).toBe(gridColumns(100));
+    // Drawn, wider than tall and no wider than about twice a screen's shape.
+    const width = cols.size * COL_W_PX;
+    const height = rows.size * ROW_H_PX;
+    expect(width / height).toBeGreaterThan(1);
+    expect(width / height).toBeLessThan(3);
+    // Name order, row by row.
+    const order = [...folded].sort((a, b) => a[1].row0 - b[1].row0 || a[1].col0 - b[1].col0).map(([n]) => n);
+    expect(order).toEqual([...order].sort());
     expect(overlaps(layout)).toEqual([]);
+    expect(cellsUnique(layout)).toBe(true);
   });
 
   it('a folded namespace that gains a loss hop gets its box back without overlapping', () => {
@@ -172,9 +182,14 @@ describe('big hosts', () => {
     expect(second.lanes.get('qrouter-0042')?.bare).toBe(false);
     expect(overlaps(second)).toEqual([]);
     expect(cellsUnique(second)).toBe(true);
-    // Lanes above it did not move.
-    const pivot = first.lanes.get('qrouter-0042')!.row0;
-    for (const [id, cell] of first.cells) if (cell.row < pivot) expect(second.cells.get(id)).toEqual(cell);
+    // Loss first: its box sits left of the grid, not below it.
+    const grid = [...second.lanes].filter(([n, l]) => n.startsWith('qrouter-') && l.bare).map(([, l]) => l);
+    const box = second.lanes.get('qrouter-0042')!;
+    expect(box.col1).toBeLessThan(Math.min(...grid.map((l) => l.col0)));
+    expect(box.row0).toBeLessThan(Math.max(...grid.map((l) => l.row0)));
+    // Nothing else moved: it left the grid for a box of its own (MAP7).
+    for (const [id, cell] of first.cells)
+      if (!id.includes('qrouter-0042')) expect(second.cells.get(id)).toEqual(cell);
   });
 
   it('show pinned hops (path, loss) inside collapsed namespaces', () => {
@@ -187,23 +202,21 @@ describe('big hosts', () => {
     expect(g.edges.some((e) => e.source === 'qrouter-0042/qg' || e.target === 'qrouter-0042/qg')).toBe(true);
   });
 
-  it('expanding one namespace keeps every other position', () => {
+  it('MAP7: expanding one namespace keeps every other position; no duplicate node of it', () => {
     const t = syntheticTopology(1000, 100);
     const first = layoutGraph(buildViewGraph(t, topologyEdges(t), OPTS), 1, null);
     const overrides = new Map([['qrouter-0007', false]]);
     expect(collapsedSet(t, overrides).has('qrouter-0007')).toBe(false);
-    const second = layoutGraph(buildViewGraph(t, topologyEdges(t), { ...OPTS, overrides }), 1, first);
+    const g = buildViewGraph(t, topologyEdges(t), { ...OPTS, overrides });
+    const second = layoutGraph(g, 1, first);
     expect(second.cells.has('qrouter-0007/qg')).toBe(true);
-    let moved = 0;
+    expect(g.nodes.some((n) => n.id === 'ns:qrouter-0007')).toBe(false);
     for (const [id, cell] of first.cells) {
       const now = second.cells.get(id);
-      if (now === undefined) continue;
-      expect(now.col).toBe(cell.col);
-      if (now.row !== cell.row) moved++;
+      if (now !== undefined) expect(now).toEqual(cell);
     }
     expect(overlaps(second)).toEqual([]);
-    // Only lanes below the grown one shift down; most of the picture stays put.
-    expect(moved).toBeLessThan(first.cells.size / 2);
+    expect(cellsUnique(second)).toBe(true);
   });
 
   it('lays out 3000 interfaces fully expanded without overlaps', () => {

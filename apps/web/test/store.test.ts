@@ -4,6 +4,7 @@ import { pinnedKey } from '../src/layout/controller.ts';
 import { edgePathState, lossCountOf, worstOf } from '../src/map/selectors.ts';
 import { createAppStore } from '../src/store/index.ts';
 import { HISTORY_MAX_SAMPLES, JUDGE_WINDOW_SAMPLES } from '../src/store/liveSlice.ts';
+import { EMPTY_STATUS_INDEX, indexStatuses, statusMoved } from '../src/store/statusIndex.ts';
 import { DEFAULT_VIEW } from '../src/url/view.ts';
 import { LAB_PATH, labSample, labTopology } from './fixtures/topo.ts';
 import { syntheticTopology } from './fixtures/synthetic.ts';
@@ -54,6 +55,22 @@ describe('topology slice', () => {
     expect(store.getState().collapseOverrides).not.toBe(before);
     expect(store.getState().collapseOverrides.get('hwlab-node')).toBe(true);
   });
+
+  it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
+    const big = createAppStore();
+    big.getState().setHost('synthetic-1000');
+    big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
+    const { ifaceById } = big.getState();
+    const quiet = new Map([['qrouter-0009/qg', stat('ok')]]);
+    const a = indexStatuses(quiet, ifaceById, EMPTY_STATUS_INDEX);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', { ...stat('ok'), rxPps: 5 }]], [])).toBe(false);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', stat('loss')]], [])).toBe(true);
+    const lossy = new Map([...quiet, ['qrouter-0010/qg', stat('loss')]]);
+    const b = indexStatuses(lossy, ifaceById, a);
+    expect(b.nsStatus.get('qrouter-0009')).toBe(a.nsStatus.get('qrouter-0009'));
+    expect(b.nsStatus.get('qrouter-0010')).toEqual({ worst: 'loss', losing: 1 });
+    expect(b.alarmKey).toBe('qrouter-0010/qg');
+  });
 });
 
 describe('live slice', () => {
@@ -95,6 +112,22 @@ describe('live slice', () => {
     expect(s.history).toEqual([]);
     expect(s.hopHistory).toBeNull();
     expect(s.statsById.size).toBe(0);
+  });
+
+  it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
+    const big = createAppStore();
+    big.getState().setHost('synthetic-1000');
+    big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
+    const { ifaceById } = big.getState();
+    const quiet = new Map([['qrouter-0009/qg', stat('ok')]]);
+    const a = indexStatuses(quiet, ifaceById, EMPTY_STATUS_INDEX);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', { ...stat('ok'), rxPps: 5 }]], [])).toBe(false);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', stat('loss')]], [])).toBe(true);
+    const lossy = new Map([...quiet, ['qrouter-0010/qg', stat('loss')]]);
+    const b = indexStatuses(lossy, ifaceById, a);
+    expect(b.nsStatus.get('qrouter-0009')).toBe(a.nsStatus.get('qrouter-0009'));
+    expect(b.nsStatus.get('qrouter-0010')).toEqual({ worst: 'loss', losing: 1 });
+    expect(b.alarmKey).toBe('qrouter-0010/qg');
   });
 });
 
@@ -156,6 +189,22 @@ describe('selection slice', () => {
     expect(store.getState().sel).toBe('hwlab-node/eno1');
     expect(store.getState().focus?.seq).toBe((first?.seq ?? 0) + 1);
   });
+
+  it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
+    const big = createAppStore();
+    big.getState().setHost('synthetic-1000');
+    big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
+    const { ifaceById } = big.getState();
+    const quiet = new Map([['qrouter-0009/qg', stat('ok')]]);
+    const a = indexStatuses(quiet, ifaceById, EMPTY_STATUS_INDEX);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', { ...stat('ok'), rxPps: 5 }]], [])).toBe(false);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', stat('loss')]], [])).toBe(true);
+    const lossy = new Map([...quiet, ['qrouter-0010/qg', stat('loss')]]);
+    const b = indexStatuses(lossy, ifaceById, a);
+    expect(b.nsStatus.get('qrouter-0009')).toBe(a.nsStatus.get('qrouter-0009'));
+    expect(b.nsStatus.get('qrouter-0010')).toEqual({ worst: 'loss', losing: 1 });
+    expect(b.alarmKey).toBe('qrouter-0010/qg');
+  });
 });
 
 describe('selectors', () => {
@@ -211,13 +260,31 @@ describe('selectors', () => {
     const big = createAppStore();
     big.getState().setHost('synthetic-1000');
     big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
+    const statsById = new Map([
+      ['qrouter-0009/qg', stat('loss')],
+      ['qrouter-0010/qg', stat('ok')],
+    ]);
     big.setState({
       from: 'tap3-0',
-      statsById: new Map([
-        ['qrouter-0009/qg', stat('loss')],
-        ['qrouter-0010/qg', stat('ok')],
-      ]),
+      statsById,
+      statusIndex: indexStatuses(statsById, big.getState().ifaceById, EMPTY_STATUS_INDEX),
     });
     expect(pinnedKey(big.getState()).split('\n')).toEqual(['qrouter-0009/qg', 'tap3-0']);
+  });
+
+  it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
+    const big = createAppStore();
+    big.getState().setHost('synthetic-1000');
+    big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
+    const { ifaceById } = big.getState();
+    const quiet = new Map([['qrouter-0009/qg', stat('ok')]]);
+    const a = indexStatuses(quiet, ifaceById, EMPTY_STATUS_INDEX);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', { ...stat('ok'), rxPps: 5 }]], [])).toBe(false);
+    expect(statusMoved(quiet, [['qrouter-0009/qg', stat('loss')]], [])).toBe(true);
+    const lossy = new Map([...quiet, ['qrouter-0010/qg', stat('loss')]]);
+    const b = indexStatuses(lossy, ifaceById, a);
+    expect(b.nsStatus.get('qrouter-0009')).toBe(a.nsStatus.get('qrouter-0009'));
+    expect(b.nsStatus.get('qrouter-0010')).toEqual({ worst: 'loss', losing: 1 });
+    expect(b.alarmKey).toBe('qrouter-0010/qg');
   });
 });

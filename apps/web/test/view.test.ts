@@ -26,6 +26,14 @@ describe('URL view codec', () => {
     expect(decodeView(encodeView(v))).toEqual(v);
   });
 
+  it('MAP15: wf=1 (the waterfall open) round-trips after sel; closed, it is not written', () => {
+    const v: View = { ...DEFAULT_VIEW, host: 'h', from: 'a/x', to: 'b/y', wf: true };
+    expect(encodeView(v)).toBe('?host=h&from=a/x&to=b/y&wf=1&t=live');
+    expect(decodeView(encodeView(v))).toEqual(v);
+    expect(encodeView({ ...v, wf: false })).toBe('?host=h&from=a/x&to=b/y&t=live');
+    expect(decodeView('?host=h&wf=0').wf).toBeUndefined();
+  });
+
   it('keeps / and : readable in links', () => {
     expect(encodeView({ ...DEFAULT_VIEW, host: 'h', from: 'hwlab-up/wan0' })).toBe(
       '?host=h&from=hwlab-up/wan0&t=live',

@@ -365,10 +365,18 @@ describe('R00 loss without a known cause', () => {
   });
 
   it('R00: kernel drops that no hop counted are information, listed by reason', () => {
-    const drops = [{ reason: 'NETFILTER_DROP', location: 'nf_hook_slow', cpu: 0, count: 4 }];
+    const drops = [{ reason: 'IP_CSUM', location: 'ip_rcv_core', cpu: 0, count: 4 }];
     const { findings, hops } = judge(labTopology(), sample({ drops }), null);
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ rule: 'R00', severity: 'info', hop: null, count: 4 });
+    expect([...hops.values()].every((h) => h.status === 'idle')).toBe(true);
+  });
+
+  it('R13: firewall drops from an agent that reports no rules are a warning on no hop', () => {
+    const drops = [{ reason: 'NETFILTER_DROP', location: 'nf_hook_slow', cpu: 0, count: 4 }];
+    const { findings, hops } = judge(labTopology(), sample({ drops }), null);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ rule: 'R13', severity: 'warn', hop: null, count: 4 });
     expect([...hops.values()].every((h) => h.status === 'idle')).toBe(true);
   });
 });

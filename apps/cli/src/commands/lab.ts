@@ -22,19 +22,29 @@ Usage:
   hopwatch lab up [--no-verify]     build the lab (or reset it to fault-free); pings the router and VM
   hopwatch lab down                 remove every hwlab- namespace, restore every sysctl changed
   hopwatch lab status [--json]      namespaces, interfaces, the active fault, changed sysctls
-  hopwatch lab fault KIND [--hop ID] [--max-backlog N] [--mtu N]
+  hopwatch lab fault KIND [--hop ID] [--max-backlog N] [--mtu N] [--percent P] [--conntrack-max N]
                                     inject one fault (it replaces the previous one):
       backlog  RPS on the hop to another CPU + tiny net.core.netdev_max_backlog (the seed's bug;
                default hop hwlab-qrouter-a1/qg-a1, netdev_max_backlog 8)
       mtu      lower the hop's MTU (1450) so its peer's full-size frames are dropped
       qdisc    tbf with a low rate and tiny limit on the hop's egress (default hwlab-node/tap-qg-a1)
       down     set the hop down
+      firewall an nft rule dropping --percent (5) % of the lab's UDP and ICMP where traffic
+               enters a namespace (hwlab-qrouter-a1/qg-a1 or hwlab-vm1/eth0)
+      conntrack conntrack on in that namespace + tiny net.netfilter.nf_conntrack_max (64):
+               new flows are dropped (traffic needs --flows 400)
+      rpfilter strict rp_filter + a route that sends the way back elsewhere
+      noroute  the router loses its routes to the VM (qg-a1), or the VM its way back (eth0)
+      neigh    a next hop that never answers ARP (hwlab-qrouter-a1/qr-a1 or hwlab-up/wan0)
       none     clear every fault and restore sysctls
   hopwatch lab traffic [--rate PPS] [--seconds N] [--size BYTES] [--to ADDR] [--probe] [--count N]
+                      [--flows N] [--noise PPS]
                                     UDP flood from hwlab-up/wan0 (default 10000 pps × 1472 B for
                                     10 s to 203.0.113.10); --probe adds the seed's counted
                                     \`ping -i 0.01\` (--count probes, default 100 per second);
-                                    --seconds 0 runs until Ctrl-C
+                                    --seconds 0 runs until Ctrl-C; --flows spreads the flood
+                                    over N source ports; --noise adds packets to a closed
+                                    port and a multicast group (not loss)
 
 Interface ids are NETNS/IFNAME, e.g. hwlab-qrouter-a1/qg-a1 (see /work/lab-contract.md).`;
 
@@ -71,6 +81,8 @@ export const labCommand: Command = {
           const settings = {
             ...(cmd.maxBacklog !== undefined ? { maxBacklog: cmd.maxBacklog } : {}),
             ...(cmd.mtu !== undefined ? { mtu: cmd.mtu } : {}),
+            ...(cmd.firewallPercent !== undefined ? { firewallPercent: cmd.firewallPercent } : {}),
+            ...(cmd.conntrackMax !== undefined ? { conntrackMax: cmd.conntrackMax } : {}),
           };
           const r = await labFault(cmd.kind, cmd.hop, { settings });
           print(cmd.json, r, formatFault(r));

@@ -95,6 +95,10 @@ export function renderDiagnosis(raw: Diagnosis, opts: RenderOptions): string {
     d.hops.forEach((h, k) => {
       out.push(`  ${paint(STATUS_COLOR[h.status], lines[k + 1] ?? '')}`);
     });
+    // How protocol drops got to a hop, or that they are the reverse direction (issue 10).
+    const noted = d.hops.filter((h) => (h.notes ?? []).length > 0);
+    if (noted.length > 0) out.push('');
+    for (const h of noted) for (const n of h.notes ?? []) out.push(`  ${paint('dim', `${h.id}: ${n}`)}`);
   }
   out.push('');
 

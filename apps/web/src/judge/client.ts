@@ -88,6 +88,16 @@ export function startJudge(store: AppStore): JudgeClient | null {
       },
       { fireImmediately: true },
     ),
+    // What the map draws with numbers: the visible interface nodes (a new view graph, not a tick).
+    store.subscribe(
+      (s: AppState) => s.viewGraph,
+      (graph) =>
+        post({
+          kind: 'watch',
+          ids: graph === null ? null : graph.nodes.filter((n) => n.kind === 'iface').map((n) => n.id),
+        }),
+      { fireImmediately: true },
+    ),
     store.subscribe(
       (s: AppState) => s.sel,
       (id) => post({ kind: 'select', id }),

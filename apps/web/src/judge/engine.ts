@@ -7,6 +7,9 @@ import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
 export type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
 
+const sameCoarse = (a: HopStat, b: HopStat) =>
+  a.status === b.status && a.pathIndex === b.pathIndex && a.rules === b.rules;
+
 /**
  * The judge worker's state machine, without the worker (tested directly): decode a sample frame
  * (zod over every interface's row), keep the window and the history, judge with the shared code,
@@ -21,18 +24,41 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
   let to: string | null = null;
   let sel: string | null = null;
   let stats = new Map<string, HopStat>();
+  /** What the UI thread holds (the last object sent per hop). */
+  let sent = new Map<string, HopStat>();
+  /** Hops the UI draws with their numbers (null: every hop); the rest get status changes only. */
+  let watched: ReadonlySet<string> | null = null;
+  let onPath: ReadonlySet<string> = new Set();
+  let last: Omit<Judged, 'kind' | 'host' | 'lastT' | 'hop' | 'changed' | 'removed' | 'ms'> | null = null;
+  /** The findings last sent, as text: unchanged findings go as null (compared here, off the UI thread). */
+  let sentFindings = '';
 
   const hop = () => (sel === null ? null : hopHistory(history.samples, sel));
 
-  function judge(): Judged[] {
-    if (host === null || topology === null) return [];
-    const t0 = now();
-    const samples = history.samples.slice(-JUDGE_WINDOW_SAMPLES);
-    const j = evaluate({ host, topology, samples, from, to }, stats);
+  /**
+   * Hops whose stats the UI must get: a watched hop (drawn with its numbers, on the path, the
+   * selection) when anything changed; any other hop only when what its folded group shows
+   * changed (status, path number, rules). On a 3000-interface host seen folded that is a handful
+   * a tick instead of every hop: the UI thread's work follows what is on screen.
+   */
+  function diff(): { changed: [string, HopStat][]; removed: string[] } {
     const changed: [string, HopStat][] = [];
-    for (const [id, st] of j.statsById) if (stats.get(id) !== st) changed.push([id, st]);
-    const removed = [...stats.keys()].filter((id) => !j.statsById.has(id));
-    stats = j.statsById;
+    for (const [id, st] of stats) {
+      const had = sent.get(id);
+      if (had === st) continue;
+      const wanted = watched === null || watched.has(id) || id === sel || onPath.has(id);
+      if (had !== undefined && !wanted && sameCoarse(had, st)) continue;
+      changed.push([id, st]);
+      sent.set(id, st);
+    }
+    const removed = [...sent.keys()].filter((id) => !stats.has(id));
+    for (const id of removed) sent.delete(id);
+    return { changed, removed };
+  }
+
+  function answer(t0: number, findings: Judged['findings']): Judged[] {
+    if (host === null || last === null) return [];
+    const { changed, removed } = diff();
     return [
       {
         kind: 'judged',
@@ -41,14 +67,37 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         hop: hop(),
         changed: packStats(changed),
         removed,
-        findings: j.findings,
-        path: j.path,
-        pathError: j.pathError,
-        pathSuggestions: j.pathSuggestions,
-        windowSeconds: j.windowSeconds,
+        ...last,
+        findings,
         ms: now() - t0,
       },
     ];
+  }
+
+  function judge(): Judged[] {
+    if (host === null || topology === null) return [];
+    const t0 = now();
+    const samples = history.samples.slice(-JUDGE_WINDOW_SAMPLES);
+    const j = evaluate({ host, topology, samples, from, to }, stats);
+    stats = j.statsById;
+    onPath = new Set(j.path ?? []);
+    const findingsKey = JSON.stringify(j.findings);
+    const findingsChanged = findingsKey !== sentFindings;
+    sentFindings = findingsKey;
+    last = {
+      findings: j.findings,
+      path: j.path,
+      pathError: j.pathError,
+      pathSuggestions: j.pathSuggestions,
+      windowSeconds: j.windowSeconds,
+    };
+    return answer(t0, findingsChanged ? j.findings : null);
+  }
+
+  /** The UI cleared its judgement (another host, back to live): everything goes again. */
+  function forgetSent(): void {
+    sent = new Map();
+    sentFindings = '';
   }
 
   function take(sample: Sample): boolean {
@@ -85,6 +134,8 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
   function handle(req: JudgeRequest): JudgeResponse[] {
     switch (req.kind) {
       case 'reset':
+        forgetSent();
+        last = null;
         host = req.host;
         topology = null;
         history = EMPTY_HISTORY;
@@ -112,14 +163,26 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
       }
       case 'window': {
         if (req.host !== host) return [];
+        // The UI cleared its judgement before asking for a new window (back to live, a seek).
+        forgetSent();
         history = EMPTY_HISTORY;
         for (const s of [...req.samples].sort((a, b) => a.t - b.t)) take(s);
         return judge();
+      }
+      case 'append': {
+        if (req.host !== host) return [];
+        let took = false;
+        for (const s of req.samples) took = take(s) || took;
+        return took ? judge() : [];
       }
       case 'path':
         from = req.from;
         to = req.to;
         return judge();
+      case 'watch':
+        watched = req.ids === null ? null : new Set(req.ids);
+        // Hops that came into view get their current numbers now, not at the next sample.
+        return answer(now(), null);
       case 'select':
         sel = req.id;
         return host === null ? [] : [{ kind: 'hop', host, hop: hop() }];

@@ -17,7 +17,17 @@ export type JudgeRequest =
    * The judgement takes its last JUDGE_WINDOW_SAMPLES, exactly as live does.
    */
   | { kind: 'window'; host: string; samples: Sample[] }
+  /**
+   * Replay playing forward: samples after the newest one held, appended as live frames would be
+   * (already decoded: no wire frame is built by hand to be parsed again).
+   */
+  | { kind: 'append'; host: string; samples: Sample[] }
   | { kind: 'path'; from: string | null; to: string | null }
+  /**
+   * The hops the map draws with their numbers (its visible interface nodes; null: all). Others
+   * are sent only when their status, path number or rules change: folded, only that shows.
+   */
+  | { kind: 'watch'; ids: string[] | null }
   /** The hop whose history the detail panel shows (sent back with every answer). */
   | { kind: 'select'; id: string | null };
 
@@ -33,7 +43,8 @@ export type JudgeResponse =
       /** Hops whose stats changed (new or different), in columns; every other hop keeps its object. */
       changed: PackedStats;
       removed: string[];
-      findings: Finding[];
+      /** null: the same findings as the previous answer (compared in the worker, not every tick on the UI thread). */
+      findings: Finding[] | null;
       path: string[] | null;
       pathError: string | null;
       pathSuggestions: string[];

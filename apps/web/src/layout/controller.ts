@@ -14,7 +14,8 @@ export function pinnedKey(s: AppState): string {
   if (collapsed.size === 0) return '';
   const ids = new Set<string>();
   for (const id of [s.from, s.to, s.sel, ...(s.path ?? [])]) if (id !== null) ids.add(id);
-  for (const [id, st] of s.statsById) if (st.status === 'loss' || st.status === 'down') ids.add(id);
+  const alarms = s.statusIndex.alarmKey;
+  if (alarms !== '') for (const id of alarms.split('\n')) ids.add(id);
   const out: string[] = [];
   for (const id of ids) {
     const i = s.ifaceById.get(id);

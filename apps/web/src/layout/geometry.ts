@@ -1,10 +1,13 @@
 import type { Cell, Lane } from './types.ts';
 
-/** Node box: two dense lines (name + status, rates + drops) at 12 px. */
-export const NODE_W_PX = 172;
+/**
+ * Node box: two dense lines (name + status, rates + drops) at 12 px. Wide enough for a whole
+ * 15-character interface name (IFNAMSIZ) in 12 px mono beside its icon and a LOSS badge.
+ */
+export const NODE_W_PX = 212;
 export const NODE_H_PX = 46;
 /** Column pitch: the gap leaves room for an edge to bend between layers. */
-export const COL_W_PX = 212;
+export const COL_W_PX = 250;
 export const ROW_H_PX = 60;
 /** Lane header (namespace name, badge, toggle) sits in the row above the lane's first node row. */
 export const LANE_HEADER_PX = 28;

@@ -1,3 +1,4 @@
+import { COL_W_PX, ROW_H_PX } from './geometry.ts';
 import { computeLayers, type Layering } from './layers.ts';
 import type { Cell, Lane, LayoutResult, ViewGraph } from './types.ts';
 
@@ -81,6 +82,17 @@ function placeRow0(lanes: Iterable<Lane>, col0: number, col1: number, bare: bool
   return top + spare + (bare ? 0 : 1);
 }
 
+/** Every lane that was a lone summary node still is (and the other way round). */
+function sameBareness(graph: ViewGraph, prev: LayoutResult): boolean {
+  const kindOf = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  for (const [name, members] of groupByLane(
+    graph,
+    graph.nodes.map((n) => n.id),
+  ))
+    if ((prev.lanes.get(name)?.bare ?? false) !== isBare(members, kindOf)) return false;
+  return true;
+}
+
 const isBare = (members: readonly string[], kindOf: ReadonlyMap<string, string>) =>
   members.length === 1 && kindOf.get(members[0]!) === 'summary';
 
@@ -123,7 +135,10 @@ function fullLayout(graph: ViewGraph, L: Layering, topoVersion: number): LayoutR
   const cells: Cells = new Map();
   const laneCols = new Map<string, Map<number, string[]>>();
   const kindOf = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  const folded = shapes.filter((s) => isBare(byLane.get(s.lane)!, kindOf));
+  const grid = folded.length >= GRID_MIN_FOLDED ? new Set(folded.map((s) => s.lane)) : new Set<string>();
   for (const s of shapes) {
+    if (grid.has(s.lane)) continue;
     const rows = Math.max(...[...s.byCol.values()].map((l) => l.length));
     const bare = isBare(byLane.get(s.lane)!, kindOf);
     const row0 = placeRow0(lanes.values(), s.col0, s.col1, bare);
@@ -135,7 +150,54 @@ function fullLayout(graph: ViewGraph, L: Layering, topoVersion: number): LayoutR
     }
   }
   sweep(laneCols, lanes, cells, L);
+  placeGrid(
+    folded.filter((s) => grid.has(s.lane)),
+    byLane,
+    lanes,
+    cells,
+  );
   return { topoVersion, cells, lanes, mode: 'full' };
+}
+
+/**
+ * Folded namespaces (a summary node each) on a big host: a grid shaped like a screen, not a
+ * column a hundred rows tall, in name order (stable). The grid sits right of the datapath
+ * columns its namespaces would take when opened (their layer and the one after, where a router's
+ * inner ports go): a namespace that starts losing packets, or that the operator opens, gets its
+ * box there, under the spine and left of the grid — loss first in reading order — and no
+ * folded neighbour moves.
+ */
+function placeGrid(
+  folded: readonly { lane: string; col0: number; col1: number }[],
+  byLane: Map<string, string[]>,
+  lanes: Lanes,
+  cells: Cells,
+): void {
+  if (folded.length === 0) return;
+  const sorted = [...folded].sort((a, b) => (a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : 0));
+  const cols = gridColumns(sorted.length);
+  let col0 = Math.max(...sorted.map((s) => s.col1)) + GRID_OPEN_COLS + 1;
+  for (const l of lanes.values()) col0 = Math.max(col0, l.col1 + 1);
+  // Top of the picture: the grid's columns hold nothing else.
+  const row0 = placeRow0(lanes.values(), col0, col0 + cols - 1, true);
+  sorted.forEach((s, i) => {
+    const col = col0 + (i % cols);
+    const row = row0 + Math.floor(i / cols);
+    lanes.set(s.lane, { col0: col, col1: col, row0: row, rows: 1, bare: true });
+    for (const id of byLane.get(s.lane)!) cells.set(id, { col, row });
+  });
+}
+
+/** Columns an opened namespace may need beyond its summary's (a router: outer port, inner ports). */
+const GRID_OPEN_COLS = 2;
+/** Folded namespaces below this stay in their datapath column (a few fit there). */
+export const GRID_MIN_FOLDED = 12;
+/** The grid's width to height on screen: a laptop's map area, about 16:9 less the side panel. */
+const GRID_ASPECT = 1.7;
+
+/** Columns of a grid of n summary nodes whose drawn width/height is about GRID_ASPECT. */
+export function gridColumns(n: number): number {
+  return Math.max(1, Math.min(n, Math.round(Math.sqrt((GRID_ASPECT * n * ROW_H_PX) / COL_W_PX))));
 }
 
 /** Push lanes down until none overlaps another (only lanes below a grown one ever move). */
@@ -176,14 +238,21 @@ export function layoutGraph(graph: ViewGraph, topoVersion: number, prev: LayoutR
   if (kept.length === 0 || added.length > ids.length * RELAYOUT_NEW_SHARE)
     return fullLayout(graph, L, topoVersion);
   const cells: Cells = new Map(kept.map((id) => [id, prev.cells.get(id)!]));
-  if (added.length === 0 && kept.length === prev.cells.size) {
+  if (added.length === 0 && kept.length === prev.cells.size && sameBareness(graph, prev)) {
     return { topoVersion, cells, lanes: new Map(prev.lanes), mode: 'unchanged' };
   }
 
   const membersOf = groupByLane(graph, ids);
   const kindOf = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  // A folded namespace that opens (expanded, or a pinned hop) leaves its one cell and is placed
+  // anew below the picture: growing in place would push every folded neighbour down.
+  const reopened = new Set<string>();
+  for (const [name, members] of membersOf)
+    if (prev.lanes.get(name)?.bare === true && !isBare(members, kindOf)) reopened.add(name);
+  for (const name of reopened) for (const id of membersOf.get(name)!) cells.delete(id);
   const lanes: Lanes = new Map();
   for (const [name, members] of membersOf) {
+    if (reopened.has(name)) continue;
     const old = prev.lanes.get(name);
     const placed = members.filter((id) => cells.has(id)).map((id) => cells.get(id)!);
     if (old === undefined || placed.length === 0) continue;
@@ -197,7 +266,10 @@ export function layoutGraph(graph: ViewGraph, topoVersion: number, prev: LayoutR
     });
   }
   const taken = new Set([...cells.values()].map((c) => `${c.col},${c.row}`));
-  const addedByLane = groupByLane(graph, added);
+  const laneOf = new Map(graph.nodes.map((n) => [n.id, n.lane]));
+  const addedSet = new Set(added);
+  const replaced = ids.filter((id) => !addedSet.has(id) && reopened.has(laneOf.get(id)!));
+  const addedByLane = groupByLane(graph, [...added, ...replaced]);
 
   for (const [name, list] of addedByLane) {
     let lane = lanes.get(name);

@@ -45,6 +45,11 @@ export interface Lane {
    * no header row and no spare row (a hundred folded routers stack one row each).
    */
   bare: boolean;
+  /**
+   * The namespace, when the lane's key is not the namespace itself: in path mode one namespace
+   * can be a band on the path (keyed `path:K`) and a box of its other interfaces below.
+   */
+  ns?: string;
 }
 
 export interface LayoutResult {
@@ -53,7 +58,7 @@ export interface LayoutResult {
   cells: Map<string, Cell>;
   lanes: Map<string, Lane>;
   /** How it was produced: for tests and the bench. */
-  mode: 'full' | 'incremental' | 'unchanged';
+  mode: 'full' | 'incremental' | 'unchanged' | 'path';
 }
 
 export const SUMMARY_PREFIX = 'ns:';

@@ -4,6 +4,7 @@ import { NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { useApp } from '../store/index.ts';
 import { fmtNum, fmtPct } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
+import { nsName } from '../ui/names.ts';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { IfaceFlowNode } from './flowElements.ts';
 import { coarseStatOf, isSelected, selectPicking, statOf } from './selectors.ts';
@@ -36,7 +37,7 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
       data-on-path={onPath}
       data-selected={selected}
       data-picking={picking}
-      title={id}
+      title={`${data.name} in ${nsName(data.netns)}`}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
       {onPath && <span className="hop-index mono">{stat?.pathIndex}</span>}
@@ -44,7 +45,8 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
         <span className="muted">
           <KindIcon kind={data.kind} />
         </span>
-        <span className="mono font-semibold truncate min-w-0 flex-1" style={{ fontSize: 12.5 }}>
+        {/* Whole, always: an interface name is at most 15 characters and its end tells it apart. */}
+        <span className="mono font-semibold whitespace-nowrap flex-1" style={{ fontSize: 12 }} data-label>
           {data.name}
         </span>
         <span

@@ -15,6 +15,8 @@ import { type AppState, appStore, useApp } from '../store/index.ts';
 import { roundCamera } from '../url/view.ts';
 import { buildFlowEdges, buildFlowNodes, type FlowNode } from './flowElements.ts';
 import { firstFrame } from './frame.ts';
+import { pathLayout, withPathNodes } from '../layout/pathLayout.ts';
+import { walkPath } from './walk.ts';
 import { HopEdge } from './HopEdge.tsx';
 import { IfaceNode } from './IfaceNode.tsx';
 import { LaneNode } from './LaneNode.tsx';
@@ -27,15 +29,22 @@ const edgeTypes = { hop: HopEdge };
 const MINIMAP_MAX_NODES = 300;
 /** A map that fits on a screen needs no overview. */
 const MINIMAP_MIN_NODES = 40;
-/** Culling pays off only on big graphs; on small ones it just adds work (ui-anchors §5.2). */
-const CULL_MIN_NODES = 400;
+/**
+ * Culling pays off only on big graphs; on small ones it just adds work (ui-anchors §5.2). A
+ * folded 3000-interface host is ~300 nodes, most of them off screen in the first picture: there
+ * culling halves the first render (bench:web).
+ */
+const CULL_MIN_NODES = 150;
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 4;
 
-const selectLastT = (s: AppState) => s.lastT;
+/** Whether a sample was judged yet: a boolean, so the canvas does not re-render on every tick. */
+const selectJudged = (s: AppState) => s.lastT !== null;
 const selectHost = (s: AppState) => s.host;
 /** How long the first picture waits for a judged sample before framing what it has. */
 const FIRST_FRAME_WAIT_MS = 1500;
+/** Set when path mode's picture is on screen (the bench times typing the destination to this). */
+export const MARK_PATH_LAID_OUT = 'hopwatch:path-laid-out';
 const selectTheme = (s: { theme: 'light' | 'dark' }) => s.theme;
 const selectFocus = (s: { focus: { id: string; seq: number } | null }) => s.focus;
 
@@ -43,8 +52,8 @@ const minimapColor = (n: FlowNode) =>
   n.type === 'lane' ? 'rgba(128,128,128,0.15)' : 'rgba(128,128,128,0.7)';
 
 function Canvas() {
-  const graph = useApp(selectViewGraph);
-  const layout = useApp(selectLayout);
+  const baseGraph = useApp(selectViewGraph);
+  const datapath = useApp(selectLayout);
   const topology = useApp(selectTopology);
   const ifaceById = useApp(selectIfaceById);
   const path = useApp(selectPath);
@@ -53,6 +62,16 @@ function Canvas() {
   const rf = useReactFlow();
   const fitted = useRef(false);
   const wrapper = useRef<HTMLDivElement>(null);
+  // Path mode: the path as a straight line left to right, the rest below (layout/pathLayout.ts).
+  // Cheap and derived, so it follows the path at once; leaving path mode gives the datapath back.
+  const { graph, layout } = useMemo(() => {
+    if (datapath === null || baseGraph === null || path === null)
+      return { graph: baseGraph, layout: datapath };
+    const g = withPathNodes(baseGraph, path, ifaceById);
+    const shown = pathLayout(datapath, g, path);
+    return shown === null ? { graph: baseGraph, layout: datapath } : { graph: g, layout: shown };
+  }, [datapath, baseGraph, path, ifaceById]);
+  const pathMode = layout?.mode === 'path';
 
   const nodes = useMemo<FlowNode[]>(
     () => (graph && layout && topology ? buildFlowNodes(graph, layout, topology, ifaceById) : []),
@@ -66,7 +85,7 @@ function Canvas() {
   // First picture (map/frame.ts), once there are nodes (their sizes are given, not measured), the
   // first sample is judged (so the loss is known) and its loss hops are on the map, and, for a link
   // with from/to, the path is answered. A host that sends nothing is framed after FIRST_FRAME_WAIT_MS.
-  const lastT = useApp(selectLastT);
+  const judged = useApp(selectJudged);
   const [waitOver, setWaitOver] = useState(false);
   const hasNodes = nodes.length > 0;
   useEffect(() => {
@@ -79,7 +98,7 @@ function Canvas() {
     const { cam, from, to, pathError, statsById } = appStore.getState();
     if (cam === null && !waitOver) {
       if (from !== null && to !== null && path === null && pathError === null) return;
-      if (lastT === null) return;
+      if (!judged) return;
       const shown = new Set(nodes.map((n) => n.id));
       for (const [id, st] of statsById) if (st.status === 'loss' && !shown.has(id)) return;
     }
@@ -91,7 +110,22 @@ function Canvas() {
       void rf.setViewport(firstFrame({ nodes, edges, path, statsById, ...size }));
     }
     performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
-  }, [nodes, edges, path, lastT, waitOver, rf]);
+  }, [nodes, edges, path, judged, waitOver, rf]);
+
+  // Entering or leaving path mode moves every node: frame the new picture (the path, or the host).
+  // A link with from/to opens in path mode: its camera (or the first frame) already is the
+  // path's, so the path arriving is not a change of mode to reframe.
+  const lastMode = useRef(pathMode || (appStore.getState().from !== null && appStore.getState().to !== null));
+  useEffect(() => {
+    if (lastMode.current === pathMode || !fitted.current) return;
+    lastMode.current = pathMode;
+    const el = wrapper.current;
+    if (el === null) return;
+    const { statsById } = appStore.getState();
+    const size = { width: el.clientWidth, height: el.clientHeight };
+    void rf.setViewport(firstFrame({ nodes, edges, path: pathMode ? path : null, statsById, ...size }));
+    if (pathMode) performance.mark(MARK_PATH_LAID_OUT, { detail: { hops: path?.length ?? 0 } });
+  }, [pathMode, nodes, edges, path, rf]);
 
   useEffect(() => {
     if (focus === null || layout === null) return;
@@ -116,8 +150,27 @@ function Canvas() {
     appStore.getState().setCamera(roundCamera(viewport));
   }, []);
 
-  // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects.
+  // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects, and on
+  // a path ← → walk along it (the selection and the focus move hop by hop).
   const onKeyDown = useCallback((e: KeyboardEvent<HTMLDivElement>) => {
+    if (
+      (e.key === 'ArrowLeft' || e.key === 'ArrowRight') &&
+      !e.shiftKey &&
+      appStore.getState().path !== null
+    ) {
+      // On the map with a path the arrows are the path's (replay's ← → are theirs elsewhere).
+      e.preventDefault();
+      e.stopPropagation();
+      const next = walkPath(appStore.getState(), e.key === 'ArrowRight' ? 1 : -1);
+      if (next === null) return;
+      appStore.getState().reveal(next);
+      requestAnimationFrame(() =>
+        wrapper.current
+          ?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(next)}"]`)
+          ?.focus({ preventScroll: true }),
+      );
+      return;
+    }
     if (e.key !== 'Enter' && e.key !== ' ') return;
     const el = (e.target as HTMLElement).closest<HTMLElement>('.react-flow__node');
     const id = el?.dataset.id;
@@ -136,7 +189,9 @@ function Canvas() {
       onKeyDown={onKeyDown}
       data-testid="map"
       role="application"
-      aria-label="host map"
+      aria-label={pathMode ? 'host map, path mode: left and right arrows walk along the path' : 'host map'}
+      aria-roledescription="map"
+      data-mode={pathMode ? 'path' : 'datapath'}
     >
       <ReactFlow<FlowNode>
         nodes={nodes}

@@ -1,13 +1,30 @@
 import type { Iface, Topology } from '@hopwatch/shared';
 import type { Edge, Node } from '@xyflow/react';
 import { cellPosition, laneRect, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
+import { GRID_MIN_FOLDED } from '../layout/layered.ts';
 import type { LayoutResult, ViewEdgeKind, ViewGraph } from '../layout/types.ts';
 import type { KindIconName } from '../ui/icons.tsx';
 import { displayKind, forwardingNamespaces } from '../ui/kind.ts';
+import { nsRole } from '../ui/names.ts';
 
 export type IfaceNodeData = { name: string; netns: string; kind: KindIconName };
-export type SummaryNodeData = { netns: string; members: string[] };
-export type LaneNodeData = { netns: string; members: string[]; collapsed: boolean; total: number };
+export type SummaryNodeData = {
+  netns: string;
+  members: string[];
+  role: string | null;
+  /** Inside its namespace's box (pinned hops shown): the box names it, the node says what is hidden. */
+  inLane: boolean;
+};
+export type LaneNodeData = {
+  netns: string;
+  members: string[];
+  collapsed: boolean;
+  total: number;
+  /** What the namespace is, when its name or routing says so (router, DHCP, VM…). */
+  role: string | null;
+  /** A band of the path in path mode (no collapse toggle: the path's hops are always shown). */
+  onPath: boolean;
+};
 export type HopEdgeData = { kind: ViewEdgeKind | 'path' };
 
 export type IfaceFlowNode = Node<IfaceNodeData, 'iface'>;
@@ -37,19 +54,27 @@ export function buildFlowNodes(
   }
   const summaries = new Set(graph.nodes.filter((n) => n.kind === 'summary').map((n) => n.lane));
   const out: FlowNode[] = [];
-  for (const [netns, lane] of layout.lanes) {
+  for (const [key, lane] of layout.lanes) {
     // A bare lane is a folded namespace whose summary node is the whole picture of it.
     if (lane.bare) continue;
+    const netns = lane.ns ?? key;
     const r = laneRect(lane);
     const members = membersByNs.get(netns) ?? [];
     out.push({
-      id: laneNodeId(netns),
+      id: laneNodeId(key),
       type: 'lane',
       position: { x: r.x, y: r.y },
       width: r.width,
       height: r.height,
       style: { width: r.width, height: r.height },
-      data: { netns, members, collapsed: summaries.has(netns), total: members.length },
+      data: {
+        netns,
+        members,
+        collapsed: summaries.has(netns),
+        total: members.length,
+        role: nsRole(netns, forwarding),
+        onPath: lane.ns !== undefined,
+      },
       selectable: false,
       focusable: false,
       draggable: false,
@@ -67,7 +92,12 @@ export function buildFlowNodes(
         position,
         width: NODE_W_PX,
         height: NODE_H_PX,
-        data: { netns: n.lane, members: membersByNs.get(n.lane) ?? [] },
+        data: {
+          netns: n.lane,
+          members: membersByNs.get(n.lane) ?? [],
+          role: nsRole(n.lane, forwarding),
+          inLane: layout.lanes.get(n.lane)?.bare === false,
+        },
         ariaLabel: `namespace ${n.lane || 'host'}, collapsed; press Enter to expand`,
         draggable: false,
         zIndex: 1,
@@ -93,6 +123,12 @@ export function buildFlowNodes(
   return out;
 }
 
+/** Summary nodes laid out in the big-host grid (layered.ts placeGrid): bare lanes, many of them. */
+function gridded(graph: ViewGraph, layout: LayoutResult): Set<string> {
+  const bare = graph.nodes.filter((n) => n.kind === 'summary' && layout.lanes.get(n.lane)?.bare === true);
+  return bare.length >= GRID_MIN_FOLDED ? new Set(bare.map((n) => n.id)) : new Set();
+}
+
 /**
  * Edges run left to right (lower column → higher) so handles line up with the datapath. Path
  * steps with no kernel or route edge between them (through a collapsed group, say) get a
@@ -105,7 +141,11 @@ export function buildFlowEdges(
 ): HopFlowEdge[] {
   const out: HopFlowEdge[] = [];
   const linked = new Set<string>();
+  // A grid of folded namespaces hangs off the bridge above it: a hundred edges fanning into the
+  // grid say nothing more and cost as much to draw as the nodes. Folded, their edges fold too.
+  const inGrid = gridded(graph, layout);
   for (const e of graph.edges) {
+    if (inGrid.has(e.source) || inGrid.has(e.target)) continue;
     const a = layout.cells.get(e.source);
     const b = layout.cells.get(e.target);
     if (a === undefined || b === undefined) continue;

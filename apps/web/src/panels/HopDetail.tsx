@@ -79,8 +79,11 @@ export function HopDetail() {
     >
       <header className="flex items-center gap-1.5">
         <KindIcon kind={iface.kind} />
-        <span className="mono font-bold truncate">{iface.name}</span>
-        <span className="muted truncate">{nsLabel(iface.netns)}</span>
+        <span className="mono font-bold whitespace-nowrap">{iface.name}</span>
+        {/* The whole namespace name here (the map shortens long ones in the middle). */}
+        <span className="muted mono break-all" style={{ fontSize: 11 }} data-testid="hop-detail-ns">
+          {nsLabel(iface.netns)}
+        </span>
         <span
           className={`st-${status} ml-auto flex items-center gap-0.5 uppercase font-bold`}
           style={{ fontSize: 10.5 }}

@@ -1,6 +1,7 @@
 import { memo, useCallback } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
-import { fmtNum, fmtPct, nsLabel } from '../ui/format.ts';
+import { fmtNum, fmtPct } from '../ui/format.ts';
+import { nsShort } from '../ui/names.ts';
 import { StatusIcon } from '../ui/icons.tsx';
 import { STATUS_LABEL } from '../ui/status.ts';
 
@@ -21,10 +22,10 @@ const PathRow = memo(function PathRow({ id, index }: { id: string; index: number
       onClick={() => appStore.getState().reveal(id)}
     >
       <td className="mono text-right pr-1 muted">{index}</td>
-      <td className="mono truncate max-w-40" title={id}>
+      <td className="mono whitespace-nowrap" title={id}>
         {iface?.name ?? id}
         <div className="muted" style={{ fontSize: 10.5 }}>
-          {iface ? nsLabel(iface.netns) : 'no longer exists'}
+          {iface ? nsShort(iface.netns) : 'no longer exists'}
         </div>
       </td>
       <td>
@@ -36,9 +37,16 @@ const PathRow = memo(function PathRow({ id, index }: { id: string; index: number
           {STATUS_LABEL[status]}
         </span>
       </td>
-      <td className="mono text-right">{fmtNum(stat?.rxPps ?? 0)}</td>
-      <td className="mono text-right">{fmtNum(stat?.txPps ?? 0)}</td>
-      <td className={`mono text-right ${stat && stat.drops > 0 ? 'st-loss font-bold' : 'muted'}`}>
+      <td className="mono text-right" data-col="in">
+        {fmtNum(stat?.rxPps ?? 0)}
+      </td>
+      <td className="mono text-right" data-col="out">
+        {fmtNum(stat?.txPps ?? 0)}
+      </td>
+      <td
+        className={`mono text-right ${stat && stat.drops > 0 ? 'st-loss font-bold' : 'muted'}`}
+        data-col="drop"
+      >
         {fmtNum(stat?.dropsPerSec ?? 0)}
       </td>
       <td className={`mono text-right ${stat && stat.lossRatio > 0 ? 'st-loss' : 'muted'}`}>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { canOperate } from '../auth/session.ts';
 import { createMark, deleteMark, exportUrl, type Timeline, renameMark } from './api.ts';
-import { replayController } from './controller.ts';
+import { useReplayController } from './context.ts';
 import { fmtSpan, fmtUtc } from './time.ts';
 
 const selectMarks = (s: AppState) => s.marks;
@@ -42,8 +42,9 @@ export function Recordings() {
   const host = useApp(selectHost);
   const playhead = useApp(selectPlayhead);
   const [form, setForm] = useState<null | { mode: 'new' | 'rename'; name: string }>(null);
+  const controller = useReplayController();
   const current = marks.find((m) => m.id === rec);
-  const refresh = () => replayController()?.refresh();
+  const refresh = () => controller?.refresh();
 
   const save = async () => {
     if (form === null) return;

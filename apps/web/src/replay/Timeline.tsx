@@ -2,7 +2,7 @@ import { type ReactNode, useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { selectView } from '../url/sync.ts';
 import { encodeView } from '../url/view.ts';
-import { replayController } from './controller.ts';
+import { useReplayController } from './context.ts';
 import { HeatStrip } from './HeatStrip.tsx';
 import { Recordings } from './Recordings.tsx';
 import { SPEEDS, selectReplayActive } from './replaySlice.ts';
@@ -125,7 +125,8 @@ export function Timeline() {
   const shownT = useApp(selectShownT);
   useReplayKeys();
   const s = appStore.getState;
-  const c = replayController;
+  const controller = useReplayController();
+  const c = () => controller;
   // Live, the newest sample's time: the clock is always on screen, in UTC and local.
   const shown = active ? playhead : shownT;
   return (

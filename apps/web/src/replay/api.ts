@@ -106,6 +106,15 @@ export async function fetchPage(host: string, start: number, end: number): Promi
   return { samples: r.samples, topologies: r.topologies };
 }
 
+/**
+ * The recording of [start, end] as the hub's text, unparsed: the judge worker decodes it (a
+ * `seed` request). null when the hub has none (an older hub, a host without recordings).
+ */
+export async function fetchRecordingText(host: string, start: number, end: number): Promise<string | null> {
+  const res = await fetch(`${hostPath(host)}/recording?start=${start}&end=${end}`);
+  return res.ok ? res.text() : null;
+}
+
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
   headers: { 'content-type': 'application/json', ...CHANGE_HEADERS },

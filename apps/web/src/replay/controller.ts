@@ -1,14 +1,22 @@
-import type { Sample } from '@hopwatch/shared';
 import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import type { JudgeClient } from '../judge/client.ts';
 import { HISTORY_MAX_SAMPLES } from '../store/liveSlice.ts';
 import type { AppState, AppStore } from '../store/index.ts';
-import { fetchPage, fetchReplayInfo, fetchTimeline, HubRequestError, type Timeline } from './api.ts';
-import { PAGE_MS, pageEnd, pageOf, pageStart, pagesForWindow, ReplayBuffer } from './buffer.ts';
+import {
+  fetchPage,
+  fetchRecordingText,
+  fetchReplayInfo,
+  fetchTimeline,
+  HubRequestError,
+  type Timeline,
+} from './api.ts';
+import { PAGE_MS, pageEnd, pageOf, pageStart, pagesForWindow } from './buffer.ts';
+import { startClock } from './clock.ts';
+import { createFeeder, type Feeder } from './feeder.ts';
+import { createPager, type FetchPage } from './pager.ts';
 import { selectReplayActive } from './replaySlice.ts';
 
-/** Playback clock resolution: ten frames a second is smooth for a map that changes per sample. */
-export const PLAYBACK_TICK_MS = 100;
+export { PLAYBACK_TICK_MS } from './clock.ts';
 /** How often the heat strip and recorded range are refreshed (the recording keeps growing). */
 export const TIMELINE_REFRESH_MS = 10_000;
 export const TIMELINE_BUCKETS = 300;
@@ -22,8 +30,6 @@ const WINDOW_SPAN_MS = (JUDGE_WINDOW_SAMPLES + 1) * 1000;
 const HISTORY_SPAN_MS = HISTORY_MAX_SAMPLES * 1000;
 /** While playing, keep this much wall-clock time of data loaded ahead of the playhead. */
 const PREFETCH_WALL_MS = 15_000;
-/** Playing forward, up to this many new samples are appended; more is a jump: resend the window. */
-const MAX_APPENDED_SAMPLES = 30;
 /**
  * Jump-to-loss refines a strip bucket in rounds of this many sub-buckets down to 1 s: each
  * sub-bucket costs the hub one localize, so 288 s → 20 × 15 s → 15 × 1 s is 35 of them, where
@@ -37,10 +43,6 @@ const LIVE_RESEED_MS = 3 * 60_000;
 /** Marks read by the bench: a seek and the moment its judgement reached the store. */
 export const MARK_REPLAY_SEEK = 'hopwatch:replay-seek';
 
-/** The running controller, for the timeline's buttons (main.tsx starts exactly one). */
-let current: ReplayController | null = null;
-export const replayController = (): ReplayController | null => current;
-
 export interface ReplayController {
   /** Step one recorded sample back or forward (loads the neighbouring page when needed). */
   step: (dir: 1 | -1) => Promise<void>;
@@ -51,20 +53,27 @@ export interface ReplayController {
   stop: () => void;
 }
 
+/** What the controller talks to; the app's defaults, a test's stubs. */
+export interface ReplayDeps {
+  fetchPage?: FetchPage;
+}
+
 /**
- * Replay's side effects: fetch pages around the playhead, show the moment (topology in force,
- * sample history, the judgement over the same window length as live, by the same code), run
- * the playback clock, keep the heat strip fresh. The slice holds state; this module alone talks
- * to the hub for replay.
+ * Replay's side effects, composed from three parts each tested alone: the pager (pages around
+ * the playhead), the feeder (what the judge worker gets) and the clock (playback). This module
+ * decides what to load and show: the moment (topology in force, sample history, the judgement
+ * over the same window length as live, by the same code) and the heat strip, kept fresh.
  */
-export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayController {
-  let buffer: ReplayBuffer | null = null;
-  const inflight = new Map<number, Promise<void>>();
+export function startReplay(
+  store: AppStore,
+  judge: JudgeClient | null,
+  deps: ReplayDeps = {},
+): ReplayController {
+  const pager = createPager(deps.fetchPage ?? fetchPage);
+  const feeder: Feeder | null = judge === null ? null : createFeeder(judge.post);
   let shownKey = '';
   let wasActive = false;
   let stopped = false;
-  /** What the judge worker holds: lets forward playback append samples instead of resending. */
-  let fed: { host: string; topoT: number | null; lastT: number; len: number } | null = null;
   /** A hub serving a file opens in replay at the file's start, not on an empty live view. */
   let enteredFile = false;
   const get = () => store.getState();
@@ -72,35 +81,26 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
   const report = (e: unknown) =>
     get().setReplayLoading(false, `replay: ${(e as Error).message ?? String(e)}`);
 
+  /** The pager's buffer for `host`; another host starts over (nothing shown, nothing fed). */
   const bufferFor = (host: string) => {
-    if (buffer === null || buffer.host !== host) {
-      buffer = new ReplayBuffer(host);
-      inflight.clear();
+    const before = pager.current();
+    const buf = pager.bufferFor(host);
+    if (buf !== before) {
       shownKey = '';
-      fed = null;
+      feeder?.reset();
     }
-    return buffer;
+    return buf;
   };
-
-  function load(host: string, page: number): Promise<void> {
-    const buf = bufferFor(host);
-    if (buf.has(page)) return Promise.resolve();
-    const key = page;
-    const pending = inflight.get(key);
-    if (pending) return pending;
-    const p = fetchPage(host, pageStart(page), pageEnd(page))
-      .then((r) => {
-        if (buffer === buf) buf.add(page, r.samples, r.topologies);
-      })
-      .finally(() => inflight.delete(key));
-    inflight.set(key, p);
-    return p;
-  }
+  const load = (host: string, page: number) => {
+    bufferFor(host);
+    return pager.load(host, page);
+  };
 
   /** Shows the loaded moment at the playhead: topology as it was, history, judged window. */
   function show(): void {
     const s = get();
     const t = s.playhead;
+    const buffer = pager.current();
     if (t === null || s.host === null || buffer === null || buffer.host !== s.host) return;
     const host = s.host;
     const version = buffer.topologyAt(t);
@@ -121,33 +121,7 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
       get().rejudge();
       return;
     }
-    feed(host, version?.t ?? null, history, s.playing);
-  }
-
-  /**
-   * The worker judges the last JUDGE_WINDOW_SAMPLES of what it holds, exactly as live. Playing
-   * forward, new samples go in as the live socket's frames would (appended); anything else
-   * (a seek, a step back, another topology) replaces its history with a 'window'.
-   */
-  function feed(host: string, topoT: number | null, history: Sample[], playing: boolean): void {
-    if (judge === null) return;
-    const last = history.at(-1);
-    const lastT = last?.t ?? Number.NEGATIVE_INFINITY;
-    const same = fed !== null && fed.host === host && fed.topoT === topoT;
-    if (same && fed !== null && lastT === fed.lastT) {
-      // Only older history arrived (sparklines): worth a resend when paused, not while playing.
-      if (playing || history.length <= fed.len) return;
-    } else if (same && fed !== null && lastT > fed.lastT) {
-      const from = history.findIndex((x) => x.t === fed?.lastT);
-      const newer = from < 0 ? [] : history.slice(from + 1);
-      if (from >= 0 && newer.length <= MAX_APPENDED_SAMPLES) {
-        for (const sample of newer) judge.frame(JSON.stringify({ type: 'sample', host, merged: 1, sample }));
-        fed = { host, topoT, lastT, len: Math.min(HISTORY_MAX_SAMPLES, fed.len + newer.length) };
-        return;
-      }
-    }
-    judge.post({ kind: 'window', host, samples: history });
-    fed = { host, topoT, lastT, len: history.length };
+    feeder?.feed(host, version?.t ?? null, history, s.playing);
   }
 
   /** Loads what the playhead needs (window first, then history and prefetch) and shows it. */
@@ -164,9 +138,7 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
         if (s.playing) await Promise.all(first.map((p) => load(host, p)));
         else {
           // A seek: just the window first, its pages after the picture (see the buffer).
-          const from = t - WINDOW_SPAN_MS;
-          const r = await fetchPage(host, from, t);
-          if (buffer === buf) buf.setLoose(from, t, r.samples, r.topologies);
+          await pager.loadRange(host, t - WINDOW_SPAN_MS, t);
         }
         get().setReplayLoading(false);
       } catch (e) {
@@ -205,7 +177,7 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
 
   /** Resolves once the judgement of the sample shown at t reached the store (or after a while). */
   function judged(t: number): Promise<void> {
-    const want = buffer?.sampleAt(t)?.t ?? null;
+    const want = pager.current()?.sampleAt(t)?.t ?? null;
     if (want === null || get().lastT === want) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -314,16 +286,16 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     // topology and sample; the judge's history must not mix recorded samples with live ones,
     // so it restarts from the hub's recording of the last minutes, as when a host opens.
     const { host } = get();
-    fed = null;
+    feeder?.reset();
     shownKey = '';
     get().clearLive();
     if (judge === null || host === null) return;
     judge.post({ kind: 'window', host, samples: [] });
     const end = Date.now();
-    fetch(`/api/hosts/${encodeURIComponent(host)}/recording?start=${end - LIVE_RESEED_MS}&end=${end}`)
-      .then(async (res) => {
-        if (res.ok && !selectReplayActive(get()) && get().host === host)
-          judge.post({ kind: 'seed', host, raw: await res.text() });
+    fetchRecordingText(host, end - LIVE_RESEED_MS, end)
+      .then((raw) => {
+        if (raw !== null && !selectReplayActive(get()) && get().host === host)
+          judge.post({ kind: 'seed', host, raw });
       })
       .catch(() => {});
   }
@@ -393,7 +365,9 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     store.subscribe(
       (x: AppState) => x.host,
       () => {
-        buffer = null;
+        pager.reset();
+        shownKey = '';
+        feeder?.reset();
         get().setTimeline(null);
         void refresh().then(ensure).catch(report);
       },
@@ -411,13 +385,12 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     ),
   ];
 
-  let lastTick = performance.now();
-  const clock = setInterval(() => {
-    const now = performance.now();
-    const wall = now - lastTick;
-    lastTick = now;
-    if (get().playing) get().tick(wall, Date.now());
-  }, PLAYBACK_TICK_MS);
+  const stopClock = startClock({
+    now: () => performance.now(),
+    wall: () => Date.now(),
+    playing: () => get().playing,
+    tick: (wallMs, nowWall) => get().tick(wallMs, nowWall),
+  });
   const strip = setInterval(() => void refresh(), TIMELINE_REFRESH_MS);
 
   const controller: ReplayController = {
@@ -427,12 +400,10 @@ export function startReplay(store: AppStore, judge: JudgeClient | null): ReplayC
     stop: () => {
       if (stopped) return;
       stopped = true;
-      if (current === controller) current = null;
       for (const off of offs) off();
-      clearInterval(clock);
+      stopClock();
       clearInterval(strip);
     },
   };
-  current = controller;
   return controller;
 }

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { appStore } from '../store/index.ts';
-import { replayController } from './controller.ts';
+import { useReplayController } from './context.ts';
 
 /** Keys in the legend's words; the Timeline lists them in its help title. */
 export const REPLAY_KEYS = [
@@ -24,11 +24,11 @@ function ownedElsewhere(e: KeyboardEvent): boolean {
 }
 
 export function useReplayKeys(): void {
+  const c = useReplayController();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || ownedElsewhere(e)) return;
       const s = appStore.getState();
-      const c = replayController();
       switch (e.key) {
         case ' ':
           if (s.playhead === null) c?.step(-1);
@@ -62,5 +62,5 @@ export function useReplayKeys(): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [c]);
 }

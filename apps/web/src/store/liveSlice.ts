@@ -5,6 +5,7 @@ import { EMPTY_JUDGEMENT, evaluate, type HopStat } from '../judge/evaluate.ts';
 import { appendHistory, type HopHistory, hopHistory } from '../judge/history.ts';
 import { unpackStats } from '../judge/pack.ts';
 import type { JudgeResponse } from '../judge/protocol.ts';
+import { EMPTY_STATUS_INDEX, indexStatuses, type StatusIndex, statusMoved } from './statusIndex.ts';
 import type { SliceCreator } from './types.ts';
 
 export { HISTORY_MAX_ROWS, HISTORY_MAX_SAMPLES } from '../judge/history.ts';
@@ -35,6 +36,10 @@ export interface LiveSlice {
   /** The hub's last error message for this browser (e.g. an unknown host), in words. */
   hubError: string | null;
   statsById: Map<string, HopStat>;
+  /** Namespace statuses and the hops in alarm, rebuilt when a status moves (store/statusIndex.ts). */
+  statusIndex: StatusIndex;
+  /** The interfaces the status index was built for (a new topology rebuilds it). */
+  statusIndexFor: ReadonlyMap<string, unknown> | null;
   findings: Finding[];
   path: string[] | null;
   pathError: string | null;
@@ -72,6 +77,8 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
   hopHistory: null,
   badFrames: 0,
   hubError: null,
+  statusIndex: EMPTY_STATUS_INDEX,
+  statusIndexFor: null,
   ...EMPTY_JUDGEMENT,
   setConnection: (connection) => set({ connection }),
   setHosts: (hosts) => set({ hosts }),
@@ -87,16 +94,23 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
     const s = get();
     if (j.host !== s.host) return;
     let statsById = s.statsById;
+    let statusIndex = s.statusIndex;
     if (j.changed.ids.length > 0 || j.removed.length > 0) {
+      const changed = unpackStats(j.changed);
+      const moved = statusMoved(statsById, changed, j.removed);
       statsById = new Map(statsById);
-      for (const [id, st] of unpackStats(j.changed)) statsById.set(id, st);
+      for (const [id, st] of changed) statsById.set(id, st);
       for (const id of j.removed) statsById.delete(id);
+      if (moved || s.statusIndexFor !== s.ifaceById)
+        statusIndex = indexStatuses(statsById, s.ifaceById, statusIndex);
     }
     // One store update per tick; unchanged lists keep their references (panels stay still).
     set({
       statsById,
+      statusIndex,
+      statusIndexFor: statusIndex === s.statusIndex ? s.statusIndexFor : s.ifaceById,
       lastT: j.lastT,
-      findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
+      findings: j.findings ?? s.findings,
       path: sameList(s.path, j.path) ? s.path : j.path,
       pathError: j.pathError,
       pathSuggestions: j.pathSuggestions,
@@ -109,7 +123,16 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
     const s = get();
     if (host === s.host && (hop === null || hop.id === s.sel)) set({ hopHistory: hop });
   },
-  clearLive: () => set({ history: [], historyRows: 0, lastT: null, hopHistory: null, ...EMPTY_JUDGEMENT }),
+  clearLive: () =>
+    set({
+      history: [],
+      historyRows: 0,
+      lastT: null,
+      hopHistory: null,
+      statusIndex: EMPTY_STATUS_INDEX,
+      statusIndexFor: null,
+      ...EMPTY_JUDGEMENT,
+    }),
   countBadFrame: () => set((s) => ({ badFrames: s.badFrames + 1 })),
   setHubError: (hubError) => set({ hubError }),
   rejudge: () => {
@@ -124,6 +147,8 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
     const j = evaluate({ host: s.host, topology: s.topology, samples, from: s.from, to: s.to }, s.statsById);
     set({
       ...j,
+      statusIndex: indexStatuses(j.statsById, s.ifaceById, s.statusIndex),
+      statusIndexFor: s.ifaceById,
       path: sameList(s.path, j.path) ? s.path : j.path,
       findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
       hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel),

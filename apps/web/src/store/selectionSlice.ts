@@ -13,6 +13,8 @@ export interface SelectionSlice {
   t: View['t'];
   speed: number;
   cam: Camera | null;
+  /** The packet waterfall under the path is open (URL `wf=1`). */
+  wf: boolean;
   /** Next click on the map sets this end of the path. */
   picking: PickTarget | null;
   /** A request to bring a hop into view (seq makes a repeated request for the same hop count). */
@@ -34,6 +36,7 @@ export interface SelectionSlice {
   /** Select a hop and bring it into view (search, findings, path list). */
   reveal: (id: string) => void;
   setTheme: (theme: Theme) => void;
+  setWaterfall: (open: boolean) => void;
 }
 
 export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get) => ({
@@ -44,13 +47,14 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get) => 
   t: 'live',
   speed: 1,
   cam: null,
+  wf: false,
   picking: null,
   focus: null,
   theme: 'light',
   applyView: (view) => {
     const hostChanged = view.host !== get().host;
     // A view without a recording leaves the one open before (replay/): rec and pos reset first.
-    set({ rec: null, pos: null, ...view, picking: null });
+    set({ rec: null, pos: null, ...view, wf: view.wf === true, picking: null });
     if (hostChanged) {
       get().clearTopology();
       get().clearLive();
@@ -97,4 +101,5 @@ export const createSelectionSlice: SliceCreator<SelectionSlice> = (set, get) => 
     get().select(id);
   },
   setTheme: (theme) => set({ theme }),
+  setWaterfall: (wf) => set({ wf }),
 });

@@ -14,6 +14,7 @@ export const selectView = (s: AppState): View => ({
   cam: s.cam,
   rec: s.rec,
   pos: s.pos,
+  wf: s.wf,
 });
 
 /**

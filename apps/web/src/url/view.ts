@@ -1,6 +1,6 @@
 /**
- * The URL is the view (design.md, Web contract): `?host=H&from=IF&to=IF&sel=IF&t=live|ISO&speed=N
- * &cam=x,y,zoom`. Pure functions so the round trip is unit-tested and the same view opens in any
+ * The URL is the view (design.md, Web contract): `?host=H&from=IF&to=IF&sel=IF&wf=1&t=live|ISO
+ * &speed=N&cam=x,y,zoom` (`wf=1`: the packet waterfall under the path is open). Pure functions so the round trip is unit-tested and the same view opens in any
  * browser. Unknown or malformed parameters fall back to defaults instead of failing the page.
  */
 
@@ -26,6 +26,8 @@ export interface View {
    */
   rec?: string | null;
   pos?: number | null;
+  /** The packet waterfall under the path is open (`wf=1`); optional so older views stay as they were. */
+  wf?: boolean;
 }
 
 export const DEFAULT_VIEW: View = {
@@ -91,6 +93,7 @@ export function decodeView(search: string): View {
   const rec = text(params, 'rec');
   return {
     ...(rec !== null ? { rec, pos: decodePos(text(params, 'pos')) } : {}),
+    ...(text(params, 'wf') === '1' ? { wf: true } : {}),
     host: text(params, 'host'),
     from: text(params, 'from'),
     to: text(params, 'to'),
@@ -111,6 +114,7 @@ export function encodeView(view: View): string {
   add('from', view.from);
   add('to', view.to);
   add('sel', view.sel);
+  if (view.wf === true) add('wf', '1');
   const rec = view.rec ?? null;
   if (rec !== null) {
     add('rec', rec);

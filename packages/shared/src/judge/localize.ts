@@ -4,7 +4,7 @@ import { buildFacts } from './facts.ts';
 import { fmtCount } from './format.ts';
 import { Ledger } from './ledger.ts';
 import { ReasonPool } from './reasons.ts';
-import { FindingSet, RULES, type RuleContext, SEVERITY_RANK } from './rules/index.ts';
+import { FindingSet, HopNotes, RULES, type RuleContext, SEVERITY_RANK } from './rules/index.ts';
 
 /**
  * One lost packet is loss. The seed lost 0.01 % for a week and a half because every tool
@@ -76,6 +76,7 @@ export function judgeWindow(
     reasons: new ReasonPool(w.drops),
     ledger,
     findings: new FindingSet(),
+    notes: new HopNotes(),
   };
   for (const rule of RULES) rule.confirmed?.(ctx);
   for (const rule of RULES) rule.inferred?.(ctx);
@@ -87,6 +88,7 @@ export function judgeWindow(
   for (const [id, f] of facts) {
     const mine = byHop.get(id) ?? [];
     const lost = ledger.total(id, 'loss');
+    const notes = ctx.notes.of(id);
     const drops = lost + ledger.total(id, 'benign');
     // A sender whose drops are shown on its veth peer still did something: ok, not idle.
     const moved = f.through > 0 || drops > 0 || f.c.rxDropped + f.c.txDropped > 0;
@@ -108,6 +110,7 @@ export function judgeWindow(
       drops,
       lossRatio: drops + f.through > 0 ? drops / (drops + f.through) : 0,
       rules: [...new Set(mine.map((x) => x.rule))],
+      ...(notes.length > 0 ? { notes } : {}),
     });
   }
   return { hops, findings };

@@ -1,4 +1,5 @@
-import type { DropReasonCount, QdiscDelta, Sample, SoftnetDelta } from '../protocol/model.ts';
+import type { DropReasonCount, NsProto, QdiscDelta, Sample, SoftnetDelta } from '../protocol/model.ts';
+import { mergeNsProto } from './window-nsproto.ts';
 
 /** Adds `row` into `acc[id]` in place (a copy the first time): windows of 1000 interfaces × N samples. */
 function addRow(acc: Record<string, number[]>, id: string, row: readonly number[]): void {
@@ -54,6 +55,7 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
   const snmp: Record<string, Record<string, number>> = {};
   const drops = new Map<string, DropReasonCount>();
   let sysctls: Record<string, number> = {};
+  let nsproto: Record<string, NsProto> | undefined;
   let elapsedMs = 0;
   let lost = 0;
   for (const s of ordered) {
@@ -73,6 +75,10 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
     }
     // A sysctl the newest sample no longer reports keeps its last known value.
     sysctls = { ...sysctls, ...s.sysctls };
+    if (s.nsproto) {
+      nsproto ??= {};
+      for (const [ns, p] of Object.entries(s.nsproto)) nsproto[ns] = mergeNsProto(nsproto[ns], p);
+    }
   }
   const last = ordered.at(-1)!;
   return {
@@ -85,5 +91,6 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
     drops: [...drops.values()],
     sysctls,
     tracing: { ...last.tracing, lost },
+    ...(nsproto ? { nsproto } : {}),
   };
 }

@@ -23,6 +23,12 @@ export const HopReportSchema = z.object({
   lossRatio: z.number(),
   /** Rule ids of the findings on this hop. */
   rules: z.array(z.string()),
+  /**
+   * What the status alone does not say, one line each: how protocol drops were attributed to
+   * this hop, or that loss seen here was on the reverse direction of the asked path (which leaves
+   * the hop's status alone). Absent when there is nothing to say.
+   */
+  notes: z.array(z.string()).optional(),
 });
 export type HopReport = z.infer<typeof HopReportSchema>;
 

@@ -188,6 +188,60 @@ export const TracingStateSchema = z.object({
 export type TracingState = z.infer<typeof TracingStateSchema>;
 
 /**
+ * A drop or reject rule of a namespace's nftables ruleset (issue 10, R13). The agent reads the
+ * ruleset (nft's JSON) only when it changed or when the kernel reported NETFILTER_DROP, never per
+ * sample; `packets` is the delta of the rule's counter since the previous reading.
+ */
+export const FirewallRuleSchema = z.object({
+  family: z.string(),
+  table: z.string(),
+  chain: z.string(),
+  /** The base chain's hook (input, forward, output, prerouting, postrouting, ingress...), null for a jump target. */
+  hook: z.string().nullable(),
+  handle: z.number().int(),
+  verdict: z.enum(['drop', 'reject']),
+  /** The rule in nft's words, without its counter: what an operator greps for. */
+  text: z.string(),
+  /** Packets the rule's counter matched in the interval; null when the rule has no counter. */
+  packets: count.nullable(),
+});
+export type FirewallRule = z.infer<typeof FirewallRuleSchema>;
+
+export const ConntrackStatSchema = z.object({
+  /** Gauge: the namespace's connection count (column `entries`). */
+  count: z.number().nonnegative(),
+  /** Deltas of the namespace's /proc/net/stat/nf_conntrack, summed over CPUs. */
+  drop: count,
+  earlyDrop: count,
+  insertFailed: count,
+  invalid: count,
+});
+export type ConntrackStat = z.infer<typeof ConntrackStatSchema>;
+
+/**
+ * What the protocol rules (R11-R16) need of one namespace. Every field is optional: an agent that
+ * cannot read something leaves it out, and samples from before issue 10 have none of it.
+ */
+export const NsProtoSchema = z.object({
+  conntrack: ConntrackStatSchema.optional(),
+  /** Gauges: rp_filter per interface name and `all` (`ip -j netconf`), only the non-zero ones. */
+  rpFilter: z.record(z.string(), z.number().int()).optional(),
+  /** Gauge: neighbour (ARP) entries in the namespace. */
+  neighbours: z.number().int().nonnegative().optional(),
+  /** Gauge: neighbours not resolved now (incomplete or failed ARP), with the device they wait on. */
+  unresolved: z.array(z.object({ ip: z.string(), dev: z.string() })).optional(),
+  /** The namespace's drop and reject rules with their counters' deltas. */
+  firewall: z.array(FirewallRuleSchema).optional(),
+  /**
+   * Deltas of SNMP counters (`Group.Field`) read at once while a drop reason they explain keeps
+   * coming (IP_INNOROUTES, IP_RPFILTER...): the regular read of /proc/net/netstat is every few
+   * samples, too late to tie a drop to its namespace within the window.
+   */
+  mib: z.record(z.string(), count).optional(),
+});
+export type NsProto = z.infer<typeof NsProtoSchema>;
+
+/**
  * One sampling interval, as deltas. `ifaces` omits interfaces whose deltas are all zero: an
  * interface present in the topology and absent here did nothing (idle), which keeps idle hosts
  * cheap. Deltas, not totals: the kernel's u64 counters lose precision past 2^53 in JSON.
@@ -205,6 +259,8 @@ export const SampleSchema = z.object({
   /** Gauges: net.core.netdev_max_backlog, net.core.netdev_budget, ... */
   sysctls: z.record(z.string(), z.number()),
   tracing: TracingStateSchema,
+  /** Per namespace, protocol-level state and statistics (issue 10); absent from older agents. */
+  nsproto: z.record(z.string(), NsProtoSchema).optional(),
 });
 export type Sample = z.infer<typeof SampleSchema>;
 

@@ -38,7 +38,7 @@ const atXmit: ReasonFilter = (g) =>
   )(g) && withReason('QDISC_DROP', 'NOT_SPECIFIED')(g);
 /** ...or, one layer up, give up resolving the neighbour behind it... */
 const isNeighFailure = withReason('NEIGH_FAILED', 'NEIGH_DEAD');
-/** ...or, in a bridge, drop frames for a port that is disabled (seen on the lab: br_handle_frame_finish). */
+/** ...or, in a bridge, drop frames for a port that is disabled (seen on the lab: br_handle_frame_finish, br_handle_frame). */
 const inBridge: ReasonFilter = (g) => g.location.startsWith('br_') || g.location.startsWith('__br_');
 
 /**
@@ -67,7 +67,9 @@ export const r25Down: Rule = {
         ...ctx.reasons.take(isDevReady, first ? Number.POSITIVE_INFINITY : 0).groups,
         ...ctx.reasons.take(atXmit, count).groups,
       ];
-      const isPort = [f, ...followers].some((h) => h.iface.master !== null);
+      // A down bridge disables its ports: their frames are dropped in bridge code too (R20's
+      // BRIDGE_INGRESS_STP_STATE on ≥ 6.14), and they are this rule's.
+      const isPort = [f, ...followers].some((h) => h.iface.master !== null || h.iface.kind === 'bridge');
       groups.push(...ctx.reasons.take(inBridge, isPort ? Number.POSITIVE_INFINITY : 0).groups);
       const neigh = ctx.reasons.take(isNeighFailure, first ? Number.POSITIVE_INFINITY : 0);
       const uncounted = Math.max(0, groups.reduce((n, g) => n + g.count, 0) - count) + neigh.count;

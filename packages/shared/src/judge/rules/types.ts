@@ -18,6 +18,23 @@ export interface RuleContext {
   reasons: ReasonPool;
   ledger: Ledger;
   findings: FindingSet;
+  /** Lines for a hop's detail that its status does not say (how drops got there, direction). */
+  notes: HopNotes;
+}
+
+/** Per hop, lines in the order rules added them, each once. */
+export class HopNotes {
+  private readonly byHop = new Map<string, string[]>();
+
+  add(hop: string, line: string): void {
+    const lines = this.byHop.get(hop) ?? [];
+    if (!lines.includes(line)) lines.push(line);
+    this.byHop.set(hop, lines);
+  }
+
+  of(hop: string): string[] {
+    return this.byHop.get(hop) ?? [];
+  }
 }
 
 /**

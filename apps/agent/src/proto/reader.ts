@@ -1,0 +1,339 @@
+/**
+ * Per-namespace protocol state for the R11-R16 rules (issue 10), collected cheaply:
+ * - every sample, two procfs reads per namespace: the namespace's conntrack statistics
+ *   (/proc/PID/net/stat/nf_conntrack: count, drop, early_drop, insert_failed) and its ARP table
+ *   (/proc/PID/net/arp: entries, neighbours still unresolved and the device they wait on);
+ * - rarely, one process each: rp_filter (`ip -j netconf show`) and the nftables ruleset
+ *   (`nft -j list ruleset`), on a slow round-robin (each namespace every SLOW_REFRESH_MS) to
+ *   notice changes, and at once when the kernel reports a drop they explain (IP_RPFILTER,
+ *   NETFILTER_DROP), rate-limited. The ruleset is never read per sample: only namespaces known to
+ *   have drop/reject rules are read again while NETFILTER_DROP keeps coming, to see which rule's
+ *   counter moved.
+ * Namespaces are entered with `nsenter --net=/proc/PID/ns/net` and a fixed argv (no shell), or
+ * `ip -n NAME` for named ones; nothing is read through /proc/PID/root.
+ */
+import type { DropReasonCount, FirewallRule, NsProto } from '@hopwatch/shared';
+import type { NsEntry } from '../discovery/namespaces.ts';
+import type { Runner } from '../discovery/probe.ts';
+import { splitJsonDocuments } from '../parse/json.ts';
+import { parseSnmp } from '../parse/snmp.ts';
+import { counterDelta } from '../util/counter.ts';
+import type { LogFn } from '../util/log.ts';
+import { readTextOrNull } from '../util/procfs.ts';
+import {
+  type ConntrackTotals,
+  parseArp,
+  parseConntrackStat,
+  parseNftRuleset,
+  parseRpFilter,
+} from './parse.ts';
+
+/** Every namespace's rp_filter and ruleset are read at least this often (spread over samples). */
+export const SLOW_REFRESH_MS = 30_000;
+/** A drop reason the slow reads explain re-reads every namespace at most this often. */
+const TRIGGER_ALL_MS = 5000;
+/**
+ * Reasons whose namespace the SNMP counters tell, and those counters. While such reasons come,
+ * every namespace's snmp and netstat are read each sample (netstat is otherwise read only every
+ * tenth sample, snapshot-reader.ts).
+ */
+const MIB_REASONS: ReadonlySet<string> = new Set([
+  'IP_INNOROUTES',
+  'IP_OUTNOROUTES',
+  'IP_INADDRERRORS',
+  'IP_RPFILTER',
+  'FRAG_REASM_TIMEOUT',
+  'DUP_FRAG',
+  'FRAG_TOO_FAR',
+]);
+export const MIB_KEYS: ReadonlySet<string> = new Set([
+  'IpExt.InNoRoutes',
+  'Ip.OutNoRoutes',
+  'Ip.InAddrErrors',
+  'TcpExt.IPReversePathFilter',
+  'Ip.ReasmFails',
+  'Ip.ReasmTimeout',
+]);
+/** Procfs reads of an idle namespace happen every this many samples (see readProcfs). */
+const PROCFS_EVERY = 5;
+/** Parallel reads: more only queue on two cores. */
+const CONCURRENCY = 4;
+
+type Rule = Omit<FirewallRule, 'packets'> & { total: number | null };
+const ruleKey = (r: Pick<Rule, 'family' | 'table' | 'chain' | 'handle'>) =>
+  `${r.family}|${r.table}|${r.chain}|${r.handle}`;
+
+interface NsState {
+  ct: ConntrackTotals | null;
+  /** The last reading of the ARP table (a gauge: sent as is until read again). */
+  arp: ReturnType<typeof parseArp> | null;
+  rpFilter: Record<string, number>;
+  rules: Rule[];
+  /** Counter packets since the last sample, by rule key. */
+  pending: Map<string, number>;
+  /** Whether nft answered at least once (a namespace without nft tables still answers). */
+  rulesKnown: boolean;
+}
+
+/** The argv that runs `cmd args` inside the namespace: never a shell. */
+export function inNamespace(
+  ns: NsEntry,
+  cmd: string,
+  args: string[],
+): { cmd: string; args: string[] } | null {
+  if (ns.kind === 'host') return { cmd, args };
+  if (ns.kind === 'named' && cmd === 'ip') return { cmd: 'ip', args: ['-n', ns.name, ...args] };
+  if (ns.pid === null) return null;
+  return { cmd: 'nsenter', args: [`--net=/proc/${ns.pid}/ns/net`, cmd, ...args] };
+}
+
+export class NsProtoReader {
+  private readonly state = new Map<string, NsState>();
+  private cursor = 0;
+  private credit = 0;
+  private lastTick = performance.now();
+  private lastAll = new Map<'nft' | 'netconf', number>();
+  private inflight = new Set<string>();
+  /** Last MIB totals per namespace, kept while the reasons come (the first read is a baseline). */
+  private mibPrev = new Map<string, Map<string, number | bigint>>();
+  private mibNow = new Map<string, Record<string, number>>();
+  private nftMissing = false;
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly run: Runner,
+    private readonly log: LogFn,
+    private readonly live: boolean,
+  ) {}
+
+  /** One sample's protocol state; awaits only reads the interval's drop reasons asked for. */
+  async sample(
+    namespaces: readonly NsEntry[],
+    drops: readonly DropReasonCount[],
+  ): Promise<Record<string, NsProto>> {
+    const seen = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
+    const neigh = [...seen].some((r) => r.startsWith('NEIGH_'));
+    this.tick++;
+    for (const ns of namespaces) this.readProcfs(ns, seen.has('NETFILTER_DROP'), neigh);
+    if (drops.some((d) => d.count > 0 && MIB_REASONS.has(d.reason))) {
+      for (const ns of namespaces) this.readMib(ns);
+    } else this.mibPrev.clear();
+    if (this.live) {
+      const reasons = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
+      const waits: Promise<void>[] = [];
+      if (reasons.has('NETFILTER_DROP')) waits.push(this.triggered('nft', namespaces));
+      if (reasons.has('IP_RPFILTER')) waits.push(this.triggered('netconf', namespaces));
+      await Promise.all(waits);
+      this.slowRound(namespaces);
+    }
+    const out: Record<string, NsProto> = {};
+    for (const ns of namespaces) {
+      const p = this.emit(ns.name);
+      if (p) out[ns.name] = p;
+    }
+    for (const name of [...this.state.keys()])
+      if (!namespaces.some((n) => n.name === name)) this.state.delete(name);
+    return out;
+  }
+
+  /** Before the first sample: every namespace's rp_filter and ruleset, the counters' baselines. */
+  async prime(namespaces: readonly NsEntry[]): Promise<void> {
+    if (!this.live) return;
+    await mapLimit(namespaces, CONCURRENCY, async (ns) => {
+      await this.readNetconf(ns);
+      await this.readNft(ns);
+    });
+    for (const ns of namespaces) this.readProcfs(ns, true, true);
+    this.ctDelta.clear();
+  }
+
+  forget(name: string): void {
+    this.state.delete(name);
+  }
+
+  private st(name: string): NsState {
+    let s = this.state.get(name);
+    if (!s) {
+      s = { ct: null, arp: null, rpFilter: {}, rules: [], pending: new Map(), rulesKnown: false };
+      this.state.set(name, s);
+    }
+    return s;
+  }
+
+  private ctDelta = new Map<string, NsProto['conntrack']>();
+  private tick = 0;
+
+  /**
+   * Two procfs reads per namespace, not every sample: conntrack statistics every sample where
+   * conntrack holds entries or NETFILTER_DROP came, the ARP table when neighbour drops came, and
+   * both every PROCFS_EVERY samples otherwise (spread over namespaces by inode). A delta read late
+   * arrives whole in the sample that reads it.
+   */
+  private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
+    const dir =
+      ns.kind === 'host'
+        ? `${this.procRoot}/self/net`
+        : ns.pid === null
+          ? null
+          : `${this.procRoot}/${ns.pid}/net`;
+    if (dir === null) return;
+    const s = this.st(ns.name);
+    const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
+    const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
+    const ctText = readCt ? readTextOrNull(`${dir}/stat/nf_conntrack`) : null;
+    const ct = ctText === null ? null : parseConntrackStat(ctText);
+    if (ct) {
+      const prev = s.ct ?? ct;
+      // u32 per-CPU counters summed: a wrap or a reset reads as a drop; treat it as 0.
+      const d = (k: keyof ConntrackTotals) => Math.max(0, ct[k] - prev[k]);
+      this.ctDelta.set(ns.name, {
+        count: ct.entries,
+        drop: d('drop'),
+        earlyDrop: d('earlyDrop'),
+        insertFailed: d('insertFailed'),
+        invalid: d('invalid'),
+      });
+      s.ct = ct;
+    }
+    if (!(slot || neigh || s.arp === null)) return;
+    const arp = readTextOrNull(`${dir}/arp`);
+    if (arp !== null) s.arp = parseArp(arp);
+  }
+
+  private readMib(ns: NsEntry): void {
+    const dir = this.netDir(ns);
+    if (dir === null) return;
+    const now = new Map<string, number | bigint>();
+    for (const file of ['snmp', 'netstat']) {
+      const text = readTextOrNull(`${dir}/${file}`);
+      if (text !== null) for (const [k, v] of parseSnmp(text, MIB_KEYS)) now.set(k, v);
+    }
+    const prev = this.mibPrev.get(ns.name);
+    this.mibPrev.set(ns.name, now);
+    if (!prev) return;
+    const moved: Record<string, number> = {};
+    for (const [k, v] of now) {
+      const before = prev.get(k);
+      const d = before === undefined ? 0 : counterDelta(before, v);
+      if (d > 0) moved[k] = d;
+    }
+    if (Object.keys(moved).length > 0) this.mibNow.set(ns.name, moved);
+  }
+
+  private netDir(ns: NsEntry): string | null {
+    return ns.kind === 'host'
+      ? `${this.procRoot}/self/net`
+      : ns.pid === null
+        ? null
+        : `${this.procRoot}/${ns.pid}/net`;
+  }
+
+  private emit(name: string): NsProto | null {
+    const s = this.state.get(name);
+    const p: NsProto = {};
+    const mib = this.mibNow.get(name);
+    if (mib) p.mib = mib;
+    this.mibNow.delete(name);
+    const ct = this.ctDelta.get(name);
+    if (ct && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0)) p.conntrack = ct;
+    if (s && Object.keys(s.rpFilter).length > 0) p.rpFilter = { ...s.rpFilter };
+    const arp = s?.arp;
+    if (arp && arp.entries > 0) p.neighbours = arp.entries;
+    if (arp && arp.unresolved.length > 0) p.unresolved = arp.unresolved;
+    if (s && s.rules.length > 0) {
+      p.firewall = s.rules.map(({ total, ...r }) => ({
+        ...r,
+        packets: total === null ? null : (s.pending.get(ruleKey(r)) ?? 0),
+      }));
+      s.pending.clear();
+    }
+    this.ctDelta.delete(name);
+    return Object.keys(p).length > 0 ? p : null;
+  }
+
+  /** A drop reason the slow reads explain: read those namespaces now (all of them, rate-limited). */
+  private async triggered(what: 'nft' | 'netconf', namespaces: readonly NsEntry[]): Promise<void> {
+    const now = performance.now();
+    const all = now - (this.lastAll.get(what) ?? Number.NEGATIVE_INFINITY) >= TRIGGER_ALL_MS;
+    if (all) this.lastAll.set(what, now);
+    const pick = namespaces.filter((ns) => {
+      if (all) return true;
+      // Between full reads, only namespaces whose drop rules may be the ones counting.
+      return what === 'nft' && (this.state.get(ns.name)?.rules.length ?? 0) > 0;
+    });
+    await mapLimit(pick, CONCURRENCY, (ns) => (what === 'nft' ? this.readNft(ns) : this.readNetconf(ns)));
+  }
+
+  /** The safety net for changes nothing reported: a few namespaces per sample, not awaited. */
+  private slowRound(namespaces: readonly NsEntry[]): void {
+    const now = performance.now();
+    this.credit += (namespaces.length * (now - this.lastTick)) / SLOW_REFRESH_MS;
+    this.lastTick = now;
+    if (this.credit < 1 || namespaces.length === 0) return;
+    const n = Math.min(namespaces.length, Math.floor(this.credit));
+    this.credit = Math.max(0, this.credit - n);
+    const pick = Array.from({ length: n }, () => namespaces[this.cursor++ % namespaces.length]!);
+    void mapLimit(pick, CONCURRENCY, async (ns) => {
+      await this.readNetconf(ns);
+      await this.readNft(ns);
+    });
+  }
+
+  private async readNetconf(ns: NsEntry): Promise<void> {
+    const argv = inNamespace(ns, 'ip', ['-j', 'netconf', 'show']);
+    if (!argv) return;
+    const r = await this.guarded(`netconf|${ns.name}`, () => this.run(argv.cmd, argv.args, null));
+    if (r?.code !== 0) return;
+    this.st(ns.name).rpFilter = parseRpFilter(splitJsonDocuments(r.stdout)[0] ?? null);
+  }
+
+  private async readNft(ns: NsEntry): Promise<void> {
+    if (this.nftMissing) return;
+    const argv = inNamespace(ns, 'nft', ['-j', 'list', 'ruleset']);
+    if (!argv) return;
+    const r = await this.guarded(`nft|${ns.name}`, () => this.run(argv.cmd, argv.args, null));
+    if (!r) return;
+    if (r.code !== 0) {
+      if (/ENOENT|not found|No such file/i.test(r.stderr) && !/nsenter: /.test(r.stderr)) {
+        this.nftMissing = true;
+        this.log('warn', 'nft is not installed: firewall rules (R13) are not read');
+      }
+      return;
+    }
+    const rules = parseNftRuleset(splitJsonDocuments(r.stdout)[0] ?? null);
+    const s = this.st(ns.name);
+    const before = new Map(s.rules.map((x) => [ruleKey(x), x.total]));
+    for (const x of rules) {
+      const prev = before.get(ruleKey(x));
+      // The first reading of a rule is its baseline; a reset counter (rule replaced) starts over.
+      if (x.total !== null && prev !== undefined && prev !== null && x.total >= prev && x.total > prev) {
+        s.pending.set(ruleKey(x), (s.pending.get(ruleKey(x)) ?? 0) + x.total - prev);
+      }
+    }
+    s.rules = rules;
+    s.rulesKnown = true;
+  }
+
+  /** One read of a kind per namespace at a time: a slow namespace never piles up processes. */
+  private async guarded<T>(key: string, fn: () => Promise<T>): Promise<T | null> {
+    if (this.inflight.has(key)) return null;
+    this.inflight.add(key);
+    try {
+      return await fn();
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+}
+
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
