@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { expect, type Page, test } from '@playwright/test';
-import { BASE_URL, LAB_PATH, SEED_HOP, skipReason } from './harness.ts';
+import { authHeaders, BASE_URL, LAB_PATH, SEED_HOP, skipReason } from './harness.ts';
 
 /**
  * Issue 14, path mode, on the lab and on a second network node this file builds with `ip` in
@@ -75,10 +75,12 @@ async function hostWith(ids: readonly string[]): Promise<string> {
   await expect
     .poll(
       async () => {
-        const res = await fetch(`${BASE_URL}/api/hosts`);
+        const res = await fetch(`${BASE_URL}/api/hosts`, { headers: authHeaders() });
         const { hosts } = (await res.json()) as { hosts: { host: string }[] };
         for (const h of hosts) {
-          const topo = await fetch(`${BASE_URL}/api/hosts/${encodeURIComponent(h.host)}/topology`);
+          const topo = await fetch(`${BASE_URL}/api/hosts/${encodeURIComponent(h.host)}/topology`, {
+            headers: authHeaders(),
+          });
           if (!topo.ok) continue;
           const body = (await topo.json()) as { topology: { ifaces: { id: string }[] } };
           const have = new Set(body.topology.ifaces.map((i) => i.id));

@@ -23,6 +23,8 @@ const START_TIMEOUT_MS = 60_000;
 
 let dir = '';
 const children: ChildProcess[] = [];
+/** The TLS hub's own operator token, from the login URL it printed. */
+let loginToken = '';
 
 function hopwatch(args: string[], log: string): ChildProcess {
   const out = openSync(log, 'a');
@@ -58,8 +60,10 @@ test.beforeAll(async () => {
   );
   const deadline = Date.now() + START_TIMEOUT_MS;
   const ca = readFileSync(pem.cert);
-  while (!(await healthy(ca))) {
+  // Healthy, and the login URL printed (https, with its own operator token).
+  while (!(await healthy(ca)) || loginToken === '') {
     if (Date.now() > deadline) throw new Error(`the TLS hub did not start:\n${readFileSync(log, 'utf8')}`);
+    loginToken = /sign in at https:\/\/\S+\?token=([\w-]+)/.exec(readFileSync(log, 'utf8'))?.[1] ?? '';
     await new Promise((r) => setTimeout(r, 250));
   }
   hopwatch(
@@ -97,7 +101,8 @@ test('https with a self-signed certificate: the app comes up and shows live data
   const page = await context.newPage();
   const sockets: string[] = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
-  await page.goto(`${BASE}/?host=${HOST}`);
+  // Its printed login URL (this hub's token), with the view.
+  await page.goto(`${BASE}/?host=${HOST}&token=${loginToken}`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-connection', 'online', {
     timeout: 30_000,
   });

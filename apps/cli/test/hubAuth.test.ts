@@ -53,7 +53,8 @@ describe('hopwatch hub: who-may-use-it flags', () => {
   });
 });
 
-describe('hopwatch replay list|export|import --hub: the access token', () => {
+// Each case runs the CLI (node + tsx) once or more: seconds each on a loaded machine.
+describe('hopwatch replay list|export|import --hub: the access token', { timeout: 60_000 }, () => {
   const CLI = new URL('../../../bin/hopwatch.mjs', import.meta.url).pathname;
   const dir = mkdtempSync(join(tmpdir(), 'hwt-cli-auth-'));
   const TOKEN = 'cli-test-token-0123456789';

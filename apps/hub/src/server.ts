@@ -173,6 +173,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   try {
     server = opts.tls ? createHttpsServer(tlsOptions(opts.tls), app) : createServer(app);
   } catch (e) {
+    auth.stop();
     core.stop();
     store.close();
     const msg = (e as Error).message;
@@ -183,6 +184,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const upgrades = attachUpgrades(server, core, {
     agentToken: opts.agentToken,
     checkUi: (req) => checkUiUpgrade(auth, req),
+    onUiOpen: (ws, req) => auth.watchUi(ws, req),
     ...(agentTokens ? { agentTokens: () => agentTokens! } : {}),
     ...(opts.agentLimits ? { agentLimits: opts.agentLimits } : {}),
   });
@@ -190,6 +192,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   try {
     address = await listen(server, host, opts.port ?? DEFAULT_PORT);
   } catch (e) {
+    auth.stop();
     core.stop();
     store.close();
     throw e;
@@ -216,6 +219,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     close() {
       closing ??= (async () => {
         upgrades.close();
+        auth.stop();
         core.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

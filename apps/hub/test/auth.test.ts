@@ -1,4 +1,5 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,7 @@ import { TEST_ACCESS_TOKEN } from './helpers/auth.ts';
 import { FakeBrowser } from './helpers/clients.ts';
 import { type HubProcess, spawnHub } from './helpers/hubProcess.ts';
 import { cookieOf, raw } from './helpers/raw.ts';
+import { haveOpenssl, selfSignedCert } from './helpers/tlsCert.ts';
 
 /**
  * AUTH1..AUTH10 (apps/hub/README.md, "Authentication"): who may use the hub, and the browser
@@ -173,6 +175,49 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
     expect((await raw(h.url, 'GET', '/api/hosts', { cookie })).status).toBe(401);
   });
 
+  it('an address that sent too many wrong tokens gets no answer to any token until the window ends', async () => {
+    const h = await hub({ failureLimit: { max: 3, windowMs: 400 } });
+    const signInWith = (token: string) =>
+      raw(
+        h.url,
+        'POST',
+        '/api/session',
+        { 'content-type': 'application/json', ...FROM_APP },
+        JSON.stringify({ token }),
+      );
+    for (let i = 0; i < 3; i++) expect((await signInWith(`wrong-token-${i}-0123456789`)).status).toBe(401);
+    // The right token now is not even confirmed: neither by sign-in nor as a bearer token.
+    expect((await signInWith(TEST_ACCESS_TOKEN)).status).toBe(429);
+    expect((await raw(h.url, 'GET', '/api/hosts', bearer(TEST_ACCESS_TOKEN))).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await signInWith(TEST_ACCESS_TOKEN)).status).toBe(200);
+  });
+
+  it.skipIf(!haveOpenssl())('a hub serving https itself sets a __Host- Secure cookie', async () => {
+    const h = await hub({}, { tls: selfSignedCert(dir) });
+    const set = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        `${h.url}/api/session`,
+        {
+          method: 'POST',
+          rejectUnauthorized: false,
+          headers: { ...bearer(TEST_ACCESS_TOKEN), ...FROM_APP },
+        },
+        (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie']));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(set).toMatch(
+      new RegExp(
+        `^__Host-hopwatch_session_${h.port}=[\\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+; Secure$`,
+      ),
+    );
+  });
+
   it('marks the cookie Secure (and __Host-) when the hub is reached over https', async () => {
     const h = await hub({ publicUrl: 'https://127.0.0.1' });
     const res = await raw(
@@ -183,6 +228,39 @@ describe('AUTH2: a browser signs in with the token and gets a session cookie', (
       JSON.stringify({ token: TEST_ACCESS_TOKEN }),
     );
     expect(String(res.headers['set-cookie'])).toMatch(/^__Host-hopwatch_session_\d+=.*; Secure$/);
+  });
+});
+
+describe('AUTH2: an open /ws/ui ends with what opened it', () => {
+  const closed = (b: FakeBrowser) =>
+    new Promise<number>((resolve) => b.ws.on('close', (code) => resolve(code)));
+
+  it('signing out closes the browser sockets of that session (4001), not those of others', async () => {
+    const h = await hub();
+    const mine = await signIn(h);
+    const theirs = await signIn(h);
+    const a = uiSocket(h, { cookie: mine, origin: h.url });
+    const b = uiSocket(h, { cookie: theirs, origin: h.url });
+    await Promise.all([a.opened, b.opened]);
+    const aClosed = closed(a);
+    expect((await raw(h.url, 'DELETE', '/api/session', { cookie: mine, ...FROM_APP })).status).toBe(204);
+    expect(await aClosed).toBe(4001);
+    expect(b.ws.readyState).toBe(b.ws.OPEN);
+    expect(h.auth.sockets.size).toBe(1);
+  });
+
+  it('a token removed from the tokens file closes the sockets it opened, by bearer or by session', async () => {
+    const file = tokensFile(`viewer alice ${VIEWER_TOKEN}\noperator bob ${OPERATOR2_TOKEN}\n`);
+    const h = await hub({ tokensFile: file });
+    const byBearer = uiSocket(h, {}, VIEWER_TOKEN);
+    const bySession = uiSocket(h, { cookie: await signIn(h, VIEWER_TOKEN), origin: h.url });
+    const bob = uiSocket(h, {}, OPERATOR2_TOKEN);
+    await Promise.all([byBearer.opened, bySession.opened, bob.opened]);
+    const gone = [closed(byBearer), closed(bySession)];
+    writeFileSync(file, `operator bob ${OPERATOR2_TOKEN}\n`);
+    expect(h.auth.reload().ok).toBe(true);
+    expect(await Promise.all(gone)).toEqual([4001, 4001]);
+    expect(bob.ws.readyState).toBe(bob.ws.OPEN);
   });
 });
 
@@ -442,6 +520,31 @@ describe('AUTH8: the operator token beside the database', () => {
     const b = await hub({ accessToken: undefined }, { db });
     expect(b.auth.access!.token).toBe(token);
     expect(b.auth.access!.created).toBe(false);
+  });
+
+  it('hopwatch hub prints it in the login URL on first start; later, to a log, only where it is', async () => {
+    const db = join(dir, 'printed.db');
+    const first = await spawnHub(['--port', '0', '--db', db]);
+    children.push(first);
+    const token = readFileSync(`${db}.token`, 'utf8').trim();
+    expect(first.stdout()).toContain(`sign in at ${first.url}/?token=${token}`);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    // stdout is a pipe here, as under systemd: the journal must not collect the token.
+    const second = await spawnHub(['--port', '0', '--db', db]);
+    children.push(second);
+    expect(second.stdout()).not.toContain(token);
+    expect(second.stdout()).toContain(`with the operator token in ${db}.token`);
+    expect(second.token).toBe(token);
+  }, 30_000);
+
+  it('the recordings beside it are private to the hub user too: a new directory 0700, files 0600', async () => {
+    const sub = join(dir, 'private', 'hub');
+    const h = await hub({ accessToken: undefined }, { db: join(sub, 'rec.db') });
+    h.store.flush();
+    expect(statSync(sub).mode & 0o777).toBe(0o700);
+    for (const f of ['rec.db', 'rec.db-wal', 'rec.db.token'])
+      expect(statSync(join(sub, f)).mode & 0o777, f).toBe(0o600);
   });
 
   it('lives in memory for --db :memory:, and is never read or written through a symlink', async () => {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Hub, HubOptions } from '@hopwatch/hub';
 import type { AuthOptions } from '@hopwatch/hub/http/auth/auth';
 import { isRole } from '@hopwatch/hub/http/auth/tokens';
@@ -91,16 +92,31 @@ function publicUrl(command: string, v: string | undefined): string | null {
   return u.origin;
 }
 
+/**
+ * Whether stdout may carry the operator token. A person at a terminal, or anyone starting the
+ * hub for the first time, needs the login URL; a service's stdout goes to a journal that others
+ * may read, and a token handed over with --access-token-file is already known to whoever set it.
+ */
+export function printsToken(hub: Hub, opts: HubOptions): boolean {
+  const access = hub.auth.access;
+  if (access === null || opts.auth?.accessTokenFile !== undefined) return false;
+  return process.stdout.isTTY === true || access.created;
+}
+
 /** The login URL on stdout (where `npm start` prints it), warnings on stderr. */
 export function printAuthBanner(hub: Hub, opts: HubOptions): void {
   const auth = opts.auth ?? {};
+  // Bound to every interface: the loopback URL is no use to a colleague's browser.
+  const everywhere = opts.listen === '0.0.0.0' || opts.listen === '::';
+  const scheme = new URL(hub.url).protocol;
+  const base = auth.publicUrl ?? (everywhere ? `${scheme}//${hostname()}:${hub.port}` : hub.url);
   if (auth.insecureNoAuth) {
     const line = '*'.repeat(78);
     console.error(
       [
         line,
         'hopwatch hub: authentication is OFF (--insecure-no-auth).',
-        `Anyone who can reach ${auth.publicUrl ?? hub.url} sees every host's topology and traffic,`,
+        `Anyone who can reach ${base} sees every host's topology and traffic,`,
         'and can create, change and delete recordings. Use it only on a machine of your own.',
         line,
       ].join('\n'),
@@ -108,12 +124,13 @@ export function printAuthBanner(hub: Hub, opts: HubOptions): void {
     return;
   }
   const access = hub.auth.access;
-  if (access) {
-    const base = auth.publicUrl ?? hub.url;
+  if (access && printsToken(hub, opts)) {
     const where = access.file === null ? 'in memory only' : `kept in ${access.file}`;
     console.log(
       `hopwatch hub: sign in at ${base}/?token=${encodeURIComponent(access.token)}  (operator token, ${where})`,
     );
+  } else if (access) {
+    console.log(`hopwatch hub: sign in at ${base}/?token=… with the operator token in ${access.file}`);
   }
   if (auth.tokensFile)
     console.log(`hopwatch hub: more tokens from ${auth.tokensFile} (kill -HUP ${process.pid} re-reads it)`);

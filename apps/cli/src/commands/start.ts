@@ -11,7 +11,7 @@ import {
   randomToken,
   untilSignal,
 } from './hub.ts';
-import { reloadOnHangup } from './hubAuth.ts';
+import { printsToken, reloadOnHangup } from './hubAuth.ts';
 
 /**
  * Background traffic that keeps the lab's map alive: low enough to cost little CPU, through the
@@ -95,7 +95,7 @@ export const startCommand: Command = {
     printHubBanner(hub, hubOpts);
     reloadOnHangup(hub);
     console.log(
-      `hopwatch: open ${hub.loginUrl ?? hub.url}  (agent for ${agentOpts.host ?? hostname()}` +
+      `hopwatch: open ${printsToken(hub, hubOpts) ? (hub.loginUrl ?? hub.url) : hub.url}  (agent for ${agentOpts.host ?? hostname()}` +
         `${lab ? `, lab traffic ${LAB_TRAFFIC.rate} pps to ${LAB_TRAFFIC.to}` : ''}; Ctrl-C to stop)`,
     );
     return untilSignal(cleanup);

@@ -32,7 +32,7 @@
  * Readers: `openStore(path, { readonly: true })` can read a file a running hub is writing (WAL).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Keyframe, mergeSamples, type Sample, type Topology } from '@hopwatch/shared';
 import Database from 'better-sqlite3';
@@ -175,8 +175,13 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const now = opts.now ?? Date.now;
   const readonly = opts.readonly ?? false;
 
-  if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // A recording is the network's insides: private to the hub's user, like its token. A new
+  // directory is 0700 and a new file 0600, set before WAL mode creates -wal and -shm, which
+  // SQLite gives the database file's permissions. An existing file keeps the ones it was given.
+  const fresh = !readonly && path !== ':memory:' && !existsSync(path);
+  if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path, { readonly, fileMustExist: readonly });
+  if (fresh) chmodSync(path, 0o600);
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@hopwatch/shared';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { HubCore } from '../core.ts';
 import { type AgentLimits, DEFAULT_AGENT_LIMITS, handleAgent } from './agentSession.ts';
 import type { UpgradeRefusal } from '../http/auth/upgrade.ts';
@@ -20,6 +20,8 @@ export interface UpgradeOptions {
   agentTokens?: () => ReadonlyMap<string, string>;
   /** Host, Origin and credential of a browser socket (http/auth/upgrade.ts); null lets it in. */
   checkUi: (req: IncomingMessage) => UpgradeRefusal | null;
+  /** Told of every browser socket opened (http/auth watches it for sign-out and revocation). */
+  onUiOpen?: (ws: WebSocket, req: IncomingMessage) => void;
   agentLimits?: Partial<AgentLimits>;
 }
 
@@ -118,7 +120,10 @@ export function attachUpgrades(server: Server | HttpsServer, core: HubCore, opts
           );
           return;
         }
-        browsers.handleUpgrade(req, socket, head, (ws) => handleUi(ws, core));
+        browsers.handleUpgrade(req, socket, head, (ws) => {
+          opts.onUiOpen?.(ws, req);
+          handleUi(ws, core);
+        });
         return;
       }
       default:

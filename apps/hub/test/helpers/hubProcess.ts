@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -34,13 +35,16 @@ export function spawnHub(args: string[], timeoutMs = 20_000): Promise<HubProcess
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /hopwatch hub: (http:\/\/\S+)/.exec(out);
-      const login = /\?token=([\w-]+)\s/.exec(out);
-      if (m && (login || /authentication is OFF/.test(err))) {
+      // The token is printed on a first start; later starts name the file that holds it.
+      const login = /\?token=([\w-]+)\s/.exec(out)?.[1];
+      const file = /with the operator token in (\S+)/.exec(out)?.[1];
+      const token = login ?? (file ? readFileSync(file, 'utf8').trim() : null);
+      if (m && (token || /authentication is OFF/.test(err))) {
         clearTimeout(timer);
         resolve({
           child,
           url: m[1]!,
-          token: login?.[1] ?? null,
+          token,
           stdout: () => out,
           stderr: () => err,
           exited,

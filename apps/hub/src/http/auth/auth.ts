@@ -3,7 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Logger, OnceLogger } from '../../log.ts';
 import { type AccessToken, accessTokenPathFor, loadOrCreateAccessToken } from './accessToken.ts';
+import { FailureLimiter } from './failures.ts';
 import { HostPolicy } from './hosts.ts';
+import { type Closable, LiveSockets } from './liveSockets.ts';
 import {
   type AuthProxyOptions,
   peerTrusted,
@@ -29,6 +31,8 @@ export interface AuthOptions {
   /** --public-url: the name browsers reach the hub by (a proxy, DNS), and https → Secure cookies. */
   publicUrl?: string | null;
   sessionTtlMs?: number;
+  /** Wrong tokens an address may send per window before it is refused (failures.ts). */
+  failureLimit?: { max: number; windowMs: number };
 }
 
 /**
@@ -63,6 +67,9 @@ export class HubAuth {
   readonly enabled: boolean;
   readonly hosts: HostPolicy;
   readonly sessions: SessionStore;
+  readonly failures: FailureLimiter;
+  /** Browser sockets, closed when what opened them is signed out, expired or revoked. */
+  readonly sockets = new LiveSockets();
   readonly access: AccessToken | null;
   private readonly tokens = new TokenSet([]);
   private readonly accessEntry: TokenEntry | null;
@@ -83,6 +90,7 @@ export class HubAuth {
       allowedOrigins: ctx.allowedOrigins,
     });
     this.sessions = new SessionStore(opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
+    this.failures = new FailureLimiter(opts.failureLimit?.max, opts.failureLimit?.windowMs);
     this.secureCookies = opts.publicUrl?.startsWith('https:') ?? false;
     this.proxy = opts.proxy ? { ...opts.proxy, peers: trustedPeers(opts.proxy.trusted) } : null;
     if (!this.enabled) {
@@ -125,6 +133,7 @@ export class HubAuth {
     }
     this.tokens.replace([this.accessEntry!, ...entries]);
     const ended = this.sessions.prune((c) => this.tokens.findDigest(c) !== null);
+    this.sockets.sweep();
     const message = `tokens file ${this.tokensFile} reloaded: ${entries.length} token(s)${ended > 0 ? `, ${ended} session(s) of removed tokens ended` : ''}`;
     this.log.info(message);
     return { ok: true, message };
@@ -145,13 +154,46 @@ export class HubAuth {
     return cookieValue(req.headers.cookie, this.sessionCookieName(req));
   }
 
+  /**
+   * A check of the credential `req` carries, to run again later (LiveSockets): the bearer token
+   * still in the token set, or the session still alive and its token too. null when there is
+   * nothing to revoke (authentication off, or a proxy, which owns its sessions).
+   */
+  credentialCheck(req: IncomingMessage): (() => boolean) | null {
+    if (!this.enabled) return null;
+    const token = bearer(req.headers.authorization);
+    if (token !== null) {
+      const d = digest(token);
+      return () => this.tokens.findDigest(d) !== null;
+    }
+    const sid = this.sessionId(req);
+    if (sid === null) return null;
+    return () => {
+      const s = this.sessions.get(sid);
+      return s !== null && this.tokens.findDigest(s.credential) !== null;
+    };
+  }
+
+  /** A browser socket that passed checkUiUpgrade: watched until it closes. */
+  watchUi(ws: Closable, req: IncomingMessage): void {
+    const check = this.credentialCheck(req);
+    if (check !== null) this.sockets.add(ws, check);
+  }
+
+  stop(): void {
+    this.sockets.stop();
+  }
+
   identify(req: IncomingMessage): Principal | null {
     if (!this.enabled) return { name: 'anyone', role: 'operator', via: 'none' };
     const token = bearer(req.headers.authorization);
     if (token !== null) {
+      const remote = remoteOf(req);
+      if (this.failures.blocked(remote)) return null;
       const e = this.tokens.find(token);
       if (e) return { name: e.name, role: e.role, via: 'bearer' };
-      this.logOnce('warn', `auth:${remoteOf(req)}`, `wrong access token from ${remoteOf(req)}`);
+      this.failures.fail(remote);
+      this.logOnce('warn', `auth:${remote}`, `wrong access token from ${remote}`);
       return null;
     }
     const sid = this.sessionId(req);

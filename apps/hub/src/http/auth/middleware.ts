@@ -138,9 +138,12 @@ export function sessionRouter(auth: HubAuth): Router {
       typeof body.token === 'string'
         ? body.token.trim()
         : /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const remote = remoteOf(req);
+    if (auth.failures.blocked(remote))
+      return refuse(req, res, 429, 'too many wrong tokens from this address: wait a minute and try again');
     const entry = token ? auth.tokenPrincipal(token) : null;
     if (entry === null) {
-      // Not rate-limited: a 256-bit token is not guessed, and logOnce keeps the log readable.
+      auth.failures.fail(remote);
       auth.logOnce('warn', `signin:${remoteOf(req)}`, `sign-in with a wrong token from ${remoteOf(req)}`);
       return refuse(req, res, 401, 'that token is not valid here');
     }
@@ -164,7 +167,10 @@ export function sessionRouter(auth: HubAuth): Router {
 
   router.delete('/session', (req, res) => {
     const sid = auth.sessionId(req);
-    if (sid !== null) auth.sessions.delete(sid);
+    if (sid !== null) {
+      auth.sessions.delete(sid);
+      auth.sockets.sweep();
+    }
     const name = auth.sessionCookieName(req);
     res.setHeader(
       'Set-Cookie',
