@@ -18,18 +18,20 @@ export const SOCKET_RECHECK_MS = 60_000;
  */
 export class LiveSockets {
   private readonly open = new Map<Closable, () => boolean>();
-  private readonly timer: NodeJS.Timeout;
+  /** Started with the first socket: a hub that never serves a browser keeps no timer. */
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(intervalMs: number = SOCKET_RECHECK_MS) {
-    this.timer = setInterval(() => this.sweep(), intervalMs);
-    this.timer.unref();
-  }
+  constructor(private readonly intervalMs: number = SOCKET_RECHECK_MS) {}
 
   get size(): number {
     return this.open.size;
   }
 
   add(ws: Closable, stillValid: () => boolean): void {
+    if (this.timer === null) {
+      this.timer = setInterval(() => this.sweep(), this.intervalMs);
+      this.timer.unref();
+    }
     this.open.set(ws, stillValid);
     ws.once('close', () => this.open.delete(ws));
   }
@@ -47,6 +49,7 @@ export class LiveSockets {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
   }
 }
