@@ -7,19 +7,14 @@
  * drop rate of a step is the lab traffic's own count (sent − received) over the whole step.
  * Root, under the shared lock; cleans up with `lab down`.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { Diagnosis } from '@hopwatch/shared';
 import type { FaultSettings } from '../src/faults.ts';
 import { labFault } from '../src/fault-apply.ts';
 import { labDown, labUp } from '../src/lifecycle.ts';
 import type { FaultKind } from '../src/state.ts';
 import { ROUTER_GW_ADDR, SEED_HOP, VM_ADDR } from '../src/topology.ts';
 import { startTraffic, type TrafficOptions } from '../src/traffic.ts';
+import { POLL_WINDOW_S, pollUntilFound, STEP_DEADLINE_MS } from './poll.ts';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const STEP_DEADLINE_MS = 10_000;
-const POLL_WINDOW_S = 2;
 const RATE_PPS = Number(process.env.BENCH_RATE ?? 20_000);
 const VM = 'hwlab-vm1/eth0';
 
@@ -80,34 +75,6 @@ const ALL_STEPS: Step[] = [
   },
 ];
 
-function diagnose(to: string): Promise<Diagnosis | null> {
-  return new Promise((resolve) => {
-    const args = [
-      'bin/hopwatch.mjs',
-      'diagnose',
-      '--json',
-      '--from',
-      'hwlab-up/wan0',
-      '--to',
-      to,
-      '--seconds',
-      String(POLL_WINDOW_S),
-    ];
-    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out) as Diagnosis);
-      } catch {
-        resolve(null);
-      }
-    });
-  });
-}
-
 interface Result {
   step: Step;
   sent: number;
@@ -125,21 +92,7 @@ async function run(step: Step): Promise<Result> {
   const t0 = performance.now();
   await labFault(step.kind, step.hop, step.settings ? { settings: step.settings } : {});
   const traffic = startTraffic({ ...step.traffic, seconds: 0 });
-  let foundMs: number | null = null;
-  let polls = 0;
-  let lastFirst = '-';
-  while (performance.now() - t0 < STEP_DEADLINE_MS) {
-    const d = await diagnose(step.to);
-    polls++;
-    const f = d?.findings.find((x) => x.severity === 'loss') ?? null;
-    lastFirst = f ? `${f.rule}@${f.hop}` : 'no loss finding';
-    if (f?.rule === step.rule && f.hop === step.hop && performance.now() - t0 <= STEP_DEADLINE_MS) {
-      foundMs = performance.now() - t0;
-      break;
-    }
-  }
-  const rest = STEP_DEADLINE_MS - (performance.now() - t0);
-  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  const { foundMs, polls, lastFirst } = await pollUntilFound(t0, step.to, step.rule, step.hop);
   const r = await traffic.stop();
   return { step, sent: r.flood?.sent ?? 0, lost: r.flood?.lost ?? 0, foundMs, polls, lastFirst };
 }

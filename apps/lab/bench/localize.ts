@@ -10,57 +10,16 @@
  * smallest loss rate localised within the deadline (target: 0.01 %, the seed's level).
  * Runs as root under the shared lock (see package.json); cleans up with `lab down`.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { Diagnosis } from '@hopwatch/shared';
 import { counterDelta, labCounters } from '../src/counters.ts';
 import { labFault } from '../src/fault-apply.ts';
 import { labDown, labUp } from '../src/lifecycle.ts';
 import { SEED_HOP } from '../src/topology.ts';
 import { startTraffic } from '../src/traffic.ts';
+import { POLL_WINDOW_S, pollUntilFound, STEP_DEADLINE_MS } from './poll.ts';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const RATE_PPS = Number(process.env.BENCH_RATE ?? 20_000);
 /** Growing backlog → shrinking loss at RATE_PPS (bursts of RATE_PPS/1000 per 1 ms tick). */
 const MAX_BACKLOGS = (process.env.BENCH_BACKLOGS ?? '4,8,16,24,32,48,64').split(',').map(Number);
-/** "Localised within 10 s" (the issue's bar). */
-const STEP_DEADLINE_MS = 10_000;
-/** Each diagnose poll samples this long; the CLI start (tsx, discovery) comes on top. */
-const POLL_WINDOW_S = 2;
-
-function diagnose(): Promise<Diagnosis | null> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/hopwatch.mjs',
-        'diagnose',
-        '--json',
-        '--from',
-        'hwlab-up/wan0',
-        '--to',
-        SEED_HOP,
-        '--seconds',
-        String(POLL_WINDOW_S),
-      ],
-      { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out) as Diagnosis);
-      } catch {
-        resolve(null);
-      }
-    });
-  });
-}
-
-const firstLoss = (d: Diagnosis | null) => d?.findings.find((f) => f.severity === 'loss') ?? null;
-
 interface StepResult {
   maxBacklog: number;
   sent: number;
@@ -76,22 +35,8 @@ async function step(maxBacklog: number): Promise<StepResult> {
   const t0 = performance.now();
   await labFault('backlog', SEED_HOP, { settings: { maxBacklog } });
   const traffic = startTraffic({ rate: RATE_PPS, seconds: 0 });
-  let foundMs: number | null = null;
-  let polls = 0;
-  let lastFirst = '-';
-  while (performance.now() - t0 < STEP_DEADLINE_MS) {
-    const d = await diagnose();
-    polls++;
-    const f = firstLoss(d);
-    lastFirst = f ? `${f.rule}@${f.hop}` : 'no loss finding';
-    if (f?.rule === 'R01' && f.hop === SEED_HOP && performance.now() - t0 <= STEP_DEADLINE_MS) {
-      foundMs = performance.now() - t0;
-      break;
-    }
-  }
-  // Measure the loss over a full deadline's worth of traffic, also when found early.
-  const rest = STEP_DEADLINE_MS - (performance.now() - t0);
-  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  const { foundMs, polls, lastFirst } = await pollUntilFound(t0, SEED_HOP, 'R01', SEED_HOP);
+  // The loss is measured over a full deadline's worth of traffic, also when found early.
   const result = await traffic.stop();
   const qg = counterDelta(before, await labCounters()).get(SEED_HOP)!;
   const through = qg.rxPackets + qg.rxDropped;
