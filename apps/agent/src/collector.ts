@@ -172,7 +172,7 @@ export class AgentCollector implements Collector {
     this.reader = new SnapshotReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
     setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
-    this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live);
+    this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live, this.reader.hostFiles);
   }
 
   get tracingState(): 'on' | 'off' | 'unavailable' {

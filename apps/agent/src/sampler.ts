@@ -4,7 +4,14 @@ import { parseSoftnet, type SoftnetRow } from './parse/softnet.ts';
 import type { NsEntry } from './discovery/namespaces.ts';
 import type { Counter } from './util/counter.ts';
 import { readlinkSync } from 'node:fs';
-import { nsInodeFromLink, readBytes, RefusedFile, readText, readTextOrNull } from './util/procfs.ts';
+import {
+  nsInodeFromLink,
+  readBytes,
+  RefusedFile,
+  readText,
+  readTextOrNull,
+  reportRefusal,
+} from './util/procfs.ts';
 
 /** Where sample reads go: kept descriptors (OpenFiles) or plain open-read-close. */
 export interface FileReader {
@@ -83,6 +90,28 @@ export function checkNamespace(procRoot: string, ns: NsEntry): void {
 /** snmp and netstat are ~5 KB each; they do not grow with interfaces. */
 const SNMP_MAX_BYTES = 256 * 1024;
 
+/**
+ * A text file of a namespace's /proc/PID/net (`snmp`, `stat/nf_conntrack`, `arp`…) through
+ * `files`, with the same pid check on open as net/dev; null when it cannot be read (a refusal is
+ * logged once, as readTextOrNull does).
+ */
+export function readNsText(
+  files: FileReader,
+  procRoot: string,
+  ns: NsEntry,
+  file: string,
+  maxBytes: number,
+): string | null {
+  const dir = netDir(procRoot, ns);
+  if (dir === null) return null;
+  try {
+    return files.readBytes(`${dir}/${file}`, maxBytes, () => checkNamespace(procRoot, ns)).toString('latin1');
+  } catch (e) {
+    if (e instanceof RefusedFile) reportRefusal(e);
+    return null;
+  }
+}
+
 /** One of a namespace's SNMP files: `snmp` (Ip, Udp, Tcp) or `netstat` (IpExt, TcpExt). */
 export function readNsMib(
   files: FileReader,
@@ -90,17 +119,8 @@ export function readNsMib(
   ns: NsEntry,
   file: 'snmp' | 'netstat',
 ): Map<string, Counter> {
-  const dir = netDir(procRoot, ns);
-  if (dir === null) return new Map();
-  let text: string;
-  try {
-    text = files
-      .readBytes(`${dir}/${file}`, SNMP_MAX_BYTES, () => checkNamespace(procRoot, ns))
-      .toString('latin1');
-  } catch {
-    return new Map();
-  }
-  return parseSnmp(text);
+  const text = readNsText(files, procRoot, ns, file, SNMP_MAX_BYTES);
+  return text === null ? new Map() : parseSnmp(text);
 }
 
 /** One ~150-byte line per CPU: room for 8192 CPUs. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NsEntry } from '../src/discovery/namespaces.ts';
@@ -79,6 +79,9 @@ describe('NsProtoReader', () => {
   beforeEach(() => {
     root = mkdtempSync(`${tmpdir()}/hwt-ag-proto-`);
     mkdirSync(`${root}/77/net/stat`, { recursive: true });
+    // The holder's namespace link, as readNsText checks it on open (SPEC SEC1).
+    mkdirSync(`${root}/77/ns`);
+    symlinkSync('net:[1]', `${root}/77/ns/net`);
     writeFileSync(`${root}/77/net/arp`, fixture('proto/arp-unresolved.txt'));
     writeFileSync(`${root}/77/net/stat/nf_conntrack`, fixture('proto/nf_conntrack-empty.txt'));
     calls = [];

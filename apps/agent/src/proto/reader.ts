@@ -19,7 +19,8 @@ import { splitJsonDocuments } from '../parse/json.ts';
 import { parseSnmp } from '../parse/snmp.ts';
 import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
-import { readTextOrNull } from '../util/procfs.ts';
+import { DIRECT, type FileReader, netDir, readNsText } from '../sampler.ts';
+import { MAX_FILE_BYTES } from '../util/procfs.ts';
 import {
   type ConntrackTotals,
   parseArp,
@@ -108,6 +109,11 @@ export class NsProtoReader {
     private readonly run: Runner,
     private readonly log: LogFn,
     private readonly live: boolean,
+    /**
+     * The snapshot reader's kept descriptors (collector.ts): the same files the sampler opens,
+     * with its pid check on open, and closed with the namespace. Plain reads in unit tests.
+     */
+    private readonly files: FileReader = DIRECT,
   ) {}
 
   /** One sample's protocol state; awaits only reads the interval's drop reasons asked for. */
@@ -174,17 +180,11 @@ export class NsProtoReader {
    * arrives whole in the sample that reads it.
    */
   private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
-    const dir =
-      ns.kind === 'host'
-        ? `${this.procRoot}/self/net`
-        : ns.pid === null
-          ? null
-          : `${this.procRoot}/${ns.pid}/net`;
-    if (dir === null) return;
+    if (netDir(this.procRoot, ns) === null) return;
     const s = this.st(ns.name);
     const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
     const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
-    const ctText = readCt ? readTextOrNull(`${dir}/stat/nf_conntrack`) : null;
+    const ctText = readCt ? this.text(ns, 'stat/nf_conntrack') : null;
     const ct = ctText === null ? null : parseConntrackStat(ctText);
     if (ct) {
       const prev = s.ct ?? ct;
@@ -200,16 +200,15 @@ export class NsProtoReader {
       s.ct = ct;
     }
     if (!(slot || neigh || s.arp === null)) return;
-    const arp = readTextOrNull(`${dir}/arp`);
+    const arp = this.text(ns, 'arp');
     if (arp !== null) s.arp = parseArp(arp);
   }
 
   private readMib(ns: NsEntry): void {
-    const dir = this.netDir(ns);
-    if (dir === null) return;
+    if (netDir(this.procRoot, ns) === null) return;
     const now = new Map<string, number | bigint>();
     for (const file of ['snmp', 'netstat']) {
-      const text = readTextOrNull(`${dir}/${file}`);
+      const text = this.text(ns, file);
       if (text !== null) for (const [k, v] of parseSnmp(text, MIB_KEYS)) now.set(k, v);
     }
     const prev = this.mibPrev.get(ns.name);
@@ -224,12 +223,8 @@ export class NsProtoReader {
     if (Object.keys(moved).length > 0) this.mibNow.set(ns.name, moved);
   }
 
-  private netDir(ns: NsEntry): string | null {
-    return ns.kind === 'host'
-      ? `${this.procRoot}/self/net`
-      : ns.pid === null
-        ? null
-        : `${this.procRoot}/${ns.pid}/net`;
+  private text(ns: NsEntry, file: string): string | null {
+    return readNsText(this.files, this.procRoot, ns, file, MAX_FILE_BYTES);
   }
 
   private emit(name: string): NsProto | null {

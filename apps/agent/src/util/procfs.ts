@@ -45,7 +45,7 @@ export function setRefusalLog(log: RefusalLog): void {
   refusalLog = log;
 }
 
-function reportRefusal(e: RefusedFile): void {
+export function reportRefusal(e: RefusedFile): void {
   const now = Date.now();
   const seen = lastRefusal.get(e.path);
   if (seen !== undefined && now - seen < REFUSAL_QUIET_MS) return;
