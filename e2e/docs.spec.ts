@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { hopwatch, hopwatchBackground, ROOT, SEED_HOP, skipReason } from './harness.ts';
+import { hop, hopwatch, hopwatchBackground, ROOT, SEED_HOP, skipReason } from './harness.ts';
 
 /**
  * The screenshots in docs/, taken from the real lab with the seed's fault. Not a test of
@@ -14,7 +14,6 @@ test.skip(
 );
 
 const DOCS = join(ROOT, 'docs');
-const hop = (page: Page, id: string) => page.locator(`[data-hop="${id}"]`);
 let stopTraffic: (() => Promise<void>) | null = null;
 let faulted = false;
 

@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { hopwatch, hopwatchBackground, SEED_HOP, skipReason } from './harness.ts';
+import { hop, hopwatch, hopwatchBackground, pickPath, SEED_HOP, skipReason } from './harness.ts';
 
 /**
  * Issue 10 on the map: a firewall rule in the router namespace drops a share of the traffic. No
@@ -7,18 +7,6 @@ import { hopwatch, hopwatchBackground, SEED_HOP, skipReason } from './harness.ts
  * findings must name R13 and the rule (its comment, as `nft list ruleset` prints it).
  */
 test.skip(() => skipReason() !== '', skipReason());
-
-const hop = (page: Page, id: string) => page.locator(`[data-hop="${id}"]`);
-
-async function pickPath(page: Page, from: string, to: string) {
-  for (const [box, id] of [
-    ['path-from', from],
-    ['path-to', to],
-  ] as const) {
-    await page.getByTestId(box).fill(id);
-    await page.getByTestId(box).press('Enter');
-  }
-}
 
 let stopTraffic: (() => Promise<void>) | null = null;
 let faulted = false;

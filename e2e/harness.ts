@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Page } from '@playwright/test';
 
 /** The checkout root (e2e/ is one level down). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -63,3 +64,17 @@ export function hopwatchBackground(args: string[]): () => Promise<void> {
  * e2e drives that lab through `hopwatch`, so it must follow it if the lab ever changes).
  */
 export { LAB_PATH, SEED_HOP } from '../apps/lab/src/topology.ts';
+
+/** An interface node on the map, by the DOM contract's `data-hop`. */
+export const hop = (page: Page, id: string) => page.locator(`[data-hop="${id}"]`);
+
+/** Types a path into the from/to boxes as an operator does (Enter in each). */
+export async function pickPath(page: Page, from: string, to: string): Promise<void> {
+  for (const [box, id] of [
+    ['path-from', from],
+    ['path-to', to],
+  ] as const) {
+    await page.getByTestId(box).fill(id);
+    await page.getByTestId(box).press('Enter');
+  }
+}

@@ -1,5 +1,14 @@
 import { expect, type Page, test } from '@playwright/test';
-import { hopwatch, hopwatchBackground, LAB_PATH, SEED_HOP, STORAGE_STATE, skipReason } from './harness.ts';
+import {
+  hop,
+  hopwatch,
+  hopwatchBackground,
+  LAB_PATH,
+  pickPath,
+  SEED_HOP,
+  skipReason,
+  STORAGE_STATE,
+} from './harness.ts';
 
 /**
  * The map against the real lab: type the eight-hop path, inject the seed's backlog fault, watch
@@ -7,17 +16,6 @@ import { hopwatch, hopwatchBackground, LAB_PATH, SEED_HOP, STORAGE_STATE, skipRe
  * select a hop with the keyboard only. Retrying assertions, no sleeps.
  */
 test.skip(() => skipReason() !== '', skipReason());
-
-const hop = (page: Page, id: string) => page.locator(`[data-hop="${id}"]`);
-
-async function pickPath(page: Page, from: string, to: string) {
-  const fromBox = page.getByTestId('path-from');
-  await fromBox.fill(from);
-  await fromBox.press('Enter');
-  const toBox = page.getByTestId('path-to');
-  await toBox.fill(to);
-  await toBox.press('Enter');
-}
 
 async function expectLabPath(page: Page) {
   for (const [i, id] of LAB_PATH.entries()) {

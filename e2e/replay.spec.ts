@@ -6,12 +6,13 @@ import { type Browser, expect, type Page, test } from '@playwright/test';
 import {
   authHeaders,
   BASE_URL,
+  hop,
   hopwatch,
   hopwatchBackground,
   ROOT,
   SEED_HOP,
-  STORAGE_STATE,
   skipReason,
+  STORAGE_STATE,
 } from './harness.ts';
 
 /**
@@ -27,7 +28,6 @@ test.skip(() => skipReason() !== '', skipReason());
 const FAULT_MS = 20_000;
 /** Recorded after the fault: five samples for the judgement window to clear, plus margin. */
 const AFTER_MS = 15_000;
-const hop = (page: Page, id: string) => page.locator(`[data-hop="${id}"]`);
 const iso = (t: number) => new Date(t).toISOString();
 
 interface RecordingPage {
