@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { hop, hopwatch, hopwatchBackground, ROOT, SEED_HOP, skipReason } from './harness.ts';
 
 /**

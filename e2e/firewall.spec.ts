@@ -1,4 +1,4 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { hop, hopwatch, hopwatchBackground, pickPath, SEED_HOP, skipReason } from './harness.ts';
 
 /**
