@@ -73,6 +73,17 @@ describe('protocol drops in a namespace (real lab captures)', () => {
     );
   });
 
+  it('SEC3: R13 quotes the tenant’s table and chain names in the command it suggests for a root shell', () => {
+    // A tenant names its own nft tables (`unshare -Urn nft add table inet '$(reboot)'`).
+    const hostile = JSON.parse(
+      JSON.stringify(firewallQg).replaceAll('"hwlab_fault"', '"$(reboot)"').replaceAll('"input"', '"a;b"'),
+    );
+    const command = judge(hostile, UP, QG).findings.find((f) => f.rule === 'R13')?.command ?? '';
+    expect(command).toMatch(
+      /^ip netns exec hwlab-qrouter-a1 nft delete rule inet '\$\(reboot\)' 'a;b' handle \d+$/,
+    );
+  });
+
   it('R13 (real): the same drops off the asked path are policy, a warning, never loss', () => {
     // The firewall in the VM, asked about the uplink → router path the VM is not on.
     const d = judge(firewallEth0, UP, QG);

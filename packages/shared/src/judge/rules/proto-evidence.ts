@@ -1,5 +1,6 @@
 import { splitIfaceId } from '../../ids.ts';
 import type { Iface } from '../../protocol/model.ts';
+import { shellWord } from '../../text.ts';
 import { covers, networkOf, parsePrefix } from '../cidr.ts';
 import { nsLabel } from './netns-hop.ts';
 import type { RuleContext } from './types.ts';
@@ -42,7 +43,11 @@ export function gatewayFor(ctx: RuleContext, iface: Iface): string | null {
   return null;
 }
 
-/** The command prefix that runs a tool inside a namespace. */
+/**
+ * A command to run inside a namespace, for an operator to paste into a root shell. `cmd` must
+ * already be shell-safe: quote every name in it with shellWord (a tenant names its own
+ * interfaces, nft tables and chains).
+ */
 export function inNs(netns: string, cmd: string): string {
-  return netns === '' ? cmd : `ip netns exec ${netns} ${cmd}`;
+  return netns === '' ? cmd : `ip netns exec ${shellWord(netns)} ${cmd}`;
 }

@@ -1,3 +1,4 @@
+import { shellWord } from '../../text.ts';
 import { fmtDelta } from '../format.ts';
 import { compact, rxDroppedLine } from './evidence.ts';
 import type { Rule } from './types.ts';
@@ -23,7 +24,8 @@ export const r05NicRing: Rule = {
       const n = Math.max(errors, fifo) + rx;
       if (fifo <= 0) continue;
       if (errors < fifo) ctx.ledger.add(f.iface.id, fifo - errors);
-      const command = `ethtool -G ${f.iface.name} rx 4096`;
+      const dev = shellWord(f.iface.name);
+      const command = `ethtool -G ${dev} rx 4096`;
       ctx.findings.add({
         rule: 'R05',
         title: `NIC receive ring overrun on ${f.iface.id}`,
@@ -36,7 +38,7 @@ export const r05NicRing: Rule = {
           rx > 0 ? rxDroppedLine(f) : null,
           rx > 0 ? 'no kernel drop reason for these: the NIC dropped them before they were packets' : null,
         ]),
-        fix: `The NIC's receive ring filled before the CPU emptied it: a larger ring (\`${command}\`, see \`ethtool -g ${f.iface.name}\` for the maximum), more queues (\`ethtool -L\`), IRQ affinity, and the softirq budget (R04). \`ethtool -S ${f.iface.name}\` names the driver's own counters (rx_missed_errors, rx_no_buffer_count...).`,
+        fix: `The NIC's receive ring filled before the CPU emptied it: a larger ring (\`${command}\`, see \`ethtool -g ${dev}\` for the maximum), more queues (\`ethtool -L\`), IRQ affinity, and the softirq budget (R04). \`ethtool -S ${dev}\` names the driver's own counters (rx_missed_errors, rx_no_buffer_count...).`,
         command,
       });
     }

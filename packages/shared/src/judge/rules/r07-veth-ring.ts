@@ -1,3 +1,5 @@
+import { shellWord } from '../../text.ts';
+import { nsCommand } from '../format.ts';
 import type { ReasonFilter } from '../reasons.ts';
 import { likelyDevice } from './device-of.ts';
 import { compact, peerTxDroppedLine, reasonLines, rxDroppedLine } from './evidence.ts';
@@ -31,7 +33,7 @@ export const r07VethRing: Rule = {
     if (f && claimed < count) ctx.ledger.add(f.iface.id, count - claimed);
     const peer = f?.peer;
     const command = peer
-      ? `tc ${peer.netns === '' ? '' : `-n ${peer.netns} `}qdisc replace dev ${peer.name} root fq_codel`
+      ? nsCommand('tc', peer.netns, `qdisc replace dev ${shellWord(peer.name)} root fq_codel`)
       : null;
     ctx.findings.add({
       rule: 'R07',

@@ -12,6 +12,7 @@ import {
   severityFor,
   shareOut,
 } from './ns-place.ts';
+import { shellWord } from '../../text.ts';
 import { inNs } from './proto-evidence.ts';
 import type { Rule, RuleContext } from './types.ts';
 
@@ -92,7 +93,7 @@ export const r11RpFilter: Rule = {
       const dev = place.hop ? splitIfaceId(place.hop).ifname : 'IFACE';
       const command = inNs(
         s.netns,
-        `sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${dev}.rp_filter=2`,
+        `sysctl -w net.ipv4.conf.all.rp_filter=2 ${shellWord(`net.ipv4.conf.${dev}.rp_filter=2`)}`,
       );
       ctx.findings.add({
         rule: 'R11',

@@ -4,6 +4,7 @@ import type { ReasonFilter } from '../reasons.ts';
 import { compact, reasonLines } from './evidence.ts';
 import { nsLabel } from './netns-hop.ts';
 import { chargePlace, type NsPlace, placeInNamespace, type Side, shareOut } from './ns-place.ts';
+import { shellWord } from '../../text.ts';
 import { inNs } from './proto-evidence.ts';
 import type { Rule, RuleContext, Severity } from './types.ts';
 
@@ -96,7 +97,10 @@ export const r13Firewall: Rule = {
       const command =
         top.handle === 0
           ? null
-          : inNs(s.netns, `nft delete rule ${top.family} ${top.table} ${top.chain} handle ${top.handle}`);
+          : inNs(
+              s.netns,
+              `nft delete rule ${[top.family, top.table, top.chain].map(shellWord).join(' ')} handle ${top.handle}`,
+            );
       ctx.findings.add({
         rule: 'R13',
         title: `Firewall drops ${place.direction === 'forward' ? 'the asked traffic' : 'traffic'} in ${nsLabel(s.netns)}: ${top.text}`,

@@ -1,4 +1,5 @@
-import { fmtCount } from '../format.ts';
+import { shellWord } from '../../text.ts';
+import { fmtCount, nsCommand } from '../format.ts';
 import { withReason } from '../reasons.ts';
 import { compact, reasonLines } from './evidence.ts';
 import { nsLabel } from './netns-hop.ts';
@@ -42,7 +43,8 @@ const FAMILIES: readonly Family[] = [
 function fixFor(ctx: RuleContext, place: NsPlace): { fix: string; command: string | null } {
   const ns = place.netns;
   const hop = place.hop ? ctx.facts.get(place.hop) : undefined;
-  const ip = ns === '' ? 'ip' : `ip -n ${ns}`;
+  // Interface names are the tenant's: quoted, like the namespace (nsCommand), for a root shell.
+  const ip = (args: string) => nsCommand('ip', ns, args);
   if (hop && place.direction === 'forward') {
     // Received and not routable: the route missing is the one by the path's next interface here.
     const exit = (ctx.path ?? []).filter((id) => ctx.facts.get(id)?.iface.netns === ns).at(-1);
@@ -50,7 +52,7 @@ function fixFor(ctx: RuleContext, place: NsPlace): { fix: string; command: strin
     const exitSubnet = exitIface?.addresses.map(connectedSubnet).find((x) => x !== null);
     const leaves = ctx.topology.routes.some((r) => r.netns === ns && r.dev === exit);
     if (exitIface && exitSubnet && exit !== place.hop && !leaves) {
-      const command = `${ip} route replace ${exitSubnet} dev ${exitIface.name}`;
+      const command = ip(`route replace ${exitSubnet} dev ${shellWord(exitIface.name)}`);
       return {
         fix: `${nsLabel(ns)} has no route by ${exitIface.name}, where the path goes on: add it (\`${command}\`).`,
         command,
@@ -72,7 +74,7 @@ function fixFor(ctx: RuleContext, place: NsPlace): { fix: string; command: strin
       );
     const via = router?.addresses[0]?.split('/')[0];
     if (dest && via) {
-      const command = `${ip} route replace ${dest} via ${via} dev ${hop.iface.name}`;
+      const command = ip(`route replace ${dest} via ${via} dev ${shellWord(hop.iface.name)}`);
       return {
         fix: `${nsLabel(ns)} has no route to ${dest}, where the path goes: add it (\`${command}\`).`,
         command,
@@ -81,11 +83,11 @@ function fixFor(ctx: RuleContext, place: NsPlace): { fix: string; command: strin
   }
   if (hop && place.direction === 'reverse') {
     const gw = gatewayFor(ctx, hop.iface);
-    const command = `${ip} route replace default via ${gw ?? 'GATEWAY'} dev ${hop.iface.name}`;
+    const command = ip(`route replace default via ${gw ?? 'GATEWAY'} dev ${shellWord(hop.iface.name)}`);
     return { fix: `${nsLabel(ns)} receives but has no route back: give it one (\`${command}\`).`, command };
   }
   return {
-    fix: `Add the missing route in ${nsLabel(ns)} (\`${ip} route get ADDRESS\` says which one fails).`,
+    fix: `Add the missing route in ${nsLabel(ns)} (\`${ip('route get ADDRESS')}\` says which one fails).`,
     command: null,
   };
 }
