@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     console.log(
       `steady state, next ${STEADY_SECONDS} s: ${fmt(steady, 2)} ms CPU per sample ` +
         `(${fmt((s1.selfMs - w1.selfMs) / STEADY_SECONDS, 2)} agent process + ` +
-        `${fmt((s1.childrenMs - w1.childrenMs) / STEADY_SECONDS, 2)} children: holders, ip monitor, tc, trace_pipe reader) ` +
+        `${fmt((s1.childrenMs - w1.childrenMs) / STEADY_SECONDS, 2)} children: holders, ip monitor, tc, trace_pipe reader, every ip/nft it ran) ` +
         `[target ≤ ${TARGET_STEADY_MS}]`,
     );
     const mem = treeMemoryMb(pid);

@@ -5,8 +5,10 @@ const TICKS_PER_SECOND = 100;
 
 interface Stat {
   ppid: number;
-  /** utime + stime + cutime + cstime: the process and the children it has reaped. */
-  ms: number;
+  /** utime + stime: the process itself. */
+  ownMs: number;
+  /** cutime + cstime: the children it has reaped. */
+  reapedMs: number;
 }
 
 function readStat(pid: number): Stat | null {
@@ -15,7 +17,7 @@ function readStat(pid: number): Stat | null {
     // The command name is in parentheses and may contain spaces: fields start after the last ')'.
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const ms = (i: number) => (Number(f[i]) * 1000) / TICKS_PER_SECOND;
-    return { ppid: Number(f[1]), ms: ms(11) + ms(12) + ms(13) + ms(14) };
+    return { ppid: Number(f[1]), ownMs: ms(11) + ms(12), reapedMs: ms(13) + ms(14) };
   } catch {
     return null;
   }
@@ -50,16 +52,20 @@ function descendants(root: number, stats: Map<number, Stat>): number[] {
 }
 
 /**
- * CPU in ms of a process and everything under it: its own time, what it reaped (every `ip`, `tc`
- * run to completion), and every live descendant (holders, `ip monitor`, trace_pipe reader) with
- * what they reaped. A descendant exiting between two readings moves from one term to another.
+ * CPU in ms of a process and everything under it: `selfMs` is its own time; `childrenMs` is what
+ * it reaped (every `ip`, `tc`, `nft` run to completion) plus every live descendant (holders,
+ * `ip monitor`, trace_pipe reader) with what they reaped. A descendant exiting between two
+ * readings moves from one term to another, both inside `childrenMs`.
  */
 export function treeCpuMs(root: number): { selfMs: number; childrenMs: number } {
   const stats = allStats();
   const self = stats.get(root);
-  let children = 0;
-  for (const pid of descendants(root, stats)) children += stats.get(pid)?.ms ?? 0;
-  return { selfMs: self?.ms ?? 0, childrenMs: children };
+  let children = self?.reapedMs ?? 0;
+  for (const pid of descendants(root, stats)) {
+    const s = stats.get(pid);
+    children += (s?.ownMs ?? 0) + (s?.reapedMs ?? 0);
+  }
+  return { selfMs: self?.ownMs ?? 0, childrenMs: children };
 }
 
 function statusKb(pid: number, field: string): number {
