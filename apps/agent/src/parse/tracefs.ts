@@ -15,6 +15,30 @@ export function parseDropReasons(format: string): Map<number, string> {
   return reasons;
 }
 
+/**
+ * What the running kernel's skb:kfree_skb gives (test/fixtures/kernels/ has each shape):
+ * - no `reason` field at all: Linux < 5.17 (RHEL 8's 4.18, Ubuntu 20.04's 5.4, upstream 5.14,
+ *   Ubuntu 22.04's 5.15). Every kfree_skb() then looks the same, drop or not: nothing to count.
+ * - `reason` with `location=%p`: upstream 5.17 up to the %pS change, and RHEL 9's 5.14 backport.
+ *   The location is printed as an address, named through /proc/kallsyms (tracing/symbols.ts).
+ * - `reason` with `location=%pS`: newer kernels print `function+off/len` themselves.
+ */
+export interface KfreeSkbFormat {
+  hasReason: boolean;
+  locationIsSymbol: boolean;
+  /** number → name from `__print_symbolic`; empty if the kernel printed enum names unresolved. */
+  reasons: Map<number, string>;
+}
+
+export function describeKfreeSkb(format: string): KfreeSkbFormat {
+  const printFmt = /^print fmt: "([^"]*)"/m.exec(format)?.[1] ?? '';
+  return {
+    hasReason: parseEventFields(format).includes('reason'),
+    locationIsSymbol: /location=%p[sSfF]/.test(printFmt),
+    reasons: parseDropReasons(format),
+  };
+}
+
 /** The event's field names (`field:void * location;` → location), to check what we can filter on. */
 export function parseEventFields(format: string): string[] {
   const fields: string[] = [];
@@ -91,6 +115,26 @@ function reasonName(printed: string, reasons: Map<number, string>): string {
 export function stripOffset(location: string): string {
   const plus = location.indexOf('+');
   return plus > 0 ? location.slice(0, plus) : location;
+}
+
+/**
+ * Counts whose location was printed as an address, under the function `names` gives it; two
+ * addresses in one function (two call sites) become one count, as `%pS` kernels report them.
+ */
+export function renameLocations<T extends { reason: string; location: string; cpu: number; count: number }>(
+  drops: T[],
+  names: ReadonlyMap<string, string>,
+): T[] {
+  if (names.size === 0) return drops;
+  const merged = new Map<string, T>();
+  for (const d of drops) {
+    const location = names.get(d.location) ?? d.location;
+    const key = `${d.reason}\u0000${location}\u0000${d.cpu}`;
+    const known = merged.get(key);
+    if (known) known.count += d.count;
+    else merged.set(key, { ...d, location });
+  }
+  return [...merged.values()];
 }
 
 /** per_cpu/cpuN/stats: `overrun:` counts events the ring overwrote, `dropped events:` ones refused. */

@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import type { DropReasonCount, TracingState } from '@hopwatch/shared';
-import { dropFilter, parseCpuStats, parseDropReasons, parseTraceLine } from '../parse/tracefs.ts';
+import {
+  describeKfreeSkb,
+  dropFilter,
+  parseCpuStats,
+  parseTraceLine,
+  renameLocations,
+} from '../parse/tracefs.ts';
 import type { LogFn } from '../util/log.ts';
 import { parseEffectiveCaps } from '../check.ts';
 import { readTextOrNull } from '../util/procfs.ts';
@@ -18,6 +24,7 @@ import {
 } from './tracefs.ts';
 import { registerCleanup } from '../util/cleanup.ts';
 import { tiedToUs } from '../util/tied.ts';
+import { KernelSymbols } from './symbols.ts';
 
 /**
  * Per-CPU ring size. Small: the reader drains it continuously, the default 1410 KB per CPU is
@@ -32,6 +39,9 @@ const BUFFER_SIZE_KB = 256;
  * whenever the ring overruns). Events buffered while paused are counted in the next sample.
  */
 export const MAX_DROP_EVENTS_PER_S = 10_000;
+/** Said when the running kernel's kfree_skb has no reason (Linux < 5.17 without RHEL 9's backport). */
+export const NO_REASON_DETAIL =
+  "this kernel's skb:kfree_skb event has no drop reason field (Linux 5.17+ and RHEL 9 have it)";
 let instanceSerial = 0;
 
 export interface DrainResult {
@@ -61,6 +71,7 @@ export class DropTracer {
   private state: TracingState['state'];
   private detail: string | null;
   private unregister: (() => void) | null = null;
+  private warnedUnresolvable = false;
 
   private constructor(
     private readonly dir: string | null,
@@ -68,6 +79,8 @@ export class DropTracer {
     private readonly log: LogFn,
     state: TracingState['state'],
     detail: string | null,
+    /** Set when the kernel prints locations as addresses: names them (tracing/symbols.ts). */
+    private readonly symbols: KernelSymbols | null = null,
   ) {
     this.state = state;
     this.detail = detail;
@@ -97,7 +110,11 @@ export class DropTracer {
     if (tracefs === null) return DropTracer.unavailable(`no tracefs under ${sysRoot}/kernel`, log);
     const format = readFormat(tracefs);
     if (format === null) return DropTracer.unavailable('this kernel has no skb:kfree_skb event', log);
-    const reasons = parseDropReasons(format);
+    const shape = describeKfreeSkb(format);
+    // Before 5.17 every kfree_skb() looks alike, drop or normal free: counting them would report
+    // non-drops as drops, so the kernel's drop reasons are said to be unavailable instead.
+    if (!shape.hasReason) return DropTracer.unavailable(NO_REASON_DETAIL, log);
+    const reasons = shape.reasons;
     for (const stale of removeStaleInstances(tracefs)) log('info', `removed stale tracefs instance ${stale}`);
     const name = `${INSTANCE_PREFIX}${process.pid}${instanceSerial++ === 0 ? '' : `-${instanceSerial}`}`;
     const dir = `${tracefs}/instances/${name}`;
@@ -106,7 +123,8 @@ export class DropTracer {
     } catch (e) {
       return DropTracer.unavailable(`cannot create tracefs instance ${dir}: ${(e as Error).message}`, log);
     }
-    const tracer = new DropTracer(dir, reasons, log, 'on', null);
+    const symbols = shape.locationIsSymbol ? null : new KernelSymbols();
+    const tracer = new DropTracer(dir, reasons, log, 'on', null, symbols);
     try {
       tracer.arm(dropFilter(reasons));
     } catch (e) {
@@ -128,6 +146,14 @@ export class DropTracer {
       this.freeBufferFd = null;
     }
     if (filter !== '') writeFileSync(`${dir}/${KFREE_SKB}/filter`, filter);
+    // `location=%p` kernels: the real address, not its hash, or kallsyms cannot name it. The
+    // option exists from 5.12 (real addresses by default there); the instance's own, so nobody
+    // else's trace output changes.
+    if (this.symbols) {
+      try {
+        writeFileSync(`${dir}/options/hash-ptr`, '0');
+      } catch {}
+    }
     for (const cpu of instanceCpus(dir)) this.lastStats.set(cpu, this.lostOn(cpu));
     writeFileSync(`${dir}/${KFREE_SKB}/enable`, '1');
     writeFileSync(`${dir}/tracing_on`, '1');
@@ -197,9 +223,22 @@ export class DropTracer {
         this.lastStats.set(cpu, now);
       }
     }
-    const drops = [...this.counts.values()];
+    const drops = this.symbols ? this.named([...this.counts.values()]) : [...this.counts.values()];
     this.counts = new Map();
     return { drops, tracing: { state: this.state, detail: this.detail, lost } };
+  }
+
+  /** Locations printed as addresses → their functions; counts of one function merged. */
+  private named(drops: DropReasonCount[]): DropReasonCount[] {
+    const names = this.symbols!.resolve(new Set(drops.map((d) => d.location)));
+    if (this.symbols!.unresolvable && !this.warnedUnresolvable) {
+      this.warnedUnresolvable = true;
+      this.log(
+        'warn',
+        'kernel drop locations stay addresses: /proc/kallsyms does not name them (kptr_restrict without CAP_SYSLOG?)',
+      );
+    }
+    return renameLocations(drops, names);
   }
 
   get status(): TracingState['state'] {
