@@ -1,14 +1,18 @@
 import {
   accessSync,
+  closeSync,
   constants,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  readSync,
   rmdirSync,
   statSync,
 } from 'node:fs';
+import { describeKfreeSkb, NO_REASON_DETAIL } from './parse/tracefs.ts';
 import { findTracefs } from './tracing/tracefs.ts';
+import { openKernelFile, readTextOrNull } from './util/procfs.ts';
 import { execText } from './util/exec.ts';
 
 /**
@@ -161,6 +165,8 @@ export async function runChecks(roots: CheckRoots): Promise<CheckLine[]> {
       what: `kernel drop reasons (private instance in ${tracefs})`,
       missing,
     });
+    const format = readTextOrNull(`${tracefs}/events/skb/kfree_skb/format`, 1024 * 1024);
+    if (format !== null) lines.push(...kernelDropReasonLines(format, readKallsymsHead()));
   }
 
   // Open vSwitch: only where one runs.
@@ -176,6 +182,46 @@ export async function runChecks(roots: CheckRoots): Promise<CheckLine[]> {
     lines.push({ ok: true, what: `no Open vSwitch here (${roots.ovsdbSocket} absent)`, missing: null });
   }
   return lines;
+}
+
+/**
+ * What this kernel's kfree_skb can tell (parse/tracefs.ts describeKfreeSkb): no reasons before
+ * 5.17 (RHEL 9 backports them), and on kernels printing the location as an address, whether
+ * /proc/kallsyms shows real addresses to this user (kptr_restrict hides them without CAP_SYSLOG).
+ */
+export function kernelDropReasonLines(format: string, kallsymsHead: string | null): CheckLine[] {
+  const shape = describeKfreeSkb(format);
+  if (!shape.hasReason)
+    return [
+      { ok: false, what: 'kernel drop reasons (skb:kfree_skb reason field)', missing: NO_REASON_DETAIL },
+    ];
+  if (shape.locationIsSymbol) return [];
+  const address = kallsymsHead?.split(' ')[0] ?? '';
+  const readable = /[1-9a-f]/.test(address);
+  return [
+    {
+      ok: readable,
+      what: 'drop locations named through /proc/kallsyms (this kernel prints them as addresses)',
+      missing: readable
+        ? null
+        : '/proc/kallsyms shows zeros to this user (kernel.kptr_restrict): CAP_SYSLOG, or locations stay addresses',
+    },
+  ];
+}
+
+/** The first line of /proc/kallsyms, without reading the whole 5–15 MB file. */
+function readKallsymsHead(): string | null {
+  try {
+    const fd = openKernelFile('/proc/kallsyms');
+    try {
+      const head = Buffer.alloc(256);
+      return head.toString('latin1', 0, readSync(fd, head));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
 }
 
 export function formatCheck(lines: CheckLine[]): string {

@@ -2,9 +2,16 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeAddress, resolveAddresses } from '../src/parse/kallsyms.ts';
-import { describeKfreeSkb, dropFilter, parseTraceLine, renameLocations } from '../src/parse/tracefs.ts';
+import {
+  describeKfreeSkb,
+  dropFilter,
+  NO_REASON_DETAIL,
+  parseTraceLine,
+  renameLocations,
+} from '../src/parse/tracefs.ts';
+import { kernelDropReasonLines } from '../src/check.ts';
 import { KernelSymbols } from '../src/tracing/symbols.ts';
-import { DropTracer, NO_REASON_DETAIL } from '../src/tracing/tracer.ts';
+import { DropTracer } from '../src/tracing/tracer.ts';
 import { findTracefs } from '../src/tracing/tracefs.ts';
 import { fixture, FIXTURES } from './support/fixtures.ts';
 
@@ -143,5 +150,18 @@ describe('tracefs where old kernels put it', () => {
     }
     // Nothing was armed: no instance was made.
     expect(readdirSync(`${tracing}/instances`)).toEqual([]);
+  });
+});
+
+describe('--check on old kernels', () => {
+  it('KRN2/KRN3: says a kernel without reasons has none, and whether kallsyms can name addresses', () => {
+    const old = kernelDropReasonLines(fixture('kernels/kfree_skb-5.4.format'), null);
+    expect(old).toEqual([{ ok: false, what: expect.stringContaining('reason'), missing: NO_REASON_DETAIL }]);
+    const rhel9 = fixture('kernels/kfree_skb-rhel9-5.14.0.format');
+    expect(kernelDropReasonLines(rhel9, 'ffffffff81000000 T _stext\n')).toMatchObject([{ ok: true }]);
+    expect(kernelDropReasonLines(rhel9, '0000000000000000 T _stext\n')).toMatchObject([
+      { ok: false, missing: expect.stringContaining('CAP_SYSLOG') },
+    ]);
+    expect(kernelDropReasonLines(fixture('tracefs/kfree_skb.format'), null)).toEqual([]);
   });
 });

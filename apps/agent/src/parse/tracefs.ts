@@ -30,6 +30,10 @@ export interface KfreeSkbFormat {
   reasons: Map<number, string>;
 }
 
+/** Said when the running kernel's kfree_skb has no reason (Linux < 5.17 without RHEL 9's backport). */
+export const NO_REASON_DETAIL =
+  "this kernel's skb:kfree_skb event has no drop reason field (Linux 5.17+ and RHEL 9 have it)";
+
 export function describeKfreeSkb(format: string): KfreeSkbFormat {
   const printFmt = /^print fmt: "([^"]*)"/m.exec(format)?.[1] ?? '';
   return {

@@ -4,6 +4,7 @@ import type { DropReasonCount, TracingState } from '@hopwatch/shared';
 import {
   describeKfreeSkb,
   dropFilter,
+  NO_REASON_DETAIL,
   parseCpuStats,
   parseTraceLine,
   renameLocations,
@@ -39,9 +40,6 @@ const BUFFER_SIZE_KB = 256;
  * whenever the ring overruns). Events buffered while paused are counted in the next sample.
  */
 export const MAX_DROP_EVENTS_PER_S = 10_000;
-/** Said when the running kernel's kfree_skb has no reason (Linux < 5.17 without RHEL 9's backport). */
-export const NO_REASON_DETAIL =
-  "this kernel's skb:kfree_skb event has no drop reason field (Linux 5.17+ and RHEL 9 have it)";
 let instanceSerial = 0;
 
 export interface DrainResult {
