@@ -1,6 +1,6 @@
 import { parseNetDevBytes } from './parse/netdev.ts';
 import { parseSnmp } from './parse/snmp.ts';
-import { parseSoftnet, type SoftnetRow } from './parse/softnet.ts';
+import { parseOnlineCpus, parseSoftnet, type SoftnetRow, softnetLacksCpuIds } from './parse/softnet.ts';
 import type { NsEntry } from './discovery/namespaces.ts';
 import type { Counter } from './util/counter.ts';
 import { readlinkSync } from 'node:fs';
@@ -126,9 +126,18 @@ export function readNsMib(
 /** One ~150-byte line per CPU: room for 8192 CPUs. */
 const SOFTNET_MAX_BYTES = 1024 * 1024;
 
-/** Global, identical in every namespace: read once per sample. */
+/** /proc/stat carries one `intr` line of every IRQ count: large on big hosts. */
+const PROC_STAT_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Global, identical in every namespace: read once per sample. Kernels before 5.10 (RHEL 8,
+ * Ubuntu 20.04) print no CPU id: the online CPUs are then read from /proc/stat, so an offline
+ * CPU does not shift every later row onto the wrong CPU.
+ */
 export function readSoftnet(files: FileReader, procRoot: string): SoftnetRow[] {
-  return parseSoftnet(files.readOrNull(`${procRoot}/net/softnet_stat`, SOFTNET_MAX_BYTES) ?? '');
+  const text = files.readOrNull(`${procRoot}/net/softnet_stat`, SOFTNET_MAX_BYTES) ?? '';
+  if (!softnetLacksCpuIds(text)) return parseSoftnet(text);
+  return parseSoftnet(text, parseOnlineCpus(files.readOrNull(`${procRoot}/stat`, PROC_STAT_MAX_BYTES) ?? ''));
 }
 
 /**
