@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { parseIpLinks, type IpLink } from '../parse/iplink.ts';
 import { type IpRoute, parseForwarding, parseIpRoutes, parseNsidList } from '../parse/iproute.ts';
 import { splitJsonDocuments } from '../parse/json.ts';
@@ -80,6 +80,7 @@ export async function probeNamespace(
     }
     links.push(link);
   }
+  fillParentBus(ns, links, roots);
   const shown = new Set(links.map((l) => l.name));
   const routes = parseIpRoutes(docs[1] ?? null).filter((r) => shown.has(r.dev));
   if (routes.length > MAX_ROUTES_PER_NS) {
@@ -116,9 +117,7 @@ export function readRps(
   log?: (msg: string) => void,
 ): Map<string, string | null> {
   const out = new Map<string, string | null>();
-  const base =
-    ns.kind === 'host' ? roots.sysRoot : ns.pid === null ? null : `${roots.procRoot}/${ns.pid}/root/sys`;
-  const dev = base === null ? null : ns.kind === 'host' ? deviceOf(base) : ns.sysDev;
+  const { base, dev } = sysfsOf(ns, roots);
   for (const link of links) {
     if (base === null || !isSafeIfname(link.name)) {
       out.set(link.name, null);
@@ -131,6 +130,51 @@ export function readRps(
     out.set(link.name, mask ?? null);
   }
   return out;
+}
+
+/** The sysfs that shows this namespace's devices, and its device number (see readRps). */
+function sysfsOf(
+  ns: NsEntry,
+  roots: { procRoot: string; sysRoot: string },
+): { base: string | null; dev: number | null } {
+  const base =
+    ns.kind === 'host' ? roots.sysRoot : ns.pid === null ? null : `${roots.procRoot}/${ns.pid}/root/sys`;
+  return { base, dev: base === null ? null : ns.kind === 'host' ? deviceOf(base) : (ns.sysDev ?? null) };
+}
+
+/**
+ * iproute2 prints `parentbus` only from 5.14, and only with a kernel that sends
+ * IFLA_PARENT_DEV_NAME (5.14+): on RHEL 8 (4.18) and Ubuntu 20.04 (5.4, iproute2 5.5) a NIC
+ * looks like any device without a kind, and would be shown as "other" (no NIC-ring findings).
+ * sysfs knows: a device on a bus has a `device` link in /sys/class/net/NAME, a virtual one has
+ * none. Read through the same sysfs as rps_cpus (SPEC SEC1: the holder's own, on its device);
+ * the bus name is the last part of `device/subsystem` (pci, virtio, ...).
+ */
+export function fillParentBus(
+  ns: NsEntry,
+  links: IpLink[],
+  roots: { procRoot: string; sysRoot: string },
+): void {
+  const candidates = links.filter(
+    (l) => l.parentBus === null && l.infoKind === null && l.linkType !== 'loopback' && isSafeIfname(l.name),
+  );
+  if (candidates.length === 0) return;
+  const { base, dev } = sysfsOf(ns, roots);
+  if (base === null) return;
+  for (const link of candidates) {
+    const device = `${base}/class/net/${link.name}/device`;
+    try {
+      const st = lstatSync(device);
+      if (!st.isSymbolicLink() || (dev !== null && st.dev !== dev)) continue;
+    } catch {
+      continue;
+    }
+    let bus = 'unknown';
+    try {
+      bus = readlinkSync(`${device}/subsystem`).split('/').pop() || bus;
+    } catch {}
+    link.parentBus = bus;
+  }
 }
 
 /** 8192 CPUs: 1024 groups of 8 hex digits and commas. */

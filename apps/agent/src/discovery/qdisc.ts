@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { splitJsonDocuments } from '../parse/json.ts';
+import { splitJsonTexts } from '../parse/json.ts';
 import { ifaceId, type Topology } from '@hopwatch/shared';
-import { parseQdiscs, type QdiscStats } from '../parse/qdisc.ts';
+import { parseQdiscText, type QdiscStats } from '../parse/qdisc.ts';
 import type { LogFn } from '../util/log.ts';
 import type { NsEntry } from './namespaces.ts';
 import { nsLabel } from './probe.ts';
@@ -73,9 +73,9 @@ export class QdiscReader {
         this.waiting = null;
         if (text === null) return resolve(null);
         const out = new Map<string, QdiscStats>();
-        const docs = splitJsonDocuments(text);
+        const docs = splitJsonTexts(text);
         if (!perDevice) {
-          const all = parseQdiscs(docs[0] ?? null);
+          const all = parseQdiscText(docs[0] ?? '');
           for (const dev of devices) {
             const root = all.get(dev);
             if (root) out.set(dev, root);
@@ -85,7 +85,7 @@ export class QdiscReader {
         // `qdisc show dev DEV` leaves the device out of its answer: answers come in asking order.
         docs.forEach((doc, k) => {
           const dev = devices[k];
-          const root = dev === undefined ? undefined : parseQdiscs(doc, dev).get(dev);
+          const root = dev === undefined ? undefined : parseQdiscText(doc, dev).get(dev);
           if (root) out.set(dev!, root);
         });
         resolve(out);

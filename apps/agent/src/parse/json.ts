@@ -32,7 +32,12 @@ export function arr(o: JsonObject | null | undefined, key: string): Json[] {
  * Unparsable documents come back as null so one bad command does not lose the others.
  */
 export function splitJsonDocuments(text: string): (Json | null)[] {
-  const docs: (Json | null)[] = [];
+  return splitJsonTexts(text).map(parseOrNull);
+}
+
+/** The same split, each document's text unparsed (for a caller that can salvage a bad one). */
+export function splitJsonTexts(text: string): string[] {
+  const docs: string[] = [];
   let depth = 0;
   let start = -1;
   let inString = false;
@@ -50,7 +55,7 @@ export function splitJsonDocuments(text: string): (Json | null)[] {
     } else if (c === ']' || c === '}') {
       depth--;
       if (depth === 0 && start >= 0) {
-        docs.push(parseOrNull(text.slice(start, i + 1)));
+        docs.push(text.slice(start, i + 1));
         start = -1;
       }
     }
@@ -67,7 +72,7 @@ export function splitJsonDocuments(text: string): (Json | null)[] {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what must be escaped
 const RAW_CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f]/g;
 
-function parseOrNull(text: string): Json | null {
+export function parseOrNull(text: string): Json | null {
   try {
     return JSON.parse(text) as Json;
   } catch {
