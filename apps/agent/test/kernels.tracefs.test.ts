@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { normalizeAddress, resolveAddresses } from '../src/parse/kallsyms.ts';
+import { KallsymsScan, normalizeAddress, resolveAddresses } from '../src/parse/kallsyms.ts';
 import {
   describeKfreeSkb,
   dropFilter,
@@ -14,6 +14,15 @@ import { KernelSymbols } from '../src/tracing/symbols.ts';
 import { DropTracer } from '../src/tracing/tracer.ts';
 import { findTracefs } from '../src/tracing/tracefs.ts';
 import { fixture, FIXTURES } from './support/fixtures.ts';
+
+/** The first address of this machine's /proc/kallsyms; zeros (or nothing) when it hides them. */
+function kallsymsHead(): string {
+  try {
+    return readFileSync('/proc/kallsyms', 'latin1').slice(0, 16);
+  } catch {
+    return '';
+  }
+}
 
 /** skb:kfree_skb as each kernel operators run describes it (fixtures/kernels/README.md). */
 const NO_REASON = ['4.18', '5.4', '5.14', '5.15'];
@@ -98,6 +107,27 @@ describe('drop locations printed as addresses', () => {
     expect(normalizeAddress('a1b2c3d4')).toBe('00000000a1b2c3d4');
     expect(normalizeAddress('enqueue_to_backlog')).toBeNull();
   });
+
+  it('KRN3: lines cut across read chunks are joined (7-byte chunks give the same names)', () => {
+    const want = ['ffffffff81ea7d83', 'ffffffff8209ed82', 'ffffffff81f7842e'];
+    const scan = new KallsymsScan(want);
+    const bytes = Buffer.from(kallsyms, 'latin1');
+    for (let i = 0; i < bytes.length; i += 7) scan.feed(bytes.subarray(i, i + 7));
+    expect(scan.result()).toEqual(resolveAddresses(kallsyms, want));
+    // No newline at the end of the file: the last line still counts.
+    expect(resolveAddresses('ffffffff81ea7c30 t enqueue_to_backlog', ['ffffffff81ea7d83']).size).toBe(1);
+  });
+
+  it.skipIf(!/^[0-9a-f]*[1-9a-f]/.test(kallsymsHead()))(
+    'KRN3: on this machine, an address inside a known function of the real /proc/kallsyms is named',
+    () => {
+      const line = readFileSync('/proc/kallsyms', 'latin1')
+        .split('\n')
+        .find((l) => / [tT] (enqueue_to_backlog|kfree_skb_reason|sk_skb_reason_drop)$/.test(l))!;
+      const address = (BigInt(`0x${line.slice(0, 16)}`) + 0x20n).toString(16);
+      expect(new KernelSymbols().resolve([address]).get(address)).toBe(line.split(' ')[2]);
+    },
+  );
 
   it('KRN3: counts move to their function; two call sites of one function become one count', () => {
     writeFileSync(`${dir}/kallsyms`, kallsyms);

@@ -66,7 +66,7 @@ export class KernelSymbols {
       for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
         total += n;
         if (total > MAX_KALLSYMS_BYTES) return new Map();
-        scan.feed(chunk.toString('latin1', 0, n));
+        scan.feed(chunk.subarray(0, n));
       }
     } catch {
       return new Map();
