@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NsEntry } from '../src/discovery/namespaces.ts';
 import { type NsProbe, probeNamespace, type Runner } from '../src/discovery/probe.ts';
+import { QdiscReader } from '../src/discovery/qdisc.ts';
 import { ifaceKind } from '../src/discovery/topology.ts';
 import { splitJsonDocuments, splitJsonTexts } from '../src/parse/json.ts';
 import { parseForwarding, parseNsidList } from '../src/parse/iproute.ts';
 import { parseQdiscs, parseQdiscText } from '../src/parse/qdisc.ts';
-import { fixture } from './support/fixtures.ts';
+import { FIXTURES, fixture } from './support/fixtures.ts';
 
 /** `ip -j` of older iproute2 (fixtures/kernels/README.md says what differs and where from). */
 
@@ -89,5 +90,30 @@ describe('JSON shapes that did not change (checked in the iproute2 sources v4.18
     expect(parseQdiscText(one[0]!, 'eth0').get('eth0')).toMatchObject({ kind: 'tbf', drops: 3 });
     // Valid JSON takes the JSON path and gives the same numbers.
     expect(parseQdiscText(fixture('tc/host.json'))).toEqual(parseQdiscs(JSON.parse(fixture('tc/host.json'))));
+  });
+});
+
+describe('tc 4.16–5.2 batch mode (RHEL 8.0–8.2, Debian 10)', () => {
+  const bin = mkdtempSync(`${tmpdir()}/hw-tc-`);
+  const path = process.env.PATH;
+  afterAll(() => {
+    process.env.PATH = path;
+    rmSync(bin, { recursive: true, force: true });
+  });
+
+  it('KRN8: a tc that reads one batch line ahead answers every device of every sample', async () => {
+    copyFileSync(`${FIXTURES}/../support/tc-readahead.sh`, `${bin}/tc`);
+    process.env.PATH = `${bin}:${path}`;
+    const reader = new QdiscReader(HOST);
+    try {
+      for (let sample = 0; sample < 3; sample++) {
+        const stats = await reader.read(['eth0', 'hwtagh0']);
+        expect(stats?.get('eth0')).toMatchObject({ kind: 'tbf', packets: 4, drops: 3 });
+        expect(stats?.get('hwtagh0')).toMatchObject({ packets: 7 });
+      }
+    } finally {
+      reader.close();
+      process.env.PATH = path;
+    }
   });
 });

@@ -90,7 +90,13 @@ export class QdiscReader {
         });
         resolve(out);
       };
-      child.stdin?.write(perDevice ? devices.map((d) => `qdisc show dev ${d}\n`).join('') : 'qdisc show\n');
+      // The blank line after the commands: tc 4.16–5.2 (RHEL 8.0–8.2's 4.18, Debian 10's 4.20)
+      // reads the next batch line before it runs the current one (its "batchsize" feature), so
+      // without a line after it the last command waits for the next sample and every read
+      // timed out. Blank lines are skipped by every tc version.
+      child.stdin?.write(
+        `${perDevice ? devices.map((d) => `qdisc show dev ${d}\n`).join('') : 'qdisc show\n'}\n`,
+      );
     });
   }
 
