@@ -7,11 +7,11 @@
  *
  * The file is 5–15 MB (120 000+ lines): it is scanned in chunks, as bytes, for the few addresses
  * wanted, and never kept. A string per line made the first version take 240 ms and 9 MB here;
- * bytes compared in place take a fraction of that (figure in the agent README).
+ * numbers read from the bytes in place take a fraction of that (bench/kallsyms.ts).
  */
 
 /** A drop site is inside a function: an address farther than this from a symbol is not its. */
-const MAX_OFFSET = 0x40000n;
+const MAX_OFFSET = 0x40000;
 const HEX_WIDTH = 16;
 const NEWLINE = 10;
 const SPACE = 32;
@@ -28,72 +28,99 @@ export function normalizeAddress(text: string): string | null {
 }
 
 interface Best {
-  /** 16 ASCII hex digits of the symbol's address. */
-  at: Buffer;
+  hi: number;
+  lo: number;
   name: string;
 }
 
 /**
  * Finds, for each wanted address, the text symbol at or below it (the function it is in).
- * Fixed-width lowercase hex compares bytewise in numeric order, so addresses are compared in
- * the read buffer; a name becomes a string only when it beats the best one at the end of a chunk.
- * Addresses printed as 0 (kptr_restrict without CAP_SYSLOG) match nothing.
+ * Each line's address is read from the bytes into two 32-bit halves (no string, no BigInt) and
+ * compared as numbers; a name becomes a string only when it beats the best one at the end of a
+ * chunk. Addresses printed as 0 (kptr_restrict without CAP_SYSLOG) match nothing.
  */
 export class KallsymsScan {
-  private readonly wanted: Buffer[];
+  private readonly hi: number[];
+  private readonly lo: number[];
   private readonly best: (Best | null)[];
   private carry: Buffer = Buffer.alloc(0);
 
   /** `addresses` already normalized (normalizeAddress). */
   constructor(private readonly addresses: readonly string[]) {
-    this.wanted = addresses.map((a) => Buffer.from(a, 'latin1'));
+    this.hi = addresses.map((a) => Number.parseInt(a.slice(0, 8), 16));
+    this.lo = addresses.map((a) => Number.parseInt(a.slice(8), 16));
     this.best = addresses.map(() => null);
   }
 
   feed(chunk: Uint8Array): void {
-    // No copy of the caller's buffer: the scan is done before feed returns; only the carry is kept.
-    const bytes =
-      this.carry.length === 0
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-        : Buffer.concat([this.carry, chunk]);
-    const lastNewline = bytes.lastIndexOf(NEWLINE);
-    if (lastNewline < 0) {
-      this.carry = Buffer.from(bytes);
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const first = bytes.indexOf(NEWLINE);
+    if (first < 0) {
+      this.carry = Buffer.concat([this.carry, bytes]);
       return;
     }
-    this.scan(bytes, lastNewline + 1);
-    this.carry = Buffer.from(bytes.subarray(lastNewline + 1));
+    // The line cut by the previous chunk, joined (a few dozen bytes), then the rest in place.
+    let from = 0;
+    if (this.carry.length > 0) {
+      const joined = Buffer.concat([this.carry, bytes.subarray(0, first + 1)]);
+      this.scan(joined, 0, joined.length);
+      from = first + 1;
+    }
+    const last = bytes.lastIndexOf(NEWLINE);
+    this.scan(bytes, from, last + 1);
+    this.carry = Buffer.from(bytes.subarray(last + 1));
   }
 
-  /** The lines in bytes[0, end): per wanted address, the best line of this chunk, then compared. */
-  private scan(bytes: Buffer, end: number): void {
-    const chunkAt: number[] = this.wanted.map(() => -1);
-    const chunkLen: number[] = this.wanted.map(() => 0);
-    for (let start = 0; start < end; ) {
-      let lineEnd = bytes.indexOf(NEWLINE, start);
-      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-      const space = bytes.indexOf(SPACE, start);
-      const len = space - start;
-      if (space > start && space < lineEnd && len <= HEX_WIDTH && TEXT_TYPES.has(bytes[space + 1]!)) {
-        if (!allZero(bytes, start, len)) {
-          for (let w = 0; w < this.wanted.length; w++) {
-            if (compareAddress(bytes, start, len, this.wanted[w]!, 0) > 0) continue;
-            const prev = chunkAt[w]!;
-            if (prev >= 0 && compareAddress(bytes, start, len, bytes, prev, chunkLen[w]) <= 0) continue;
-            chunkAt[w] = start;
-            chunkLen[w] = len;
+  /** The whole lines in bytes[from, end): per wanted address, the best line, then compared. */
+  private scan(bytes: Buffer, from: number, end: number): void {
+    const n = this.addresses.length;
+    const lineAt: number[] = new Array(n).fill(-1);
+    const lineHi: number[] = new Array(n).fill(0);
+    const lineLo: number[] = new Array(n).fill(0);
+    // One pass over the bytes in plain JS: Buffer.indexOf is a native call per use, and two per
+    // line cost more than the whole scan.
+    let i = from;
+    while (i < end) {
+      const start = i;
+      let hi = 0;
+      let lo = 0;
+      let digits = 0;
+      for (let c = bytes[i]!; i < end && c !== SPACE && c !== NEWLINE; c = bytes[++i]!) {
+        const v = c <= 57 ? c - ZERO : (c | 32) - 87;
+        // Past 8 digits the high half takes the low half's top digit.
+        hi = hi * 16 + Math.floor(lo / 0x10000000);
+        lo = (lo % 0x10000000) * 16 + v;
+        digits++;
+      }
+      const type = bytes[i + 1];
+      if (
+        bytes[i] === SPACE &&
+        digits > 0 &&
+        digits <= HEX_WIDTH &&
+        type !== undefined &&
+        TEXT_TYPES.has(type)
+      ) {
+        if (hi !== 0 || lo !== 0) {
+          for (let w = 0; w < n; w++) {
+            if (hi > this.hi[w]! || (hi === this.hi[w] && lo > this.lo[w]!)) continue;
+            if (lineAt[w]! >= 0 && (hi < lineHi[w]! || (hi === lineHi[w] && lo <= lineLo[w]!))) continue;
+            lineAt[w] = i + 3;
+            lineHi[w] = hi;
+            lineLo[w] = lo;
           }
         }
       }
-      start = lineEnd + 1;
+      while (i < end && bytes[i] !== NEWLINE) i++;
+      i++;
+      if (i <= start) break;
     }
-    for (let w = 0; w < this.wanted.length; w++) {
-      const line = chunkAt[w]!;
-      if (line < 0) continue;
-      const len = chunkLen[w]!;
+    for (let w = 0; w < n; w++) {
+      if (lineAt[w]! < 0) continue;
       const known = this.best[w];
-      if (known && compareAddress(bytes, line, len, known.at, 0) <= 0) continue;
-      this.best[w] = { at: padded(bytes, line, len), name: nameAt(bytes, line + len + 3) };
+      const hi = lineHi[w]!;
+      const lo = lineLo[w]!;
+      if (known && (hi < known.hi || (hi === known.hi && lo <= known.lo))) continue;
+      this.best[w] = { hi, lo, name: nameAt(bytes, lineAt[w]!) };
     }
   }
 
@@ -102,45 +129,17 @@ export class KallsymsScan {
     if (this.carry.length > 0) {
       const rest = Buffer.concat([this.carry, Buffer.from([NEWLINE])]);
       this.carry = Buffer.alloc(0);
-      this.scan(rest, rest.length);
+      this.scan(rest, 0, rest.length);
     }
     const out = new Map<string, string>();
     this.addresses.forEach((address, w) => {
       const best = this.best[w];
       if (!best) return;
-      if (BigInt(`0x${address}`) - BigInt(`0x${best.at.toString('latin1')}`) <= MAX_OFFSET)
-        out.set(address, best.name);
+      const distance = (this.hi[w]! - best.hi) * 2 ** 32 + (this.lo[w]! - best.lo);
+      if (distance <= MAX_OFFSET) out.set(address, best.name);
     });
     return out;
   }
-}
-
-function allZero(bytes: Buffer, start: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (bytes[start + k] !== ZERO) return false;
-  return true;
-}
-
-/** Compares a `len`-digit address in `a` (left-padded with 0 to 16) with one in `b` (16 or `bLen`). */
-function compareAddress(
-  a: Buffer,
-  aStart: number,
-  aLen: number,
-  b: Buffer,
-  bStart: number,
-  bLen = HEX_WIDTH,
-): number {
-  for (let k = 0; k < HEX_WIDTH; k++) {
-    const x = k < HEX_WIDTH - aLen ? ZERO : a[aStart + k - (HEX_WIDTH - aLen)]!;
-    const y = k < HEX_WIDTH - bLen ? ZERO : b[bStart + k - (HEX_WIDTH - bLen)]!;
-    if (x !== y) return x - y;
-  }
-  return 0;
-}
-
-function padded(bytes: Buffer, start: number, len: number): Buffer {
-  const out = Buffer.alloc(HEX_WIDTH, ZERO);
-  bytes.copy(out, HEX_WIDTH - len, start, start + len);
-  return out;
 }
 
 function nameAt(bytes: Buffer, start: number): string {
