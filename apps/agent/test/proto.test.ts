@@ -131,4 +131,23 @@ describe('NsProtoReader', () => {
     });
     expect(calls).toEqual([]); // not live: no process at all
   });
+
+  it.each([
+    ['0.9.1+ fails', { code: 1, stdout: '', stderr: 'Error: JSON support not compiled-in\n' }],
+    [
+      '0.9.0 ignores -j',
+      { code: 0, stdout: 'table inet filter {\n\tchain input {\n\t\tdrop\n\t}\n}\n', stderr: '' },
+    ],
+  ])('KRN9: an nft without JSON support (%s) is said once and not asked again', async (_, answer) => {
+    const logs: string[] = [];
+    const noJson: Runner = async (cmd, args) => {
+      calls.push([cmd, ...args].join(' '));
+      return args.includes('nft') ? answer : { code: 0, stdout: fixture('proto/netconf.json'), stderr: '' };
+    };
+    const r = new NsProtoReader(root, noJson, (_level, msg) => logs.push(msg), true);
+    await r.prime([ns]);
+    await r.sample([ns], drop('NETFILTER_DROP'));
+    expect(calls.filter((c) => c.includes('nft'))).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('no JSON support'))).toHaveLength(1);
+  });
 });

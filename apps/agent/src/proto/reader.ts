@@ -296,10 +296,14 @@ export class NsProtoReader {
       if (/ENOENT|not found|No such file/i.test(r.stderr) && !/nsenter: /.test(r.stderr)) {
         this.nftMissing = true;
         this.log('warn', 'nft is not installed: firewall rules (R13) are not read');
-      }
+      } else if (/JSON support not compiled-in/.test(r.stderr)) this.noJson();
       return;
     }
-    const rules = parseNftRuleset(splitJsonDocuments(r.stdout)[0] ?? null);
+    const doc = splitJsonDocuments(r.stdout)[0] ?? null;
+    // nft built without libjansson: from 0.9.1 it fails as above; before, -j was ignored and the
+    // ruleset came as text, which must not read as "no rules" (SPEC KRN9).
+    if (doc === null && r.stdout.trim() !== '') return this.noJson();
+    const rules = parseNftRuleset(doc);
     const s = this.st(ns.name);
     const before = new Map(s.rules.map((x) => [ruleKey(x), x.total]));
     for (const x of rules) {
@@ -311,6 +315,14 @@ export class NsProtoReader {
     }
     s.rules = rules;
     s.rulesKnown = true;
+  }
+
+  private noJson(): void {
+    this.nftMissing = true;
+    this.log(
+      'warn',
+      'this nft has no JSON support (built without libjansson): firewall rules (R13) are not read',
+    );
   }
 
   /** One read of a kind per namespace at a time: a slow namespace never piles up processes. */
