@@ -45,16 +45,36 @@ const sameInputs = (a: Inputs, b: Inputs) =>
   a.pinned === b.pinned;
 
 /**
- * Runs the layout whenever the visible topology changes (never on a counter tick), in a Web Worker
- * when the browser has one, and hands graph and positions to the store together.
+ * View graphs up to this many nodes are laid out on the UI thread: a folded 3000-interface host
+ * (~300 nodes) takes a few ms there, less than sending the graph to a worker and back, and far
+ * less than waiting for a worker to start on the way to the first picture (bench:web). Bigger
+ * graphs (a big host expanded) go to the worker.
  */
-export function startLayout(store: AppStore): () => void {
-  let worker: Worker | null = null;
-  try {
-    worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-  } catch {
-    worker = null;
-  }
+export const INLINE_LAYOUT_MAX_NODES = 600;
+
+/**
+ * Runs the layout whenever the visible topology changes (never on a counter tick), in a Web Worker
+ * when the graph is big and the browser has one (started the first time one is needed), and hands
+ * graph and positions to the store together.
+ */
+export function startLayout(store: AppStore, inlineMaxNodes = INLINE_LAYOUT_MAX_NODES): () => void {
+  let worker: Worker | null | undefined;
+  const theWorker = (): Worker | null => {
+    if (worker !== undefined) return worker;
+    try {
+      worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    } catch {
+      worker = null;
+    }
+    if (worker !== null)
+      worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
+        const graph = pending.get(ev.data.id);
+        pending.delete(ev.data.id);
+        if (graph === undefined || ev.data.id !== lastId) return;
+        apply(graph, ev.data.layout, ev.data.ms);
+      };
+    return worker;
+  };
   let lastId = 0;
   let prev: LayoutResult | null = null;
   const pending = new Map<number, ViewGraph>();
@@ -64,15 +84,6 @@ export function startLayout(store: AppStore): () => void {
     performance.mark('hopwatch:layout', { detail: { ms, nodes: graph.nodes.length, mode: layout.mode } });
     store.getState().setLayout(graph, layout);
   };
-
-  if (worker !== null) {
-    worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
-      const graph = pending.get(ev.data.id);
-      pending.delete(ev.data.id);
-      if (graph === undefined || ev.data.id !== lastId) return;
-      apply(graph, ev.data.layout, ev.data.ms);
-    };
-  }
 
   const run = (inputs: Inputs) => {
     const s = store.getState();
@@ -88,14 +99,15 @@ export function startLayout(store: AppStore): () => void {
       showLoopback: inputs.showLoopback,
     });
     const id = ++lastId;
-    if (worker === null) {
+    const w = graph.nodes.length > inlineMaxNodes ? theWorker() : null;
+    if (w === null) {
       const t0 = performance.now();
       apply(graph, layoutGraph(graph, inputs.topoVersion, prev), performance.now() - t0);
       return;
     }
     pending.set(id, graph);
     const req: LayoutRequest = { id, graph, topoVersion: inputs.topoVersion, prev };
-    worker.postMessage(req);
+    w.postMessage(req);
   };
 
   const unsub = store.subscribe(selectInputs, run, { equalityFn: sameInputs, fireImmediately: true });

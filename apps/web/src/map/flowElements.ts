@@ -1,5 +1,5 @@
 import type { Iface, Topology } from '@hopwatch/shared';
-import type { Edge, Node } from '@xyflow/react';
+import { type Edge, type Node, type NodeHandle, Position } from '@xyflow/react';
 import { cellPosition, laneRect, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { GRID_MIN_FOLDED } from '../layout/layered.ts';
 import type { LayoutResult, ViewEdgeKind, ViewGraph } from '../layout/types.ts';
@@ -35,6 +35,35 @@ export type HopFlowEdge = Edge<HopEdgeData, 'hop'>;
 
 export const laneNodeId = (netns: string) => `lane:${netns}`;
 
+/** React Flow's default handle: 6 px plus a 1 px border, centred on the node's edge. */
+const HANDLE_PX = 8;
+/**
+ * Where a node's handles are, given instead of measured: React Flow draws every node it has not
+ * measured yet (culling or not) to find its handles, which on a folded 3000-interface host is
+ * ~300 nodes and ~5000 DOM elements created and thrown away on the first picture and again on
+ * every new layout (path mode). Known handles let it draw only what is on screen (bench:web).
+ */
+export const NODE_HANDLES: NodeHandle[] = [
+  {
+    type: 'target',
+    position: Position.Left,
+    x: -HANDLE_PX / 2,
+    y: NODE_H_PX / 2 - HANDLE_PX / 2,
+    width: HANDLE_PX,
+    height: HANDLE_PX,
+    id: null,
+  },
+  {
+    type: 'source',
+    position: Position.Right,
+    x: NODE_W_PX - HANDLE_PX / 2,
+    y: NODE_H_PX / 2 - HANDLE_PX / 2,
+    width: HANDLE_PX,
+    height: HANDLE_PX,
+    id: null,
+  },
+];
+
 /**
  * React Flow's node list, rebuilt only when the layout changes (topology or collapse), never on
  * a counter tick: live numbers reach each node through its own store subscription.
@@ -67,6 +96,8 @@ export function buildFlowNodes(
       width: r.width,
       height: r.height,
       style: { width: r.width, height: r.height },
+      // No handles (lanes are boxes, not hops): said, so it is not measured before culling.
+      handles: [],
       data: {
         netns,
         members,
@@ -92,6 +123,7 @@ export function buildFlowNodes(
         position,
         width: NODE_W_PX,
         height: NODE_H_PX,
+        handles: NODE_HANDLES,
         data: {
           netns: n.lane,
           members: membersByNs.get(n.lane) ?? [],
@@ -114,6 +146,7 @@ export function buildFlowNodes(
       // Known sizes: fitView and edges need not wait for the DOM to be measured.
       width: NODE_W_PX,
       height: NODE_H_PX,
+      handles: NODE_HANDLES,
       data: { name: iface.name, netns: iface.netns, kind },
       ariaLabel: `${kind} ${iface.name} in ${iface.netns || 'host namespace'}`,
       draggable: false,

@@ -8,7 +8,8 @@ const selectFindings = (s: AppState) => s.findings;
 const selectPathError = (s: AppState) => s.pathError;
 const selectSuggestions = (s: AppState) => s.pathSuggestions;
 const selectHasTopology = (s: AppState) => s.topology !== null;
-const selectWindow = (s: AppState) => s.windowSeconds;
+/** Whole seconds, as shown: a window a few ms longer than the last one re-renders nothing. */
+const selectWindow = (s: AppState) => Math.round(s.windowSeconds);
 
 const SEVERITY_STATUS = { info: 'idle', warn: 'warn', loss: 'loss' } as const;
 
@@ -90,9 +91,7 @@ export function FindingsPanel() {
     <section data-testid="findings" aria-label="findings" className="flex flex-col gap-1.5">
       <h2 className="uppercase font-bold muted flex items-center" style={{ fontSize: 11 }}>
         Findings
-        {windowSeconds > 0 && (
-          <span className="ml-auto font-normal normal-case">last {Math.round(windowSeconds)} s</span>
-        )}
+        {windowSeconds > 0 && <span className="ml-auto font-normal normal-case">last {windowSeconds} s</span>}
       </h2>
       {pathError !== null && (
         <div className="panel p-2 st-warn" data-testid="path-error">
