@@ -12,6 +12,7 @@ import { HostPicker } from './panels/HostPicker.tsx';
 import { Legend } from './panels/Legend.tsx';
 import { PathBar } from './panels/PathBar.tsx';
 import { PathPanel } from './panels/PathPanel.tsx';
+import { TruncatedBanner } from './panels/TruncatedBanner.tsx';
 import { TypeAhead } from './panels/TypeAhead.tsx';
 import { Timeline } from './replay/Timeline.tsx';
 import { type AppState, appStore, useApp } from './store/index.ts';
@@ -148,6 +149,7 @@ export function App() {
           <div className="flex-1 relative min-h-0">
             <MapCanvas />
             <Banner />
+            <TruncatedBanner />
           </div>
           <WaterfallPanel />
         </main>

@@ -16,7 +16,17 @@ const HOST = 'lab-host';
 const T0 = 1_760_000_000_000;
 
 function stat(rxPps: number, pathIndex: number | null = null): HopStat {
-  return { status: 'ok', rxPps, txPps: rxPps, drops: 0, dropsPerSec: 0, lossRatio: 0, pathIndex, rules: '' };
+  return {
+    status: 'ok',
+    rxPps,
+    txPps: rxPps,
+    drops: 0,
+    dropsPerSec: 0,
+    lossRatio: 0,
+    pathIndex,
+    rules: '',
+    notes: '',
+  };
 }
 
 /** What the judge worker sends each second: some hops' numbers moved, nothing else did. */

@@ -1,4 +1,5 @@
 import type { Finding } from '@hopwatch/shared';
+import { useCallback } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtNum } from '../ui/format.ts';
 import { StatusIcon } from '../ui/icons.tsx';
@@ -12,6 +13,29 @@ const selectHasTopology = (s: AppState) => s.topology !== null;
 const selectWindow = (s: AppState) => Math.round(s.windowSeconds);
 
 const SEVERITY_STATUS = { info: 'idle', warn: 'warn', loss: 'loss' } as const;
+
+/**
+ * The judge's notes on a finding's hop (how the drops were attributed to it, or that they are the
+ * reverse direction): a string, so a tick that leaves them alone re-renders nothing.
+ */
+function HopNotes({ hop }: { hop: string | null }) {
+  const notes = useApp(
+    useCallback((s: AppState) => (hop === null ? '' : (s.statsById.get(hop)?.notes ?? '')), [hop]),
+  );
+  if (notes === '') return null;
+  return (
+    <ul
+      className="mono muted"
+      style={{ fontSize: 11.5 }}
+      data-testid="finding-notes"
+      aria-label={`notes on ${hop}`}
+    >
+      {notes.split('\n').map((n) => (
+        <li key={n}>ⓘ {n}</li>
+      ))}
+    </ul>
+  );
+}
 
 function FindingCard({ f }: { f: Finding }) {
   const status = SEVERITY_STATUS[f.severity];
@@ -57,6 +81,7 @@ function FindingCard({ f }: { f: Finding }) {
           </ul>
         </details>
       )}
+      <HopNotes hop={f.hop} />
       <div style={{ fontSize: 12 }} data-testid="fix">
         <span className="font-semibold">Fix: </span>
         {f.fix}

@@ -121,6 +121,19 @@ function HopDetailOf({ sel }: { sel: string }) {
           <Sparkline label="errors" unit="/s" values={series.errorsPs} color="var(--st-warn)" />
         </div>
       )}
+      {stat !== undefined && stat.notes !== '' && (
+        // What the status alone does not say: how drops were attributed here, or the reverse direction.
+        <div data-testid="hop-notes">
+          <h3 className="uppercase font-bold muted" style={{ fontSize: 10.5 }}>
+            notes
+          </h3>
+          <ul className="mono" style={{ fontSize: 11.5 }}>
+            {stat.notes.split('\n').map((n) => (
+              <li key={n}>ⓘ {n}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {mine.length > 0 && (
         <div data-testid="hop-reasons">
           <h3 className="uppercase font-bold muted" style={{ fontSize: 10.5 }}>
