@@ -154,7 +154,7 @@ const CATEGORIES = [
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
   'v8.execute',
-  'disabled-by-default-v8.cpu_profiler',
+  ...(process.env.NO_SAMPLER ? [] : ['disabled-by-default-v8.cpu_profiler']),
   'blink.user_timing',
   '__metadata',
 ].join(',');
