@@ -28,6 +28,25 @@ function isTyping(el: EventTarget | null): boolean {
   );
 }
 
+/** The waterfall's toggle, shown with a path: its own component, so a path coming or going re-renders only it. */
+function WaterfallToggle() {
+  const wf = useApp(selectWf);
+  const hasPath = useApp(selectHasPath);
+  if (!hasPath) return null;
+  return (
+    <button
+      type="button"
+      className="panel px-1.5"
+      style={{ fontSize: 11.5 }}
+      aria-pressed={wf}
+      data-testid="waterfall-toggle"
+      onClick={() => appStore.getState().setWaterfall(!wf)}
+    >
+      waterfall
+    </button>
+  );
+}
+
 /** App-wide keys: `/` finds, Esc clears (selection first, then the path). */
 function useGlobalKeys(findRef: React.RefObject<HTMLInputElement | null>) {
   useEffect(() => {
@@ -47,8 +66,6 @@ function useGlobalKeys(findRef: React.RefObject<HTMLInputElement | null>) {
 export function App() {
   const theme = useApp(selectTheme);
   const picking = useApp(selectPicking);
-  const wf = useApp(selectWf);
-  const hasPath = useApp(selectHasPath);
   const findRef = useRef<HTMLInputElement>(null);
   const [legend, setLegend] = useState(false);
   useGlobalKeys(findRef);
@@ -111,18 +128,7 @@ export function App() {
             click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)
           </span>
         )}
-        {hasPath && (
-          <button
-            type="button"
-            className="panel px-1.5"
-            style={{ fontSize: 11.5 }}
-            aria-pressed={wf}
-            data-testid="waterfall-toggle"
-            onClick={() => appStore.getState().setWaterfall(!wf)}
-          >
-            waterfall
-          </button>
-        )}
+        <WaterfallToggle />
         <ExportButtons />
         <div className="ml-auto flex items-center gap-1.5" style={{ fontSize: 11.5 }}>
           <span className="muted">namespaces</span>

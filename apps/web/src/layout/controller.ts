@@ -1,8 +1,19 @@
 import type { AppState, AppStore } from '../store/index.ts';
 import { layoutGraph } from './layered.ts';
 import type { LayoutResult, ViewGraph } from './types.ts';
-import { buildViewGraph, collapsedSet } from './viewGraph.ts';
+import { buildViewGraph, collapsedSet, SPINE_KINDS } from './viewGraph.ts';
 import type { LayoutRequest, LayoutResponse } from './worker.ts';
+
+/**
+ * Both ends are set and the judge has not answered for them yet (no path between them, no error):
+ * the path it is finding pins them with its hops. Pinning the destination now would lay the map
+ * out twice on the way to path mode (Enter, then the answer), the first time for nothing. (The
+ * source, usually chosen first, stays pinned: unpinning it would be a layout too.)
+ */
+export function pathPending(s: AppState): boolean {
+  if (s.from === null || s.to === null || s.pathError !== null) return false;
+  return s.path === null || s.path[0] !== s.from || s.path.at(-1) !== s.to;
+}
 
 /**
  * Hops that stay visible inside a collapsed namespace: the path, its ends, the selection and every
@@ -13,13 +24,15 @@ export function pinnedKey(s: AppState): string {
   const collapsed = collapsedSet(s.topology, s.collapseOverrides);
   if (collapsed.size === 0) return '';
   const ids = new Set<string>();
-  for (const id of [s.from, s.to, s.sel, ...(s.path ?? [])]) if (id !== null) ids.add(id);
+  const ends = pathPending(s) ? [s.from] : [s.from, s.to];
+  for (const id of [...ends, s.sel, ...(s.path ?? [])]) if (id !== null) ids.add(id);
   const alarms = s.statusIndex.alarmKey;
   if (alarms !== '') for (const id of alarms.split('\n')) ids.add(id);
   const out: string[] = [];
   for (const id of ids) {
     const i = s.ifaceById.get(id);
-    if (i !== undefined && collapsed.has(i.netns)) out.push(id);
+    // The spine (NICs, bridges) is drawn folded or not: pinning it changes nothing but the key.
+    if (i !== undefined && collapsed.has(i.netns) && !SPINE_KINDS.has(i.kind)) out.push(id);
   }
   return out.sort().join('\n');
 }

@@ -64,6 +64,77 @@ export const NODE_HANDLES: NodeHandle[] = [
   },
 ];
 
+const membersMemo = new WeakMap<Topology, Map<string, string[]>>();
+/** Interface ids per namespace, once per topology: the same arrays in every node list built from it. */
+function membersOf(topology: Topology): Map<string, string[]> {
+  let m = membersMemo.get(topology);
+  if (m === undefined) {
+    m = new Map();
+    for (const i of topology.ifaces) {
+      const list = m.get(i.netns) ?? [];
+      list.push(i.id);
+      m.set(i.netns, list);
+    }
+    membersMemo.set(topology, m);
+  }
+  return m;
+}
+
+const sameData = (a: object, b: object) => {
+  const ka = Object.keys(a);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+  );
+};
+
+function sameNode(a: FlowNode, b: FlowNode): boolean {
+  return (
+    a.type === b.type &&
+    a.position.x === b.position.x &&
+    a.position.y === b.position.y &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.ariaLabel === b.ariaLabel &&
+    a.zIndex === b.zIndex &&
+    sameData(a.data, b.data)
+  );
+}
+
+function sameEdge(a: HopFlowEdge, b: HopFlowEdge): boolean {
+  return a.source === b.source && a.target === b.target && a.data?.kind === b.data?.kind;
+}
+
+/**
+ * The new list with every element that did not change replaced by its previous object: React
+ * Flow then keeps its internal node (no re-measure, no re-render of its wrapper and content).
+ * Entering path mode on a big host moves a handful of nodes; without this every node on screen
+ * and its edges rendered again. Returns `prev` itself when nothing changed at all.
+ */
+export function keepUnchanged<T extends FlowNode | HopFlowEdge>(
+  prev: readonly T[],
+  next: T[],
+  same: (a: T, b: T) => boolean,
+): T[] {
+  if (prev.length === 0) return next;
+  const old = new Map(prev.map((x) => [x.id, x]));
+  let changed = prev.length !== next.length;
+  const out = next.map((x, i) => {
+    const o = old.get(x.id);
+    if (o !== undefined && same(o, x)) {
+      if (prev[i] !== o) changed = true;
+      return o;
+    }
+    changed = true;
+    return x;
+  });
+  return changed ? out : (prev as T[]);
+}
+
+export const keepNodes = (prev: readonly FlowNode[], next: FlowNode[]) => keepUnchanged(prev, next, sameNode);
+export const keepEdges = (prev: readonly HopFlowEdge[], next: HopFlowEdge[]) =>
+  keepUnchanged(prev, next, sameEdge);
+
 /**
  * React Flow's node list, rebuilt only when the layout changes (topology or collapse), never on
  * a counter tick: live numbers reach each node through its own store subscription.
@@ -75,12 +146,7 @@ export function buildFlowNodes(
   ifaceById: ReadonlyMap<string, Iface>,
 ): FlowNode[] {
   const forwarding = forwardingNamespaces(topology);
-  const membersByNs = new Map<string, string[]>();
-  for (const i of topology.ifaces) {
-    const list = membersByNs.get(i.netns) ?? [];
-    list.push(i.id);
-    membersByNs.set(i.netns, list);
-  }
+  const membersByNs = membersOf(topology);
   const summaries = new Set(graph.nodes.filter((n) => n.kind === 'summary').map((n) => n.lane));
   const out: FlowNode[] = [];
   for (const [key, lane] of layout.lanes) {
