@@ -39,13 +39,17 @@ describe('first picture of a big host', () => {
     FakeWorker.started = 0;
   });
 
-  it('MAP18: every node says where its handles are, so React Flow draws only what is on screen', () => {
+  it('MAP18: every node says where its handles are and its size, so React Flow draws only what is on screen', () => {
     const store = bigHostStore();
     const stop = startLayout(store);
     const s = store.getState();
     const nodes = buildFlowNodes(s.viewGraph!, s.layout!, s.topology!, s.ifaceById);
     expect(nodes.length).toBeGreaterThan(300);
-    for (const n of nodes) expect(n.handles, n.id).toEqual(n.type === 'lane' ? [] : NODE_HANDLES);
+    for (const n of nodes) {
+      expect(n.handles, n.id).toEqual(n.type === 'lane' ? [] : NODE_HANDLES);
+      // …and its size, as measured: "fit view" frames the nodes it never drew too.
+      expect(n.measured, n.id).toEqual({ width: n.width, height: n.height });
+    }
     // The edges leave a hop on its right and enter the next on its left, mid-height.
     const [target, source] = NODE_HANDLES;
     expect(target).toMatchObject({ type: 'target', position: 'left' });

@@ -43,6 +43,12 @@ const HANDLE_PX = 8;
  * ~300 nodes and ~5000 DOM elements created and thrown away on the first picture and again on
  * every new layout (path mode). Known handles let it draw only what is on screen (bench:web).
  */
+/**
+ * Sizes are known too: said as measured, so "fit view" frames every node, not only those on
+ * screen (React Flow fits measured nodes, and a node never drawn is never measured).
+ */
+const NODE_MEASURED = { width: NODE_W_PX, height: NODE_H_PX };
+
 export const NODE_HANDLES: NodeHandle[] = [
   {
     type: 'target',
@@ -164,6 +170,7 @@ export function buildFlowNodes(
       style: { width: r.width, height: r.height },
       // No handles (lanes are boxes, not hops): said, so it is not measured before culling.
       handles: [],
+      measured: { width: r.width, height: r.height },
       data: {
         netns,
         members,
@@ -190,6 +197,7 @@ export function buildFlowNodes(
         width: NODE_W_PX,
         height: NODE_H_PX,
         handles: NODE_HANDLES,
+        measured: NODE_MEASURED,
         data: {
           netns: n.lane,
           members: membersByNs.get(n.lane) ?? [],
@@ -213,6 +221,7 @@ export function buildFlowNodes(
       width: NODE_W_PX,
       height: NODE_H_PX,
       handles: NODE_HANDLES,
+      measured: NODE_MEASURED,
       data: { name: iface.name, netns: iface.netns, kind },
       ariaLabel: `${kind} ${iface.name} in ${iface.netns || 'host namespace'}`,
       draggable: false,
