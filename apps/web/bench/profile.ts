@@ -103,7 +103,7 @@ function summarise(events: TraceEvent[]): void {
       for (const x of list)
         if (x.ts >= e.ts && x.ts <= end && !x.fn.startsWith('(idle)'))
           by.set(x.fn, (by.get(x.fn) ?? 0) + x.ms);
-      const top = [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+      const top = [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TASK_TOP ?? 6));
       // What the task was: its first-level timeline events (a message, a timer, a script, a frame).
       const kids = events
         .filter(
