@@ -12,6 +12,7 @@ import { HostPicker } from './panels/HostPicker.tsx';
 import { Legend } from './panels/Legend.tsx';
 import { PathBar } from './panels/PathBar.tsx';
 import { PathPanel } from './panels/PathPanel.tsx';
+import { TruncatedBanner } from './panels/TruncatedBanner.tsx';
 import { TypeAhead } from './panels/TypeAhead.tsx';
 import { Timeline } from './replay/Timeline.tsx';
 import { type AppState, appStore, useApp } from './store/index.ts';
@@ -24,6 +25,25 @@ const selectHasPath = (s: AppState) => s.path !== null;
 function isTyping(el: EventTarget | null): boolean {
   return (
     el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement
+  );
+}
+
+/** The waterfall's toggle, shown with a path: its own component, so a path coming or going re-renders only it. */
+function WaterfallToggle() {
+  const wf = useApp(selectWf);
+  const hasPath = useApp(selectHasPath);
+  if (!hasPath) return null;
+  return (
+    <button
+      type="button"
+      className="panel px-1.5"
+      style={{ fontSize: 11.5 }}
+      aria-pressed={wf}
+      data-testid="waterfall-toggle"
+      onClick={() => appStore.getState().setWaterfall(!wf)}
+    >
+      waterfall
+    </button>
   );
 }
 
@@ -46,8 +66,6 @@ function useGlobalKeys(findRef: React.RefObject<HTMLInputElement | null>) {
 export function App() {
   const theme = useApp(selectTheme);
   const picking = useApp(selectPicking);
-  const wf = useApp(selectWf);
-  const hasPath = useApp(selectHasPath);
   const findRef = useRef<HTMLInputElement>(null);
   const [legend, setLegend] = useState(false);
   useGlobalKeys(findRef);
@@ -110,18 +128,7 @@ export function App() {
             click a hop on the map to set the {picking === 'from' ? 'source' : 'destination'} (Esc cancels)
           </span>
         )}
-        {hasPath && (
-          <button
-            type="button"
-            className="panel px-1.5"
-            style={{ fontSize: 11.5 }}
-            aria-pressed={wf}
-            data-testid="waterfall-toggle"
-            onClick={() => appStore.getState().setWaterfall(!wf)}
-          >
-            waterfall
-          </button>
-        )}
+        <WaterfallToggle />
         <ExportButtons />
         <div className="ml-auto flex items-center gap-1.5" style={{ fontSize: 11.5 }}>
           <span className="muted">namespaces</span>
@@ -148,6 +155,7 @@ export function App() {
           <div className="flex-1 relative min-h-0">
             <MapCanvas />
             <Banner />
+            <TruncatedBanner />
           </div>
           <WaterfallPanel />
         </main>

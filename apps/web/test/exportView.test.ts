@@ -7,7 +7,7 @@ import { waterfallOf, waterfallSummary } from '../src/panels/waterfall.ts';
 import { fmtNum } from '../src/ui/format.ts';
 import { LAB_PATH, labTopology } from './fixtures/topo.ts';
 
-const stat = (rx: number, tx: number, drops = 0, rules = ''): HopStat => ({
+const stat = (rx: number, tx: number, drops = 0, rules = '', notes = ''): HopStat => ({
   status: drops > 0 ? 'loss' : 'ok',
   rxPps: rx,
   txPps: tx,
@@ -16,6 +16,7 @@ const stat = (rx: number, tx: number, drops = 0, rules = ''): HopStat => ({
   lossRatio: drops / rx,
   pathIndex: 1,
   rules,
+  notes,
 });
 
 /** A real 2×1 PNG, built here (signature, IHDR, IDAT as a stored deflate block, IEND): no file, no zlib. */

@@ -26,6 +26,7 @@ const loss: HopStat = {
   lossRatio: 0.1,
   pathIndex: null,
   rules: '',
+  notes: '',
 };
 
 describe('first frame', () => {

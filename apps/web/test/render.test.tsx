@@ -12,7 +12,17 @@ import { appStore } from '../src/store/index.ts';
 const IDS = ['a', 'b', 'c'];
 
 function stat(rxPps: number, status: HopStat['status'] = 'ok', pathIndex: number | null = null): HopStat {
-  return { status, rxPps, txPps: rxPps, drops: 0, dropsPerSec: 0, lossRatio: 0, pathIndex, rules: '' };
+  return {
+    status,
+    rxPps,
+    txPps: rxPps,
+    drops: 0,
+    dropsPerSec: 0,
+    lossRatio: 0,
+    pathIndex,
+    rules: '',
+    notes: '',
+  };
 }
 
 function props(id: string): NodeProps<IfaceFlowNode> {

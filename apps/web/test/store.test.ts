@@ -21,6 +21,7 @@ function stat(status: HopStat['status'], extra: Partial<HopStat> = {}): HopStat 
     lossRatio: 0,
     pathIndex: null,
     rules: '',
+    notes: '',
     ...extra,
   };
 }

@@ -20,7 +20,14 @@ export interface ReportPicture {
   findings: readonly Finding[];
   /** Interfaces on the host not on the path (folded aside on the map). */
   offPath: number;
+  /** The judge's notes on the findings' hops (hop id → lines), when there are any. */
+  notes?: ReadonlyMap<string, readonly string[]>;
 }
+
+/** Notes drawn under a finding: the first few (the Markdown copy has them all). */
+const NOTES_DRAWN = 2;
+const notesOf = (p: ReportPicture, f: Finding) =>
+  (f.hop === null ? undefined : p.notes?.get(f.hop))?.slice(0, NOTES_DRAWN) ?? [];
 
 const HOP_W = 168;
 const HOP_H = 44;
@@ -42,7 +49,10 @@ const PATH = '#2f6fde';
 export function reportSize(p: ReportPicture): { width: number; height: number } {
   const hops = p.waterfall?.steps.length ?? 0;
   const width = Math.max(960, PAD * 2 + hops * HOP_W + Math.max(0, hops - 1) * GAP);
-  const findingLines = p.findings.reduce((n, f) => n + 2 + Math.min(3, f.evidence.length), 0);
+  const findingLines = p.findings.reduce(
+    (n, f) => n + 2 + Math.min(3, f.evidence.length) + notesOf(p, f).length,
+    0,
+  );
   const height =
     PAD + 52 + (hops > 0 ? 40 + HOP_H + 30 + BAR_MAX + 56 : 30) + 28 + Math.max(1, findingLines) * LINE + 40;
   return { width, height };
@@ -172,6 +182,12 @@ export function drawReport(ctx: CanvasRenderingContext2D, p: ReportPicture): voi
       ctx.fillText(fit(ctx, `· ${e}`, width - 2 * PAD - 12), PAD + 12, y);
       y += LINE;
     }
+    ctx.fillStyle = MUTED;
+    for (const n of notesOf(p, f)) {
+      ctx.fillText(fit(ctx, `ⓘ ${n}`, width - 2 * PAD - 12), PAD + 12, y);
+      y += LINE;
+    }
+    ctx.fillStyle = INK;
     ctx.fillText(fit(ctx, `Fix: ${f.fix}`, width - 2 * PAD - 12), PAD + 12, y);
     y += LINE;
   }

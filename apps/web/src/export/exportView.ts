@@ -19,6 +19,12 @@ export function pictureOf(s: AppState, url: string): ReportPicture {
     url,
     waterfall,
     findings: s.findings,
+    notes: new Map(
+      s.findings.flatMap((f) => {
+        const notes = f.hop === null ? '' : (s.statsById.get(f.hop)?.notes ?? '');
+        return notes === '' || f.hop === null ? [] : [[f.hop, notes.split('\n')] as const];
+      }),
+    ),
     offPath: Math.max(0, (s.topology?.ifaces.length ?? 0) - (s.path?.length ?? 0)),
   };
 }
@@ -32,6 +38,7 @@ export function markdownOf(s: AppState, url: string): string {
     url,
     findings: p.findings,
     waterfall: p.waterfall,
+    notesOf: (hop) => s.statsById.get(hop)?.notes ?? '',
   });
 }
 

@@ -10,6 +10,8 @@ export interface ReportInput {
   url: string;
   findings: readonly Finding[];
   waterfall: Waterfall | null;
+  /** The judge's notes per hop id (HopStat.notes, one per line), for the findings' hops. */
+  notesOf?: (hop: string) => string;
 }
 
 /** `|` would end a table cell; newlines would end the row. */
@@ -31,6 +33,8 @@ export function findingsMarkdown(r: ReportInput): string {
       `- **${f.rule}** (${f.severity}) ${f.title}${f.hop !== null ? ` at \`${f.hop}\`` : ''}, ${fmtNum(f.count)} packets`,
     );
     for (const e of f.evidence) lines.push(`  - ${e}`);
+    const notes = f.hop === null ? '' : (r.notesOf?.(f.hop) ?? '');
+    for (const n of notes === '' ? [] : notes.split('\n')) lines.push(`  - Note on \`${f.hop}\`: ${n}`);
     lines.push(`  - Fix: ${f.fix}`);
     if (f.command !== null) lines.push('', '    ```', `    ${f.command}`, '    ```');
   }
@@ -41,6 +45,11 @@ export function findingsMarkdown(r: ReportInput): string {
       lines.push(
         `| ${s.index} | \`${cell(s.id)}\` | ${fmtNum(s.inPps)} | ${fmtNum(s.outPps)} | ${fmtNum(s.dropsPerSec)} | ${cell(s.rules)} |`,
       );
+    // What the numbers alone do not say (how drops were attributed, the reverse direction).
+    const noted = w.steps.filter((s) => s.notes !== '');
+    if (noted.length > 0) lines.push('');
+    for (const s of noted)
+      for (const n of s.notes.split('\n')) lines.push(`- hop ${s.index} \`${s.id}\`: ${n}`);
   }
   return `${lines.join('\n')}\n`;
 }

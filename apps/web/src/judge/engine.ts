@@ -7,8 +7,9 @@ import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
 export type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
 
+/** What an unwatched hop's stats must still carry to the UI: status, path number, rules, notes. */
 const sameCoarse = (a: HopStat, b: HopStat) =>
-  a.status === b.status && a.pathIndex === b.pathIndex && a.rules === b.rules;
+  a.status === b.status && a.pathIndex === b.pathIndex && a.rules === b.rules && a.notes === b.notes;
 
 /**
  * The judge worker's state machine, without the worker (tested directly): decode a sample frame

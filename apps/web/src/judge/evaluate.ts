@@ -27,6 +27,11 @@ export interface HopStat {
   pathIndex: number | null;
   /** Comma-joined rule ids of the findings on this hop ('' when none). */
   rules: string;
+  /**
+   * The judge's notes on this hop, one per line ('' when none): how protocol drops were
+   * attributed to it, or that its loss is the reverse direction (HopReport.notes; SPEC LOC14, DIR1).
+   */
+  notes: string;
 }
 
 export interface Judgement {
@@ -59,6 +64,7 @@ function toStat(r: HopReport, seconds: number): HopStat {
     lossRatio: r.lossRatio,
     pathIndex: r.pathIndex,
     rules: r.rules.join(','),
+    notes: r.notes?.join('\n') ?? '',
   };
 }
 
@@ -71,7 +77,8 @@ export function sameStat(a: HopStat, b: HopStat): boolean {
     a.dropsPerSec === b.dropsPerSec &&
     a.lossRatio === b.lossRatio &&
     a.pathIndex === b.pathIndex &&
-    a.rules === b.rules
+    a.rules === b.rules &&
+    a.notes === b.notes
   );
 }
 

@@ -11,6 +11,7 @@ export interface PackedStats {
   /** NUMS_PER_HOP numbers per hop: rxPps, txPps, drops, dropsPerSec, lossRatio, pathIndex (0 = none). */
   nums: Float64Array;
   rules: string[];
+  notes: string[];
 }
 
 const NUMS_PER_HOP = 6;
@@ -21,16 +22,18 @@ export function packStats(entries: readonly [string, HopStat][]): PackedStats {
   const nums = new Float64Array(entries.length * NUMS_PER_HOP);
   const ids: string[] = [];
   const rules: string[] = [];
+  const notes: string[] = [];
   entries.forEach(([id, st], i) => {
     ids.push(id);
     rules.push(st.rules);
+    notes.push(st.notes);
     status[i] = STATUS_INDEX.get(st.status) ?? 0;
     nums.set(
       [st.rxPps, st.txPps, st.drops, st.dropsPerSec, st.lossRatio, st.pathIndex ?? 0],
       i * NUMS_PER_HOP,
     );
   });
-  return { ids, status, nums, rules };
+  return { ids, status, nums, rules, notes };
 }
 
 export function unpackStats(p: PackedStats): [string, HopStat][] {
@@ -48,6 +51,7 @@ export function unpackStats(p: PackedStats): [string, HopStat][] {
         lossRatio: p.nums[o + 4]!,
         pathIndex: pathIndex === 0 ? null : pathIndex,
         rules: p.rules[i]!,
+        notes: p.notes[i] ?? '',
       },
     ];
   });

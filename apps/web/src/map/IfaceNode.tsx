@@ -13,6 +13,8 @@ import { coarseStatOf, isSelected, selectPicking, statOf } from './selectors.ts'
 const DETAIL_MIN_ZOOM = 0.45;
 const selectDetailed = (s: ReactFlowState) => s.transform[2] >= DETAIL_MIN_ZOOM;
 export const NODE_SIZE = { width: NODE_W_PX, height: NODE_H_PX };
+/** One object for every handle: a new style object each render would re-render the (memo) handles with the node. */
+export const HIDDEN_HANDLE = { opacity: 0 };
 
 /**
  * One interface. Subscribes to its own stats by id (a Map entry that keeps its identity while
@@ -39,7 +41,7 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
       data-picking={picking}
       title={`${data.name} in ${nsName(data.netns)}`}
     >
-      <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
+      <Handle type="target" position={Position.Left} isConnectable={false} style={HIDDEN_HANDLE} />
       {onPath && <span className="hop-index mono">{stat?.pathIndex}</span>}
       <div className="flex items-center gap-1.5 min-w-0">
         <span className="muted">
@@ -71,7 +73,7 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
           )}
         </div>
       )}
-      <Handle type="source" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />
+      <Handle type="source" position={Position.Right} isConnectable={false} style={HIDDEN_HANDLE} />
     </div>
   );
 });

@@ -13,7 +13,14 @@ import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState }
 import { cellPosition, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { roundCamera } from '../url/view.ts';
-import { buildFlowEdges, buildFlowNodes, type FlowNode } from './flowElements.ts';
+import {
+  buildFlowEdges,
+  buildFlowNodes,
+  type FlowNode,
+  type HopFlowEdge,
+  keepEdges,
+  keepNodes,
+} from './flowElements.ts';
 import { firstFrame } from './frame.ts';
 import { pathLayout, withPathNodes } from '../layout/pathLayout.ts';
 import { walkPath } from './walk.ts';
@@ -73,14 +80,20 @@ function Canvas() {
   }, [datapath, baseGraph, path, ifaceById]);
   const pathMode = layout?.mode === 'path';
 
-  const nodes = useMemo<FlowNode[]>(
-    () => (graph && layout && topology ? buildFlowNodes(graph, layout, topology, ifaceById) : []),
-    [graph, layout, topology, ifaceById],
-  );
-  const edges = useMemo(
-    () => (graph && layout ? buildFlowEdges(graph, layout, path) : []),
-    [graph, layout, path],
-  );
+  // Unchanged nodes and edges keep their objects from the last list (keepNodes): a new layout
+  // re-renders only what moved or changed.
+  const lastNodes = useRef<FlowNode[]>([]);
+  const lastEdges = useRef<HopFlowEdge[]>([]);
+  const nodes = useMemo<FlowNode[]>(() => {
+    const next = graph && layout && topology ? buildFlowNodes(graph, layout, topology, ifaceById) : [];
+    lastNodes.current = keepNodes(lastNodes.current, next);
+    return lastNodes.current;
+  }, [graph, layout, topology, ifaceById]);
+  const edges = useMemo(() => {
+    const next = graph && layout ? buildFlowEdges(graph, layout, path) : [];
+    lastEdges.current = keepEdges(lastEdges.current, next);
+    return lastEdges.current;
+  }, [graph, layout, path]);
 
   // First picture (map/frame.ts), once there are nodes (their sizes are given, not measured), the
   // first sample is judged (so the loss is known) and its loss hops are on the map, and, for a link

@@ -5,7 +5,7 @@ import { KindIcon, StatusIcon } from '../ui/icons.tsx';
 import { nsName, nsShort } from '../ui/names.ts';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { SummaryFlowNode } from './flowElements.ts';
-import { NODE_SIZE } from './IfaceNode.tsx';
+import { HIDDEN_HANDLE, NODE_SIZE } from './IfaceNode.tsx';
 
 /**
  * A collapsed namespace: one node standing for its hidden interfaces, with their worst status.
@@ -27,7 +27,7 @@ export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<Summary
       data-testid="ns-summary"
       title={nsName(netns)}
     >
-      <Handle type="target" position={Position.Left} isConnectable={false} style={{ opacity: 0 }} />
+      <Handle type="target" position={Position.Left} isConnectable={false} style={HIDDEN_HANDLE} />
       <div className="flex items-center gap-1.5 min-w-0">
         <span className="muted">
           <KindIcon kind="namespace" />
@@ -58,7 +58,7 @@ export const SummaryNode = memo(function SummaryNode({ data }: NodeProps<Summary
         {losing > 0 && <span className="st-loss font-semibold whitespace-nowrap">{losing} losing</span>}
         <span className="ml-auto underline">expand</span>
       </div>
-      <Handle type="source" position={Position.Right} isConnectable={false} style={{ opacity: 0 }} />
+      <Handle type="source" position={Position.Right} isConnectable={false} style={HIDDEN_HANDLE} />
     </div>
   );
 });

@@ -1,5 +1,5 @@
 import type { Iface, Topology } from '@hopwatch/shared';
-import type { Edge, Node } from '@xyflow/react';
+import { type Edge, type Node, type NodeHandle, Position } from '@xyflow/react';
 import { cellPosition, laneRect, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { GRID_MIN_FOLDED } from '../layout/layered.ts';
 import type { LayoutResult, ViewEdgeKind, ViewGraph } from '../layout/types.ts';
@@ -35,6 +35,112 @@ export type HopFlowEdge = Edge<HopEdgeData, 'hop'>;
 
 export const laneNodeId = (netns: string) => `lane:${netns}`;
 
+/** React Flow's default handle: 6 px plus a 1 px border, centred on the node's edge. */
+const HANDLE_PX = 8;
+/**
+ * Where a node's handles are, given instead of measured: React Flow draws every node it has not
+ * measured yet (culling or not) to find its handles, which on a folded 3000-interface host is
+ * ~300 nodes and ~5000 DOM elements created and thrown away on the first picture and again on
+ * every new layout (path mode). Known handles let it draw only what is on screen (bench:web).
+ */
+/**
+ * Sizes are known too: said as measured, so "fit view" frames every node, not only those on
+ * screen (React Flow fits measured nodes, and a node never drawn is never measured).
+ */
+const NODE_MEASURED = { width: NODE_W_PX, height: NODE_H_PX };
+
+export const NODE_HANDLES: NodeHandle[] = [
+  {
+    type: 'target',
+    position: Position.Left,
+    x: -HANDLE_PX / 2,
+    y: NODE_H_PX / 2 - HANDLE_PX / 2,
+    width: HANDLE_PX,
+    height: HANDLE_PX,
+    id: null,
+  },
+  {
+    type: 'source',
+    position: Position.Right,
+    x: NODE_W_PX - HANDLE_PX / 2,
+    y: NODE_H_PX / 2 - HANDLE_PX / 2,
+    width: HANDLE_PX,
+    height: HANDLE_PX,
+    id: null,
+  },
+];
+
+const membersMemo = new WeakMap<Topology, Map<string, string[]>>();
+/** Interface ids per namespace, once per topology: the same arrays in every node list built from it. */
+function membersOf(topology: Topology): Map<string, string[]> {
+  let m = membersMemo.get(topology);
+  if (m === undefined) {
+    m = new Map();
+    for (const i of topology.ifaces) {
+      const list = m.get(i.netns) ?? [];
+      list.push(i.id);
+      m.set(i.netns, list);
+    }
+    membersMemo.set(topology, m);
+  }
+  return m;
+}
+
+const sameData = (a: object, b: object) => {
+  const ka = Object.keys(a);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+  );
+};
+
+function sameNode(a: FlowNode, b: FlowNode): boolean {
+  return (
+    a.type === b.type &&
+    a.position.x === b.position.x &&
+    a.position.y === b.position.y &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.ariaLabel === b.ariaLabel &&
+    a.zIndex === b.zIndex &&
+    sameData(a.data, b.data)
+  );
+}
+
+function sameEdge(a: HopFlowEdge, b: HopFlowEdge): boolean {
+  return a.source === b.source && a.target === b.target && a.data?.kind === b.data?.kind;
+}
+
+/**
+ * The new list with every element that did not change replaced by its previous object: React
+ * Flow then keeps its internal node (no re-measure, no re-render of its wrapper and content).
+ * Entering path mode on a big host moves a handful of nodes; without this every node on screen
+ * and its edges rendered again. Returns `prev` itself when nothing changed at all.
+ */
+export function keepUnchanged<T extends FlowNode | HopFlowEdge>(
+  prev: readonly T[],
+  next: T[],
+  same: (a: T, b: T) => boolean,
+): T[] {
+  if (prev.length === 0) return next;
+  const old = new Map(prev.map((x) => [x.id, x]));
+  let changed = prev.length !== next.length;
+  const out = next.map((x, i) => {
+    const o = old.get(x.id);
+    if (o !== undefined && same(o, x)) {
+      if (prev[i] !== o) changed = true;
+      return o;
+    }
+    changed = true;
+    return x;
+  });
+  return changed ? out : (prev as T[]);
+}
+
+export const keepNodes = (prev: readonly FlowNode[], next: FlowNode[]) => keepUnchanged(prev, next, sameNode);
+export const keepEdges = (prev: readonly HopFlowEdge[], next: HopFlowEdge[]) =>
+  keepUnchanged(prev, next, sameEdge);
+
 /**
  * React Flow's node list, rebuilt only when the layout changes (topology or collapse), never on
  * a counter tick: live numbers reach each node through its own store subscription.
@@ -46,12 +152,7 @@ export function buildFlowNodes(
   ifaceById: ReadonlyMap<string, Iface>,
 ): FlowNode[] {
   const forwarding = forwardingNamespaces(topology);
-  const membersByNs = new Map<string, string[]>();
-  for (const i of topology.ifaces) {
-    const list = membersByNs.get(i.netns) ?? [];
-    list.push(i.id);
-    membersByNs.set(i.netns, list);
-  }
+  const membersByNs = membersOf(topology);
   const summaries = new Set(graph.nodes.filter((n) => n.kind === 'summary').map((n) => n.lane));
   const out: FlowNode[] = [];
   for (const [key, lane] of layout.lanes) {
@@ -67,6 +168,9 @@ export function buildFlowNodes(
       width: r.width,
       height: r.height,
       style: { width: r.width, height: r.height },
+      // No handles (lanes are boxes, not hops): said, so it is not measured before culling.
+      handles: [],
+      measured: { width: r.width, height: r.height },
       data: {
         netns,
         members,
@@ -92,6 +196,8 @@ export function buildFlowNodes(
         position,
         width: NODE_W_PX,
         height: NODE_H_PX,
+        handles: NODE_HANDLES,
+        measured: NODE_MEASURED,
         data: {
           netns: n.lane,
           members: membersByNs.get(n.lane) ?? [],
@@ -114,6 +220,8 @@ export function buildFlowNodes(
       // Known sizes: fitView and edges need not wait for the DOM to be measured.
       width: NODE_W_PX,
       height: NODE_H_PX,
+      handles: NODE_HANDLES,
+      measured: NODE_MEASURED,
       data: { name: iface.name, netns: iface.netns, kind },
       ariaLabel: `${kind} ${iface.name} in ${iface.netns || 'host namespace'}`,
       draggable: false,

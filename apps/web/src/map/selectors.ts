@@ -34,6 +34,7 @@ export const coarseStatOf = (id: string) => (s: AppState) => {
       dropsPerSec: 0,
       lossRatio: 0,
       rules: '',
+      notes: '',
     };
     coarseCache.set(key, c);
   }

@@ -1,4 +1,5 @@
 import type { Finding } from '@hopwatch/shared';
+import { useCallback } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtNum } from '../ui/format.ts';
 import { StatusIcon } from '../ui/icons.tsx';
@@ -8,9 +9,33 @@ const selectFindings = (s: AppState) => s.findings;
 const selectPathError = (s: AppState) => s.pathError;
 const selectSuggestions = (s: AppState) => s.pathSuggestions;
 const selectHasTopology = (s: AppState) => s.topology !== null;
-const selectWindow = (s: AppState) => s.windowSeconds;
+/** Whole seconds, as shown: a window a few ms longer than the last one re-renders nothing. */
+const selectWindow = (s: AppState) => Math.round(s.windowSeconds);
 
 const SEVERITY_STATUS = { info: 'idle', warn: 'warn', loss: 'loss' } as const;
+
+/**
+ * The judge's notes on a finding's hop (how the drops were attributed to it, or that they are the
+ * reverse direction): a string, so a tick that leaves them alone re-renders nothing.
+ */
+function HopNotes({ hop }: { hop: string | null }) {
+  const notes = useApp(
+    useCallback((s: AppState) => (hop === null ? '' : (s.statsById.get(hop)?.notes ?? '')), [hop]),
+  );
+  if (notes === '') return null;
+  return (
+    <ul
+      className="mono muted"
+      style={{ fontSize: 11.5 }}
+      data-testid="finding-notes"
+      aria-label={`notes on ${hop}`}
+    >
+      {notes.split('\n').map((n) => (
+        <li key={n}>ⓘ {n}</li>
+      ))}
+    </ul>
+  );
+}
 
 function FindingCard({ f }: { f: Finding }) {
   const status = SEVERITY_STATUS[f.severity];
@@ -56,6 +81,7 @@ function FindingCard({ f }: { f: Finding }) {
           </ul>
         </details>
       )}
+      <HopNotes hop={f.hop} />
       <div style={{ fontSize: 12 }} data-testid="fix">
         <span className="font-semibold">Fix: </span>
         {f.fix}
@@ -90,9 +116,7 @@ export function FindingsPanel() {
     <section data-testid="findings" aria-label="findings" className="flex flex-col gap-1.5">
       <h2 className="uppercase font-bold muted flex items-center" style={{ fontSize: 11 }}>
         Findings
-        {windowSeconds > 0 && (
-          <span className="ml-auto font-normal normal-case">last {Math.round(windowSeconds)} s</span>
-        )}
+        {windowSeconds > 0 && <span className="ml-auto font-normal normal-case">last {windowSeconds} s</span>}
       </h2>
       {pathError !== null && (
         <div className="panel p-2 st-warn" data-testid="path-error">

@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Iface } from '@hopwatch/shared';
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef } from 'react';
 import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtBytes, fmtNum, fmtPct, nsLabel } from '../ui/format.ts';
@@ -11,7 +11,6 @@ const selectSel = (s: AppState) => s.sel;
 const selectIfaceById = (s: AppState) => s.ifaceById;
 const selectHopHistory = (s: AppState) => s.hopHistory;
 const selectFindings = (s: AppState) => s.findings;
-const selectStats = (s: AppState) => s.statsById;
 const selectHasTopology = (s: AppState) => s.topology !== null;
 
 function Row({ k, children }: { k: string; children: ReactNode }) {
@@ -40,17 +39,23 @@ function stateText(i: Iface): string {
 /** Everything about one hop: its state, its counters and rates over the last minutes, its drop reasons, its peer. */
 export function HopDetail() {
   const sel = useApp(selectSel);
+  // Nothing selected, nothing subscribed: a tick does not reach this panel.
+  // Keyed by the hop: a newly selected one mounts afresh (and scrolls into view).
+  return sel === null ? null : <HopDetailOf key={sel} sel={sel} />;
+}
+
+function HopDetailOf({ sel }: { sel: string }) {
   const ifaceById = useApp(selectIfaceById);
   const hopHistory = useApp(selectHopHistory);
   const findings = useApp(selectFindings);
-  const stats = useApp(selectStats);
+  // The selected hop's own stats object: it keeps its identity while its numbers do not move.
+  const stat = useApp(useCallback((s: AppState) => s.statsById.get(sel), [sel]));
   const hasTopology = useApp(selectHasTopology);
   const ref = useRef<HTMLElement>(null);
   // A newly selected hop scrolls its detail into view (findings stay above it).
   useEffect(() => {
-    if (sel !== null) ref.current?.scrollIntoView({ block: 'nearest' });
-  }, [sel]);
-  if (sel === null) return null;
+    ref.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
   const iface = ifaceById.get(sel);
   if (iface === undefined) {
     return (
@@ -62,7 +67,6 @@ export function HopDetail() {
       </section>
     );
   }
-  const stat = stats.get(sel);
   const status = stat?.status ?? 'idle';
   const mine = findings.filter((f) => f.hop === sel);
   const mine_ = hopHistory?.id === sel ? hopHistory : null;
@@ -115,6 +119,19 @@ export function HopDetail() {
           <Sparkline label="out" unit="pps" values={series.txPps} color="var(--st-ok)" />
           <Sparkline label="drops" unit="/s" values={series.dropsPs} color="var(--st-loss)" />
           <Sparkline label="errors" unit="/s" values={series.errorsPs} color="var(--st-warn)" />
+        </div>
+      )}
+      {stat !== undefined && stat.notes !== '' && (
+        // What the status alone does not say: how drops were attributed here, or the reverse direction.
+        <div data-testid="hop-notes">
+          <h3 className="uppercase font-bold muted" style={{ fontSize: 10.5 }}>
+            notes
+          </h3>
+          <ul className="mono" style={{ fontSize: 11.5 }}>
+            {stat.notes.split('\n').map((n) => (
+              <li key={n}>ⓘ {n}</li>
+            ))}
+          </ul>
         </div>
       )}
       {mine.length > 0 && (

@@ -8,7 +8,7 @@ const selectPath = (s: AppState) => s.path;
 const selectOpen = (s: AppState) => s.wf;
 const selectStats = (s: AppState) => s.statsById;
 const selectIfaces = (s: AppState) => s.ifaceById;
-const selectWindow = (s: AppState) => s.windowSeconds;
+const selectWindow = (s: AppState) => Math.round(s.windowSeconds);
 const selectSel = (s: AppState) => s.sel;
 
 /** Drawing height of the tallest bar, px. */
@@ -80,12 +80,16 @@ function Step({ step, max, selected }: { step: WaterfallStep; max: number; selec
 export function WaterfallPanel() {
   const path = useApp(selectPath);
   const open = useApp(selectOpen);
+  // Closed (or no path), it subscribes to nothing that moves with a tick.
+  return open && path !== null ? <Waterfall path={path} /> : null;
+}
+
+function Waterfall({ path }: { path: string[] }) {
   const stats = useApp(selectStats);
   const ifaces = useApp(selectIfaces);
   const windowSeconds = useApp(selectWindow);
   const sel = useApp(selectSel);
-  const w = useMemo(() => (path === null ? null : waterfallOf(path, stats, ifaces)), [path, stats, ifaces]);
-  if (!open || w === null) return null;
+  const w = useMemo(() => waterfallOf(path, stats, ifaces), [path, stats, ifaces]);
   // The sentence changes only when where packets disappear changes, not with every number.
   const summary = waterfallSummary(w);
   return (
@@ -99,7 +103,7 @@ export function WaterfallPanel() {
         Packet waterfall
         <span className="font-normal normal-case">
           packets per second in <span className="wf-key wf-in" /> and out <span className="wf-key wf-out" />{' '}
-          of each hop{windowSeconds > 0 ? `, last ${Math.round(windowSeconds)} s` : ''}
+          of each hop{windowSeconds > 0 ? `, last ${windowSeconds} s` : ''}
         </span>
         <button
           type="button"

@@ -18,6 +18,8 @@ export interface WaterfallStep {
   dropsPerSec: number;
   /** Rule ids of the findings at this hop ('' when none). */
   rules: string;
+  /** The judge's notes on this hop, one per line ('' when none). */
+  notes: string;
   status: HopStat['status'];
 }
 
@@ -46,6 +48,7 @@ export function waterfallOf(
       outPps: st?.txPps ?? 0,
       dropsPerSec: st?.dropsPerSec ?? 0,
       rules: st?.rules ?? '',
+      notes: st?.notes ?? '',
       status: st?.status ?? 'idle',
     };
   });

@@ -17,8 +17,32 @@ const selectLoading = (s: AppState) => s.replayLoading;
 const selectError = (s: AppState) => s.replayError;
 const selectSource = (s: AppState) => s.replaySource;
 const selectHasLoss = (s: AppState) => s.timeline?.buckets.some((b) => b.worst === 'loss') ?? false;
-/** End of the newest sample judged: the sample actually shown (the playhead sits between samples). */
-const selectShownT = (s: AppState) => s.lastT;
+/**
+ * End of the newest sample judged: the sample actually shown (the playhead sits between samples).
+ * Replaying only: live, it moves every second and only the clock (a leaf) follows it.
+ */
+const selectShownT = (s: AppState) => (selectReplayActive(s) ? s.lastT : null);
+/** What the clock shows: the playhead replaying, live the newest sample's time. */
+const selectClockT = (s: AppState) => (selectReplayActive(s) ? s.playhead : s.lastT);
+
+/** The time on screen, in UTC and local: the only part of the timeline a live tick changes. */
+function Clock() {
+  const shown = useApp(selectClockT);
+  return (
+    <>
+      <span
+        className="mono ml-1"
+        data-testid="timeline-utc"
+        title={shown === null ? undefined : new Date(shown).toISOString()}
+      >
+        {shown === null ? 'now' : fmtUtc(shown)}
+      </span>
+      <span className="mono muted" data-testid="timeline-local">
+        {shown === null ? '' : `(${fmtLocal(shown)} local)`}
+      </span>
+    </>
+  );
+}
 
 /** The link to this exact moment, paused: what "copy link" hands to a colleague. */
 function shareUrl(): string {
@@ -127,8 +151,6 @@ export function Timeline() {
   const s = appStore.getState;
   const controller = useReplayController();
   const c = () => controller;
-  // Live, the newest sample's time: the clock is always on screen, in UTC and local.
-  const shown = active ? playhead : shownT;
   return (
     <section
       className="border-t px-3 py-1.5 flex flex-col gap-1"
@@ -197,16 +219,8 @@ export function Timeline() {
             </option>
           ))}
         </select>
-        <span
-          className="mono ml-1"
-          data-testid="timeline-utc"
-          title={shown === null ? undefined : new Date(shown).toISOString()}
-        >
-          {shown === null ? 'now' : fmtUtc(shown)}
-        </span>
-        <span className="mono muted" data-testid="timeline-local">
-          {shown === null ? '' : `(${fmtLocal(shown)} local)`}
-        </span>
+        {/* Live, the newest sample's time: the clock is always on screen, in UTC and local. */}
+        <Clock />
         {loading && <span className="muted">loading…</span>}
         {error !== null && (
           <span className="st-loss" role="alert" data-testid="timeline-error">

@@ -113,7 +113,7 @@ export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
       findings: j.findings ?? s.findings,
       path: sameList(s.path, j.path) ? s.path : j.path,
       pathError: j.pathError,
-      pathSuggestions: j.pathSuggestions,
+      pathSuggestions: sameList(s.pathSuggestions, j.pathSuggestions) ? s.pathSuggestions : j.pathSuggestions,
       windowSeconds: j.windowSeconds,
       // An answer computed for a hop no longer selected must not overwrite the new one.
       ...(j.hop === null || j.hop.id === s.sel ? { hopHistory: j.hop } : {}),

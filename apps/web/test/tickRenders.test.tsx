@@ -1,0 +1,122 @@
+// @vitest-environment jsdom
+// First: the render counter stands in for React DevTools' hook before react-dom loads.
+import { takeRenders } from './renderCounter.ts';
+import { act, cleanup, render } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../src/App.tsx';
+import type { HopStat } from '../src/judge/evaluate.ts';
+import { packStats } from '../src/judge/pack.ts';
+import type { JudgeResponse } from '../src/judge/protocol.ts';
+import { startLayout } from '../src/layout/controller.ts';
+import { appStore } from '../src/store/index.ts';
+import { LAB_PATH, labTopology } from './fixtures/topo.ts';
+
+type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
+const HOST = 'lab-host';
+const T0 = 1_760_000_000_000;
+
+function stat(rxPps: number, pathIndex: number | null = null): HopStat {
+  return {
+    status: 'ok',
+    rxPps,
+    txPps: rxPps,
+    drops: 0,
+    dropsPerSec: 0,
+    lossRatio: 0,
+    pathIndex,
+    rules: '',
+    notes: '',
+  };
+}
+
+/** What the judge worker sends each second: some hops' numbers moved, nothing else did. */
+function answer(seq: number, ids: readonly string[], path: string[] | null = null): Judged {
+  return {
+    kind: 'judged',
+    host: HOST,
+    lastT: T0 + seq * 1000,
+    hop: null,
+    changed: packStats(
+      ids.map((id) => [id, stat(100 + seq, path === null ? null : path.indexOf(id) + 1 || null)]),
+    ),
+    removed: [],
+    // Unchanged findings come as null; the lists below are new arrays every time, as from a worker.
+    findings: seq === 0 ? [] : null,
+    path,
+    pathError: null,
+    pathSuggestions: [],
+    // A window a few ms longer or shorter than the last one.
+    windowSeconds: 5 + (seq % 3) * 0.004,
+    ms: 1,
+  };
+}
+
+/** jsdom has no ResizeObserver (React Flow only needs it to exist) and no scrolling. */
+class NoResize {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+}
+
+function openLab(): () => void {
+  (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver ??= NoResize;
+  Element.prototype.scrollIntoView ??= () => {};
+  const topology = labTopology();
+  appStore.setState({ judgeExternally: true });
+  appStore.getState().setHost(HOST);
+  appStore.getState().setTopology(HOST, topology);
+  const stopLayout = startLayout(appStore);
+  act(() =>
+    appStore.getState().applyJudgement(
+      answer(
+        0,
+        topology.ifaces.map((i) => i.id),
+      ),
+    ),
+  );
+  return stopLayout;
+}
+
+/** The leaves that draw a tick's numbers: the clock, and map nodes (with their icons) whose numbers moved. */
+const TICK_LEAVES = new Set(['Clock', 'IfaceNode', 'KindIcon', 'StatusIcon', 'Svg']);
+
+describe('per-tick React commits (issue 14: the canvas and the panels do not re-render on a tick)', () => {
+  let stop: (() => void) | null = null;
+  afterEach(() => {
+    cleanup();
+    stop?.();
+    appStore.getState().setHost(null);
+  });
+
+  it('MAP17: a live tick renders only the clock and the nodes whose numbers moved, no panel, not the canvas', () => {
+    stop = openLab();
+    render(<App />);
+    takeRenders();
+    for (let seq = 1; seq <= 3; seq++)
+      act(() => appStore.getState().applyJudgement(answer(seq, ['hwlab-node/br-int', 'hwlab-up/wan0'])));
+    const rendered = takeRenders();
+    expect([...rendered.keys()].filter((name) => !TICK_LEAVES.has(name))).toEqual([]);
+    expect(rendered.get('Clock')).toBe(3);
+  });
+
+  it('MAP17: with a path, a selection and the waterfall open, the canvas and the findings still stay put', () => {
+    stop = openLab();
+    act(() => {
+      appStore.getState().setFrom(LAB_PATH[0]!);
+      appStore.getState().setTo(LAB_PATH.at(-1)!);
+      appStore.getState().applyJudgement(answer(0, LAB_PATH, [...LAB_PATH]));
+    });
+    render(<App />);
+    act(() => {
+      appStore.getState().select(LAB_PATH[2]!);
+      appStore.getState().setWaterfall(true);
+    });
+    takeRenders();
+    act(() => appStore.getState().applyJudgement(answer(1, LAB_PATH, [...LAB_PATH])));
+    const rendered = takeRenders();
+    // Panels that show the path's numbers follow them; the canvas, the findings and the toolbar do not.
+    for (const still of ['Canvas', 'MapCanvas', 'FindingsPanel', 'App', 'PathBar', 'Timeline', 'ReactFlow'])
+      expect(rendered.has(still), still).toBe(false);
+    expect(rendered.has('HopDetailOf')).toBe(true);
+  });
+});
