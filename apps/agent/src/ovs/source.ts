@@ -11,6 +11,7 @@ import type { LogFn } from '../util/log.ts';
 import { OvsdbClient, parseOvsdbTarget } from './client.ts';
 import { rowDelta, statsRow } from './counters.ts';
 import { OvsHealth, runDirOf } from './health.ts';
+import type { OvsIface } from './rows.ts';
 import { applyOvs, type SyntheticPorts, viewShape } from './topology.ts';
 
 /** At start, how long the first topology waits for OVSDB's first answer (a live socket answers in ms). */
@@ -81,7 +82,13 @@ export class OvsSource {
   /** Adds the patch and tunnel ports' rows to `ifaces`; returns OVS's part of the sample. */
   async sample(now: number, ifaces: Record<string, number[]>): Promise<OvsSample> {
     const rows = new Map<string, number[]>();
-    for (const [id, i] of this.synthetic) {
+    // The counters of the view as it is now (statistics updates do not rebuild the topology).
+    const current = new Map<string, OvsIface>();
+    for (const b of this.client.current()?.bridges ?? [])
+      for (const p of b.ports) for (const i of p.ifaces) current.set(i.name, i);
+    for (const [id, built] of this.synthetic) {
+      const i = current.get(built.name);
+      if (!i) continue;
       const row = statsRow(i.statistics);
       rows.set(id, row);
       const d = rowDelta(this.prevRows.get(id), row);
