@@ -7,6 +7,11 @@ import { decodeRpc, JsonSplitter } from '../src/ovs/jsonrpc.ts';
 import { parseCoverageShow, parseDpctlShow, parseDropFlows, parseFlowLine } from '../src/ovs/parse.ts';
 import { applyUpdates, emptyTables, viewOf } from '../src/ovs/rows.ts';
 import { applyOvs, ovsNamespace, viewShape } from '../src/ovs/topology.ts';
+import { unixctl } from '../src/ovs/unixctl.ts';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fixture } from './support/fixtures.ts';
 
 /** The captured stream: the monitor reply and the statistics update that followed it. */
@@ -376,5 +381,39 @@ describe('OVS text answers (OVS4)', () => {
         row.map((v) => v + 1),
       )![1],
     ).toBe(1);
+  });
+});
+
+describe('ovs-vswitchd control socket (OVS5)', () => {
+  it('OVS5: a command is one JSON-RPC request; the answer text comes back, an error or silence is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hw-unixctl-'));
+    const path = join(dir, 'ovs-vswitchd.1.ctl');
+    const server = createServer((sock) => {
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => {
+        const req = JSON.parse(d) as { method: string; id: number };
+        if (req.method === 'dpctl/show')
+          sock.write(
+            JSON.stringify({ id: req.id, result: fixture('ovs/dpctl-show.txt'), error: null }).slice(0, 40),
+          );
+        if (req.method === 'dpctl/show')
+          sock.write(
+            JSON.stringify({ id: req.id, result: fixture('ovs/dpctl-show.txt'), error: null }).slice(40),
+          );
+        if (req.method === 'nope')
+          sock.write(JSON.stringify({ id: req.id, result: null, error: '"nope" is not a valid command' }));
+        // 'hang': never answers
+      });
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      expect(parseDpctlShow(await unixctl(path, 'dpctl/show'))[0]).toMatchObject({ hit: 40, missed: 20 });
+      await expect(unixctl(path, 'nope')).rejects.toThrow(/not a valid command/);
+      await expect(unixctl(path, 'hang', 200)).rejects.toThrow(/no answer in 200 ms/);
+      await expect(unixctl(join(dir, 'absent.ctl'), 'dpctl/show')).rejects.toThrow(/ENOENT/);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

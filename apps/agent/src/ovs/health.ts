@@ -1,6 +1,7 @@
 /**
- * Datapath health and OpenFlow drops, read through ovs-vswitchd's own control socket and OpenFlow
- * management sockets (`ovs-appctl -t CTL`, `ovs-ofctl dump-flows unix:BR.mgmt`) — only while an
+ * Datapath health and OpenFlow drops, read through ovs-vswitchd's own control socket (the
+ * JSON-RPC `ovs-appctl -t CTL` speaks, unixctl.ts) and OpenFlow management sockets
+ * (`ovs-ofctl dump-flows unix:BR.mgmt`) — only while an
  * OVS is there, every HEALTH_INTERVAL_MS at most, never per sample:
  * - `dpctl/show`: lookups hit/missed/lost (upcalls given up) and datapath flows;
  * - `coverage/show`: OVS's drop counters (`drop_action_*`) and `rev_flow_table`, which moves
@@ -23,13 +24,14 @@ import {
   parseDpctlShow,
   parseDropFlows,
 } from './parse.ts';
+import { unixctl } from './unixctl.ts';
 
 /** How often datapath and coverage are read: the judgement's window is ~5 s. */
 export const HEALTH_INTERVAL_MS = 5_000;
 /** Drop flows are read again at least this often even when nothing hinted at a change. */
 export const FLOWS_REFRESH_MS = 30_000;
-/** ovs-appctl waits forever for a daemon that does not answer: never us. */
-const APPCTL_TIMEOUT_S = 2;
+/** A daemon that does not answer its control socket in this time is not waited for. */
+const APPCTL_TIMEOUT_MS = 2000;
 
 /** ovs-vswitchd's control socket beside the database socket: `DIR/ovs-vswitchd.PID.ctl`, PID from its pid file. */
 export function vswitchdControl(runDir: string): string | null {
@@ -93,13 +95,14 @@ export class OvsHealth {
     return r;
   }
 
+  /** `ovs-appctl CMD`, asked over the control socket directly (unixctl.ts: no process). */
   private async appctl(ctl: string, cmd: string): Promise<string | null> {
-    const r = await this.run('ovs-appctl', [`--timeout=${APPCTL_TIMEOUT_S}`, '-t', ctl, cmd], null);
-    if (r.code !== 0) {
-      this.log('warn', `ovs-appctl ${cmd}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    try {
+      return await unixctl(ctl, cmd, APPCTL_TIMEOUT_MS);
+    } catch (e) {
+      this.log('warn', `Open vSwitch ${cmd}: ${(e as Error).message}`);
       return null;
     }
-    return r.stdout;
   }
 
   private async poll(now: number, bridges: readonly string[]): Promise<void> {
