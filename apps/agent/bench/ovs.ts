@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     } catch {}
     rmSync(dir, { recursive: true, force: true });
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => void cleanup().then(() => process.exit(130)));
   try {
     await build(dir);
     const sock = `unix:${join(dir, 'db.sock')}`;
