@@ -8,6 +8,7 @@ import {
   E2E_PORT,
   hopwatch,
   LOGIN_URL_ENV,
+  OVS_MODE,
   ROOT,
   SKIP_ENV,
   STORAGE_STATE,
@@ -155,7 +156,8 @@ export default async function globalSetup(): Promise<void> {
         ),
       );
     } else {
-      run.children.push(spawnHopwatch(['start', '--lab', '--port', String(E2E_PORT), '--db', db], logFile));
+      const lab = OVS_MODE ? ['--lab', '--ovs'] : ['--lab'];
+      run.children.push(spawnHopwatch(['start', ...lab, '--port', String(E2E_PORT), '--db', db], logFile));
     }
     await waitForLab(run.children, logFile);
     await writeStorageState();

@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { BASE_URL, CHROMIUM_ARGS, STORAGE_STATE } from './harness.ts';
+import { BASE_URL, CHROMIUM_ARGS, OVS_MODE, STORAGE_STATE } from './harness.ts';
 
 /**
  * Real Chromium against the real hub, agent and lab (global-setup starts `hopwatch start --lab`).
@@ -8,7 +8,9 @@ import { BASE_URL, CHROMIUM_ARGS, STORAGE_STATE } from './harness.ts';
  */
 export default defineConfig({
   testDir: '.',
-  testMatch: '*.spec.ts',
+  // The OVS lab is a run of its own (HOPWATCH_E2E_OVS=1): the other specs want the Linux lab.
+  testMatch: OVS_MODE ? 'ovs.spec.ts' : '*.spec.ts',
+  testIgnore: OVS_MODE ? [] : ['ovs.spec.ts'],
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),

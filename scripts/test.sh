@@ -20,6 +20,9 @@ echo "== integration"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json" || status=1
 echo "== e2e"
 PLAYWRIGHT_JSON_OUTPUT_FILE="$reports/e2e.json" npm run -s e2e -- --reporter=list,json || status=1
+echo "== e2e (Open vSwitch lab)"
+HOPWATCH_E2E_OVS=1 HOPWATCH_E2E_NO_BUILD=1 PLAYWRIGHT_JSON_OUTPUT_FILE="$reports/e2e-ovs.json" \
+  npm run -s e2e -- --reporter=list,json || status=1
 
-node scripts/summary.mjs "$reports/unit.json" "$reports/integration.json" "$reports/e2e.json" || status=1
+node scripts/summary.mjs "$reports/unit.json" "$reports/integration.json" "$reports/e2e.json" "$reports/e2e-ovs.json" || status=1
 exit $status

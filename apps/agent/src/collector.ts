@@ -7,7 +7,7 @@ import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';
 import { listNamespaces, listNetnsNames, type NsEntry, ProcessNsScanner } from './discovery/namespaces.ts';
 import { nsLabel, type NsProbe, probeNamespace, readRps, type Runner } from './discovery/probe.ts';
 import { assignNsids } from './discovery/nsid.ts';
-import { readOvsBridges } from './discovery/ovs.ts';
+import { OvsSource } from './ovs/source.ts';
 import { NsProtoReader } from './proto/reader.ts';
 import { QdiscReaders } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
@@ -123,8 +123,8 @@ export class AgentCollector implements Collector {
   private readonly reader: SnapshotReader;
   private netnsNames: string[] = [];
   private readonly nsidAssigned = new Set<string>();
-  /** OVS port → bridge (ovsdb), refreshed with discovery when an openvswitch device exists. */
-  private ovsBridges = new Map<string, string>();
+  /** Open vSwitch (issue 11): OVSDB monitor, datapath health, drop flows; null when there is none. */
+  private readonly ovs: OvsSource | null;
   /** JSON of the current topology: compared to tell a real change from a rediscovery that found the same. */
   private topoJson = '';
   private hostNsids = new Map<number, string | null>();
@@ -173,6 +173,7 @@ export class AgentCollector implements Collector {
     setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
     this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live, this.reader.hostFiles);
+    this.ovs = deps.live ? OvsSource.create(opts.ovsdb, deps.run, opts.log) : null;
   }
 
   get tracingState(): 'on' | 'off' | 'unavailable' {
@@ -197,6 +198,7 @@ export class AgentCollector implements Collector {
       this.monitor.start();
       this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
     }
+    await this.ovs?.start();
     await this.discover();
     await this.proto.prime([...this.namespaces.values()]);
     const baseline = this.readSnapshot();
@@ -258,6 +260,7 @@ export class AgentCollector implements Collector {
     if (this.relist) await this.refreshNamespaces();
     if (this.dirty.size > 0) await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
     this.refreshRps();
+    if (this.ovs?.shapeChanged()) this.rebuild();
 
     let snap = this.readSnapshot();
     if (this.dirty.size > 0) {
@@ -274,6 +277,7 @@ export class AgentCollector implements Collector {
     this.prev = snap;
     this.prevMono = mono;
     const nsproto = await this.proto.sample([...this.namespaces.values()], drops);
+    const ovs = this.ovs ? await this.ovs.sample(mono, deltas.ifaces) : null;
     return {
       t: Date.now(),
       ...deltas,
@@ -281,6 +285,7 @@ export class AgentCollector implements Collector {
       sysctls: readSysctls(this.reader.hostFiles, this.opts.procRoot),
       tracing,
       ...(Object.keys(nsproto).length > 0 ? { nsproto } : {}),
+      ...(ovs ? { ovs } : {}),
     };
   }
 
@@ -509,8 +514,6 @@ export class AgentCollector implements Collector {
       );
       if (table) this.hostNsids = table;
     }
-    const hasOvs = [...this.probes.values()].some((p) => p.links.some((l) => l.infoKind === 'openvswitch'));
-    this.ovsBridges = hasOvs ? await readOvsBridges(this.deps.run) : new Map();
     this.rebuild();
   }
 
@@ -550,7 +553,8 @@ export class AgentCollector implements Collector {
           (dropped.length > 5 ? ', …' : ''),
       );
     }
-    const next = buildTopology(this.facts, shown, this.ovsBridges);
+    const kernel = buildTopology(this.facts, shown);
+    const next = this.ovs ? this.ovs.apply(kernel) : kernel;
     if (anyTruncated(truncated)) next.truncated = truncated;
     this.ids = new Map(shown.map((p) => [p.ns.name, idsOf(p)]));
     const json = JSON.stringify(next);
@@ -572,6 +576,7 @@ export class AgentCollector implements Collector {
     this.reader.close();
     this.qdiscs.closeAll();
     this.tracer.close();
+    this.ovs?.close();
   }
 
   async close(): Promise<void> {

@@ -10,3 +10,4 @@ export { snapshotOnce, sampleWindow } from './snapshot.ts';
 export type { AgentHandle } from './stream/agent.ts';
 export { startAgent } from './stream/agent.ts';
 export { formatCheck, runChecks } from './check.ts';
+export { DEFAULT_OVSDB, parseOvsdbTarget } from './ovs/client.ts';

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { DEFAULT_OVSDB } from './ovs/client.ts';
 import type { LogFn } from './util/log.ts';
 import { onceEvery, stderrLog } from './util/log.ts';
 
@@ -14,6 +16,11 @@ export interface AgentOptions {
   maxNamespaces?: number;
   maxIfaces?: number;
   maxNsIfaces?: number;
+  /**
+   * OVSDB to read Open vSwitch from (`unix:PATH` or `tcp:HOST:PORT`); default the standard
+   * socket, used only when it exists; null: never.
+   */
+  ovsdb?: string | null;
 }
 
 export const DEFAULT_INTERVAL_MS = 1000;
@@ -43,6 +50,7 @@ export interface ResolvedOptions {
   maxNamespaces: number;
   maxIfaces: number;
   maxNsIfaces: number;
+  ovsdb: string | null;
 }
 
 export function resolveOptions(opts: AgentOptions = {}): ResolvedOptions {
@@ -58,6 +66,13 @@ export function resolveOptions(opts: AgentOptions = {}): ResolvedOptions {
     maxNamespaces: budget(opts.maxNamespaces, DEFAULT_MAX_NAMESPACES),
     maxIfaces: budget(opts.maxIfaces, DEFAULT_MAX_IFACES),
     maxNsIfaces: budget(opts.maxNsIfaces, DEFAULT_MAX_NS_IFACES),
+    // The standard socket only where it exists: most hosts have no Open vSwitch.
+    ovsdb:
+      opts.ovsdb === undefined
+        ? existsSync(DEFAULT_OVSDB.slice('unix:'.length))
+          ? DEFAULT_OVSDB
+          : null
+        : opts.ovsdb,
   };
 }
 

@@ -2,7 +2,6 @@ import { TopologySchema } from '@hopwatch/shared';
 import { describe, expect, it } from 'vitest';
 import type { NsEntry } from '../src/discovery/namespaces.ts';
 import type { NsProbe } from '../src/discovery/probe.ts';
-import { parseNameList } from '../src/discovery/ovs.ts';
 import { buildTopology, ifaceKind } from '../src/discovery/topology.ts';
 import { parseIpLinks } from '../src/parse/iplink.ts';
 import { parseForwarding, parseIpRoutes, parseNsidList } from '../src/parse/iproute.ts';
@@ -126,42 +125,6 @@ describe('topology from ip -j -d batches', () => {
     expect(ifaceKind(link)).toBe('veth');
     expect(ifaceKind({ ...link, infoKind: 'openvswitch' })).toBe('ovs');
     expect(ifaceKind({ ...link, infoKind: null, parentBus: null })).toBe('other');
-  });
-});
-
-describe('Open vSwitch', () => {
-  it('TOPO9: OVS ports point at their OVS bridge (from ovsdb), not at the ovs-system datapath', () => {
-    const host = probeOf('', 'host');
-    const base = host.links.find((l) => l.name === 'eth0')!;
-    const ovs = (name: string, over: Partial<typeof base>) => ({
-      ...base,
-      name,
-      ifindex: 100 + name.length,
-      ...over,
-    });
-    host.links.push(
-      ovs('ovs-system', { infoKind: 'openvswitch', parentBus: null }),
-      ovs('br-int', { infoKind: 'openvswitch', parentBus: null }),
-      ovs('tap-vm1', { infoKind: 'tun', tunType: 'tap', infoSlaveKind: 'openvswitch', master: 'ovs-system' }),
-    );
-    const qr = probeOf('hwt-ag-xb', 'hwt-ag-xb');
-    qr.links.push(ovs('qr-1234', { infoKind: 'openvswitch', parentBus: null }));
-    const bridges = new Map([
-      ['tap-vm1', 'br-int'],
-      ['qr-1234', 'br-int'],
-      ['br-int', 'br-int'],
-    ]);
-    const t = buildTopology(facts, [host, qr], bridges);
-    const byId = new Map(t.ifaces.map((i) => [i.id, i]));
-    expect(byId.get('tap-vm1')).toMatchObject({ kind: 'tap', master: 'br-int' });
-    expect(byId.get('hwt-ag-xb/qr-1234')).toMatchObject({ kind: 'ovs', master: 'br-int' });
-    expect(byId.get('br-int')).toMatchObject({ kind: 'ovs', master: null });
-    // Without ovsdb the kernel's own master is kept.
-    expect(buildTopology(facts, [host]).ifaces.find((i) => i.id === 'tap-vm1')!.master).toBe('ovs-system');
-  });
-
-  it('TOPO10: ovs-vsctl name lists are one name per line', () => {
-    expect(parseNameList('br-int\nbr-ex\n\n')).toEqual(['br-int', 'br-ex']);
   });
 });
 

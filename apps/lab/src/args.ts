@@ -11,6 +11,7 @@ export const LAB_OPTIONS = {
   hop: { type: 'string' },
   json: { type: 'boolean' },
   'no-verify': { type: 'boolean' },
+  ovs: { type: 'boolean' },
   'max-backlog': { type: 'string' },
   mtu: { type: 'string' },
   rate: { type: 'string' },
@@ -30,7 +31,7 @@ export type LabValues = {
 };
 
 export type LabCommand =
-  | { sub: 'up'; verify: boolean; json: boolean }
+  | { sub: 'up'; verify: boolean; ovs: boolean; json: boolean }
   | { sub: 'down'; json: boolean }
   | { sub: 'status'; json: boolean }
   | {
@@ -51,7 +52,7 @@ const SUBCOMMANDS = ['up', 'down', 'status', 'fault', 'traffic'] as const;
 
 /** Which options each subcommand accepts; anything else is a mistake worth saying. */
 const ALLOWED: Record<(typeof SUBCOMMANDS)[number], readonly (keyof typeof LAB_OPTIONS)[]> = {
-  up: ['no-verify', 'json'],
+  up: ['no-verify', 'ovs', 'json'],
   down: ['json'],
   status: ['json'],
   fault: ['hop', 'max-backlog', 'mtu', 'percent', 'conntrack-max', 'json'],
@@ -87,7 +88,7 @@ export function parseLabArgs(positionals: readonly string[], values: LabValues):
   }
   switch (s) {
     case 'up':
-      return { ok: true, cmd: { sub: 'up', verify: !values['no-verify'], json } };
+      return { ok: true, cmd: { sub: 'up', verify: !values['no-verify'], ovs: values.ovs ?? false, json } };
     case 'down':
     case 'status':
       return { ok: true, cmd: { sub: s, json } };

@@ -1,7 +1,8 @@
 /** `lab fault KIND [--hop ID]`: a fault replaces the previous one; `none` clears them all. */
 import { cpus } from 'node:os';
-import { checkHop, DEFAULT_FAULT_SETTINGS, type FaultSettings, faultPlan } from './faults.ts';
-import { clearToBaseline, labComplete } from './lifecycle.ts';
+import { checkHop, DEFAULT_FAULT_SETTINGS, OVS_FAULTS, type FaultSettings, faultPlan } from './faults.ts';
+import { clearToBaseline, labComplete, labMode } from './lifecycle.ts';
+import { OVS_REPLACED } from './ovs/topology.ts';
 import { LabError, runSteps } from './run.ts';
 import { type ActiveFault, type FaultKind, readState, STATE_PATH, writeState } from './state.ts';
 import { setGlobalSysctl } from './sysctl.ts';
@@ -33,6 +34,13 @@ export async function labFault(
     throw new LabError('`lab fault none` clears every fault; it takes no --hop');
   }
   if (!(await labComplete())) throw new LabError('the lab is not up: run `hopwatch lab up` first');
+  const mode = await labMode();
+  if (target !== null && mode === 'ovs' && OVS_REPLACED.has(target) && !OVS_FAULTS.has(kind))
+    throw new LabError(
+      `${target} is an Open vSwitch bridge or patch port in the OVS lab: a ${kind} fault needs a kernel device`,
+    );
+  if (mode === 'linux' && OVS_FAULTS.has(kind))
+    throw new LabError(`a ${kind} fault needs the OVS lab: run \`hopwatch lab up --ovs\` first`);
   // Replace, never stack: back to the fault-free baseline (sysctls restored) before the next one.
   await clearToBaseline(statePath);
   if (kind === 'none' || target === null) return { fault: null, sysctls: {} };

@@ -20,7 +20,8 @@
  *   ~18 % loss, seen only in `tc -s qdisc` (tx_dropped stays 0).
  * - down on qg-a1: br-int stops forwarding to the disabled port; no drop counter moves anywhere.
  */
-import { FAULT_ROUTE_DST, FAULT_TABLE, type Step } from './plan.ts';
+import { flowDropRule, labOvsSocket, MISSING_PEER } from './ovs/topology.ts';
+import { FAULT_ROUTE_DST, FAULT_TABLE, ovsMgmt, type Step } from './plan.ts';
 import type { FaultKind } from './state.ts';
 import {
   LAB_IFACE_IDS,
@@ -102,7 +103,12 @@ export const DEFAULT_HOP: Record<Exclude<FaultKind, 'none'>, string> = {
   rpfilter: SEED_HOP,
   noroute: SEED_HOP,
   neigh: 'hwlab-qrouter-a1/qr-a1',
+  'flow-drop': 'hwlab-node/br-int',
+  'patch-peer': 'hwlab-node/phy-br-ex',
 };
+
+/** Faults of the OVS lab (`lab up --ovs`) only. */
+export const OVS_FAULTS: ReadonlySet<string> = new Set(['flow-drop', 'patch-peer']);
 
 /** Hops a fault kind can be put on, with the reason shown when another one is asked for. */
 export function hopsFor(kind: Exclude<FaultKind, 'none'>): { hops: readonly string[]; why: string } {
@@ -126,6 +132,10 @@ export function hopsFor(kind: Exclude<FaultKind, 'none'>): { hops: readonly stri
       };
     case 'neigh':
       return { hops: NEIGH_EXITS, why: 'packets wait for ARP on the interface they leave by' };
+    case 'flow-drop':
+      return { hops: ['hwlab-node/br-int'], why: 'the OpenFlow drop rule goes on br-int' };
+    case 'patch-peer':
+      return { hops: ['hwlab-node/phy-br-ex'], why: 'br-ex loses its patch to br-int' };
     default: {
       const never: never = kind;
       throw new Error(`unknown fault ${never}`);
@@ -212,6 +222,31 @@ export function faultPlan(
       return noroutePlan(netns);
     case 'neigh':
       return neighPlan(netns);
+    case 'flow-drop':
+      return {
+        steps: [
+          {
+            tool: 'ovs-ofctl',
+            mgmt: ovsMgmt('br-int'),
+            cmd: 'add-flow',
+            args: [flowDropRule(ROUTER_GW_ADDR)],
+          },
+        ],
+        sysctls: {},
+        detail: `OpenFlow rule on br-int: ${flowDropRule(ROUTER_GW_ADDR)}`,
+      };
+    case 'patch-peer':
+      return {
+        steps: [
+          {
+            tool: 'ovs-vsctl',
+            sock: labOvsSocket(),
+            args: ['set', 'interface', name, `options:peer=${MISSING_PEER}`],
+          },
+        ],
+        sysctls: {},
+        detail: `patch port ${name}'s peer set to ${MISSING_PEER}, which does not exist`,
+      };
     default: {
       const never: never = kind;
       throw new Error(`unknown fault ${never}`);

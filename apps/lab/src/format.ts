@@ -6,7 +6,10 @@ import type { TrafficResult } from './traffic.ts';
 const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.001 ? 4 : 3)} %`;
 
 export function formatUp(r: LabUpResult): string {
-  return `${r.created ? 'lab up: built' : 'lab up: already there, reset to its fault-free baseline'}: ${r.namespaces.join(' ')}`;
+  const what = `${r.created ? 'lab up: built' : 'lab up: already there, reset to its fault-free baseline'}: ${r.namespaces.join(' ')}`;
+  return r.ovsdb === undefined
+    ? what
+    : `${what}\n  Open vSwitch (br-ex, br-int, br-tun in hwlab-node): hopwatch agent --ovsdb ${r.ovsdb}`;
 }
 
 export function formatDown(r: LabDownResult): string {

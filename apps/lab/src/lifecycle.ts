@@ -1,19 +1,27 @@
 /** `lab up` and `lab down`: build the contract topology idempotently, remove all of it. */
-import { baselineSteps, createSteps, destroySteps } from './plan.ts';
+import { rm } from 'node:fs/promises';
+import { startOvs, stopOvs, ovsRunning } from './ovs/daemon.ts';
+import { LAB_OVS_DIR } from './ovs/topology.ts';
+import { baselineSteps, createSteps, destroySteps, type LabMode, labIfaces } from './plan.ts';
 import { LabError, labNamespaces, run, runOk, runSteps } from './run.ts';
 import { readState, removeState, STATE_PATH, writeState } from './state.ts';
 import { restoreSysctls } from './sysctl.ts';
-import { LAB_IFACES, LAB_NAMESPACES, NS_UP, ROUTER_GW_ADDR, VM_ADDR } from './topology.ts';
+import { LAB_NAMESPACES, NS_NODE, NS_UP, ROUTER_GW_ADDR, VM_ADDR } from './topology.ts';
 
 export interface LabUpOptions {
   /** Ping the router and the VM from the uplink after building (default true). */
   verify?: boolean;
+  /** Build it with Open vSwitch bridges and patch ports (`lab up --ovs`) instead of Linux bridges. */
+  ovs?: boolean;
 }
 
 export interface LabUpResult {
   /** false when a complete lab was already there and was only reset to its baseline. */
   created: boolean;
   namespaces: string[];
+  mode: LabMode;
+  /** The OVSDB socket of the lab's private Open vSwitch (for `hopwatch agent --ovsdb`), OVS mode only. */
+  ovsdb?: string;
 }
 
 async function linkNames(netns: string): Promise<Set<string>> {
@@ -22,13 +30,29 @@ async function linkNames(netns: string): Promise<Set<string>> {
   return new Set((JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname));
 }
 
-/** Every namespace and every interface of the contract is there. */
-export async function labComplete(): Promise<boolean> {
+/** The mode the lab runs in now: OVS while the lab's private Open vSwitch runs. */
+export async function labMode(): Promise<LabMode> {
+  return (await ovsRunning(LAB_OVS_DIR)) ? 'ovs' : 'linux';
+}
+
+/**
+ * Every namespace and every interface of the contract is there, in the mode asked (default: the
+ * one it runs in). The OVS lab has no br-tenant; the Linux lab runs no OVS.
+ */
+export async function labComplete(mode?: LabMode): Promise<boolean> {
+  const running = await labMode();
+  if (mode !== undefined && mode !== running) return false;
   const present = new Set(await labNamespaces());
   if (!LAB_NAMESPACES.every((ns) => present.has(ns))) return false;
   for (const ns of LAB_NAMESPACES) {
     const names = await linkNames(ns);
-    if (!LAB_IFACES.filter((i) => i.netns === ns).every((i) => names.has(i.name))) return false;
+    if (
+      !labIfaces(running)
+        .filter((i) => i.netns === ns)
+        .every((i) => names.has(i.name))
+    )
+      return false;
+    if (running === 'ovs' && ns === NS_NODE && names.has('br-tenant')) return false;
   }
   return true;
 }
@@ -49,11 +73,13 @@ async function verifyReachable(addr: string): Promise<void> {
  */
 export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   assertRoot();
+  const mode: LabMode = opts.ovs ? 'ovs' : 'linux';
   let created = false;
-  if (!(await labComplete())) {
+  if (!(await labComplete(mode))) {
     await labDown();
     try {
-      await runSteps(createSteps());
+      await runSteps(createSteps(mode));
+      if (mode === 'ovs') await startOvs({ dir: LAB_OVS_DIR, netns: NS_NODE });
     } catch (e) {
       await labDown();
       throw e;
@@ -65,12 +91,14 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     await verifyReachable(ROUTER_GW_ADDR);
     await verifyReachable(VM_ADDR);
   }
-  return { created, namespaces: await labNamespaces() };
+  const result: LabUpResult = { created, namespaces: await labNamespaces(), mode };
+  if (mode === 'ovs') result.ovsdb = `unix:${LAB_OVS_DIR}/db.sock`;
+  return result;
 }
 
 /** No fault: the baseline configuration, the global sysctls as found, no fault in the state file. */
 export async function clearToBaseline(statePath = STATE_PATH): Promise<Record<string, string>> {
-  await runSteps(baselineSteps());
+  await runSteps(baselineSteps(await labMode()));
   const restored = await restoreSysctls(statePath);
   const state = await readState(statePath);
   if (state.fault !== null) await writeState({ ...state, fault: null }, statePath);
@@ -91,8 +119,10 @@ export interface LabDownResult {
 export async function labDown(statePath = STATE_PATH): Promise<LabDownResult> {
   assertRoot();
   const restored = await restoreSysctls(statePath);
+  // OVS first and by its own pids, gracefully: ovs-vswitchd lives in hwlab-node and would
+  // otherwise be SIGKILLed below with everything else found in a lab namespace.
+  const killed: number[] = await stopOvs(LAB_OVS_DIR);
   const namespaces = await labNamespaces();
-  const killed: number[] = [];
   for (const ns of namespaces) {
     const r = await run('ip', ['netns', 'pids', ns]);
     for (const pid of r.stdout.split(/\s+/).filter(Boolean).map(Number)) {
@@ -109,6 +139,7 @@ export async function labDown(statePath = STATE_PATH): Promise<LabDownResult> {
     // -force: one namespace failing to go must not keep the others.
     if (step.tool === 'ip') await runOk('ip', ['-force', '-b', '-'], `${step.lines.join('\n')}\n`);
   }
+  await rm(LAB_OVS_DIR, { recursive: true, force: true });
   await removeState(statePath);
   return { removed: namespaces, restored, killed };
 }

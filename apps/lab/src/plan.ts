@@ -10,7 +10,6 @@ import {
   LAB_IFACES,
   LAB_NAMESPACES,
   type LabIface,
-  labIface,
   labIfaceId,
   macOf,
   NS_DECOY,
@@ -19,6 +18,15 @@ import {
   NS_UP,
   NS_VM,
 } from './topology.ts';
+import { join } from 'node:path';
+import {
+  FLOW_DROP_COOKIE,
+  LAB_OVS_BRIDGES,
+  LAB_OVS_DIR,
+  labOvsSocket,
+  ovsBaselineArgs,
+  ovsLabIfaces,
+} from './ovs/topology.ts';
 
 export type Step =
   /** `ip [-n NS] -b -`: stops at the first failing line. */
@@ -28,14 +36,26 @@ export type Step =
   /** `ip netns exec NS sh -c SCRIPT`: sysfs and /proc/sys writes must happen inside the namespace. */
   | { tool: 'sh'; netns: string; script: string }
   /** `ip netns exec NS nft -f -`: one nftables script, applied atomically. */
-  | { tool: 'nft'; netns: string; lines: string[] };
+  | { tool: 'nft'; netns: string; lines: string[] }
+  /** `ovs-vsctl --db=unix:SOCK ARGS`: one OVSDB transaction of the lab's private OVS. */
+  | { tool: 'ovs-vsctl'; sock: string; args: string[] }
+  /** `ovs-ofctl CMD unix:MGMT ARGS`: OpenFlow to one bridge of the lab's private OVS. */
+  | { tool: 'ovs-ofctl'; mgmt: string; cmd: string; args: string[] };
+
+/** `linux`: Linux bridges and veths (the default); `ovs`: Open vSwitch bridges and patch ports. */
+export type LabMode = 'linux' | 'ovs';
+
+/** The kernel devices the lab makes in a mode (OVS makes its bridges' tap devices itself). */
+export function labIfaces(mode: LabMode): readonly LabIface[] {
+  return mode === 'ovs' ? ovsLabIfaces() : LAB_IFACES;
+}
 
 /** The lab's normal MTU; faults lower it, the baseline puts it back. */
 export const LAB_MTU = 1500;
 
 const BRIDGE_OPTS = 'stp_state 0 forward_delay 0 mcast_snooping 0';
 
-const inNs = (netns: string) => LAB_IFACES.filter((i) => i.netns === netns);
+const inNs = (netns: string, mode: LabMode = 'linux') => labIfaces(mode).filter((i) => i.netns === netns);
 
 /** Every namespace quiet and in its role. Namespace sysctls die with the namespace: nothing to restore. */
 function nsSysctlScript(netns: string): string {
@@ -56,20 +76,21 @@ function nsSysctlScript(netns: string): string {
 }
 
 /** Creating the namespaces and links. Only run when the lab does not exist yet. */
-export function createSteps(): Step[] {
+export function createSteps(mode: LabMode = 'linux'): Step[] {
   const steps: Step[] = [{ tool: 'ip', netns: null, lines: LAB_NAMESPACES.map((ns) => `netns add ${ns}`) }];
   for (const ns of LAB_NAMESPACES) steps.push({ tool: 'sh', netns: ns, script: nsSysctlScript(ns) });
   const byNs = new Map<string, string[]>();
   const add = (ns: string, line: string) => byNs.set(ns, [...(byNs.get(ns) ?? []), line]);
   const made = new Set<string>();
-  for (const i of LAB_IFACES) {
+  const ifaces = labIfaces(mode);
+  for (const i of ifaces) {
     const id = labIfaceId(i);
     if (made.has(id)) continue;
     made.add(id);
     if (i.kind === 'bridge')
       add(i.netns, `link add name ${i.name} address ${i.mac} type bridge ${BRIDGE_OPTS}`);
     if (i.kind === 'veth' && i.peer) {
-      const peer = labIface(i.peer)!;
+      const peer = ifaces.find((x) => labIfaceId(x) === i.peer)!;
       made.add(i.peer);
       const where = peer.netns === i.netns ? '' : ` netns ${peer.netns}`;
       add(
@@ -135,10 +156,16 @@ function linkLines(i: LabIface): string[] {
 }
 
 /** Per namespace: sysfs and qdisc state back to the lab's normal (no RPS, no qdisc on veths). */
-function clearScript(netns: string): string | null {
-  const veths = inNs(netns).filter((i) => i.kind === 'veth');
+function clearScript(netns: string, mode: LabMode): string | null {
+  const veths = inNs(netns, mode).filter((i) => i.kind === 'veth');
   if (veths.length === 0) return null;
+  // OVS's userspace datapath copies frames as AF_PACKET hands them over: a UDP checksum left to
+  // "offload" (CHECKSUM_PARTIAL, what a veth sends) arrives unfinished and the receiver drops it
+  // (pings pass, the lab's UDP flood did not). Every sender into OVS computes its checksums.
+  const csum =
+    mode === 'ovs' && netns !== NS_NODE ? veths.map((i) => `ethtool -K ${i.name} tx off >/dev/null`) : [];
   return [
+    ...csum,
     ...veths.map(
       (i) =>
         `echo 0 > /sys/class/net/${i.name}/queues/rx-0/rps_cpus; ` +
@@ -175,29 +202,46 @@ export function connectedRoute(dev: string, cidr: string): string {
  * bridges, addresses, routes, neighbours, FDB, no RPS, no qdisc. Also what clears a fault: a
  * link set down loses its routes and neighbours, so they are put back, not just the link.
  */
-export function baselineSteps(): Step[] {
-  const steps: Step[] = [];
+export function baselineSteps(mode: LabMode = 'linux'): Step[] {
+  // OVS first: its bridges' tap devices must exist before the lines below bring them up.
+  const steps: Step[] = mode === 'ovs' ? ovsBaselineSteps() : [];
   // Bridges before their ports, so `master` finds them up.
   const order = (a: LabIface, b: LabIface) => Number(b.kind === 'bridge') - Number(a.kind === 'bridge');
   for (const ns of LAB_NAMESPACES) {
-    const lines = ['link set dev lo up', ...[...inNs(ns)].sort(order).flatMap(linkLines)];
+    const lines = ['link set dev lo up', ...[...inNs(ns, mode)].sort(order).flatMap(linkLines)];
+    if (mode === 'ovs' && ns === NS_NODE)
+      for (const b of LAB_OVS_BRIDGES)
+        lines.push(`link set dev ${b.name} addrgenmode none`, `link set dev ${b.name} up`);
     for (const r of ROUTES.filter((x) => x.netns === ns)) lines.push(r.line);
     for (const n of NEIGHBOURS.filter((x) => x.netns === ns)) {
       lines.push(`neigh replace ${n.ip} lladdr ${macOf(n.of)} dev ${n.dev} nud permanent`);
     }
     steps.push({ tool: 'ip', netns: ns, lines });
   }
-  steps.push({
-    tool: 'bridge',
-    netns: NS_NODE,
-    lines: FDB.flatMap((f) => f.macs.map((m) => `fdb replace ${m} dev ${f.port} master static`)),
-  });
+  // OVS learns; static entries are a Linux-bridge thing.
+  if (mode === 'linux')
+    steps.push({
+      tool: 'bridge',
+      netns: NS_NODE,
+      lines: FDB.flatMap((f) => f.macs.map((m) => `fdb replace ${m} dev ${f.port} master static`)),
+    });
   for (const ns of LAB_NAMESPACES) {
-    const script = clearScript(ns);
+    const script = clearScript(ns, mode);
     if (script) steps.push({ tool: 'sh', netns: ns, script });
   }
   return steps;
 }
+
+/** The OVS lab's bridges and ports as configured, and no fault's flow left on br-int. */
+function ovsBaselineSteps(): Step[] {
+  return [
+    { tool: 'ovs-vsctl', sock: labOvsSocket(), args: ovsBaselineArgs() },
+    { tool: 'ovs-ofctl', mgmt: ovsMgmt('br-int'), cmd: 'del-flows', args: [`cookie=${FLOW_DROP_COOKIE}/-1`] },
+  ];
+}
+
+/** A bridge's OpenFlow management socket in the lab's private OVS run directory. */
+export const ovsMgmt = (bridge: string) => join(LAB_OVS_DIR, `${bridge}.mgmt`);
 
 /** Tearing down: deleting a namespace deletes its links and, with them, their veth peers. */
 export function destroySteps(namespaces: readonly string[]): Step[] {

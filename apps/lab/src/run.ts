@@ -64,6 +64,11 @@ export function stepArgv(step: Step): { cmd: string; args: string[]; input?: str
         args: ['netns', 'exec', step.netns, 'nft', '-f', '-'],
         input: `${step.lines.join('\n')}\n`,
       };
+    case 'ovs-vsctl':
+      // The lab's OVS applies a change before ovs-vsctl returns; a loaded machine needs seconds.
+      return { cmd: 'ovs-vsctl', args: [`--db=unix:${step.sock}`, '--timeout=20', ...step.args] };
+    case 'ovs-ofctl':
+      return { cmd: 'ovs-ofctl', args: [step.cmd, `unix:${step.mgmt}`, ...step.args] };
     default: {
       const never: never = step;
       throw new Error(`unknown step ${JSON.stringify(never)}`);

@@ -16,6 +16,8 @@ export const FAULT_KINDS = [
   'rpfilter',
   'noroute',
   'neigh',
+  'flow-drop',
+  'patch-peer',
   'none',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

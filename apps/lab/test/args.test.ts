@@ -3,7 +3,11 @@ import { parseLabArgs } from '../src/args.ts';
 
 describe('hopwatch lab arguments', () => {
   it('parses each subcommand', () => {
-    expect(parseLabArgs(['up'], {})).toEqual({ ok: true, cmd: { sub: 'up', verify: true, json: false } });
+    expect(parseLabArgs(['up'], {})).toEqual({
+      ok: true,
+      cmd: { sub: 'up', verify: true, ovs: false, json: false },
+    });
+    expect(parseLabArgs(['up'], { ovs: true })).toMatchObject({ ok: true, cmd: { ovs: true } });
     expect(parseLabArgs(['up'], { 'no-verify': true })).toMatchObject({ ok: true, cmd: { verify: false } });
     expect(parseLabArgs(['down'], {})).toEqual({ ok: true, cmd: { sub: 'down', json: false } });
     expect(parseLabArgs(['status'], { json: true })).toEqual({
@@ -31,7 +35,7 @@ describe('hopwatch lab arguments', () => {
       return r.ok ? '' : r.error;
     };
     expect(err(['fault'])).toMatch(
-      /exactly one KIND: backlog \| mtu \| qdisc \| down \| firewall \| conntrack \| rpfilter \| noroute \| neigh \| none/,
+      /exactly one KIND: backlog \| mtu \| qdisc \| down \| firewall \| conntrack \| rpfilter \| noroute \| neigh \| flow-drop \| patch-peer \| none/,
     );
     expect(err(['fault', 'fire'])).toMatch(/unknown fault "fire"/);
     expect(err(['fault', 'backlog'], { hop: 'eno1' })).toMatch(

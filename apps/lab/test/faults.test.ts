@@ -41,6 +41,8 @@ describe('lab faults', () => {
       rpfilter: 'hwlab-qrouter-a1/qg-a1',
       noroute: 'hwlab-qrouter-a1/qg-a1',
       neigh: 'hwlab-qrouter-a1/qr-a1',
+      'flow-drop': 'hwlab-node/br-int',
+      'patch-peer': 'hwlab-node/phy-br-ex',
     });
     for (const [kind, hop] of Object.entries(DEFAULT_HOP)) {
       expect(checkHop(kind as keyof typeof DEFAULT_HOP, undefined)).toEqual({ ok: true, hop });

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { baselineSteps, createSteps, destroySteps, type Step } from '../src/plan.ts';
 import { LAB_IFACES, LAB_NAMESPACES } from '../src/topology.ts';
 
-const lines = (steps: Step[]) => steps.flatMap((s) => (s.tool === 'sh' ? [s.script] : s.lines));
+const lines = (steps: Step[]) =>
+  steps.flatMap((s) => (s.tool === 'sh' ? [s.script] : 'lines' in s ? s.lines : [s.args.join(' ')]));
+const nsOf = (s: Step) => ('netns' in s ? s.netns : null);
 
 describe('lab up: command building', () => {
   it('creates exactly the lab namespaces, and nothing outside them', () => {
     const steps = createSteps();
     const host = steps.filter((s) => s.tool === 'ip' && s.netns === null);
     expect(host).toEqual([{ tool: 'ip', netns: null, lines: LAB_NAMESPACES.map((n) => `netns add ${n}`) }]);
-    for (const s of steps.filter((x) => x !== host[0])) expect(LAB_NAMESPACES).toContain(s.netns);
+    for (const s of steps.filter((x) => x !== host[0])) expect(LAB_NAMESPACES).toContain(nsOf(s));
   });
 
   it('creates every interface once, veth peers straight into their namespace', () => {
@@ -35,7 +37,7 @@ describe('lab up: command building', () => {
       (s) => s.tool === 'ip' && s.lines.some((l) => l.startsWith('link add')),
     );
     const ipv6 = steps.filter((s) => s.tool === 'sh' && s.script.includes('ipv6/conf/default/disable_ipv6'));
-    expect(ipv6.map((s) => s.netns).sort()).toEqual([...LAB_NAMESPACES].sort());
+    expect(ipv6.map(nsOf).sort()).toEqual([...LAB_NAMESPACES].sort());
     for (const s of ipv6) expect(steps.indexOf(s)).toBeLessThan(firstLink);
   });
 
@@ -43,7 +45,7 @@ describe('lab up: command building', () => {
     const on = createSteps().filter(
       (s) => s.tool === 'sh' && s.script.includes('echo 1 > /proc/sys/net/ipv4/ip_forward'),
     );
-    expect(on.map((s) => s.netns).sort()).toEqual(['hwlab-qrouter-a1', 'hwlab-qrouter-b2']);
+    expect(on.map(nsOf).sort()).toEqual(['hwlab-qrouter-a1', 'hwlab-qrouter-b2']);
   });
 
   it('baseline is idempotent: replace, never add', () => {

@@ -39,11 +39,7 @@ export function ifaceKind(link: IpLink): IfaceKind {
  * is resolved from the other end when that end is exact; if neither end is, the pair is matched
  * by mutual ifindex only when exactly one candidate exists.
  */
-export function buildTopology(
-  facts: HostFacts,
-  probes: NsProbe[],
-  ovsBridges: ReadonlyMap<string, string> = new Map(),
-): Topology {
+export function buildTopology(facts: HostFacts, probes: NsProbe[]): Topology {
   const nsByIpName = new Map<string, string>();
   for (const p of probes) if (p.ns.kind === 'named') nsByIpName.set(p.ns.name, p.ns.name);
   const byIfindex = new Map<string, Map<number, IpLink>>();
@@ -94,20 +90,10 @@ export function buildTopology(
     peers.set(bid, id);
   }
 
-  // An OVS bridge is represented by its internal port of the same name (host namespace first).
-  const bridgeIds = new Map<string, string>();
-  for (const p of [...probes].sort((a, b) => (a.ns.kind === 'host' ? -1 : b.ns.kind === 'host' ? 1 : 0))) {
-    for (const l of p.links) {
-      if (l.infoKind === 'openvswitch' && !bridgeIds.has(l.name))
-        bridgeIds.set(l.name, ifaceId(p.ns.name, l.name));
-    }
-  }
-  const masterOf = (ns: string, l: IpLink, names: Set<string>): string | null => {
-    const bridge = ovsBridges.get(l.name);
-    const ovsPort = l.infoSlaveKind === 'openvswitch' || l.infoKind === 'openvswitch';
-    if (bridge !== undefined && ovsPort && bridge !== l.name) return bridgeIds.get(bridge) ?? null;
-    return l.master !== null && names.has(l.master) ? ifaceId(ns, l.master) : null;
-  };
+  // Open vSwitch ports keep the kernel's master here (the datapath, ovs-system): their bridge
+  // comes from OVSDB (ovs/topology.ts applies it).
+  const masterOf = (ns: string, l: IpLink, names: Set<string>): string | null =>
+    l.master !== null && names.has(l.master) ? ifaceId(ns, l.master) : null;
 
   const ifaces: Iface[] = [];
   const routes: Route[] = [];

@@ -9,6 +9,7 @@ import {
   runChecks,
   snapshotOnce,
   startAgent,
+  parseOvsdbTarget,
 } from '@hopwatch/agent';
 import { IFACE_COUNTER_INDEX, printable, type Sample, type Topology } from '@hopwatch/shared';
 import { agentToken } from './agent-token.ts';
@@ -36,6 +37,11 @@ Usage: hopwatch agent --hub ws://HOST:PORT [--name NAME] [--token-file FILE] [--
                      e.g. 'lab-a-*,qrouter-*'; '@host' selects the host's own namespace, which
                      is otherwise left out when --netns is given
   --no-tracing       do not read kernel drop reasons (skb:kfree_skb through tracefs)
+  --ovsdb DB         Open vSwitch database to read bridges, ports, patch links and VLANs from:
+                     unix:PATH or tcp:HOST:PORT (default unix:/var/run/openvswitch/db.sock,
+                     only when it exists); over unix, datapath health and drop flows are read
+                     through ovs-vswitchd's sockets in the same directory
+  --no-ovs           do not read Open vSwitch even where it runs
   --proc-root DIR    read procfs from DIR instead of /proc (fixture trees, tests)
   --sys-root DIR     read sysfs from DIR instead of /sys
   --max-netns N      watch at most N network namespaces (default ${DEFAULT_MAX_NAMESPACES}); beyond, unnamed
@@ -77,6 +83,8 @@ export const agentCommand: Command = {
         once: { type: 'boolean' },
         json: { type: 'boolean' },
         check: { type: 'boolean' },
+        ovsdb: { type: 'string' },
+        'no-ovs': { type: 'boolean' },
       },
       argv,
     );
@@ -85,7 +93,9 @@ export const agentCommand: Command = {
         procRoot: values['proc-root'] ?? '/proc',
         sysRoot: values['sys-root'] ?? '/sys',
         netnsDir: '/run/netns',
-        ovsdbSocket: '/var/run/openvswitch/db.sock',
+        ovsdbSocket: values.ovsdb?.startsWith('unix:')
+          ? values.ovsdb.slice(5)
+          : '/var/run/openvswitch/db.sock',
       });
       console.log(formatCheck(lines));
       return lines.every((l) => l.ok) ? 0 : 1;
@@ -96,6 +106,14 @@ export const agentCommand: Command = {
     };
     const interval = intOption('agent', 'interval', values.interval, 100, 60_000);
     if (interval !== undefined) opts.intervalMs = interval;
+    if (values.ovsdb !== undefined && values['no-ovs'])
+      throw new UsageError('hopwatch agent: --ovsdb and --no-ovs contradict each other');
+    if (values.ovsdb !== undefined) {
+      const t = parseOvsdbTarget(values.ovsdb);
+      if (typeof t === 'string') throw new UsageError(`hopwatch agent: ${t}`);
+      opts.ovsdb = values.ovsdb;
+    }
+    if (values['no-ovs']) opts.ovsdb = null;
     if (values.name !== undefined) opts.host = values.name;
     if (values['proc-root'] !== undefined) opts.procRoot = values['proc-root'];
     if (values['sys-root'] !== undefined) opts.sysRoot = values['sys-root'];

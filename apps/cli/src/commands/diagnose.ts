@@ -33,6 +33,8 @@ Usage:
   --json               print the diagnosis object (design.md: path, hops, findings) instead of text
   --input FILE         judge a saved capture ({"topology", "samples"} JSON) instead of sampling
   --save FILE          also write the capture to FILE (judge it again later with --input)
+  --ovsdb DB           the Open vSwitch to read (unix:PATH or tcp:HOST:PORT; default the standard
+                       socket where it exists), e.g. the OVS lab's unix:/run/hopwatch-lab/ovs/db.sock
 
 Exit status: 0 nothing lost, 1 a loss finding exists, 2 usage error (an unknown interface too).
 
@@ -46,6 +48,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   input: { type: 'string' },
   save: { type: 'string' },
+  ovsdb: { type: 'string' },
 } as const;
 
 /** Unknown --from/--to: exit 2 with the closest names, before the whole window if the agent allows. */
@@ -74,6 +77,7 @@ async function capture(opts: {
   seconds: number;
   intervalMs: number;
   names: (string | undefined)[];
+  ovsdb: string | undefined;
 }): Promise<Capture> {
   if (opts.input !== undefined) return readCapture(opts.input);
   // Ctrl-C ends the window early and judges the samples taken so far.
@@ -85,6 +89,7 @@ async function capture(opts: {
     return await sampleLive({
       seconds: opts.seconds,
       intervalMs: opts.intervalMs,
+      ...(opts.ovsdb !== undefined ? { ovsdb: opts.ovsdb } : {}),
       validate: (topology) => checkIfaces(topology, opts.names),
       onTick: bar.tick,
       signal: abort.signal,
@@ -112,7 +117,13 @@ export const diagnoseCommand: Command = {
     }
     let data: Capture;
     try {
-      data = await capture({ input: values.input, seconds, intervalMs, names: [values.from, values.to] });
+      data = await capture({
+        input: values.input,
+        seconds,
+        intervalMs,
+        names: [values.from, values.to],
+        ovsdb: values.ovsdb,
+      });
     } catch (e) {
       if (e instanceof CaptureError) {
         console.error(`hopwatch diagnose: ${printable(e.message)}`);

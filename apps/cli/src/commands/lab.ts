@@ -19,7 +19,11 @@ const HELP = `hopwatch lab: an OpenStack-like network node in network namespaces
 packet loss and watch hopwatch find it. Needs root.
 
 Usage:
-  hopwatch lab up [--no-verify]     build the lab (or reset it to fault-free); pings the router and VM
+  hopwatch lab up [--no-verify] [--ovs]
+                                    build the lab (or reset it to fault-free); pings the router and VM;
+                                    --ovs: br-ex/br-int/br-tun as Open vSwitch bridges (netdev datapath,
+                                    a private OVS in /run/hopwatch-lab/ovs), phy-br-ex ⇄ int-br-ex as
+                                    patch ports, router and VM ports on br-int VLANs 1 and 2
   hopwatch lab down                 remove every hwlab- namespace, restore every sysctl changed
   hopwatch lab status [--json]      namespaces, interfaces, the active fault, changed sysctls
   hopwatch lab fault KIND [--hop ID] [--max-backlog N] [--mtu N] [--percent P] [--conntrack-max N]
@@ -36,6 +40,8 @@ Usage:
       rpfilter strict rp_filter + a route that sends the way back elsewhere
       noroute  the router loses its routes to the VM (qg-a1), or the VM its way back (eth0)
       neigh    a next hop that never answers ARP (hwlab-qrouter-a1/qr-a1 or hwlab-up/wan0)
+      flow-drop  (--ovs lab) an OpenFlow rule on br-int dropping the lab's UDP to the router
+      patch-peer (--ovs lab) phy-br-ex's patch peer renamed to a port that does not exist
       none     clear every fault and restore sysctls
   hopwatch lab traffic [--rate PPS] [--seconds N] [--size BYTES] [--to ADDR] [--probe] [--count N]
                       [--flows N] [--noise PPS]
@@ -63,7 +69,7 @@ export const labCommand: Command = {
     try {
       switch (cmd.sub) {
         case 'up': {
-          const r = await labUp({ verify: cmd.verify });
+          const r = await labUp({ verify: cmd.verify, ovs: cmd.ovs });
           print(cmd.json, r, formatUp(r));
           return 0;
         }

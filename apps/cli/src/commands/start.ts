@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { type AgentHandle, type AgentOptions, startAgent } from '@hopwatch/agent';
 import { type Hub, startHub } from '@hopwatch/hub';
 import { labDown, labUp, startTraffic, type TrafficHandle, VM_ADDR } from '@hopwatch/lab';
-import { type Command, intOption, parseCommandArgs } from '../command.ts';
+import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
 import {
   defaultDbPath,
   HUB_OPTIONS,
@@ -27,6 +27,8 @@ Usage: hopwatch start [--lab] [--name NAME] [--interval MS] [--port N] [--listen
 
   --lab                also build the lab (root; hwlab-* namespaces), run light traffic through
                        it, and take it down again at exit
+  --ovs                with --lab: the lab built with Open vSwitch bridges and patch ports, and
+                       the agent reading that OVS (its --ovsdb)
   --name NAME          host name the agent reports (default: ${hostname()})
   --interval MS        sampling interval (default 1000)
   --port, --listen, --db, --retention-hours, --retention-mb, --allow-origin, --chunk-seconds,
@@ -47,9 +49,17 @@ export const startCommand: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(
       'start',
-      { ...HUB_OPTIONS, lab: { type: 'boolean' }, name: { type: 'string' }, interval: { type: 'string' } },
+      {
+        ...HUB_OPTIONS,
+        lab: { type: 'boolean' },
+        ovs: { type: 'boolean' },
+        name: { type: 'string' },
+        interval: { type: 'string' },
+      },
       argv,
     );
+    if (values.ovs && !values.lab)
+      throw new UsageError('hopwatch start: --ovs goes with --lab (the lab built with Open vSwitch)');
     const token = randomToken();
     const hubOpts = hubOptionsFrom('start', values, token);
     const agentOpts: AgentOptions = {};
@@ -76,8 +86,11 @@ export const startCommand: Command = {
       if (values.lab) {
         console.error('hopwatch: bringing the lab up…');
         lab = true;
-        const r = await labUp();
-        console.error(`hopwatch: lab up (${r.namespaces.length} namespaces)`);
+        const r = await labUp({ ovs: values.ovs ?? false });
+        console.error(
+          `hopwatch: lab up (${r.namespaces.length} namespaces${r.ovsdb ? ', Open vSwitch' : ''})`,
+        );
+        if (r.ovsdb !== undefined) agentOpts.ovsdb = r.ovsdb;
       }
       hub = await startHub(hubOpts);
       const wsUrl = hub.url.replace(/^http/, 'ws');

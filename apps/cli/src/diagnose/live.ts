@@ -6,6 +6,8 @@ import { type Capture, CaptureError } from './source.ts';
 export interface LiveOptions {
   seconds: number;
   intervalMs: number;
+  /** The agent's --ovsdb (undefined: the standard socket where it exists). */
+  ovsdb?: string;
   /** Checked against the topology before the window starts: a message stops it (exit 2). */
   validate?: (topology: Topology) => string | null;
   onTick?: (done: number, total: number) => void;
@@ -19,7 +21,10 @@ export interface LiveOptions {
  * loop as sampleWindow otherwise: fixed-rate intervals, the topology after the last sample.
  */
 export async function sampleLive(opts: LiveOptions): Promise<Capture> {
-  const collector = await createCollector({ intervalMs: opts.intervalMs });
+  const collector = await createCollector({
+    intervalMs: opts.intervalMs,
+    ...(opts.ovsdb !== undefined ? { ovsdb: opts.ovsdb } : {}),
+  });
   try {
     const problem = opts.validate?.(collector.topology()) ?? null;
     if (problem !== null) throw new CaptureError(problem);

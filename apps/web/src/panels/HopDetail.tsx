@@ -5,6 +5,7 @@ import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtBytes, fmtNum, fmtPct, nsLabel } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
 import { STATUS_LABEL, STATUS_MEANING } from '../ui/status.ts';
+import { OvsFlows, OvsRows } from './OvsDetail.tsx';
 import { Sparkline } from './Sparkline.tsx';
 
 const selectSel = (s: AppState) => s.sel;
@@ -178,7 +179,16 @@ function HopDetailOf({ sel }: { sel: string }) {
         {iface.portState !== null && <Row k="port state">{iface.portState}</Row>}
         <Row k="mac">{iface.mac ?? '—'}</Row>
         <Row k="addresses">{iface.addresses.length > 0 ? iface.addresses.join(', ') : '—'}</Row>
+        <OvsRows
+          iface={iface}
+          row={(k, v) => (
+            <Row key={k} k={k}>
+              {v}
+            </Row>
+          )}
+        />
       </dl>
+      <OvsFlows iface={iface} findings={findings} />
       {counters !== null && (
         <details>
           <summary className="muted cursor-pointer" style={{ fontSize: 11.5 }}>

@@ -11,12 +11,14 @@ const KINDS: KindIconName[] = [
   'vxlan',
   'macvlan',
   'ovs',
+  'ovs-patch',
   'dummy',
   'namespace',
 ];
 
 const EDGES = [
   { kind: 'veth', label: 'veth pair' },
+  { kind: 'patch', label: 'OVS patch ports' },
   { kind: 'bridge-port', label: 'bridge port' },
   { kind: 'lower', label: 'upper / lower device' },
   { kind: 'route', label: 'routed inside a namespace' },

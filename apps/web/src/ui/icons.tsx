@@ -110,6 +110,14 @@ const KIND_PATHS: Record<KindIconName, ReactNode> = {
       <path d="M4 7h5l-1.5-1.5M12 9H7l1.5 1.5" />
     </>
   ),
+  // An OVS patch port: a veth pair's look (two ends joined), squared off as OVS's.
+  'ovs-patch': (
+    <>
+      <rect x="1.6" y="5.6" width="4.8" height="4.8" rx="0.8" />
+      <rect x="9.6" y="5.6" width="4.8" height="4.8" rx="0.8" />
+      <path d="M6.4 8h3.2" />
+    </>
+  ),
   dummy: <rect x="3" y="3" width="10" height="10" rx="1" strokeDasharray="2 1.8" />,
   other: <circle cx="8" cy="8" r="3" />,
   'router-port': (
@@ -136,6 +144,7 @@ export const KIND_LABEL: Record<KindIconName, string> = {
   tap: 'tap',
   loopback: 'loopback',
   ovs: 'OVS',
+  'ovs-patch': 'OVS patch',
   dummy: 'dummy',
   other: 'other',
   'router-port': 'router port',

@@ -4,13 +4,16 @@ import type { Iface, Topology } from '../protocol/model.ts';
  * The edges the kernel itself defines between interfaces. Routing between the ports of a
  * forwarding namespace is not an edge here: it is a decision path finding makes from routes.
  */
-export type EdgeKind = 'veth' | 'bridge-port' | 'lower';
+export type EdgeKind = 'veth' | 'bridge-port' | 'lower' | 'patch';
 
 export interface TopoEdge {
   /** Stable: `${kind}:${source}|${target}`. */
   id: string;
   kind: EdgeKind;
-  /** veth: the lexically smaller id (a pair is one edge); bridge-port: the port; lower: the upper device. */
+  /**
+   * veth and patch (Open vSwitch patch ports, issue 11): the lexically smaller id (a pair is one
+   * edge); bridge-port (Linux or OVS bridge): the port; lower: the upper device.
+   */
   source: string;
   /** veth: the other end; bridge-port: the bridge; lower: the lower device. */
   target: string;
@@ -24,7 +27,7 @@ export function topologyEdges(topology: Topology): TopoEdge[] {
     edges.push({ id: `${kind}:${source}|${target}`, kind, source, target });
   };
   for (const i of topology.ifaces) {
-    if (i.peer !== null && i.id < i.peer) add('veth', i.id, i.peer);
+    if (i.peer !== null && i.id < i.peer) add(i.kind === 'ovs-patch' ? 'patch' : 'veth', i.id, i.peer);
     if (i.master !== null) add('bridge-port', i.id, i.master);
     if (i.lower !== null) add('lower', i.id, i.lower);
   }

@@ -2,6 +2,7 @@ import type { Iface, Topology } from '../protocol/model.ts';
 import { isRoutable, networkOf, type Prefix, parsePrefix } from './cidr.ts';
 import { resolveIface } from './closest.ts';
 import { type TopoIndex, topoIndex } from './topoIndex.ts';
+import { egressAllowed, egressTag, ingressVlan, isOvsBridge } from './ovs-path.ts';
 
 export type PathResult = { ok: true; path: string[] } | { ok: false; error: string; suggestions: string[] };
 
@@ -15,8 +16,13 @@ type Dir = 'in' | 'out';
 interface State {
   id: string;
   dir: Dir;
+  /**
+   * The VLAN tag the frame carries (null: untagged); inside an Open vSwitch bridge, the VLAN it is
+   * switched in (so one bridge is crossed once per VLAN, as br-int is: uplink → router → VM).
+   */
+  vlan?: number | null;
 }
-const key = (s: State) => `${s.dir}|${s.id}`;
+const key = (s: State) => `${s.dir}|${s.id}${s.vlan == null ? '' : `|${s.vlan}`}`;
 
 function addressesOf(i: Iface): Prefix[] {
   return i.addresses.map(parsePrefix).filter((p): p is Prefix => p !== null && isRoutable(p));
@@ -76,16 +82,20 @@ export function findPath(topology: Topology, from: string, to: string): PathResu
     const i = byId.get(s.id);
     if (!i) return [];
     const out: State[] = [];
+    const vlan = s.vlan ?? null;
     if (s.dir === 'out') {
-      if (i.peer !== null) out.push({ id: i.peer, dir: 'in' });
-      for (const p of ports.get(i.id) ?? []) out.push({ id: p.id, dir: 'out' });
+      if (i.peer !== null) out.push({ id: i.peer, dir: 'in', vlan });
+      for (const p of ports.get(i.id) ?? []) out.push({ id: p.id, dir: 'out', vlan });
       if (i.lower !== null) out.push({ id: i.lower, dir: 'out' });
       return out;
     }
     // A bridge port's frames belong to its bridge's rx handler, never to the IP stack.
-    if (i.master !== null) return [{ id: i.master, dir: 'in' }];
+    if (i.master !== null) {
+      const inBridge = enterBridge(byId.get(i.master), i, vlan);
+      return inBridge === undefined ? [] : [{ id: i.master, dir: 'in', vlan: inBridge }];
+    }
     // A bridge never sends a frame back out of the port it came in on (no hairpin by default).
-    for (const p of ports.get(i.id) ?? []) if (p.id !== prev?.id) out.push({ id: p.id, dir: 'out' });
+    out.push(...bridgeEgress(i, prev, vlan, ports.get(i.id) ?? []));
     for (const u of uppers.get(i.id) ?? []) out.push({ id: u.id, dir: 'in' });
     if (targetIsLocal && target.netns === i.netns) out.push({ id: target.id, dir: 'in' });
     const table = tables.get(i.netns);
@@ -118,6 +128,30 @@ export function findPath(topology: Topology, from: string, to: string): PathResu
     error: `no path from ${src.id} to ${dst.id}: no link, bridge or route (in a namespace with ip_forward) connects them`,
     suggestions: [],
   };
+}
+
+/** The ports a bridge forwards a frame to; an Open vSwitch bridge keeps its VLANs apart (ovs-path.ts). */
+function bridgeEgress(
+  bridge: Iface,
+  prev: State | null,
+  tag: number | null,
+  ports: readonly Iface[],
+): State[] {
+  const others = ports.filter((p) => p.id !== prev?.id);
+  if (!isOvsBridge(bridge)) return others.map((p) => ({ id: p.id, dir: 'out' as const, vlan: tag }));
+  const vlan = tag ?? 0;
+  return others
+    .filter((p) => egressAllowed(p, vlan))
+    .map((p) => ({ id: p.id, dir: 'out' as const, vlan: egressTag(p, vlan) }));
+}
+
+/**
+ * The VLAN state of a frame entering `bridge` by `port`: an OVS bridge's VLAN (undefined: the
+ * port does not admit the frame), else the tag as it is.
+ */
+function enterBridge(bridge: Iface | undefined, port: Iface, tag: number | null): number | null | undefined {
+  if (!bridge || !isOvsBridge(bridge)) return tag;
+  return ingressVlan(port, tag) ?? undefined;
 }
 
 function unwind(parent: Map<string, State | null>, end: State): string[] {

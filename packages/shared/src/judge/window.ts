@@ -1,5 +1,13 @@
-import type { DropReasonCount, NsProto, QdiscDelta, Sample, SoftnetDelta } from '../protocol/model.ts';
+import type {
+  DropReasonCount,
+  NsProto,
+  OvsSample,
+  QdiscDelta,
+  Sample,
+  SoftnetDelta,
+} from '../protocol/model.ts';
 import { mergeNsProto } from './window-nsproto.ts';
+import { mergeOvs } from './window-ovs.ts';
 
 /** Adds `row` into `acc[id]` in place (a copy the first time): windows of 1000 interfaces × N samples. */
 function addRow(acc: Record<string, number[]>, id: string, row: readonly number[]): void {
@@ -56,6 +64,7 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
   const drops = new Map<string, DropReasonCount>();
   let sysctls: Record<string, number> = {};
   let nsproto: Record<string, NsProto> | undefined;
+  let ovs: OvsSample | undefined;
   let elapsedMs = 0;
   let lost = 0;
   for (const s of ordered) {
@@ -79,6 +88,7 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
       nsproto ??= {};
       for (const [ns, p] of Object.entries(s.nsproto)) nsproto[ns] = mergeNsProto(nsproto[ns], p);
     }
+    if (s.ovs) ovs = mergeOvs(ovs, s.ovs);
   }
   const last = ordered.at(-1)!;
   return {
@@ -92,5 +102,6 @@ export function mergeSamples(samples: readonly Sample[]): Sample | null {
     sysctls,
     tracing: { ...last.tracing, lost },
     ...(nsproto ? { nsproto } : {}),
+    ...(ovs ? { ovs } : {}),
   };
 }

@@ -16,11 +16,45 @@ export const IFACE_KINDS = [
   'tap',
   'loopback',
   'ovs',
+  /** An Open vSwitch patch port: no kernel device, an id of its OVS name in OVS's namespace (design.md). */
+  'ovs-patch',
   'dummy',
   'other',
 ] as const;
-export const IfaceKindSchema = z.enum(IFACE_KINDS);
+/**
+ * A kind this build does not know (a newer agent's) decodes as `other` rather than refusing the
+ * whole topology: the hop is still drawn and judged by its counters.
+ */
+export const IfaceKindSchema = z.enum(IFACE_KINDS).catch('other');
 export type IfaceKind = z.infer<typeof IfaceKindSchema>;
+
+/**
+ * What Open vSwitch says of an interface that is one of its ports (issue 11), from OVSDB's
+ * Port and Interface rows. Absent on interfaces OVS does not know and from older agents.
+ */
+export const OvsPortSchema = z.object({
+  /** The OVS bridge (its name) the port is on. */
+  bridge: z.string(),
+  /** OVSDB Interface `type`: '' (system), internal, patch, vxlan, geneve, gre, tap, dpdk... */
+  type: z.string(),
+  /** Access VLAN (`tag`), null for a trunk. */
+  tag: z.number().int().nullable(),
+  /** Trunked VLANs; empty with no tag: every VLAN. */
+  trunks: z.array(z.number().int()),
+  /** OpenFlow port number; null when OVS gave it none (-1 or not yet). */
+  ofport: z.number().int().nullable(),
+  adminState: z.string().nullable(),
+  linkState: z.string().nullable(),
+  /** patch: the peer port's name (options:peer). */
+  patchPeer: z.string().nullable(),
+  /** Tunnels: options:remote_ip (an address or `flow`). */
+  remoteIp: z.string().nullable(),
+  /** OVSDB Interface `error`, e.g. "No usable peer 'x' exists in 'netdev' datapath." */
+  error: z.string().nullable(),
+  /** On a bridge's own internal port: the bridge's datapath_type (system, netdev). */
+  datapathType: z.string().nullable(),
+});
+export type OvsPort = z.infer<typeof OvsPortSchema>;
 
 export const IfaceSchema = z.object({
   /** design.md id: `IFNAME` in the host namespace, `NETNS/IFNAME` elsewhere. */
@@ -60,6 +94,8 @@ export const IfaceSchema = z.object({
       remote: z.string().nullable(),
     })
     .nullable(),
+  /** The interface as an Open vSwitch port (issue 11); absent when OVS does not know it. */
+  ovs: OvsPortSchema.optional(),
 });
 export type Iface = z.infer<typeof IfaceSchema>;
 
@@ -241,6 +277,49 @@ export const NsProtoSchema = z.object({
 });
 export type NsProto = z.infer<typeof NsProtoSchema>;
 
+/** A datapath's upcall statistics (`ovs-appctl dpctl/show`), deltas but for the flow count. */
+export const OvsDatapathSchema = z.object({
+  /** `netdev@ovs-netdev`, `system@ovs-system`. */
+  name: z.string(),
+  hit: count,
+  missed: count,
+  /** Upcalls the datapath gave up on (the kernel's or the PMD threads' queue was full). */
+  lost: count,
+  /** Gauge: datapath flows installed. */
+  flows: z.number().nonnegative(),
+});
+export type OvsDatapath = z.infer<typeof OvsDatapathSchema>;
+
+/** An OpenFlow flow that drops (actions drop or none) and counted packets in the interval. */
+export const OvsDropFlowSchema = z.object({
+  bridge: z.string(),
+  table: z.number().int().nonnegative(),
+  priority: z.number().int(),
+  /** The match as ovs-ofctl prints it (`udp,nw_dst=203.0.113.10`), without counters. */
+  match: z.string(),
+  cookie: z.string(),
+  /** n_packets delta since the previous reading. */
+  packets: count,
+});
+export type OvsDropFlow = z.infer<typeof OvsDropFlowSchema>;
+
+/**
+ * Open vSwitch's own view of the interval (issue 11, R21/R13/R25), only from agents on a host
+ * with an OVS. `datapaths` and `coverage` are read every few seconds, not every sample: a sample
+ * without them says nothing new, not "zero".
+ */
+export const OvsSampleSchema = z.object({
+  /** OVSDB connection: `online`, or why not (the kernel view goes on without it). */
+  state: z.enum(['online', 'offline']),
+  detail: z.string().nullable(),
+  datapaths: z.array(OvsDatapathSchema).optional(),
+  /** Deltas of OVS's drop coverage counters (`drop_action_*`, `datapath_drop_*`), non-zero only. */
+  coverage: z.record(z.string(), count).optional(),
+  /** Drop flows whose counters moved. */
+  dropFlows: z.array(OvsDropFlowSchema).optional(),
+});
+export type OvsSample = z.infer<typeof OvsSampleSchema>;
+
 /**
  * One sampling interval, as deltas. `ifaces` omits interfaces whose deltas are all zero: an
  * interface present in the topology and absent here did nothing (idle), which keeps idle hosts
@@ -261,6 +340,8 @@ export const SampleSchema = z.object({
   tracing: TracingStateSchema,
   /** Per namespace, protocol-level state and statistics (issue 10); absent from older agents. */
   nsproto: z.record(z.string(), NsProtoSchema).optional(),
+  /** Open vSwitch's datapath, drop coverage and drop flows (issue 11); absent without OVS. */
+  ovs: OvsSampleSchema.optional(),
 });
 export type Sample = z.infer<typeof SampleSchema>;
 

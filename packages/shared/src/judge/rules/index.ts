@@ -23,6 +23,9 @@ import { r25Down } from './r25-down.ts';
 import { r26Recursion } from './r26-recursion.ts';
 import { r27Fragments } from './r27-fragments.ts';
 import { r28Memory } from './r28-memory.ts';
+import { r13OpenFlow } from './r13-openflow.ts';
+import { r21OvsDatapath } from './r21-ovs-datapath.ts';
+import { r25OvsPort } from './r25-ovs-port.ts';
 import type { Rule } from './types.ts';
 
 /**
@@ -35,6 +38,7 @@ R01's result; R00 takes what is left.
  */
 export const RULES: readonly Rule[] = [
   r25Down,
+  r25OvsPort,
   r09Qdisc,
   r08TapRing,
   r10Mtu,
@@ -49,6 +53,8 @@ export const RULES: readonly Rule[] = [
   r06Benign,
   r12Conntrack,
   r13Firewall,
+  r13OpenFlow,
+  r21OvsDatapath,
   r11RpFilter,
   r16NoRoute,
   r27Fragments,

@@ -26,8 +26,12 @@ function vethVictims(ctx: RuleContext): HopFacts[] {
 /** A bridge port with a smaller MTU than its bridge's other ports. */
 function bridgeVictims(ctx: RuleContext): { f: HopFacts; biggest: number }[] {
   // The two largest port MTUs per bridge: a port compares itself with the largest of the others.
+  // Ports without a kernel device (OVS patch and tunnel ports, ifindex 0) have no MTU of their own.
   const top = new Map<string, [number, number]>();
-  for (const f of ctx.facts.values()) {
+  const ports = [...ctx.facts.values()].filter(
+    (f) => f.iface.master !== null && !(f.iface.ovs && f.iface.ifindex === 0),
+  );
+  for (const f of ports) {
     const master = f.iface.master;
     if (master === null) continue;
     const [a, b] = top.get(master) ?? [0, 0];
@@ -35,7 +39,7 @@ function bridgeVictims(ctx: RuleContext): { f: HopFacts; biggest: number }[] {
     top.set(master, m >= a ? [m, a] : [a, Math.max(b, m)]);
   }
   const out: { f: HopFacts; biggest: number }[] = [];
-  for (const f of ctx.facts.values()) {
+  for (const f of ports) {
     const master = f.iface.master;
     if (master === null) continue;
     const [a, b] = top.get(master)!;
