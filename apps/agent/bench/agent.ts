@@ -113,6 +113,8 @@ async function main(): Promise<void> {
     agent = spawn(
       process.execPath,
       [
+        // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", then bench/profile.ts on it.
+        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
         join(ROOT, 'dist/hopwatch-agent.mjs'),
         ...['--hub', `ws://127.0.0.1:${port}`, '--name', 'bench', '--netns', `${BENCH_NS}*,@host`],
       ],

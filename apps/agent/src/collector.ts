@@ -53,6 +53,8 @@ const MAX_UNNAMED_PROBES_PER_SAMPLE = 16;
  * namespaces in a loop cannot keep the agent starting holders all day. The rest wait their turn.
  */
 const MAX_NEW_UNNAMED_PER_SCAN = 16;
+/** IP_RPFILTER drops re-probe the namespaces `ip monitor` cannot hear at most this often. */
+const RPFILTER_REPROBE_MS = 30_000;
 /** A namespace over an interface budget is looked at again this often, not on every event. */
 const OVER_BUDGET_RECHECK_MS = 60_000;
 /** The topology frame stays well below the hub's MAX_FRAME_BYTES (16 MB). */
@@ -139,6 +141,7 @@ export class AgentCollector implements Collector {
   private sweepCredit = 0;
   private sweepCursor = 0;
   private lastSweep = performance.now();
+  private lastRpReprobe = Number.NEGATIVE_INFINITY;
   /** Round-robin position of the RPS refresh over the namespaces. */
   private rpsCursor = 0;
   /** Namespaces over the per-namespace interface budget: their size and when to look again. */
@@ -273,7 +276,12 @@ export class AgentCollector implements Collector {
     const { drops, tracing } = this.tracer.drain(this.opts.intervalMs);
     this.prev = snap;
     this.prevMono = mono;
-    const nsproto = await this.proto.sample([...this.namespaces.values()], drops);
+    if (drops.some((d) => d.reason === 'IP_RPFILTER' && d.count > 0)) this.reprobeUnheard(mono);
+    const nsproto = await this.proto.sample(
+      [...this.namespaces.values()],
+      drops,
+      (name) => this.probes.get(name)?.rpFilter,
+    );
     return {
       t: Date.now(),
       ...deltas,
@@ -318,6 +326,21 @@ export class AgentCollector implements Collector {
       if (ns.kind === 'named' && !names.has(ns.name)) this.dropNamespace(ns.name);
     }
     this.relist = true;
+  }
+
+  /**
+   * IP_RPFILTER drops came: rp_filter may have changed where `ip monitor` cannot hear it (a
+   * namespace without an nsid in the host: unnamed ones, or a named one `ip netns set` could not
+   * give one). Re-probe those, at most every RPFILTER_REPROBE_MS; the others re-probe on their
+   * netconf event.
+   */
+  private reprobeUnheard(now: number): void {
+    if (now - this.lastRpReprobe < RPFILTER_REPROBE_MS) return;
+    this.lastRpReprobe = now;
+    const heard = new Set(this.hostNsids.values());
+    for (const ns of this.namespaces.values()) {
+      if (ns.kind === 'unnamed' || (ns.kind === 'named' && !heard.has(ns.name))) this.dirty.add(ns.name);
+    }
   }
 
   /** The safety net: mark the next namespaces of the slow round-robin re-probe dirty. */

@@ -174,6 +174,7 @@ describe('SEC2: budgets', () => {
     links: Array.from({ length: ifaces }, (_, k) => ({ name: `i${k}` }) as NsProbe['links'][number]),
     routes: [],
     forwarding: false,
+    rpFilter: {},
     nsids: new Map(),
     rps: new Map(),
     left: { ifaces: 0, routes: 0, addresses: 1 },
