@@ -22,8 +22,10 @@ const file = process.argv[2];
 const top = Number(process.argv[3] ?? 40);
 /** Skip this many seconds from the start (the warm-up), to see the steady state alone. */
 const skipS = Number(process.argv[4] ?? 0);
+/** ...and stop after this many seconds from the start (default: the end). */
+const untilS = Number(process.argv[5] ?? Number.POSITIVE_INFINITY);
 if (!file) {
-  console.error('usage: profile.ts FILE.cpuprofile [TOP] [SKIP_SECONDS]');
+  console.error('usage: profile.ts FILE.cpuprofile [TOP] [FROM_SECONDS] [UNTIL_SECONDS]');
   process.exit(2);
 }
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -33,13 +35,14 @@ for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const self = new Map<number, number>();
 let at = p.startTime;
 const from = p.startTime + skipS * 1e6;
+const until = Math.min(p.endTime, p.startTime + untilS * 1e6);
 for (let i = 0; i < p.samples.length; i++) {
   at += p.timeDeltas[i] ?? 0;
-  if (at < from) continue;
+  if (at < from || at > until) continue;
   const id = p.samples[i]!;
   self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i + 1] ?? 0));
 }
-const seconds = (p.endTime - Math.max(p.startTime, from)) / 1e6;
+const seconds = (until - Math.max(p.startTime, from)) / 1e6;
 const perS = (us: number) => (us / 1000 / seconds).toFixed(2);
 
 const fnSelf = new Map<string, number>();
@@ -59,9 +62,13 @@ for (const [id, us] of self) {
   stackSelf.set(sk, (stackSelf.get(sk) ?? 0) + us);
 }
 const total = [...self.values()].reduce((a, b) => a + b, 0);
-const idle = [...self].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+const idle = [...self]
+  .filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)')
+  .reduce((a, [, us]) => a + us, 0);
 console.log(`${file}: ${seconds.toFixed(1)} s, busy ${perS(total - idle)} ms/s`);
 console.log('\nself time by function (ms/s):');
-for (const [k, us] of [...fnSelf].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${perS(us).padStart(7)}  ${k}`);
+for (const [k, us] of [...fnSelf].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`  ${perS(us).padStart(7)}  ${k}`);
 console.log('\nself time by stack (4 frames, ms/s):');
-for (const [k, us] of [...stackSelf].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${perS(us).padStart(7)}  ${k}`);
+for (const [k, us] of [...stackSelf].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`  ${perS(us).padStart(7)}  ${k}`);

@@ -1,6 +1,7 @@
 import { cpus, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ifaceId, type Keyframe, type Sample, type Topology } from '@hopwatch/shared';
+import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import { ifaceId } from '@hopwatch/shared/ids';
 import { type CounterSnapshot, diffCounters, keyframeOf } from './diff.ts';
 import { Holders } from './discovery/holders.ts';
 import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';

@@ -24,12 +24,7 @@ import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
 import { DIRECT, type FileReader, netDir, readNsText } from '../sampler.ts';
 import { MAX_FILE_BYTES } from '../util/procfs.ts';
-import {
-  type ConntrackTotals,
-  parseArp,
-  parseConntrackStat,
-  parseNftRuleset,
-} from './parse.ts';
+import { type ConntrackTotals, parseArp, parseConntrackStat, parseNftRuleset } from './parse.ts';
 
 /** NETFILTER_DROP re-reads every namespace's ruleset at most this often. */
 const TRIGGER_ALL_MS = 5000;
@@ -247,7 +242,9 @@ export class NsProtoReader {
     const all = now - this.lastAll >= TRIGGER_ALL_MS;
     if (all) this.lastAll = now;
     // Between full reads, only namespaces whose drop rules may be the ones counting.
-    const pick = all ? namespaces : namespaces.filter((ns) => (this.state.get(ns.name)?.rules.length ?? 0) > 0);
+    const pick = all
+      ? namespaces
+      : namespaces.filter((ns) => (this.state.get(ns.name)?.rules.length ?? 0) > 0);
     await mapLimit(pick, CONCURRENCY, (ns) => this.readNft(ns));
   }
 
