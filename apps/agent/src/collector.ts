@@ -2,7 +2,7 @@ import { cpus, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import { ifaceId } from '@hopwatch/shared/ids';
-import { type CounterSnapshot, diffCounters, keyframeOf } from './diff.ts';
+import { type CounterTotals, diffCounters, keyframeOf } from './diff.ts';
 import { Holders } from './discovery/holders.ts';
 import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';
 import { listNamespaces, listNetnsNames, type NsEntry, ProcessNsScanner } from './discovery/namespaces.ts';
@@ -13,8 +13,8 @@ import { NsProtoReader } from './proto/reader.ts';
 import { QdiscReaders } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { countNetDevIfaces, netDevMaxBytes, readSysctls } from './sampler.ts';
-import { type IdIndex, type NsIds, SnapshotReader } from './snapshot-reader.ts';
+import { countNetDevIfaces, netDevMaxBytes, readSysctls } from './sampling/ns-files.ts';
+import { CounterReader, type IdIndex, type NsIds } from './sampling/counter-reader.ts';
 import { DropTracer } from './tracing/tracer.ts';
 import { registerCleanup } from './util/cleanup.ts';
 import { execText } from './util/exec.ts';
@@ -123,7 +123,7 @@ export class AgentCollector implements Collector {
   private readonly scanner: ProcessNsScanner;
   /** Per namespace: interface name → its id and the ifindex discovery saw (rebuilt with the topology). */
   private ids: IdIndex = new Map();
-  private readonly reader: SnapshotReader;
+  private readonly reader: CounterReader;
   private netnsNames: string[] = [];
   private readonly nsidAssigned = new Set<string>();
   /** OVS port → bridge (ovsdb), refreshed with discovery when an openvswitch device exists. */
@@ -154,7 +154,7 @@ export class AgentCollector implements Collector {
   /** Per namespace: the size of its probe's JSON, its share of the topology frame. */
   private readonly probeBytes = new Map<string, number>();
 
-  private prev: CounterSnapshot | null = null;
+  private prev: CounterTotals | null = null;
   private prevMono = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -173,7 +173,7 @@ export class AgentCollector implements Collector {
     });
     this.topo = buildTopology(this.facts, []);
     this.scanner = new ProcessNsScanner(opts.procRoot, (pid) => this.holders.isHolder(pid));
-    this.reader = new SnapshotReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
+    this.reader = new CounterReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
     setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
     this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live, this.reader.hostFiles);
@@ -294,7 +294,7 @@ export class AgentCollector implements Collector {
   }
 
   /** Counters of every namespace; names that no longer match the topology mark it dirty. */
-  private readSnapshot(): CounterSnapshot {
+  private readSnapshot(): CounterTotals {
     const { snap, mismatched, unreadable } = this.reader.read(this.namespaces.values(), this.ids, this.prev);
     for (const name of mismatched) this.dirty.add(name);
     if (unreadable.length > 0) this.relist = true;
@@ -619,7 +619,7 @@ function probeKey(p: NsProbe): string {
   return JSON.stringify([p.ns, p.links, p.routes, p.forwarding, [...p.nsids], [...p.rps]]);
 }
 
-function emptySnapshot(): CounterSnapshot {
+function emptySnapshot(): CounterTotals {
   return { ifaces: new Map(), softnet: [], qdiscs: new Map(), snmp: new Map() };
 }
 

@@ -14,7 +14,7 @@ import { isBatchWord } from '../src/discovery/qdisc.ts';
 import { parseIpLinks } from '../src/parse/iplink.ts';
 import { splitJsonDocuments } from '../src/parse/json.ts';
 import { parseNetDevBytes } from '../src/parse/netdev.ts';
-import { parseSysctl } from '../src/sampler.ts';
+import { parseSysctl } from '../src/sampling/ns-files.ts';
 import { execText } from '../src/util/exec.ts';
 import { OpenFiles, RefusedFile, readText, readTextOrNull, setRefusalLog } from '../src/util/procfs.ts';
 

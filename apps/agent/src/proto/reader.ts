@@ -22,7 +22,7 @@ import { splitJsonDocuments } from '../parse/json.ts';
 import { parseSnmp } from '../parse/snmp.ts';
 import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
-import { DIRECT, type FileReader, netDir, readNsText } from '../sampler.ts';
+import { DIRECT, type FileReader, netDir, readNsText } from '../sampling/ns-files.ts';
 import { MAX_FILE_BYTES } from '../util/procfs.ts';
 import { type ConntrackTotals, parseArp, parseConntrackStat, parseNftRuleset } from './parse.ts';
 
@@ -33,7 +33,7 @@ const NFT_RETRY_MS = 60_000;
 /**
  * Reasons whose namespace the SNMP counters tell, and those counters. While such reasons come,
  * every namespace's snmp and netstat are read each sample (netstat is otherwise read only every
- * tenth sample, snapshot-reader.ts).
+ * tenth sample, sampling/counter-reader.ts).
  */
 const MIB_REASONS: ReadonlySet<string> = new Set([
   'IP_INNOROUTES',
@@ -99,7 +99,7 @@ export class NsProtoReader {
     private readonly log: LogFn,
     private readonly live: boolean,
     /**
-     * The snapshot reader's kept descriptors (collector.ts): the same files the sampler opens,
+     * The counter reader's kept descriptors (sampling/counter-reader.ts): the same files it opens,
      * with its pid check on open, and closed with the namespace. Plain reads in unit tests.
      */
     private readonly files: FileReader = DIRECT,
