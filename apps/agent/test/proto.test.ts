@@ -113,7 +113,7 @@ describe('NsProtoReader', () => {
     expect(calls.filter((c) => c.includes('netconf'))).toEqual([]);
   });
 
-  it('no ruleset read on a timer: a quiet namespace is read once, a new one at first sight', async () => {
+  it('COST1: no ruleset read on a timer: a quiet namespace is read once, a new one at first sight', async () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
       const r = new NsProtoReader(root, runner, () => {}, true);
