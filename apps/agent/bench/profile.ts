@@ -45,6 +45,23 @@ for (let i = 0; i < p.samples.length; i++) {
 const seconds = (until - Math.max(p.startTime, from)) / 1e6;
 const perS = (us: number) => (us / 1000 / seconds).toFixed(2);
 
+/** Areas by the frames on the stack, first match wins: where the agent's time goes, coarsely. */
+const AREAS: [string, RegExp][] = [
+  [
+    'spawning processes (ip, nft, tc) and their pipes',
+    /^(execText|spawn|ChildProcess\.spawn|normalizeSpawnArguments|probeNamespace)$/,
+  ],
+  ['kernel file reads (net/dev, snmp, conntrack, arp, softnet, sysctls)', /^readAll$/],
+  ['kernel file opens and checks', /^(openKernelFile|closeSync|checkNamespace|readlinkSync)$/],
+  ['/proc scan for unnamed namespaces', /^scanProcesses$/],
+  [
+    'parsing and diffing counters',
+    /^(parseNetDevBytes|parseSnmp|diffCounters|parseSoftnet|parseConntrackStat|parseArp)$/,
+  ],
+  ['encoding and sending frames', /^(stringify|sampleFrame|send|frame)$/],
+  ['garbage collector', /^\(garbage collector\)$/],
+];
+const areaSelf = new Map<string, number>();
 const fnSelf = new Map<string, number>();
 const stackSelf = new Map<string, number>();
 for (const [id, us] of self) {
@@ -59,6 +76,18 @@ for (const [id, us] of self) {
     if (c.functionName) names.push(c.functionName);
   }
   const sk = names.join(' < ');
+  let area = 'other (timers, promises, node internals)';
+  if (f.functionName === '(idle)') area = '(idle)';
+  else
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const fn = byId.get(cur)!.callFrame.functionName;
+      const hit = AREAS.find(([, re]) => re.test(fn));
+      if (hit) {
+        area = hit[0];
+        break;
+      }
+    }
+  areaSelf.set(area, (areaSelf.get(area) ?? 0) + us);
   stackSelf.set(sk, (stackSelf.get(sk) ?? 0) + us);
 }
 const total = [...self.values()].reduce((a, b) => a + b, 0);
@@ -66,6 +95,9 @@ const idle = [...self]
   .filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)')
   .reduce((a, [, us]) => a + us, 0);
 console.log(`${file}: ${seconds.toFixed(1)} s, busy ${perS(total - idle)} ms/s`);
+console.log('\nby area (ms/s):');
+for (const [k, us] of [...areaSelf].sort((a, b) => b[1] - a[1]))
+  if (k !== '(idle)') console.log(`  ${perS(us).padStart(7)}  ${k}`);
 console.log('\nself time by function (ms/s):');
 for (const [k, us] of [...fnSelf].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(`  ${perS(us).padStart(7)}  ${k}`);
