@@ -2,7 +2,8 @@
 // Builds what hopwatch ships into dist/, and nothing when nothing changed:
 //   dist/hopwatch.mjs        the whole CLI (hub, agent, lab, diagnose, replay) in one ESM file;
 //                            only Node built-ins and better-sqlite3 (a native module) stay outside
-//   dist/hopwatch-agent.mjs  the agent alone: agent + packages/shared + ws + zod, Node built-ins
+//   dist/hopwatch-agent.mjs  the agent alone: agent + packages/shared (ids, text, protocol constants;
+//                            no zod) + ws, Node built-ins
 //                            outside — copy it to a hypervisor and `node hopwatch-agent.mjs --hub …`
 //   dist/web/                the built web app the hub serves
 //   dist/lab/                the lab's traffic sender and sink (run by `node` inside namespaces)
@@ -98,11 +99,22 @@ async function bundle() {
     outfile: join(DIST, 'hopwatch.mjs'),
     external: [...common.external, 'better-sqlite3'],
   });
-  await esbuild.build({
+  const agent = await esbuild.build({
     ...common,
     entryPoints: [join(ROOT, 'apps/cli/src/agent-bundle.ts')],
     outfile: join(DIST, 'hopwatch-agent.mjs'),
+    metafile: true,
   });
+  // The agent imports the protocol's constants, never its zod schemas: zod was ~750 KB of the
+  // agent's 1 MB and megabytes of its RSS (apps/agent/README.md, Cost). A runtime import of
+  // '@hopwatch/shared' (the index) in the agent or its command brings it back: fail here.
+  const zod = Object.keys(agent.metafile.inputs).filter((f) => f.includes('node_modules/zod/'));
+  if (zod.length > 0) {
+    throw new Error(
+      `dist/hopwatch-agent.mjs must not contain zod (${zod.length} files): import runtime values ` +
+        "from '@hopwatch/shared/ids', '/text' or '/protocol/constants' in apps/agent, types with `import type`",
+    );
+  }
 }
 
 function buildWeb() {

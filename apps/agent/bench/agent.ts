@@ -9,7 +9,7 @@
  * builds is removed at the end, also on failure or Ctrl-C.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,15 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** The node flags packaging/hopwatch-agent.service runs the agent with: measure what operators run. */
+function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(ROOT, 'packaging/hopwatch-agent.service'), 'utf8');
+  const exec = /^ExecStart=\S*node((?: --\S+)*) \S*hopwatch-agent\.mjs/m.exec(unit);
+  if (!exec)
+    throw new Error('packaging/hopwatch-agent.service: no ExecStart=…node … hopwatch-agent.mjs line');
+  return exec[1]!.split(' ').filter(Boolean);
 }
 
 async function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<void> {
@@ -110,9 +119,15 @@ async function main(): Promise<void> {
     const tokenFile = join(dir, 'agent-token');
     writeFileSync(tokenFile, AGENT_TOKEN, { mode: 0o600 });
     t = performance.now();
+    console.log(
+      `agent: node ${unitNodeFlags().join(' ')} dist/hopwatch-agent.mjs (the systemd unit's node flags)`,
+    );
     agent = spawn(
       process.execPath,
       [
+        ...unitNodeFlags(),
+        // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", then bench/profile.ts on it.
+        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
         join(ROOT, 'dist/hopwatch-agent.mjs'),
         ...['--hub', `ws://127.0.0.1:${port}`, '--name', 'bench', '--netns', `${BENCH_NS}*,@host`],
       ],

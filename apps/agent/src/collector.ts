@@ -1,7 +1,8 @@
 import { cpus, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ifaceId, type Keyframe, type Sample, type Topology } from '@hopwatch/shared';
-import { type CounterSnapshot, diffCounters, keyframeOf } from './diff.ts';
+import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import { ifaceId } from '@hopwatch/shared/ids';
+import { type CounterTotals, diffCounters, keyframeOf } from './diff.ts';
 import { Holders } from './discovery/holders.ts';
 import { LinkMonitor, watchNetnsDir } from './discovery/monitor.ts';
 import { listNamespaces, listNetnsNames, type NsEntry, ProcessNsScanner } from './discovery/namespaces.ts';
@@ -12,33 +13,22 @@ import { NsProtoReader } from './proto/reader.ts';
 import { QdiscReaders } from './discovery/qdisc.ts';
 import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { countNetDevIfaces, netDevMaxBytes, readSysctls } from './sampler.ts';
-import { type IdIndex, type NsIds, SnapshotReader } from './snapshot-reader.ts';
+import { countNetDevIfaces, netDevMaxBytes, readSysctls } from './sampling/ns-files.ts';
+import { CounterReader, type IdIndex, type NsIds } from './sampling/counter-reader.ts';
 import { DropTracer } from './tracing/tracer.ts';
 import { registerCleanup } from './util/cleanup.ts';
 import { execText } from './util/exec.ts';
 import { netnsMatcher } from './util/glob.ts';
 import { setRefusalLog } from './util/procfs.ts';
 import { anyTruncated, applyBudgets, pickNamespaces } from './budget.ts';
+import { ChangeTracker } from './collector/changes.ts';
 
 /**
- * Change detection, cheapest first (all measured on the 2-vCPU VM of design.md):
- * - every sample: the interface names in each namespace's /proc/PID/net/dev (already read for
- *   the counters, so free) — catches appear/vanish/rename/move;
- * - `ip monitor ... all-nsid` events (MTU, state, addresses, routes; ms latency) and inotify on
- *   /run/netns mark namespaces dirty as they happen; the next sample rediscovers them;
- * - unnamed namespaces (containers) are found by a /proc/PID/ns/net scan every PROC_SCAN_MS;
- * - rps_cpus is written through sysfs, which sends no netlink event: re-read every RPS_REFRESH_MS,
- *   a slice of the namespaces each sample (sysfs costs ~15 µs a file: all 1000 interfaces at once
- *   was a 40 ms sample every half minute);
- * - the safety net for whatever all that missed: every namespace is probed again once per
- *   FULL_REDISCOVERY_MS, a few at a time (one `ip` costs ~6 ms of CPU with its process; all 101
- *   at once measured ~700 ms, i.e. 2.3 ms per sample at one sweep per 5 minutes — spread over 15
- *   minutes ~0.8 ms). A probe that finds its namespace unchanged costs no topology rebuild.
+ * rps_cpus is written through sysfs, which sends no netlink event: re-read every RPS_REFRESH_MS,
+ * a slice of the namespaces each sample (sysfs costs ~15 µs a file: all 1000 interfaces at once
+ * was a 40 ms sample every half minute). The other change detection: collector/changes.ts.
  */
-const PROC_SCAN_MS = 2000;
 const RPS_REFRESH_MS = 30_000;
-const FULL_REDISCOVERY_MS = 15 * 60_000;
 /** Parallel `ip` probes: more would only queue on 2 cores and delay the sample. */
 const PROBE_CONCURRENCY = 8;
 /**
@@ -120,7 +110,7 @@ export class AgentCollector implements Collector {
   private readonly scanner: ProcessNsScanner;
   /** Per namespace: interface name → its id and the ifindex discovery saw (rebuilt with the topology). */
   private ids: IdIndex = new Map();
-  private readonly reader: SnapshotReader;
+  private readonly reader: CounterReader;
   private netnsNames: string[] = [];
   private readonly nsidAssigned = new Set<string>();
   /** Open vSwitch (issue 11): OVSDB monitor, datapath health, drop flows; null when there is none. */
@@ -132,30 +122,31 @@ export class AgentCollector implements Collector {
   /** Issue 10: conntrack, neighbours, rp_filter and firewall rules per namespace (proto/reader.ts). */
   private readonly proto: NsProtoReader;
 
-  private dirty = new Set<string>();
-  private relist = true;
-  private lastProcScan = -Infinity;
-  /** Safety-net sweep: namespaces owed a re-probe (fractional), and where the sweep is. */
-  private sweepCredit = 0;
-  private sweepCursor = 0;
-  private lastSweep = performance.now();
+  /** Which namespaces to re-probe, whether to relist (collector/changes.ts). */
+  private readonly changes = new ChangeTracker(performance.now());
   /** Round-robin position of the RPS refresh over the namespaces. */
   private rpsCursor = 0;
   /** Namespaces over the per-namespace interface budget: their size and when to look again. */
   private readonly overBudget = new Map<string, { ifaces: number; recheckAt: number }>();
   /** Namespaces found but not watched (over the namespace budget). */
   private unwatched = 0;
-  /** New unnamed namespaces were left for later (admission limit): relist again at this time. */
-  private admitAt: number | null = null;
   /** Per namespace: the size of its probe's JSON, its share of the topology frame. */
   private readonly probeBytes = new Map<string, number>();
 
-  private prev: CounterSnapshot | null = null;
+  private prev: CounterTotals | null = null;
   private prevMono = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
-  /** After the first discovery: namespaces coming and going are then news worth a log line. */
-  private started = false;
+  /**
+   * The collector's lifecycle (SPEC COL6):
+   * - `starting`: the first discovery and the baseline are being taken; every namespace found is
+   *   admitted at once and nothing is logged as appearing or going;
+   * - `running`: after the baseline; new unnamed namespaces are admitted at most
+   *   MAX_NEW_UNNAMED_PER_SCAN per scan, namespaces coming and going are logged, a change of the
+   *   unwatched count rebuilds the topology;
+   * - `closed`: close() or a signal ran; helpers are gone, sample() and discover() throw.
+   * starting → running (start() done) → closed; starting → closed when start() fails.
+   */
+  private phase: 'starting' | 'running' | 'closed' = 'starting';
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -165,11 +156,11 @@ export class AgentCollector implements Collector {
     this.facts = { host: opts.host, kernel: release(), cpus: cpus().length };
     this.match = netnsMatcher(opts.netnsGlob);
     this.holders = new Holders(opts.procRoot, () => {
-      this.relist = true;
+      this.changes.requestRelist();
     });
     this.topo = buildTopology(this.facts, []);
     this.scanner = new ProcessNsScanner(opts.procRoot, (pid) => this.holders.isHolder(pid));
-    this.reader = new SnapshotReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
+    this.reader = new CounterReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
     setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
     this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live, this.reader.hostFiles);
@@ -191,9 +182,7 @@ export class AgentCollector implements Collector {
       this.monitor = new LinkMonitor(
         (nsid) => this.onMonitorEvent(nsid),
         this.opts.log,
-        () => {
-          for (const name of this.namespaces.keys()) this.dirty.add(name);
-        },
+        () => this.changes.markAll(this.namespaces.keys()),
       );
       this.monitor.start();
       this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
@@ -205,7 +194,7 @@ export class AgentCollector implements Collector {
     baseline.qdiscs = await this.qdiscs.read();
     this.prev = baseline;
     this.prevMono = performance.now();
-    this.started = true;
+    this.phase = 'running';
     this.tracer.drain(); // drops before the baseline belong to no interval
   }
 
@@ -216,10 +205,9 @@ export class AgentCollector implements Collector {
   /** Full rediscovery of every namespace, serialised with sampling. */
   discover(): Promise<Topology> {
     return this.serial(async () => {
-      this.lastProcScan = -Infinity;
-      this.relist = true;
+      this.changes.forceFull();
       await this.refreshNamespaces();
-      for (const name of this.namespaces.keys()) this.dirty.add(name);
+      this.changes.markAll(this.namespaces.keys());
       await this.rediscoverDirty();
       return this.topo;
     });
@@ -236,7 +224,7 @@ export class AgentCollector implements Collector {
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
-      if (this.closed) throw new Error('collector is closed');
+      if (this.phase === 'closed') throw new Error('collector is closed');
       return fn();
     });
     this.queue = run.catch(() => {});
@@ -251,19 +239,18 @@ export class AgentCollector implements Collector {
       this.stopWatch === null &&
       listNetnsNames(this.deps.netnsDir).join('\n') !== this.netnsNames.join('\n')
     ) {
-      this.relist = true;
+      this.changes.requestRelist();
     }
-    if (now - this.lastProcScan >= PROC_SCAN_MS) this.scanProcesses(now);
-    this.sweep(now);
-    for (const [name, o] of this.overBudget) if (now >= o.recheckAt) this.dirty.add(name);
-    if (this.admitAt !== null && now >= this.admitAt) this.relist = true;
-    if (this.relist) await this.refreshNamespaces();
-    if (this.dirty.size > 0) await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
+    if (this.changes.procScanDue(now)) this.scanProcesses();
+    this.changes.tick(now, [...this.namespaces.keys()]);
+    for (const [name, o] of this.overBudget) if (now >= o.recheckAt) this.changes.markDirty(name);
+    if (this.changes.takeRelist()) await this.refreshNamespaces();
+    if (this.changes.dirty.size > 0) await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
     this.refreshRps();
     if (this.ovs?.shapeChanged()) this.rebuild();
 
     let snap = this.readSnapshot();
-    if (this.dirty.size > 0) {
+    if (this.changes.dirty.size > 0) {
       // An interface appeared, vanished or was renamed since discovery: rediscover now so this
       // sample's rows carry ids of the topology they are sent with, then read again.
       await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
@@ -276,7 +263,13 @@ export class AgentCollector implements Collector {
     const { drops, tracing } = this.tracer.drain(this.opts.intervalMs);
     this.prev = snap;
     this.prevMono = mono;
-    const nsproto = await this.proto.sample([...this.namespaces.values()], drops);
+    if (drops.some((d) => d.reason === 'IP_RPFILTER' && d.count > 0))
+      this.changes.rpFilterDrops(mono, this.hostNsids, this.namespaces.values());
+    const nsproto = await this.proto.sample(
+      [...this.namespaces.values()],
+      drops,
+      (name) => this.probes.get(name)?.rpFilter,
+    );
     const ovs = this.ovs ? await this.ovs.sample(mono, deltas.ifaces) : null;
     return {
       t: Date.now(),
@@ -290,67 +283,43 @@ export class AgentCollector implements Collector {
   }
 
   /** Counters of every namespace; names that no longer match the topology mark it dirty. */
-  private readSnapshot(): CounterSnapshot {
+  private readSnapshot(): CounterTotals {
     const { snap, mismatched, unreadable } = this.reader.read(this.namespaces.values(), this.ids, this.prev);
-    for (const name of mismatched) this.dirty.add(name);
-    if (unreadable.length > 0) this.relist = true;
+    for (const name of mismatched) this.changes.markDirty(name);
+    if (unreadable.length > 0) this.changes.requestRelist();
     return snap;
   }
 
   // ---- namespaces --------------------------------------------------------------------------
 
   private onMonitorEvent(nsid: number | null): void {
-    if (nsid === null) {
-      if (this.namespaces.has('')) this.dirty.add('');
-      return;
-    }
-    const name = this.hostNsids.get(nsid);
-    if (name && this.namespaces.has(name)) {
-      this.dirty.add(name);
-      return;
-    }
-    // An nsid we cannot name: an unnamed namespace, or a namespace newer than our nsid table.
-    this.relist = true;
-    for (const ns of this.namespaces.values()) if (ns.kind === 'unnamed') this.dirty.add(ns.name);
-    this.dirty.add('');
+    this.changes.monitorEvent(nsid, this.hostNsids, this.namespaces);
   }
 
   private onNetnsDirChange(): void {
-    if (this.closed) return;
+    if (this.phase === 'closed') return;
     const names = new Set(listNetnsNames(this.deps.netnsDir));
     // Let go of deleted namespaces at once: our holder would keep them (and their veths) alive.
     for (const ns of this.namespaces.values()) {
       if (ns.kind === 'named' && !names.has(ns.name)) this.dropNamespace(ns.name);
     }
-    this.relist = true;
-  }
-
-  /** The safety net: mark the next namespaces of the slow round-robin re-probe dirty. */
-  private sweep(now: number): void {
-    const names = [...this.namespaces.keys()];
-    this.sweepCredit += (names.length * (now - this.lastSweep)) / FULL_REDISCOVERY_MS;
-    this.lastSweep = now;
-    for (; this.sweepCredit >= 1 && names.length > 0; this.sweepCredit--) {
-      this.dirty.add(names[this.sweepCursor++ % names.length]!);
-    }
+    this.changes.requestRelist();
   }
 
   /** Which namespaces processes live in; a relist only when that changed (the scan is cheap, the relist not). */
-  private scanProcesses(now: number): void {
-    this.lastProcScan = now;
-    const scanned = this.scanner.scan(now);
+  private scanProcesses(): void {
+    const scanned = this.scanner.scan(performance.now());
     const same =
       scanned.size === this.processNs.size &&
       [...scanned].every(([inode, pid]) => this.processNs.get(inode) === pid);
     if (same) return;
     this.processNs = scanned;
-    this.relist = true;
+    this.changes.requestRelist();
   }
 
   private async refreshNamespaces(): Promise<void> {
-    this.relist = false;
     const now = performance.now();
-    if (now - this.lastProcScan >= PROC_SCAN_MS) this.scanProcesses(now);
+    if (this.changes.procScanDue(now)) this.scanProcesses();
     this.netnsNames = listNetnsNames(this.deps.netnsDir);
     if (this.stopWatch === null && this.deps.live && this.netnsNames.length > 0) {
       this.stopWatch = watchNetnsDir(this.deps.netnsDir, () => this.onNetnsDirChange());
@@ -378,7 +347,7 @@ export class AgentCollector implements Collector {
     }
     if (left !== this.unwatched) {
       this.unwatched = left;
-      if (this.started) this.rebuild();
+      if (this.phase === 'running') this.rebuild();
     }
     const admitted = this.admit(found, now);
     const foundNames = new Set(found.map((n) => n.name));
@@ -403,31 +372,31 @@ export class AgentCollector implements Collector {
       } else if (ns.kind === 'unnamed') {
         ns.pid = ns.via; // a fixture tree: its processes are the test's, not a tenant's
       }
-      if (this.started && !known) this.opts.log('info', `${nsLabel(ns)} appeared`);
+      if (this.phase === 'running' && !known) this.opts.log('info', `${nsLabel(ns)} appeared`);
       this.namespaces.set(ns.name, ns);
-      this.dirty.add(ns.name);
+      this.changes.markDirty(ns.name);
     });
   }
 
   /** `found` without the new unnamed namespaces beyond this scan's admission limit. */
   private admit(found: NsEntry[], now: number): NsEntry[] {
-    this.admitAt = null;
-    if (!this.started) return found;
+    this.changes.admitLater(null);
+    if (this.phase !== 'running') return found;
     let fresh = 0;
     const out = found.filter(
       (ns) => ns.kind !== 'unnamed' || this.namespaces.has(ns.name) || ++fresh <= MAX_NEW_UNNAMED_PER_SCAN,
     );
-    if (fresh > MAX_NEW_UNNAMED_PER_SCAN) this.admitAt = now + PROC_SCAN_MS;
+    if (fresh > MAX_NEW_UNNAMED_PER_SCAN) this.changes.admitLater(now);
     return out;
   }
 
   private dropNamespace(name: string): void {
     const ns = this.namespaces.get(name);
-    if (ns && this.started) this.opts.log('info', `${nsLabel({ name })} is gone`);
+    if (ns && this.phase === 'running') this.opts.log('info', `${nsLabel({ name })} is gone`);
     if (ns) this.reader.forget(ns);
     this.proto.forget(name);
     this.namespaces.delete(name);
-    this.dirty.delete(name);
+    this.changes.forget(name);
     this.holders.kill(name);
     this.qdiscs.close(name);
     this.probeBytes.delete(name);
@@ -444,19 +413,20 @@ export class AgentCollector implements Collector {
     const now = performance.now();
     const names: string[] = [];
     let unnamed = 0;
-    for (const name of this.dirty) {
+    const dirty = this.changes.dirty;
+    for (const name of dirty) {
       const ns = this.namespaces.get(name);
       if (!ns) {
-        this.dirty.delete(name);
+        dirty.delete(name);
         continue;
       }
       const over = this.overBudget.get(name);
       if (over && now < over.recheckAt) {
-        this.dirty.delete(name);
+        dirty.delete(name);
         continue;
       }
       if (ns.kind === 'unnamed' && ++unnamed > unnamedLimit) continue;
-      this.dirty.delete(name);
+      dirty.delete(name);
       names.push(name);
     }
     if (names.length === 0) return;
@@ -491,7 +461,7 @@ export class AgentCollector implements Collector {
       if ('error' in probe) {
         this.opts.log('warn', `${probe.error}; it is left out until it can be read`);
         changed ||= this.probes.delete(name);
-        this.relist = true;
+        this.changes.requestRelist();
         return;
       }
       changed ||= this.overBudget.delete(name);
@@ -569,7 +539,7 @@ export class AgentCollector implements Collector {
   // ---- shutdown ----------------------------------------------------------------------------
 
   private closeSync(): void {
-    this.closed = true;
+    this.phase = 'closed';
     this.monitor?.stop();
     this.stopWatch?.();
     this.holders.closeAll();
@@ -580,7 +550,7 @@ export class AgentCollector implements Collector {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.phase === 'closed') return;
     await this.queue.catch(() => {});
     this.closeSync();
     this.unregister?.();
@@ -600,7 +570,7 @@ function probeKey(p: NsProbe): string {
   return JSON.stringify([p.ns, p.links, p.routes, p.forwarding, [...p.nsids], [...p.rps]]);
 }
 
-function emptySnapshot(): CounterSnapshot {
+function emptySnapshot(): CounterTotals {
   return { ifaces: new Map(), softnet: [], qdiscs: new Map(), snmp: new Map() };
 }
 

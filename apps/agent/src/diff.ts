@@ -3,8 +3,8 @@ import type { QdiscStats } from './parse/qdisc.ts';
 import type { SoftnetRow } from './parse/softnet.ts';
 import { type Counter, counterDelta, counterString, u32Delta } from './util/counter.ts';
 
-/** Absolute counters at one instant: what the sampler reads, what deltas are taken between. */
-export interface CounterSnapshot {
+/** Absolute counters at one instant (sampling/counter-reader.ts reads them): deltas are taken between two. */
+export interface CounterTotals {
   /** By interface id; ifindex tells a recreated interface from the old one of the same name. */
   ifaces: Map<string, { ifindex: number; row: Counter[] }>;
   softnet: SoftnetRow[];
@@ -42,12 +42,12 @@ export function diffRow(
 }
 
 /**
- * Deltas between two snapshots. Interfaces absent from `prev` are new to us: their first
- * snapshot is a baseline and they appear from the next interval on (their totals since creation
+ * Deltas between two readings of the totals. Interfaces absent from `prev` are new to us: their first
+ * reading is a baseline and they appear from the next interval on (their totals since creation
  * could be years of traffic of a namespace we just started to watch). Interfaces and SNMP
  * namespaces with nothing to report are omitted: absent means zero.
  */
-export function diffCounters(prev: CounterSnapshot, next: CounterSnapshot, elapsedMs: number): CounterDeltas {
+export function diffCounters(prev: CounterTotals, next: CounterTotals, elapsedMs: number): CounterDeltas {
   const ifaces: Record<string, number[]> = {};
   for (const [id, n] of next.ifaces) {
     const p = prev.ifaces.get(id);
@@ -143,7 +143,7 @@ export function diffSnmp(
 }
 
 /** Absolute totals as exact decimal strings. */
-export function keyframeOf(t: number, snap: CounterSnapshot): Keyframe {
+export function keyframeOf(t: number, snap: CounterTotals): Keyframe {
   const ifaces: Record<string, string[]> = {};
   for (const [id, { row }] of snap.ifaces) ifaces[id] = row.map(counterString);
   return {

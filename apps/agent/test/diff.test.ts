@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CounterSnapshot, diffCounters, diffRow, diffSoftnet, keyframeOf } from '../src/diff.ts';
+import { type CounterTotals, diffCounters, diffRow, diffSoftnet, keyframeOf } from '../src/diff.ts';
 import { parseSoftnet } from '../src/parse/softnet.ts';
 import type { Counter } from '../src/util/counter.ts';
 import { counterDelta, u32Delta } from '../src/util/counter.ts';
@@ -27,7 +27,7 @@ const row = (rxPackets: Counter, rxDropped: Counter = 0): Counter[] => [
 function snap(
   ifaces: Record<string, [number, Counter[]]>,
   snmp: Record<string, Record<string, Counter>> = {},
-): CounterSnapshot {
+): CounterTotals {
   return {
     ifaces: new Map(Object.entries(ifaces).map(([id, [ifindex, r]]) => [id, { ifindex, row: r }])),
     softnet: [],

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseOnlineCpus, parseSoftnet, softnetLacksCpuIds } from '../src/parse/softnet.ts';
 import { parseSnmp } from '../src/parse/snmp.ts';
 import { parseConntrackStat } from '../src/proto/parse.ts';
-import { DIRECT, readSoftnet } from '../src/sampler.ts';
+import { DIRECT, readSoftnet } from '../src/sampling/ns-files.ts';
 import { fixture } from './support/fixtures.ts';
 
 /** procfs files as the kernels operators run print them (fixtures/kernels/README.md). */

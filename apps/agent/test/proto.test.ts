@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NsEntry } from '../src/discovery/namespaces.ts';
 import type { Runner } from '../src/discovery/probe.ts';
 import { parseArp, parseConntrackStat, parseNftRuleset, parseRpFilter } from '../src/proto/parse.ts';
@@ -93,12 +93,13 @@ describe('NsProtoReader', () => {
     const r = new NsProtoReader(root, runner, () => {}, true);
     await r.prime([ns]);
     expect(calls.filter((c) => c.includes('nft'))).toHaveLength(1);
-    const quiet = await r.sample([ns], []);
+    const rpFilter = (name: string) => (name === 'r1' ? { lo: 2, all: 1 } : undefined);
+    const quiet = await r.sample([ns], [], rpFilter);
     expect(calls.filter((c) => c.includes('nft'))).toHaveLength(1);
     expect(quiet.r1?.firewall?.find((x) => x.handle === 4)?.packets).toBe(0);
     expect(quiet.r1?.unresolved).toEqual([{ ip: '10.10.0.5', dev: 'qr-a1' }]);
     packets = 25;
-    const s = await r.sample([ns], drop('NETFILTER_DROP'));
+    const s = await r.sample([ns], drop('NETFILTER_DROP'), rpFilter);
     expect(calls.filter((c) => c.includes('nft'))).toHaveLength(2);
     expect(s.r1?.firewall?.find((x) => x.handle === 4)).toMatchObject({
       packets: 15,
@@ -107,7 +108,28 @@ describe('NsProtoReader', () => {
     });
     // Rules without a counter say so (null), they are not "0 packets".
     expect(s.r1?.firewall?.find((x) => x.handle === 5)?.packets).toBeNull();
+    // rp_filter is the probe's (its netconf show): no process of the reader's own.
     expect(s.r1?.rpFilter).toEqual({ lo: 2, all: 1 });
+    expect(calls.filter((c) => c.includes('netconf'))).toEqual([]);
+  });
+
+  it('COST1: no ruleset read on a timer: a quiet namespace is read once, a new one at first sight', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const r = new NsProtoReader(root, runner, () => {}, true);
+      await r.prime([ns]);
+      for (let i = 0; i < 10; i++) {
+        vi.advanceTimersByTime(600_000);
+        await r.sample([ns], []);
+      }
+      expect(calls.filter((c) => c.includes('nft'))).toHaveLength(1);
+      const fresh: NsEntry = { ...ns, name: 'r2', inode: 2, pid: 78 };
+      await r.sample([ns, fresh], []);
+      await vi.waitFor(() => expect(calls.filter((c) => c.includes('nft'))).toHaveLength(2));
+      expect(calls.at(-1)).toContain('/proc/78/ns/net');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('conntrack statistics are deltas between readings, the count a gauge; idle namespaces are read every 5th sample', async () => {

@@ -14,7 +14,7 @@ import { isBatchWord } from '../src/discovery/qdisc.ts';
 import { parseIpLinks } from '../src/parse/iplink.ts';
 import { splitJsonDocuments } from '../src/parse/json.ts';
 import { parseNetDevBytes } from '../src/parse/netdev.ts';
-import { parseSysctl } from '../src/sampler.ts';
+import { parseSysctl } from '../src/sampling/ns-files.ts';
 import { execText } from '../src/util/exec.ts';
 import { OpenFiles, RefusedFile, readText, readTextOrNull, setRefusalLog } from '../src/util/procfs.ts';
 
@@ -174,6 +174,7 @@ describe('SEC2: budgets', () => {
     links: Array.from({ length: ifaces }, (_, k) => ({ name: `i${k}` }) as NsProbe['links'][number]),
     routes: [],
     forwarding: false,
+    rpFilter: {},
     nsids: new Map(),
     rps: new Map(),
     left: { ifaces: 0, routes: 0, addresses: 1 },

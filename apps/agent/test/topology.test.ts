@@ -21,6 +21,7 @@ function probeOf(
     links: parseIpLinks(links ?? null),
     routes: parseIpRoutes(routes ?? null),
     forwarding: parseForwarding(netconf ?? null),
+    rpFilter: {},
     nsids: parseNsidList(nsids ?? null),
     rps: new Map(),
     left: { ifaces: 0, routes: 0, addresses: 0 },

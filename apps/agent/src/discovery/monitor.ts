@@ -9,10 +9,10 @@ const MONITOR_RESTART_MAX_MS = 30_000;
 const NSID_PREFIX = /^\[nsid (\d+)\]/;
 
 /**
- * One long-running `ip monitor link address route all-nsid`: netlink events of the host and of
+ * One long-running `ip monitor link address route netconf all-nsid`: netlink events of the host and of
  * every namespace that has an nsid in the host, each line prefixed `[nsid N]` (none for the host).
- * Measured here: an MTU change, an address added and a rename inside child namespaces arrive
- * within milliseconds; a namespace without an nsid is invisible to it (the collector gives named
+ * Measured here: an MTU change, an address added, a rename and an rp_filter or forwarding sysctl
+ * written inside child namespaces arrive within milliseconds; a namespace without an nsid is invisible to it (the collector gives named
  * namespaces one with `ip netns set NAME auto`, and compares interface names every sample).
  * Only "something changed in namespace N" is taken from it; discovery then asks `ip` afresh.
  */
@@ -32,7 +32,7 @@ export class LinkMonitor {
 
   start(): void {
     if (this.stopped) return;
-    const ip = tiedToUs('ip', ['monitor', 'link', 'address', 'route', 'all-nsid']);
+    const ip = tiedToUs('ip', ['monitor', 'link', 'address', 'route', 'netconf', 'all-nsid']);
     const child = spawn(ip.cmd, ip.args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.child = child;
     child.stdout?.setEncoding('utf8');

@@ -1,5 +1,5 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import { unnamedNetnsName } from '@hopwatch/shared';
+import { unnamedNetnsName } from '@hopwatch/shared/ids';
 import { nsInodeFromLink } from '../util/procfs.ts';
 
 export type NsKind = 'host' | 'named' | 'unnamed';

@@ -2,6 +2,7 @@ import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { parseIpLinks, type IpLink } from '../parse/iplink.ts';
 import { type IpRoute, parseForwarding, parseIpRoutes, parseNsidList } from '../parse/iproute.ts';
 import { splitJsonDocuments } from '../parse/json.ts';
+import { parseRpFilter } from '../proto/parse.ts';
 import type { ExecResult } from '../util/exec.ts';
 import { readTextOrNull } from '../util/procfs.ts';
 import type { NsEntry } from './namespaces.ts';
@@ -14,6 +15,11 @@ export interface NsProbe {
   links: IpLink[];
   routes: IpRoute[];
   forwarding: boolean;
+  /**
+   * Non-zero rp_filter by interface (and `all`), from the same `netconf show`: sent with every
+   * sample as `nsproto.rpFilter` (R11), not part of the topology.
+   */
+  rpFilter: Record<string, number>;
   /** nsid → `ip netns` name (null when unnamed), as seen from this namespace. */
   nsids: Map<number, string | null>;
   /** rps_cpus of rx-0 by interface name, null when 0 or unknown. */
@@ -31,7 +37,7 @@ export const MAX_ADDRESSES_PER_IFACE = 16;
 /**
  * One `ip` process per namespace answers four questions in batch mode (`-b -`, `-force` so one
  * failing command does not stop the rest): links with details and addresses, main-table routes,
- * netconf (IPv4 forwarding), and the nsid table that turns a veth's link-netnsid into a namespace.
+ * netconf (IPv4 forwarding and rp_filter), and the nsid table that turns a veth's link-netnsid into a namespace.
  */
 const BATCH = 'addr show\nroute show\nnetconf show\nnetns list-id\n';
 
@@ -92,6 +98,7 @@ export async function probeNamespace(
     links,
     routes,
     forwarding: parseForwarding(docs[2] ?? null),
+    rpFilter: parseRpFilter(docs[2] ?? null),
     nsids: parseNsidList(docs[3] ?? null),
     rps: readRps(ns, links, roots, log),
     left,

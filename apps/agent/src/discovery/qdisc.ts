@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { splitJsonTexts } from '../parse/json.ts';
-import { ifaceId, type Topology } from '@hopwatch/shared';
+import type { Topology } from '@hopwatch/shared';
+import { ifaceId } from '@hopwatch/shared/ids';
 import { parseQdiscText, type QdiscStats } from '../parse/qdisc.ts';
 import type { LogFn } from '../util/log.ts';
 import type { NsEntry } from './namespaces.ts';

@@ -1,4 +1,5 @@
-import { type Iface, type IfaceKind, ifaceId, type Route, type Topology } from '@hopwatch/shared';
+import type { Iface, IfaceKind, Route, Topology } from '@hopwatch/shared';
+import { ifaceId } from '@hopwatch/shared/ids';
 import type { IpLink } from '../parse/iplink.ts';
 import type { NsProbe } from './probe.ts';
 

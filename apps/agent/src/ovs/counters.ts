@@ -4,7 +4,7 @@
  * interface's. ovs-vswitchd writes statistics to the database every 5 s (other_config
  * stats-update-interval, 5000 ms at least): these hops' deltas come in 5-second steps.
  */
-import { IFACE_COUNTERS, type IfaceCounterName } from '@hopwatch/shared';
+import { IFACE_COUNTERS, type IfaceCounterName } from '@hopwatch/shared/protocol/constants';
 
 const FROM_OVSDB: Partial<Record<IfaceCounterName, string>> = {
   rxBytes: 'rx_bytes',

@@ -10,7 +10,8 @@
  * OVS's namespace is where its bridges' internal devices are (the host on a real node; hwlab-node
  * in the OVS lab, where ovs-vswitchd runs). Pure.
  */
-import { type Iface, ifaceId, type OvsPort, type Topology } from '@hopwatch/shared';
+import type { Iface, OvsPort, Topology } from '@hopwatch/shared';
+import { ifaceId } from '@hopwatch/shared/ids';
 import type { OvsBridgeRow, OvsIface, OvsPortRow, OvsView } from './rows.ts';
 
 /** OVS interfaces that are hops of their own (no kernel device), by id: their counters come from OVSDB. */

@@ -1,4 +1,4 @@
-import { IFACE_COUNTERS } from '@hopwatch/shared';
+import { IFACE_COUNTERS } from '@hopwatch/shared/protocol/constants';
 import { type Counter, parseCounter } from '../util/counter.ts';
 
 const COLUMNS = IFACE_COUNTERS.length;

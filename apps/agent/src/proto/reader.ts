@@ -3,12 +3,15 @@
  * - every sample, two procfs reads per namespace: the namespace's conntrack statistics
  *   (/proc/PID/net/stat/nf_conntrack: count, drop, early_drop, insert_failed) and its ARP table
  *   (/proc/PID/net/arp: entries, neighbours still unresolved and the device they wait on);
- * - rarely, one process each: rp_filter (`ip -j netconf show`) and the nftables ruleset
- *   (`nft -j list ruleset`), on a slow round-robin (each namespace every SLOW_REFRESH_MS) to
- *   notice changes, and at once when the kernel reports a drop they explain (IP_RPFILTER,
- *   NETFILTER_DROP), rate-limited. The ruleset is never read per sample: only namespaces known to
- *   have drop/reject rules are read again while NETFILTER_DROP keeps coming, to see which rule's
- *   counter moved.
+ * - rp_filter comes from the discovery probe (its `ip -b` batch already asks `netconf show`; the
+ *   `ip monitor` hears netconf changes and re-probes the namespace): no process of its own;
+ * - the nftables ruleset (`nft -j list ruleset`), one process per namespace, only when something
+ *   says it matters: once when a namespace is first seen, and when the kernel reports
+ *   NETFILTER_DROP (every namespace at most every TRIGGER_ALL_MS, in between only those known to
+ *   have drop/reject rules, to see which rule's counter moved). Never on a timer: a spawn from
+ *   this ~50 MB process costs ~10 ms of CPU with its child, and a 5-minute round over 100
+ *   namespaces was half of the agent's steady cost. A rule changed where nothing drops is seen
+ *   at the next NETFILTER_DROP (README, Known gaps): until it drops it explains nothing.
  * Namespaces are entered with `nsenter --net=/proc/PID/ns/net` and a fixed argv (no shell), or
  * `ip -n NAME` for named ones; nothing is read through /proc/PID/root.
  */
@@ -19,28 +22,18 @@ import { splitJsonDocuments } from '../parse/json.ts';
 import { parseSnmp } from '../parse/snmp.ts';
 import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
-import { DIRECT, type FileReader, netDir, readNsText } from '../sampler.ts';
+import { DIRECT, type FileReader, netDir, readNsText } from '../sampling/ns-files.ts';
 import { MAX_FILE_BYTES } from '../util/procfs.ts';
-import {
-  type ConntrackTotals,
-  parseArp,
-  parseConntrackStat,
-  parseNftRuleset,
-  parseRpFilter,
-} from './parse.ts';
+import { type ConntrackTotals, parseArp, parseConntrackStat, parseNftRuleset } from './parse.ts';
 
-/**
- * Every namespace's rp_filter and ruleset are read at least this often (spread over samples). The
- * reasons they explain trigger a read at once, so this only keeps quiet namespaces current: two
- * processes per namespace per 5 min is ~0.4 % of a core for 100 namespaces.
- */
-export const SLOW_REFRESH_MS = 300_000;
-/** A drop reason the slow reads explain re-reads every namespace at most this often. */
+/** NETFILTER_DROP re-reads every namespace's ruleset at most this often. */
 const TRIGGER_ALL_MS = 5000;
+/** A namespace whose ruleset could not be read (nft failed, timed out) is tried again after this. */
+const NFT_RETRY_MS = 60_000;
 /**
  * Reasons whose namespace the SNMP counters tell, and those counters. While such reasons come,
  * every namespace's snmp and netstat are read each sample (netstat is otherwise read only every
- * tenth sample, snapshot-reader.ts).
+ * tenth sample, sampling/counter-reader.ts).
  */
 const MIB_REASONS: ReadonlySet<string> = new Set([
   'IP_INNOROUTES',
@@ -72,12 +65,11 @@ interface NsState {
   ct: ConntrackTotals | null;
   /** The last reading of the ARP table (a gauge: sent as is until read again). */
   arp: ReturnType<typeof parseArp> | null;
-  rpFilter: Record<string, number>;
   rules: Rule[];
   /** Counter packets since the last sample, by rule key. */
   pending: Map<string, number>;
-  /** Whether nft answered at least once (a namespace without nft tables still answers). */
-  rulesKnown: boolean;
+  /** When the ruleset is owed a read (first sight, or a failed read's retry); null: read. */
+  nftDue: number | null;
 }
 
 /** The argv that runs `cmd args` inside the namespace: never a shell. */
@@ -94,10 +86,7 @@ export function inNamespace(
 
 export class NsProtoReader {
   private readonly state = new Map<string, NsState>();
-  private cursor = 0;
-  private credit = 0;
-  private lastTick = performance.now();
-  private lastAll = new Map<'nft' | 'netconf', number>();
+  private lastAll = Number.NEGATIVE_INFINITY;
   private inflight = new Set<string>();
   /** Last MIB totals per namespace, kept while the reasons come (the first read is a baseline). */
   private mibPrev = new Map<string, Map<string, number | bigint>>();
@@ -110,16 +99,20 @@ export class NsProtoReader {
     private readonly log: LogFn,
     private readonly live: boolean,
     /**
-     * The snapshot reader's kept descriptors (collector.ts): the same files the sampler opens,
+     * The counter reader's kept descriptors (sampling/counter-reader.ts): the same files it opens,
      * with its pid check on open, and closed with the namespace. Plain reads in unit tests.
      */
     private readonly files: FileReader = DIRECT,
   ) {}
 
-  /** One sample's protocol state; awaits only reads the interval's drop reasons asked for. */
+  /**
+   * One sample's protocol state; awaits only reads the interval's drop reasons asked for.
+   * `rpFilter` gives a namespace's non-zero rp_filter values as its latest probe saw them.
+   */
   async sample(
     namespaces: readonly NsEntry[],
     drops: readonly DropReasonCount[],
+    rpFilter: (name: string) => Readonly<Record<string, number>> | undefined = () => undefined,
   ): Promise<Record<string, NsProto>> {
     const seen = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
     const neigh = [...seen].some((r) => r.startsWith('NEIGH_'));
@@ -129,16 +122,12 @@ export class NsProtoReader {
       for (const ns of namespaces) this.readMib(ns);
     } else this.mibPrev.clear();
     if (this.live) {
-      const reasons = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
-      const waits: Promise<void>[] = [];
-      if (reasons.has('NETFILTER_DROP')) waits.push(this.triggered('nft', namespaces));
-      if (reasons.has('IP_RPFILTER')) waits.push(this.triggered('netconf', namespaces));
-      await Promise.all(waits);
-      this.slowRound(namespaces);
+      if (seen.has('NETFILTER_DROP')) await this.triggered(namespaces);
+      this.readOwed(namespaces);
     }
     const out: Record<string, NsProto> = {};
     for (const ns of namespaces) {
-      const p = this.emit(ns.name);
+      const p = this.emit(ns.name, rpFilter(ns.name));
       if (p) out[ns.name] = p;
     }
     for (const name of [...this.state.keys()])
@@ -146,13 +135,10 @@ export class NsProtoReader {
     return out;
   }
 
-  /** Before the first sample: every namespace's rp_filter and ruleset, the counters' baselines. */
+  /** Before the first sample: every namespace's ruleset, the counters' baselines. */
   async prime(namespaces: readonly NsEntry[]): Promise<void> {
     if (!this.live) return;
-    await mapLimit(namespaces, CONCURRENCY, async (ns) => {
-      await this.readNetconf(ns);
-      await this.readNft(ns);
-    });
+    await mapLimit(namespaces, CONCURRENCY, (ns) => this.readNft(ns));
     for (const ns of namespaces) this.readProcfs(ns, true, true);
     this.ctDelta.clear();
   }
@@ -164,7 +150,7 @@ export class NsProtoReader {
   private st(name: string): NsState {
     let s = this.state.get(name);
     if (!s) {
-      s = { ct: null, arp: null, rpFilter: {}, rules: [], pending: new Map(), rulesKnown: false };
+      s = { ct: null, arp: null, rules: [], pending: new Map(), nftDue: performance.now() };
       this.state.set(name, s);
     }
     return s;
@@ -227,7 +213,7 @@ export class NsProtoReader {
     return readNsText(this.files, this.procRoot, ns, file, MAX_FILE_BYTES);
   }
 
-  private emit(name: string): NsProto | null {
+  private emit(name: string, rpFilter: Readonly<Record<string, number>> | undefined): NsProto | null {
     const s = this.state.get(name);
     const p: NsProto = {};
     const mib = this.mibNow.get(name);
@@ -235,7 +221,7 @@ export class NsProtoReader {
     this.mibNow.delete(name);
     const ct = this.ctDelta.get(name);
     if (ct && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0)) p.conntrack = ct;
-    if (s && Object.keys(s.rpFilter).length > 0) p.rpFilter = { ...s.rpFilter };
+    if (rpFilter && Object.keys(rpFilter).length > 0) p.rpFilter = { ...rpFilter };
     const arp = s?.arp;
     if (arp && arp.entries > 0) p.neighbours = arp.entries;
     if (arp && arp.unresolved.length > 0) p.unresolved = arp.unresolved;
@@ -250,47 +236,37 @@ export class NsProtoReader {
     return Object.keys(p).length > 0 ? p : null;
   }
 
-  /** A drop reason the slow reads explain: read those namespaces now (all of them, rate-limited). */
-  private async triggered(what: 'nft' | 'netconf', namespaces: readonly NsEntry[]): Promise<void> {
+  /** NETFILTER_DROP came: read the rulesets now (all of them, rate-limited) to see which rule counted. */
+  private async triggered(namespaces: readonly NsEntry[]): Promise<void> {
     const now = performance.now();
-    const all = now - (this.lastAll.get(what) ?? Number.NEGATIVE_INFINITY) >= TRIGGER_ALL_MS;
-    if (all) this.lastAll.set(what, now);
+    const all = now - this.lastAll >= TRIGGER_ALL_MS;
+    if (all) this.lastAll = now;
+    // Between full reads, only namespaces whose drop rules may be the ones counting.
+    const pick = all
+      ? namespaces
+      : namespaces.filter((ns) => (this.state.get(ns.name)?.rules.length ?? 0) > 0);
+    await mapLimit(pick, CONCURRENCY, (ns) => this.readNft(ns));
+  }
+
+  /** Rulesets owed a read (a namespace seen for the first time, a failed read's retry); not awaited. */
+  private readOwed(namespaces: readonly NsEntry[]): void {
+    if (this.nftMissing) return;
+    const now = performance.now();
     const pick = namespaces.filter((ns) => {
-      if (all) return true;
-      // Between full reads, only namespaces whose drop rules may be the ones counting.
-      return what === 'nft' && (this.state.get(ns.name)?.rules.length ?? 0) > 0;
+      const due = this.st(ns.name).nftDue;
+      return due !== null && due <= now;
     });
-    await mapLimit(pick, CONCURRENCY, (ns) => (what === 'nft' ? this.readNft(ns) : this.readNetconf(ns)));
-  }
-
-  /** The safety net for changes nothing reported: a few namespaces per sample, not awaited. */
-  private slowRound(namespaces: readonly NsEntry[]): void {
-    const now = performance.now();
-    this.credit += (namespaces.length * (now - this.lastTick)) / SLOW_REFRESH_MS;
-    this.lastTick = now;
-    if (this.credit < 1 || namespaces.length === 0) return;
-    const n = Math.min(namespaces.length, Math.floor(this.credit));
-    this.credit = Math.max(0, this.credit - n);
-    const pick = Array.from({ length: n }, () => namespaces[this.cursor++ % namespaces.length]!);
-    void mapLimit(pick, CONCURRENCY, async (ns) => {
-      await this.readNetconf(ns);
-      await this.readNft(ns);
-    });
-  }
-
-  private async readNetconf(ns: NsEntry): Promise<void> {
-    const argv = inNamespace(ns, 'ip', ['-j', 'netconf', 'show']);
-    if (!argv) return;
-    const r = await this.guarded(`netconf|${ns.name}`, () => this.run(argv.cmd, argv.args, null));
-    if (r?.code !== 0) return;
-    this.st(ns.name).rpFilter = parseRpFilter(splitJsonDocuments(r.stdout)[0] ?? null);
+    if (pick.length > 0) void mapLimit(pick, CONCURRENCY, (ns) => this.readNft(ns));
   }
 
   private async readNft(ns: NsEntry): Promise<void> {
     if (this.nftMissing) return;
     const argv = inNamespace(ns, 'nft', ['-j', 'list', 'ruleset']);
     if (!argv) return;
-    const r = await this.guarded(`nft|${ns.name}`, () => this.run(argv.cmd, argv.args, null));
+    const r = await this.guarded(`nft|${ns.name}`, () => {
+      this.st(ns.name).nftDue = performance.now() + NFT_RETRY_MS; // until it answers
+      return this.run(argv.cmd, argv.args, null);
+    });
     if (!r) return;
     if (r.code !== 0) {
       if (/ENOENT|not found|No such file/i.test(r.stderr) && !/nsenter: /.test(r.stderr)) {
@@ -314,7 +290,7 @@ export class NsProtoReader {
       }
     }
     s.rules = rules;
-    s.rulesKnown = true;
+    s.nftDue = null;
   }
 
   private noJson(): void {

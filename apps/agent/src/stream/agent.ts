@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentMessage } from '@hopwatch/shared';
-import { PROTOCOL_VERSION } from '@hopwatch/shared';
+import { PROTOCOL_VERSION } from '@hopwatch/shared/protocol/constants';
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import { createAgentCollector } from '../collector.ts';
 import type { AgentOptions, ResolvedOptions } from '../options.ts';

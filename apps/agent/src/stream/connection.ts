@@ -1,7 +1,9 @@
-import { CLOSE, decodeHubToAgent, type HubToAgentMessage, PROTOCOL_VERSION } from '@hopwatch/shared';
+import type { HubToAgentMessage } from '@hopwatch/shared';
+import { CLOSE, PROTOCOL_VERSION } from '@hopwatch/shared/protocol/constants';
 import WebSocket from 'ws';
 import type { LogFn } from '../util/log.ts';
 import { backoffDelay, REFUSED_RETRY_MS } from './backoff.ts';
+import { decodeHubFrame } from './hub-message.ts';
 
 export type HubStatus = 'connecting' | 'online' | 'offline' | 'error';
 
@@ -155,7 +157,7 @@ export class HubConnection {
   }
 
   private onMessage(ws: WebSocket, raw: string): void {
-    const decoded = decodeHubToAgent(raw);
+    const decoded = decodeHubFrame(raw);
     if (!decoded.ok) {
       this.log('warn', `ignoring a bad frame from the hub: ${decoded.error}`);
       return;

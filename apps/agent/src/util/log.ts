@@ -1,4 +1,4 @@
-import { printable } from '@hopwatch/shared';
+import { printable } from '@hopwatch/shared/text';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string) => void;

@@ -11,7 +11,9 @@ import {
   startAgent,
   parseOvsdbTarget,
 } from '@hopwatch/agent';
-import { IFACE_COUNTER_INDEX, printable, type Sample, type Topology } from '@hopwatch/shared';
+import type { Sample, Topology } from '@hopwatch/shared';
+import { IFACE_COUNTER_INDEX } from '@hopwatch/shared/protocol/constants';
+import { printable } from '@hopwatch/shared/text';
 import { agentToken } from './agent-token.ts';
 import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
 

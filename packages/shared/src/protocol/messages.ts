@@ -5,23 +5,9 @@ import { KeyframeSchema, SampleSchema, TopologySchema } from './model.ts';
 /**
  * The wire: one versioned protocol, one discriminated union per direction, a literal `type` on
  * every message. A new message type fails to compile until every consumer's `switch` handles it.
+ * PROTOCOL_VERSION, MAX_FRAME_BYTES and CLOSE live in constants.ts (no zod: the agent bundle).
  */
-export const PROTOCOL_VERSION = 1;
-
-/** Frames larger than this are refused before parsing (a 3000-interface topology is ~1.5 MB). */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
-
-/** WebSocket close codes (4000-4999 are the application's). */
-export const CLOSE = {
-  badToken: 4001,
-  badProtocol: 4002,
-  duplicateHost: 4003,
-  badFrame: 4004,
-  tooLarge: 4005,
-  /** A browser socket sent more messages than the hub takes from one (hub/ws/uiSession.ts). */
-  tooManyMessages: 4008,
-  shuttingDown: 4010,
-} as const;
+export { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './constants.ts';
 
 // ---- agent → hub ----------------------------------------------------------------------------
 

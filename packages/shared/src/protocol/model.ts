@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IFACE_COUNTERS } from './constants.ts';
 
 /**
  * The model every part shares: a host's topology (changes rarely, sent whole) and its
@@ -149,33 +150,7 @@ export const TopologySchema = z.object({
 });
 export type Topology = z.infer<typeof TopologySchema>;
 
-/**
- * Interface counters in /proc/net/dev's column order. On the wire a row is an array of
- * numbers in this order: a thousand interfaces a second make object keys the largest cost.
- */
-export const IFACE_COUNTERS = [
-  'rxBytes',
-  'rxPackets',
-  'rxErrors',
-  'rxDropped',
-  'rxFifo',
-  'rxFrame',
-  'rxCompressed',
-  'rxMulticast',
-  'txBytes',
-  'txPackets',
-  'txErrors',
-  'txDropped',
-  'txFifo',
-  'txColls',
-  'txCarrier',
-  'txCompressed',
-] as const;
-export type IfaceCounterName = (typeof IFACE_COUNTERS)[number];
-export const IFACE_COUNTER_INDEX = Object.fromEntries(IFACE_COUNTERS.map((n, i) => [n, i])) as Record<
-  IfaceCounterName,
-  number
->;
+export { IFACE_COUNTER_INDEX, IFACE_COUNTERS, type IfaceCounterName } from './constants.ts';
 
 const count = z.number().nonnegative();
 export const IfaceRowSchema = z.array(count).length(IFACE_COUNTERS.length);

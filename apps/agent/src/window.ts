@@ -1,3 +1,7 @@
+/**
+ * Collectors that live for one command: `hopwatch agent --once` (one interval) and the window
+ * `hopwatch diagnose` samples (N seconds). The streaming agent is stream/agent.ts.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sample, Topology } from '@hopwatch/shared';
 import { createCollector } from './collector.ts';

@@ -5,16 +5,40 @@
  * counters against `ovs-vsctl`; `diagnose` crossing the patch ports; the flow-drop and
  * patch-peer faults named on their hop with their rule; OVSDB killed and restarted mid-run.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createCollector } from '@hopwatch/agent';
+import { labFault } from '@hopwatch/lab/fault-apply';
+import { labDown, labUp } from '@hopwatch/lab/lifecycle';
+import { ovsInstalled, ovsPids, startOvsdb, vsctl } from '@hopwatch/lab/ovs/daemon';
+import { LAB_OVS_DIR, MISSING_PEER } from '@hopwatch/lab/ovs/topology';
+import { ROUTER_GW_ADDR } from '@hopwatch/lab/topology';
+import { startTraffic } from '@hopwatch/lab/traffic';
 import type { Diagnosis, Sample } from '@hopwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labFault } from '../src/fault-apply.ts';
-import { labDown, labUp } from '../src/lifecycle.ts';
-import { ovsInstalled, ovsPids, startOvsdb, vsctl } from '../src/ovs/daemon.ts';
-import { LAB_OVS_DIR, MISSING_PEER } from '../src/ovs/topology.ts';
-import { ROUTER_GW_ADDR } from '../src/topology.ts';
-import { startTraffic } from '../src/traffic.ts';
-import { cli, IS_ROOT } from './helpers/harness.ts';
+
+const IS_ROOT = process.getuid?.() === 0;
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** `hopwatch ARGS` from this checkout, its output and exit code. */
+function cli(args: string[], timeoutMs = 90_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/hopwatch.mjs', ...args], { cwd: REPO });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
 
 const DB = `unix:${LAB_OVS_DIR}/db.sock`;
 const WAN = 'hwlab-up/wan0';

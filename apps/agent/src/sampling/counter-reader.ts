@@ -1,10 +1,15 @@
-import type { CounterSnapshot } from './diff.ts';
-import type { NsEntry } from './discovery/namespaces.ts';
-import { nsLabel } from './discovery/probe.ts';
-import { netDevMaxBytes, netDir, readNsDev, readNsMib, readSoftnet } from './sampler.ts';
-import type { Counter } from './util/counter.ts';
-import type { LogFn } from './util/log.ts';
-import { OpenFiles } from './util/procfs.ts';
+/**
+ * CounterReader: every namespace's counters at one instant, as CounterTotals (diff.ts) keyed by
+ * interface id — what deltas are taken between. Decides what to read each sample (net/dev always,
+ * snmp/netstat on their slots) and keeps what makes the next read cheap.
+ */
+import type { CounterTotals } from '../diff.ts';
+import type { NsEntry } from '../discovery/namespaces.ts';
+import { nsLabel } from '../discovery/probe.ts';
+import { netDevMaxBytes, netDir, readNsDev, readNsMib, readSoftnet } from './ns-files.ts';
+import type { Counter } from '../util/counter.ts';
+import type { LogFn } from '../util/log.ts';
+import { OpenFiles } from '../util/procfs.ts';
 
 /**
  * SNMP counters cost more to read than interface counters: the kernel formats ~400 of them per
@@ -37,11 +42,11 @@ interface Mibs {
 }
 
 /**
- * The per-sample read of every namespace's counters into a CounterSnapshot keyed by interface
+ * The per-sample read of every namespace's counters into CounterTotals keyed by interface
  * id. Keeps what makes the next read cheap: open descriptors, the previous rows (reused when
  * unchanged) and the last SNMP values.
  */
-export class SnapshotReader {
+export class CounterReader {
   private readonly files = new OpenFiles();
   private readonly lastRows = new Map<string, Map<string, Counter[]>>();
   private readonly mibs = new Map<string, Mibs>();
@@ -61,10 +66,10 @@ export class SnapshotReader {
   read(
     namespaces: Iterable<NsEntry>,
     ids: IdIndex,
-    prev: CounterSnapshot | null,
-  ): { snap: CounterSnapshot; mismatched: string[]; unreadable: string[] } {
+    prev: CounterTotals | null,
+  ): { snap: CounterTotals; mismatched: string[]; unreadable: string[] } {
     const tick = this.tick++;
-    const snap: CounterSnapshot = {
+    const snap: CounterTotals = {
       ifaces: new Map(),
       softnet: readSoftnet(this.files, this.procRoot),
       qdiscs: prev?.qdiscs ?? new Map(),

@@ -1,8 +1,14 @@
-import { parseNetDevBytes } from './parse/netdev.ts';
-import { parseSnmp } from './parse/snmp.ts';
-import { parseOnlineCpus, parseSoftnet, type SoftnetRow, softnetLacksCpuIds } from './parse/softnet.ts';
-import type { NsEntry } from './discovery/namespaces.ts';
-import type { Counter } from './util/counter.ts';
+/**
+ * The kernel files a sample reads, one function each: a namespace's /proc/PID/net/dev, snmp and
+ * netstat (and the protocol reader's conntrack and arp) through kept descriptors (FileReader),
+ * the host's softnet_stat and sysctls. Reading and parsing only: what to read when is
+ * counter-reader.ts's job.
+ */
+import { parseNetDevBytes } from '../parse/netdev.ts';
+import { parseSnmp } from '../parse/snmp.ts';
+import { parseOnlineCpus, parseSoftnet, type SoftnetRow, softnetLacksCpuIds } from '../parse/softnet.ts';
+import type { NsEntry } from '../discovery/namespaces.ts';
+import type { Counter } from '../util/counter.ts';
 import { readlinkSync } from 'node:fs';
 import {
   nsInodeFromLink,
@@ -11,7 +17,7 @@ import {
   readText,
   readTextOrNull,
   reportRefusal,
-} from './util/procfs.ts';
+} from '../util/procfs.ts';
 
 /** Where sample reads go: kept descriptors (OpenFiles) or plain open-read-close. */
 export interface FileReader {
