@@ -16,7 +16,10 @@ import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
 import type { ImportLimits } from './replay/import.ts';
 import { jsonErrors } from './http/errors.ts';
 import { replayRouter } from './replay/routes.ts';
-import { openStore, type Store, type StoreOptions } from './store/store.ts';
+import type { Bus } from './seams/bus.ts';
+import type { RecordingStore } from './seams/recording.ts';
+import type { Registry } from './seams/registry.ts';
+import { openStore, type StoreOptions } from './store/store.ts';
 import type { AgentLimits } from './ws/agentSession.ts';
 import { loadAgentTokens } from './ws/agentTokens.ts';
 import { attachUpgrades } from './ws/upgrade.ts';
@@ -52,12 +55,23 @@ export interface HubOptions {
   tls?: { cert: string; key: string };
   /** Caps on POST /api/import (defaults in replay/import.ts). */
   importLimits?: Partial<ImportLimits>;
+  /**
+   * The three seams (seams/): by default SQLite at `db` and this process alone. A fleet replica
+   * passes its NATS implementations (fleet/); the hub closes them when it closes.
+   */
+  seams?: HubSeamSet;
+}
+
+export interface HubSeamSet {
+  recording: RecordingStore;
+  bus?: Bus;
+  registry?: Registry;
 }
 
 export interface Hub {
   url: string;
   port: number;
-  store: Store;
+  store: RecordingStore;
   core: HubCore;
   auth: HubAuth;
   /** `${url}/?token=…`: opens the app signed in as operator; null with --insecure-no-auth. */
@@ -111,6 +125,12 @@ function listen(server: Server | HttpsServer, host: string, port: number): Promi
   });
 }
 
+/** A fleet replica's bus and registry hold NATS subscriptions; the embedded ones nothing. */
+async function closeSeams(core: HubCore): Promise<void> {
+  await core.bus.close();
+  await core.registry.close();
+}
+
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const log = opts.log ?? consoleLogger;
   const host = opts.listen ?? DEFAULT_LISTEN;
@@ -121,8 +141,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   // Read before anything is opened: a bad file is a start-up error, not a half-started hub.
   const loadTokens = (path: string) => loadAgentTokens(path, (m) => log.warn(m));
   let agentTokens = opts.agentTokensFile === undefined ? undefined : loadTokens(opts.agentTokensFile);
-  const store = openStore(opts.db, storeOpts);
-  const core = new HubCore(store, log, createOnceLogger(log));
+  const store = opts.seams?.recording ?? openStore(opts.db, storeOpts);
+  const core = new HubCore(store, log, createOnceLogger(log), Date.now, {
+    ...(opts.seams?.bus ? { bus: opts.seams.bus } : {}),
+    ...(opts.seams?.registry ? { registry: opts.seams.registry } : {}),
+  });
   let auth: HubAuth;
   try {
     auth = new HubAuth(
@@ -133,6 +156,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     );
   } catch (e) {
     core.stop();
+    void closeSeams(core);
     store.close();
     throw e;
   }
@@ -175,6 +199,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   } catch (e) {
     auth.stop();
     core.stop();
+    void closeSeams(core);
     store.close();
     const msg = (e as Error).message;
     throw opts.tls && !msg.startsWith('cannot read')
@@ -194,6 +219,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   } catch (e) {
     auth.stop();
     core.stop();
+    void closeSeams(core);
     store.close();
     throw e;
   }
@@ -231,6 +257,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         }, 1000);
         await closed;
         clearTimeout(cut);
+        await closeSeams(core);
         store.close();
       })();
       return closing;

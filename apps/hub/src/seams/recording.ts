@@ -36,6 +36,11 @@ export interface RecordingStore {
   firstStart(host: string): number | null;
   hosts(): string[];
   lastT(host: string): number | null;
+  /**
+   * This process takes the host's agent (before the welcome, which carries lastT): a shared
+   * recording learns where the host's recording ends. The embedded one knows already.
+   */
+  adopt?(host: string): Promise<void>;
   /** Named recordings kept with this recording (store/marks.ts). */
   marks(): Marks;
   /** Write every open chunk now. */
