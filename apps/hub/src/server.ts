@@ -19,7 +19,14 @@ import { replayRouter } from './replay/routes.ts';
 import type { Bus } from './seams/bus.ts';
 import type { RecordingStore } from './seams/recording.ts';
 import type { Registry } from './seams/registry.ts';
-import { openStore, type StoreOptions } from './store/store.ts';
+import type { NatsOptions } from './fleet/connect.ts';
+import {
+  DEFAULT_CHUNK_MS,
+  DEFAULT_RETENTION_BYTES,
+  DEFAULT_RETENTION_MS,
+  openStore,
+  type StoreOptions,
+} from './store/store.ts';
 import type { AgentLimits } from './ws/agentSession.ts';
 import { loadAgentTokens } from './ws/agentTokens.ts';
 import { attachUpgrades } from './ws/upgrade.ts';
@@ -60,12 +67,21 @@ export interface HubOptions {
    * passes its NATS implementations (fleet/); the hub closes them when it closes.
    */
   seams?: HubSeamSet;
+  /**
+   * Be one stateless replica of a fleet on NATS JetStream (`hopwatch hub --nats`): the recording,
+   * live fan-out and host registry there instead of SQLite and this process (fleet/).
+   */
+  nats?: NatsOptions & { replica?: string };
 }
 
 export interface HubSeamSet {
   recording: RecordingStore;
   bus?: Bus;
   registry?: Registry;
+  /** Called with the hub's core once it exists (a fleet's bus answers from its live state). */
+  bind?(core: HubCore): void;
+  /** After the hub closed: flush and disconnect. */
+  close?(): Promise<void>;
 }
 
 export interface Hub {
@@ -125,6 +141,28 @@ function listen(server: Server | HttpsServer, host: string, port: number): Promi
   });
 }
 
+/** `--nats`: the fleet's seams, loaded only then (the embedded hub never touches NATS code). */
+async function fleetSeams(
+  nats: NatsOptions & { replica?: string },
+  opts: HubOptions,
+  log: Logger,
+): Promise<HubSeamSet> {
+  const { openFleet } = await import('./fleet/index.ts');
+  const fleet = await openFleet(nats, {
+    retentionMs: opts.retentionMs ?? DEFAULT_RETENTION_MS,
+    retentionBytes: opts.retentionBytes ?? DEFAULT_RETENTION_BYTES,
+    chunkMs: opts.chunkMs ?? DEFAULT_CHUNK_MS,
+    log,
+  });
+  return {
+    recording: fleet.recording,
+    bus: fleet.bus,
+    registry: fleet.registry,
+    bind: (core) => fleet.bind((host) => (core.hosts.get(host)?.link ? core.liveState(host) : null)),
+    close: () => fleet.close(),
+  };
+}
+
 /** A fleet replica's bus and registry hold NATS subscriptions; the embedded ones nothing. */
 async function closeSeams(core: HubCore): Promise<void> {
   await core.bus.close();
@@ -141,11 +179,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   // Read before anything is opened: a bad file is a start-up error, not a half-started hub.
   const loadTokens = (path: string) => loadAgentTokens(path, (m) => log.warn(m));
   let agentTokens = opts.agentTokensFile === undefined ? undefined : loadTokens(opts.agentTokensFile);
-  const store = opts.seams?.recording ?? openStore(opts.db, storeOpts);
+  const seams = opts.seams ?? (opts.nats ? await fleetSeams(opts.nats, opts, log) : undefined);
+  const store = seams?.recording ?? openStore(opts.db, storeOpts);
   const core = new HubCore(store, log, createOnceLogger(log), Date.now, {
-    ...(opts.seams?.bus ? { bus: opts.seams.bus } : {}),
-    ...(opts.seams?.registry ? { registry: opts.seams.registry } : {}),
+    ...(seams?.bus ? { bus: seams.bus } : {}),
+    ...(seams?.registry ? { registry: seams.registry } : {}),
   });
+  seams?.bind?.(core);
   let auth: HubAuth;
   try {
     auth = new HubAuth(
@@ -158,6 +198,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     core.stop();
     void closeSeams(core);
     store.close();
+    void seams?.close?.();
     throw e;
   }
 
@@ -201,6 +242,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     core.stop();
     void closeSeams(core);
     store.close();
+    void seams?.close?.();
     const msg = (e as Error).message;
     throw opts.tls && !msg.startsWith('cannot read')
       ? new Error(`--tls-cert/--tls-key: not a usable PEM certificate and matching key (${msg})`)
@@ -221,6 +263,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     core.stop();
     void closeSeams(core);
     store.close();
+    void seams?.close?.();
     throw e;
   }
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -259,6 +302,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         clearTimeout(cut);
         await closeSeams(core);
         store.close();
+        await seams?.close?.();
       })();
       return closing;
     },

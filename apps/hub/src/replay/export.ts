@@ -61,6 +61,7 @@ export async function* recordingLines(store: RecordingStore, req: ExportRequest)
   for (const host of req.hosts) {
     const written = new Set<number>();
     // Only what the host has on record: a request from 1970 to 2100 is not 7 million pages.
+    await store.load?.(host, req.start, req.start);
     const recorded = recordedRange(store, host);
     if (recorded === null) continue;
     const from = Math.max(req.start, recorded.start);
@@ -68,6 +69,7 @@ export async function* recordingLines(store: RecordingStore, req: ExportRequest)
     for (let s = from; s <= to; ) {
       const pageEnd = Math.min(to, s + EXPORT_PAGE_MS - 1);
       // A page is also capped in samples (an agent at 100 ms puts 6000 in 10 minutes).
+      await store.load?.(host, s, pageEnd);
       const rec = store.readRange(host, s, pageEnd, {
         maxSamples: EXPORT_PAGE_SAMPLES,
         maxTopologies: EXPORT_PAGE_TOPOLOGIES,

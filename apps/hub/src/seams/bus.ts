@@ -88,6 +88,18 @@ export class InProcessBus implements Bus {
     return [...this.watchers.keys()];
   }
 
+  /** Frames that came from elsewhere (a fleet replica owning the host), to this process's sinks. */
+  deliverTopology(host: string, frame: Buffer): void {
+    for (const s of this.watchers.get(host) ?? []) s.topology(host, frame);
+  }
+
+  deliverSample(host: string, json: string): void {
+    const sinks = this.watchers.get(host);
+    if (!sinks || sinks.size === 0) return;
+    const frame = uiSampleFrame(host, 1, json);
+    for (const s of sinks) s.sample(host, json, frame);
+  }
+
   async close(): Promise<void> {
     this.watchers.clear();
   }

@@ -41,6 +41,12 @@ export interface RecordingStore {
    * recording learns where the host's recording ends. The embedded one knows already.
    */
   adopt?(host: string): Promise<void>;
+  /**
+   * Brings [start, end] of the host's recording within reach of the reads above, which are
+   * synchronous: a shared recording fetches it from its stream into a cache (fleet/), the
+   * embedded one has it on disk already and has no load. Callers await it before reading.
+   */
+  load?(host: string, start: number, end: number): Promise<void>;
   /** Named recordings kept with this recording (store/marks.ts). */
   marks(): Marks;
   /** Write every open chunk now. */

@@ -1,8 +1,7 @@
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
-import type Database from 'better-sqlite3';
 import type { Logger } from '../log.ts';
 import { buildChunkRow } from './chunkRow.ts';
-import type { RecordingSql } from './sql.ts';
+import type { ChunkRow } from './sql.ts';
 
 /** A host that stops sending still gets its last chunk written this long after the chunk opened. */
 const IDLE_CLOSE_GRACE_MS = 2_000;
@@ -31,6 +30,13 @@ export interface OpenChunk {
   openedAt: number;
 }
 
+/** Where finished chunks go: a SQLite table (store.ts) or a JetStream stream (fleet/). */
+export interface ChunkSink {
+  /** Runs fn as one unit of writing (a transaction; nothing for a stream). */
+  batch(fn: () => void): void;
+  write(row: ChunkRow): void;
+}
+
 export interface PumpOptions {
   chunkMs: number;
   log: Logger;
@@ -42,7 +48,7 @@ export interface PumpOptions {
 }
 
 /**
- * The write path of the SQLite recording: samples collect in memory per host and become one
+ * The write path of a recording: samples collect in memory per host and become one
  * compressed chunk (chunkRow.ts) every chunkMs; full chunks queue and are written by tick() in
  * small transactions under a time budget, so that 200 hosts closing chunks in the same second
  * never stall the event loop. What is queued counts as recorded for lastT and for readers
@@ -57,8 +63,7 @@ export class WritePump {
   private readonly writeSome: (budgetMs: number) => void;
 
   constructor(
-    db: Database.Database,
-    private readonly sql: RecordingSql,
+    private readonly sink: ChunkSink,
     private readonly opts: PumpOptions,
   ) {
     /**
@@ -67,17 +72,20 @@ export class WritePump {
      * transaction per tick: a commit per chunk would cost a WAL sync each, and the tail a crash
      * can take stays one tick long.
      */
-    this.writeSome = db.transaction((budgetMs: number) => {
-      const t0 = performance.now();
-      while (this.closing.length > 0 && performance.now() - t0 < budgetMs) {
-        const chunk = this.closing.shift()!;
-        try {
-          this.write(chunk);
-        } catch (e) {
-          opts.log.error(`store: writing a chunk of ${chunk.host} failed, dropped: ${(e as Error).message}`);
+    this.writeSome = (budgetMs: number) =>
+      sink.batch(() => {
+        const t0 = performance.now();
+        while (this.closing.length > 0 && performance.now() - t0 < budgetMs) {
+          const chunk = this.closing.shift()!;
+          try {
+            this.write(chunk);
+          } catch (e) {
+            opts.log.error(
+              `store: writing a chunk of ${chunk.host} failed, dropped: ${(e as Error).message}`,
+            );
+          }
         }
-      }
-    });
+      });
   }
 
   add(host: string, sample: Sample, json: string): void {
@@ -170,7 +178,7 @@ export class WritePump {
       (e) => this.opts.log.warn(`store: could not summarise a chunk of ${chunk.host}: ${e.message}`),
     );
     if (!row) return;
-    this.sql.insertChunk(row);
+    this.sink.write(row);
     this.opts.onWritten(row.data.length);
   }
 }

@@ -117,17 +117,23 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   let retentionDeletedChunks = 0;
   let marksDeleted = 0;
 
-  const pump: WritePump = new WritePump(db, sql, {
-    chunkMs: opts.chunkMs ?? DEFAULT_CHUNK_MS,
-    log,
-    now,
-    topologyOf: (host): Topology | null => reader.latestTopologyOf(host)?.topology ?? null,
-    onWritten(bytes) {
-      totalBytes += bytes;
-      chunkCount += 1;
-      chunksWritten += 1;
+  // One transaction per pump tick: a commit per chunk would cost a WAL sync each, and the tail
+  // a crash can take stays one tick long.
+  const inTransaction = db.transaction((fn: () => void) => fn());
+  const pump: WritePump = new WritePump(
+    { batch: (fn) => inTransaction(fn), write: (row) => sql.insertChunk(row) },
+    {
+      chunkMs: opts.chunkMs ?? DEFAULT_CHUNK_MS,
+      log,
+      now,
+      topologyOf: (host): Topology | null => reader.latestTopologyOf(host)?.topology ?? null,
+      onWritten(bytes) {
+        totalBytes += bytes;
+        chunkCount += 1;
+        chunksWritten += 1;
+      },
     },
-  });
+  );
   const reader: RecordingReader = new RecordingReader(sql, (host) => pump.pendingFor(host), log);
 
   /** Hosts, lastT and sizes from the file (at open, and after a bulk write). */
