@@ -30,6 +30,10 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The lab's firewall and conntrack faults (nft rules in a router namespace, conntrack -S).
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
+# The fleet tests' 3-node JetStream cluster (apps/hub/test/fleet.int.test.ts, bench:fleet). The
+# tests start their own servers by pid; the package's systemd unit is not needed (and stays
+# stopped where systemd does not run). Debian's 2.9.10 is fine for tests, not for production.
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
