@@ -66,6 +66,8 @@ async function recorded(h: HubProcess, host: string, start: number, end: number)
     if (body.nextStart === null) break;
     s = body.nextStart;
   }
+  if (out.length === 0)
+    throw new Error(`no samples of ${host} in ${start}..${end}; replica log:\n${h.stderr().slice(-3000)}`);
   return out;
 }
 

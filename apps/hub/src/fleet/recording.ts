@@ -24,7 +24,7 @@ import { digestOf } from '../store/reads.ts';
 import type { ChunkRow } from '../store/sql.ts';
 import { atLeast, type FleetNames, hostOfToken } from './connect.ts';
 import { memoryMarks } from './memoryMarks.ts';
-import { ensureStreams } from './streams.ts';
+import { ensureStreams, whenJetStreamReady } from './streams.ts';
 
 /**
  * A backfilled chunk is published after its samples' time, at most this much later (agents keep
@@ -37,6 +37,8 @@ const CACHE_MAX_CHUNKS = 4000;
 const TOPOLOGY_REFRESH_MS = 3600_000;
 const PUBLISH_RETRY_MS = 500;
 const HOUR_MS = 3600_000;
+/** A read waits this long for a cluster that is electing a leader. */
+const LOAD_WAIT_MS = 10_000;
 
 interface CachedChunk {
   start: number;
@@ -344,60 +346,82 @@ export async function openNatsRecording(
 
     async load(host, start, end) {
       const c = cacheOf(host);
-      // Topology versions: the whole subject once, then what is new (only changes are there).
-      await readSubject(
-        names.topoStream,
-        names.topoSubject(host),
-        { seq: c.topoSeq + 1 },
-        () => false,
-        (m) => {
-          const v = decodeTopologyMsg(m as StoredMsg);
-          c.topologies.set(v.t, v.topology);
-          c.topoSeq = Math.max(c.topoSeq, (m as { seq: number }).seq);
-        },
-      ).catch((e: Error) => log.warn(`fleet: reading topologies of ${host}: ${e.message}`));
+      // Four independent reads, at once: a seek costs the slowest, not their sum.
+      const topologies = async () => {
+        // Versions: the whole subject once, then only what is new (only changes are there).
+        const last = await lastOf(names.topoStream, names.topoSubject(host));
+        if (!last || last.seq <= c.topoSeq) return;
+        await readSubject(
+          names.topoStream,
+          names.topoSubject(host),
+          { seq: c.topoSeq + 1 },
+          () => false,
+          (m) => {
+            const v = decodeTopologyMsg(m as StoredMsg);
+            c.topologies.set(v.t, v.topology);
+            c.topoSeq = Math.max(c.topoSeq, (m as { seq: number }).seq);
+          },
+        );
+      };
       // Chunks: a chunk holding samples ≥ start was published at or after start.
-      await readSubject(
-        names.chunkStream,
-        names.chunkSubject(host),
-        { time: Math.max(0, start) },
-        (m) => m.time > end + opts.chunkMs + BACKFILL_HORIZON_MS,
-        (m) => {
-          const h = (m as { headers?: MsgHdrs }).headers;
-          const s = num(h, 'Hw-Start');
-          if (s === null || c.chunks.has(s)) return;
-          c.chunks.set(s, {
-            start: s,
-            end: num(h, 'Hw-End') ?? s,
-            samples: num(h, 'Hw-Samples') ?? 0,
-            codec: h?.get('Hw-Codec') ?? '',
-            data: m.data,
-          });
-          cachedChunks += 1;
-        },
-      ).catch((e: Error) => log.warn(`fleet: reading chunks of ${host}: ${e.message}`));
-      evict();
+      const chunks = () =>
+        readSubject(
+          names.chunkStream,
+          names.chunkSubject(host),
+          { time: Math.max(0, start) },
+          (m) => m.time > end + opts.chunkMs + BACKFILL_HORIZON_MS,
+          (m) => {
+            const h = (m as { headers?: MsgHdrs }).headers;
+            const s = num(h, 'Hw-Start');
+            if (s === null || c.chunks.has(s)) return;
+            c.chunks.set(s, {
+              start: s,
+              end: num(h, 'Hw-End') ?? s,
+              samples: num(h, 'Hw-Samples') ?? 0,
+              codec: h?.get('Hw-Codec') ?? '',
+              data: m.data,
+            });
+            cachedChunks += 1;
+          },
+        );
       // Hour summaries by direct get, one per hour of the range (a day is 24 gets).
-      const hours: number[] = [];
-      for (
-        let hr = Math.floor(start / HOUR_MS);
-        hr <= Math.floor(end / HOUR_MS) && hours.length < 24 * 8;
-        hr++
-      )
-        hours.push(hr);
+      const summaries = async () => {
+        const hours: number[] = [];
+        for (
+          let hr = Math.floor(start / HOUR_MS);
+          hr <= Math.floor(end / HOUR_MS) && hours.length < 24 * 8;
+          hr++
+        )
+          hours.push(hr);
+        await Promise.all(
+          hours.map(async (hr) => {
+            const m = await lastOf(names.summaryStream, names.summarySubject(host, hr));
+            if (m) c.summaries.set(hr, m.json<ChunkSummary[]>());
+          }),
+        );
+      };
+      // Where the host's recording starts and ends.
+      const extent = async () => {
+        const [first, last] = await Promise.all([
+          jsm.streams
+            .getMessage(names.chunkStream, { seq: 0, next_by_subj: names.chunkSubject(host) } as never)
+            .catch(() => null),
+          lastOf(names.chunkStream, names.chunkSubject(host)),
+        ]);
+        c.firstStart = num(first?.header, 'Hw-Start');
+        const lastEnd = num(last?.header, 'Hw-End');
+        if (lastEnd !== null) lastTs.set(host, Math.max(lastTs.get(host) ?? lastEnd, lastEnd));
+      };
+      const parts = { topologies, chunks, summaries, extent };
+      // A read that meets a leader election waits it out (seconds), then says what it missed.
       await Promise.all(
-        hours.map(async (hr) => {
-          const m = await lastOf(names.summaryStream, names.summarySubject(host, hr));
-          if (m) c.summaries.set(hr, m.json<ChunkSummary[]>());
-        }),
+        Object.entries(parts).map(([what, read]) =>
+          whenJetStreamReady(`reading ${what} of ${host}`, read, LOAD_WAIT_MS).catch((e: Error) =>
+            log.warn(`fleet: ${e.message}`),
+          ),
+        ),
       );
-      const first = await jsm.streams
-        .getMessage(names.chunkStream, { seq: 0, next_by_subj: names.chunkSubject(host) } as never)
-        .catch(() => null);
-      c.firstStart = num(first?.header, 'Hw-Start');
-      const last = await lastOf(names.chunkStream, names.chunkSubject(host));
-      const lastEnd = num(last?.header, 'Hw-End');
-      if (lastEnd !== null) lastTs.set(host, Math.max(lastTs.get(host) ?? lastEnd, lastEnd));
+      evict();
     },
 
     readRange(host, start, end, ropts = {}): Recording {

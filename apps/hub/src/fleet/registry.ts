@@ -4,7 +4,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log.ts';
 import { type AgentLease, leaseRefusal, type Registry } from '../seams/registry.ts';
 import { type FleetNames, subjectToken } from './connect.ts';
-import { whenJetStreamReady } from './streams.ts';
+import { isTransient, whenJetStreamReady } from './streams.ts';
+
+/** How long a claim waits out a NATS outage before the agent is told to reconnect. */
+const CLAIM_WAIT_MS = 10_000;
 
 /** Owners renew their leases and statuses this often (the host list's own cadence). */
 export const RENEW_MS = 2_000;
@@ -105,7 +108,7 @@ export class NatsRegistry implements Registry {
       lastFrameAt: lease.lastFrameAt(),
     };
     for (let attempt = 0; attempt < 3; attempt++) {
-      const cur = await this.leases.get(key);
+      const cur = await whenJetStreamReady(`lease of ${host}`, () => this.leases.get(key), CLAIM_WAIT_MS);
       const local = this.held.get(host);
       if (cur && cur.operation === 'PUT') {
         const v = cur.json<LeaseValue>();
@@ -124,22 +127,32 @@ export class NatsRegistry implements Registry {
         );
         if (refusal && holderHere !== lease) return refusal;
         try {
-          const revision = await this.leases.update(key, JSON.stringify(mine), cur.revision);
+          const revision = await whenJetStreamReady(
+            `lease of ${host}`,
+            () => this.leases.update(key, JSON.stringify(mine), cur.revision),
+            CLAIM_WAIT_MS,
+          );
           if (holderHere && holderHere !== lease && holderHere.isOpen())
             holderHere.revoke(4003, 'replaced by a newer connection for this host');
           this.held.set(host, { lease, revision });
           this.released.delete(host);
           return null;
-        } catch {
+        } catch (e) {
+          if (isTransient(e)) throw e;
           continue; // someone else wrote in between: read again
         }
       }
       try {
-        const revision = await this.leases.create(key, JSON.stringify(mine));
+        const revision = await whenJetStreamReady(
+          `lease of ${host}`,
+          () => this.leases.create(key, JSON.stringify(mine)),
+          CLAIM_WAIT_MS,
+        );
         this.held.set(host, { lease, revision });
         this.released.delete(host);
         return null;
-      } catch {
+      } catch (e) {
+        if (isTransient(e)) throw e;
         // created by another replica in between: read again
       }
     }
@@ -167,9 +180,20 @@ export class NatsRegistry implements Registry {
       try {
         h.revision = await this.leases.update(subjectToken(host), JSON.stringify(v), h.revision);
       } catch (e) {
-        if (this.held.get(host) !== h) continue;
+        // NATS unavailable (a node down, a leader election) is not a lost lease: keep the agent
+        // and its data flowing, renew at the next tick.
+        if (isTransient(e) || this.held.get(host) !== h) continue;
+        const cur = await this.leases.get(subjectToken(host)).catch(() => undefined);
+        if (cur === undefined) continue;
+        const holder = cur?.operation === 'PUT' ? cur.json<LeaseValue>() : null;
+        if (holder && holder.replica === this.replica && holder.instance === h.lease.instance) {
+          h.revision = cur!.revision; // our own write whose answer was lost
+          continue;
+        }
         this.held.delete(host);
-        this.log.warn(`fleet: host ${host} was taken by another hub replica (${(e as Error).message})`);
+        this.log.warn(
+          `fleet: host ${host} was taken by another hub replica${holder ? ` (${holder.replica})` : ''}`,
+        );
         if (h.lease.isOpen()) h.lease.revoke(4003, 'this host name is held through another hub replica now');
       }
     }

@@ -55,18 +55,31 @@ const JETSTREAM_READY_MS = 30_000;
  * Retries what the cluster refuses while it forms ("no suitable peers", "JetStream not
  * available"): a replica started with its NATS cluster must not die of the order they came up in.
  */
-export async function whenJetStreamReady<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + JETSTREAM_READY_MS;
+export async function whenJetStreamReady<T>(
+  what: string,
+  fn: () => Promise<T>,
+  timeoutMs = JETSTREAM_READY_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await fn();
     } catch (e) {
-      const msg = (e as Error).message;
-      if (Date.now() > deadline || !/peers|not available|no responders|timeout|leader/i.test(msg))
-        throw new Error(`NATS JetStream: ${what}: ${msg}`);
-      await new Promise((r) => setTimeout(r, 500));
+      if (Date.now() > deadline || !isTransient(e))
+        throw new Error(`NATS JetStream: ${what}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/**
+ * An answer that means "not now" (a node down, a leader being elected, a reconnect under way),
+ * as opposed to one about the data (a compare-and-set that lost: "wrong last sequence").
+ */
+export function isTransient(e: unknown): boolean {
+  return /peers|not available|not enabled|no responders|timeout|timed out|leader|disconnect|closed|reconnect/i.test(
+    (e as Error)?.message ?? '',
+  );
 }
 
 export async function ensureStreams(
