@@ -69,7 +69,7 @@ export class NatsCluster {
     mkdirSync(store, { recursive: true });
     const lines = [
       `server_name: ${n.name}`,
-      'listen: 127.0.0.1:' + n.port,
+      `listen: 127.0.0.1:${n.port}`,
       `jetstream { store_dir: "${store}", max_memory_store: 64MB, max_file_store: 2GB }`,
     ];
     if (this.nodes.length > 1)
