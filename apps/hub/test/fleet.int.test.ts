@@ -97,7 +97,7 @@ describe.skipIf(NATS === null)('a fleet of hub replicas on NATS JetStream (3 nod
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('FLEET1: agents spread over replicas; every replica lists every host; a browser on A watches a host owned by B live', async () => {
+  it('FLEET1: agents spread over replicas; every replica lists every host; a browser on A watches a host owned by B live; a mark made on A is listed on C', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((n) => replicas.get(n)!);
     const owners = [a!, b!, c!];
     const hosts = ['hv-1', 'hv-2', 'hv-3'];
@@ -118,6 +118,20 @@ describe.skipIf(NATS === null)('a fleet of hub replicas on NATS JetStream (3 nod
       expect(browser.samplesOf('hv-2').filter((m) => m.sample.t > since).length).toBeGreaterThan(4),
     );
     expect(browser.samplesOf('hv-1')).toEqual([]);
+
+    // A named recording made through A is listed by C (KV bucket every replica watches).
+    const made = await fetch(`${a!.url}/api/recordings`, {
+      method: 'POST',
+      headers: { ...authHeaders(ACCESS_TOKEN), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'INC-1 on hv-2', hosts: ['hv-2'], start: since - 10_000, end: since }),
+    });
+    expect(made.status).toBe(201);
+    const { id } = (await made.json()) as { id: string };
+    await eventually(async () => {
+      const res = await fetch(`${c!.url}/api/recordings`, { headers: authHeaders(ACCESS_TOKEN) });
+      const { recordings } = (await res.json()) as { recordings: { id: string; name: string }[] };
+      expect(recordings.find((r) => r.id === id)?.name).toBe('INC-1 on hv-2');
+    });
   }, 120_000);
 
   it('FLEET2: kill -9 of the chunk stream leader: publishing resumes, the recording has no gap and no duplicate', async () => {

@@ -109,6 +109,7 @@ export function fleetNames(prefix = 'hopwatch') {
     watchWildcard: `${p}.watch.*`,
     statusBucket: `${P}_hosts`,
     leaseBucket: `${P}_leases`,
+    marksBucket: `${P}_marks`,
   };
 }
 export type FleetNames = ReturnType<typeof fleetNames>;

@@ -23,7 +23,7 @@ import { type OpenChunk, PUMP_INTERVAL_MS, WritePump } from '../store/pump.ts';
 import { digestOf } from '../store/reads.ts';
 import type { ChunkRow } from '../store/sql.ts';
 import { atLeast, type FleetNames, hostOfToken } from './connect.ts';
-import { memoryMarks } from './memoryMarks.ts';
+import { openFleetMarks } from './marks.ts';
 import { ensureStreams, whenJetStreamReady } from './streams.ts';
 
 /**
@@ -89,6 +89,7 @@ export async function openNatsRecording(
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const js: JetStreamClient = jetstream(nc);
   await ensureStreams(jsm, names, opts);
+  const fleetMarks = await openFleetMarks(nc, names.marksBucket, { replicas: opts.replicas, log, now });
   const version = nc.info?.version ?? '0.0.0';
   const seekByTime = atLeast(version, '2.11.0');
   log.info(
@@ -545,7 +546,6 @@ export async function openNatsRecording(
       closed = true;
     },
   };
-  const fleetMarks = memoryMarks(now);
 
   /** Waits for every publish to be acknowledged (close() publishes the open chunks). */
   (store as { drain?: () => Promise<void> }).drain = async () => {
