@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,15 +13,25 @@ export function natsServerPath(): string | null {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * `n` distinct free ports, held open together while they are picked: picked one at a time, the
+ * kernel may hand out the same port twice (a route port equal to a client port: one node fails).
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export interface NatsNode {
@@ -45,11 +55,10 @@ export class NatsCluster {
   static async start(size = 3): Promise<NatsCluster> {
     const c = new NatsCluster();
     try {
-      for (let i = 0; i < size; i++) c.routes.push(await freePort());
-      for (let i = 0; i < size; i++) {
-        const port = await freePort();
+      const ports = await freePorts(2 * size);
+      c.routes = ports.slice(size);
+      for (const [i, port] of ports.slice(0, size).entries())
         c.nodes.push({ name: `n${i + 1}`, port, url: `nats://127.0.0.1:${port}`, proc: null });
-      }
       for (let i = 0; i < size; i++) c.run(i);
       await c.ready();
     } catch (e) {
