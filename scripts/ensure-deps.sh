@@ -34,6 +34,10 @@ command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
 # datapath); ethtool turns off the veths' checksum offload that OVS's userspace path cannot finish.
 command -v ovs-vswitchd >/dev/null 2>&1 || [ -x /usr/sbin/ovs-vswitchd ] || need+=(openvswitch-switch)
 command -v ethtool >/dev/null 2>&1 || [ -x /usr/sbin/ethtool ] || need+=(ethtool)
+# The fleet tests' 3-node JetStream cluster (apps/hub/test/fleet.int.test.ts, bench:fleet). The
+# tests start their own servers by pid; the package's systemd unit is not needed (and stays
+# stopped where systemd does not run). Debian's 2.9.10 is fine for tests, not for production.
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -10,7 +10,8 @@ import WebSocket from 'ws';
 import { makeIface } from '../test/helpers/data.ts';
 import { benchArgs } from './args.ts';
 
-const a = benchArgs({ url: '', token: '', agents: 10, ifaces: 1000, active: 0.5, seconds: 60 });
+// --first K: host names start at bench-K (bench:fleet runs one of these per hub replica).
+const a = benchArgs({ url: '', token: '', agents: 10, ifaces: 1000, active: 0.5, seconds: 60, first: 0 });
 
 function topology(host: string, n: number): Topology {
   const ifaces = Array.from({ length: n }, (_, i) => {
@@ -85,7 +86,7 @@ let sentBytes = 0;
 let lateMs = 0;
 const start = Date.now();
 for (let k = 0; k < a.agents; k++) {
-  const host = `bench-${String(k).padStart(4, '0')}`;
+  const host = `bench-${String(a.first + k).padStart(4, '0')}`;
   const topo = topology(host, a.ifaces);
   const ws = new WebSocket(`${a.url.replace(/^http/, 'ws')}/ws/agent?protocol=${PROTOCOL_VERSION}`, {
     headers: { authorization: `Bearer ${a.token}` },

@@ -7,7 +7,8 @@
 import WebSocket from 'ws';
 import { benchArgs } from './args.ts';
 
-const a = benchArgs({ url: '', token: '', browsers: 5, watch: 1, agents: 10, warmup: 10, slow: 0 });
+// --first K: watch hosts from bench-K on (bench:fleet: hosts whose agents are on another replica).
+const a = benchArgs({ url: '', token: '', browsers: 5, watch: 1, agents: 10, warmup: 10, slow: 0, first: 0 });
 const latencies: number[] = [];
 let frames = 0;
 let merged = 0;
@@ -25,7 +26,7 @@ for (let b = 0; b < a.browsers; b++) {
   });
   const hosts = Array.from(
     { length: a.watch },
-    (_, k) => `bench-${String((b * a.watch + k) % a.agents).padStart(4, '0')}`,
+    (_, k) => `bench-${String(a.first + ((b * a.watch + k) % a.agents)).padStart(4, '0')}`,
   );
   // The first `slow` browsers read one second in ten (paused 9 s: more than the kernel's socket
   // buffers hold at 20 hosts), yet answer pings: the hub must send them merged latest state,

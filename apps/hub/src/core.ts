@@ -9,10 +9,17 @@ import {
 import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
-import { type LossSummary, summaryOf } from './state/summary.ts';
+import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
-import type { Store } from './store/store.ts';
-import { type UiClient, uiSampleFrame } from './ws/uiClient.ts';
+import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
+import type { RecordingStore } from './seams/recording.ts';
+import {
+  type AgentLease,
+  InProcessRegistry,
+  LAGGING_AFTER_INTERVALS,
+  type Registry,
+} from './seams/registry.ts';
+import type { UiClient } from './ws/uiClient.ts';
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
 type SampleMessage = Extract<AgentMessage, { type: 'sample' }>;
@@ -28,8 +35,6 @@ const UI_DRAIN_INTERVAL_MS = 50;
  * is dropped, so a half-open TCP connection frees its host name and memory within two ticks.
  */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
-/** A connected agent that sent no sample for this many intervals shows as lagging. */
-const LAGGING_AFTER_INTERVALS = 3;
 /** An agent silent for this long counts as gone: a second agent may take its host name. */
 export const AGENT_GONE_MIN_MS = 10_000;
 /**
@@ -68,15 +73,17 @@ export interface HostState {
   totals: HostTotals;
   /** localize() of the latest sample (see refreshJudgements: may lag the latest sample). */
   reports: Map<string, HopReport> | null;
-  summary: LossSummary | null;
+  summary: HostJudgement | null;
   /** The latest sample or topology changed since reports were computed. */
   judgementStale: boolean;
   /** Hub clock of the last judgement; the stalest host goes first. */
   judgedAt: number;
 }
 
-function topologyFrame(host: string, t: number, topology: Topology): Buffer {
-  return Buffer.from(JSON.stringify({ type: 'topology', host, t, topology }));
+/** The seams besides the recording; both default to this process alone (seams/). */
+export interface HubSeams {
+  bus?: Bus;
+  registry?: Registry;
 }
 
 /**
@@ -90,15 +97,22 @@ export class HubCore {
   readonly loopDelay = startLoopDelayMonitor();
   /** One per open socket (agent or browser), called every HEARTBEAT_INTERVAL_MS. */
   readonly heartbeats = new Set<() => void>();
-  private readonly watchers = new Map<string, Set<UiClient>>();
+  readonly bus: Bus;
+  readonly registry: Registry;
+  private readonly leases = new WeakMap<AgentLink, AgentLease>();
+  /** Per browser, the unsubscribe of each host it watches. */
+  private readonly watching = new WeakMap<UiClient, Map<string, () => void>>();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
-    readonly store: Store,
+    readonly store: RecordingStore,
     readonly log: Logger,
     readonly logOnce: OnceLogger,
     private readonly now: () => number = Date.now,
+    seams: HubSeams = {},
   ) {
+    this.bus = seams.bus ?? new InProcessBus((host) => this.liveState(host));
+    this.registry = seams.registry ?? new InProcessRegistry(now);
     for (const host of store.hosts()) {
       const state = this.stateOf(host);
       const topo = store.topologyAt(host, Number.MAX_SAFE_INTEGER);
@@ -121,6 +135,12 @@ export class HubCore {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.loopDelay.stop();
+  }
+
+  /** What a browser that starts watching `host` is sent at once (the Bus asks the owner). */
+  liveState(host: string): LiveState | null {
+    const s = this.hosts.get(host);
+    return s ? { topology: s.topology, latest: s.latest } : null;
   }
 
   private stateOf(host: string): HostState {
@@ -159,17 +179,34 @@ export class HubCore {
    * (same `instance`) replaces its old, probably half-open, connection; so does anyone once the
    * holder has been silent long enough to count as gone.
    */
-  claimHost(link: AgentLink, hello: Hello, goneMinMs: number = AGENT_GONE_MIN_MS): string | null {
-    const state = this.stateOf(hello.host);
-    const cur = state.link;
-    if (cur && cur !== link && cur.isOpen()) {
-      const silentMs = this.now() - cur.lastFrameAt;
-      const goneAfter = Math.max(LAGGING_AFTER_INTERVALS * state.intervalMs, goneMinMs);
-      if (cur.instance !== hello.instance && silentMs < goneAfter) {
-        return `host "${hello.host}" is already connected from ${cur.remote}; give this agent another --name`;
-      }
-      cur.close(4003, 'replaced by a newer connection for this host');
+  async claimHost(
+    link: AgentLink,
+    hello: Hello,
+    goneMinMs: number = AGENT_GONE_MIN_MS,
+  ): Promise<string | null> {
+    const lease: AgentLease = {
+      instance: hello.instance,
+      remote: link.remote,
+      intervalMs: hello.intervalMs,
+      lastFrameAt: () => link.lastFrameAt,
+      isOpen: () => link.isOpen(),
+      revoke: (code, reason) => link.close(code, reason),
+    };
+    const refusal = await this.registry.claim(hello.host, lease, goneMinMs);
+    if (refusal) return refusal;
+    try {
+      await this.store.adopt?.(hello.host);
+    } catch (e) {
+      this.registry.release(hello.host, lease);
+      throw e;
     }
+    // The socket may have closed while the lease was being taken (a fleet asks NATS).
+    if (!link.isOpen()) {
+      this.registry.release(hello.host, lease);
+      return 'the connection closed while its host name was being claimed';
+    }
+    this.leases.set(link, lease);
+    const state = this.stateOf(hello.host);
     state.link = link;
     state.agentVersion = hello.agentVersion;
     state.intervalMs = hello.intervalMs;
@@ -179,6 +216,8 @@ export class HubCore {
   }
 
   agentGone(host: string, link: AgentLink): void {
+    const lease = this.leases.get(link);
+    if (lease) this.registry.release(host, lease);
     const state = this.hosts.get(host);
     if (!state || state.link !== link) return;
     state.link = null;
@@ -191,12 +230,8 @@ export class HubCore {
     const state = this.stateOf(host);
     this.store.appendTopology(host, t, topology);
     state.topology = { t, topology };
-    const watchers = this.watchers.get(host);
-    // Built when someone watches, not kept: a 1000-interface topology is ~0.5 MB of JSON, and
-    // keeping one per host cost 100 MB at 200 hosts (bench:hub).
-    const frame = watchers && watchers.size > 0 ? topologyFrame(host, t, topology) : null;
     state.judgementStale = true;
-    if (frame) for (const c of watchers!) c.sendTopology(host, frame);
+    this.bus.publishTopology(host, t, topology);
     return 'ok';
   }
 
@@ -215,12 +250,7 @@ export class HubCore {
     state.latest = { t: sample.t, json };
     state.lastSampleAt = this.now();
     state.judgementStale = true;
-    const watchers = this.watchers.get(host);
-    if (watchers && watchers.size > 0) {
-      // Encoded once, sent to every browser watching this host.
-      const frame = uiSampleFrame(host, 1, json);
-      for (const c of watchers) c.sendSample(host, json, frame);
-    }
+    this.bus.publishSample(host, json);
     return 'ok';
   }
 
@@ -242,7 +272,7 @@ export class HubCore {
       try {
         const latest = s.latest ? (JSON.parse(s.latest.json) as Sample) : null;
         s.reports = localize(s.topology!.topology, latest);
-        s.summary = summaryOf(s.reports.values());
+        s.summary = judgementOf(s.reports.values());
       } catch (e) {
         this.logOnce('warn', `judge:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);
       }
@@ -251,24 +281,45 @@ export class HubCore {
     }
   }
 
-  hostSummaries(): HostSummary[] {
+  /** Hosts this process holds or has recorded, as every browser's host list shows them. */
+  localSummaries(): HostSummary[] {
     const t = this.now();
-    return [...this.hosts.values()]
-      .sort((a, b) => a.host.localeCompare(b.host))
-      .map((s) => {
-        const summary = s.summary;
-        const lagAfter = LAGGING_AFTER_INTERVALS * s.intervalMs + 2000;
-        const fresh = s.lastSampleAt !== null && t - s.lastSampleAt <= lagAfter;
-        return {
-          host: s.host,
-          status: s.link ? (fresh ? 'online' : 'lagging') : 'lost',
-          lastSeen: this.store.lastT(s.host),
-          agentVersion: s.agentVersion,
-          ifaceCount: s.topology?.topology.ifaces.length ?? 0,
-          lossHops: summary?.lossHops ?? 0,
-          worst: summary?.worst ?? 'idle',
-        };
-      });
+    return [...this.hosts.values()].map((s) => {
+      const summary = s.summary;
+      const lagAfter = LAGGING_AFTER_INTERVALS * s.intervalMs + 2000;
+      const fresh = s.lastSampleAt !== null && t - s.lastSampleAt <= lagAfter;
+      return {
+        host: s.host,
+        status: s.link ? (fresh ? 'online' : 'lagging') : 'lost',
+        lastSeen: this.store.lastT(s.host),
+        agentVersion: s.agentVersion,
+        ifaceCount: s.topology?.topology.ifaces.length ?? 0,
+        lossHops: summary?.lossHops ?? 0,
+        worst: summary?.worst ?? 'idle',
+        worstHop: summary?.worstHop ?? null,
+        rule: summary?.rule ?? null,
+      };
+    });
+  }
+
+  /**
+   * Every host: this process's and those other replicas published (Registry). A host whose agent
+   * moved to another replica is lost here and online there: the one with the agent wins, else
+   * the one seen last.
+   */
+  hostSummaries(): HostSummary[] {
+    const byHost = new Map<string, HostSummary>();
+    for (const h of this.localSummaries()) byHost.set(h.host, h);
+    for (const h of this.registry.remote()) {
+      const cur = byHost.get(h.host);
+      if (!cur || preferSummary(h, cur)) byHost.set(h.host, h);
+    }
+    return [...byHost.values()].sort((a, b) => a.host.localeCompare(b.host));
+  }
+
+  /** A host some process knows (an agent reported it, here or on another replica). */
+  knowsHost(host: string): boolean {
+    return this.hosts.has(host) || this.registry.remote().some((h) => h.host === host);
   }
 
   // ---- browsers -----------------------------------------------------------------------------
@@ -279,6 +330,7 @@ export class HubCore {
 
   broadcastHosts(): void {
     this.refreshJudgements();
+    this.registry.publish(this.localSummaries());
     if (this.uiClients.size === 0) return;
     const frame = this.hostsFrame();
     for (const c of this.uiClients) c.sendHosts(frame);
@@ -291,48 +343,37 @@ export class HubCore {
 
   removeUi(client: UiClient): void {
     this.uiClients.delete(client);
-    for (const host of client.watched) this.unwatch(host, client);
+    for (const host of [...client.watched]) this.unwatch(host, client);
   }
 
-  /** Empty sets go: names a browser watched (unknown ones too) must not accumulate forever. */
   private unwatch(host: string, client: UiClient): void {
-    const set = this.watchers.get(host);
-    if (!set) return;
-    set.delete(client);
-    if (set.size === 0) this.watchers.delete(host);
+    client.unwatch(host);
+    const stops = this.watching.get(client);
+    stops?.get(host)?.();
+    stops?.delete(host);
   }
 
-  /** Hosts some browser watches (tests: empty sets are deleted). */
+  /** Hosts some browser watches (tests: nothing is kept for hosts nobody watches any more). */
   watchedHosts(): string[] {
-    return [...this.watchers.keys()];
+    return this.bus.watchedHosts();
   }
 
   /** Replaces the set of hosts a browser watches; newly watched hosts get their current state. */
   subscribe(client: UiClient, hosts: readonly string[]): string[] {
     const next = new Set(hosts);
-    for (const host of [...client.watched]) {
-      if (next.has(host)) continue;
-      client.unwatch(host);
-      this.unwatch(host, client);
+    for (const host of [...client.watched]) if (!next.has(host)) this.unwatch(host, client);
+    let stops = this.watching.get(client);
+    if (!stops) {
+      stops = new Map();
+      this.watching.set(client, stops);
     }
     const unknown: string[] = [];
     for (const host of next) {
       if (client.watched.has(host)) continue;
       client.watched.add(host);
-      let set = this.watchers.get(host);
-      if (!set) {
-        set = new Set();
-        this.watchers.set(host, set);
-      }
-      set.add(client);
-      const state = this.hosts.get(host);
-      if (!state) {
-        unknown.push(host);
-        continue;
-      }
-      if (state.topology)
-        client.sendTopology(host, topologyFrame(host, state.topology.t, state.topology.topology));
-      if (state.latest) client.sendSample(host, state.latest.json, uiSampleFrame(host, 1, state.latest.json));
+      // Unknown hosts are watched anyway: the agent may connect in a moment.
+      if (!this.knowsHost(host)) unknown.push(host);
+      stops.set(host, this.bus.watch(host, client));
     }
     return unknown;
   }
@@ -342,4 +383,14 @@ export class HubCore {
     for (const c of this.uiClients) if (c.lagging) n += 1;
     return n;
   }
+}
+
+function rankOf(h: HostSummary): number {
+  return h.status === 'online' ? 2 : h.status === 'lagging' ? 1 : 0;
+}
+
+/** `a` describes the host better than `b`: it has its agent, or it saw it last. */
+function preferSummary(a: HostSummary, b: HostSummary): boolean {
+  if (rankOf(a) !== rankOf(b)) return rankOf(a) > rankOf(b);
+  return (a.lastSeen ?? 0) > (b.lastSeen ?? 0);
 }

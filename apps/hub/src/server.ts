@@ -16,7 +16,17 @@ import { consoleLogger, createOnceLogger, type Logger } from './log.ts';
 import type { ImportLimits } from './replay/import.ts';
 import { jsonErrors } from './http/errors.ts';
 import { replayRouter } from './replay/routes.ts';
-import { openStore, type Store, type StoreOptions } from './store/store.ts';
+import type { Bus } from './seams/bus.ts';
+import type { RecordingStore } from './seams/recording.ts';
+import type { Registry } from './seams/registry.ts';
+import type { NatsOptions } from './fleet/connect.ts';
+import {
+  DEFAULT_CHUNK_MS,
+  DEFAULT_RETENTION_BYTES,
+  DEFAULT_RETENTION_MS,
+  openStore,
+  type StoreOptions,
+} from './store/store.ts';
 import type { AgentLimits } from './ws/agentSession.ts';
 import { loadAgentTokens } from './ws/agentTokens.ts';
 import { attachUpgrades } from './ws/upgrade.ts';
@@ -52,12 +62,32 @@ export interface HubOptions {
   tls?: { cert: string; key: string };
   /** Caps on POST /api/import (defaults in replay/import.ts). */
   importLimits?: Partial<ImportLimits>;
+  /**
+   * The three seams (seams/): by default SQLite at `db` and this process alone. A fleet replica
+   * passes its NATS implementations (fleet/); the hub closes them when it closes.
+   */
+  seams?: HubSeamSet;
+  /**
+   * Be one stateless replica of a fleet on NATS JetStream (`hopwatch hub --nats`): the recording,
+   * live fan-out and host registry there instead of SQLite and this process (fleet/).
+   */
+  nats?: NatsOptions & { replica?: string };
+}
+
+export interface HubSeamSet {
+  recording: RecordingStore;
+  bus?: Bus;
+  registry?: Registry;
+  /** Called with the hub's core once it exists (a fleet's bus answers from its live state). */
+  bind?(core: HubCore): void;
+  /** After the hub closed: flush and disconnect. */
+  close?(): Promise<void>;
 }
 
 export interface Hub {
   url: string;
   port: number;
-  store: Store;
+  store: RecordingStore;
   core: HubCore;
   auth: HubAuth;
   /** `${url}/?token=…`: opens the app signed in as operator; null with --insecure-no-auth. */
@@ -111,6 +141,34 @@ function listen(server: Server | HttpsServer, host: string, port: number): Promi
   });
 }
 
+/** `--nats`: the fleet's seams, loaded only then (the embedded hub never touches NATS code). */
+async function fleetSeams(
+  nats: NatsOptions & { replica?: string },
+  opts: HubOptions,
+  log: Logger,
+): Promise<HubSeamSet> {
+  const { openFleet } = await import('./fleet/index.ts');
+  const fleet = await openFleet(nats, {
+    retentionMs: opts.retentionMs ?? DEFAULT_RETENTION_MS,
+    retentionBytes: opts.retentionBytes ?? DEFAULT_RETENTION_BYTES,
+    chunkMs: opts.chunkMs ?? DEFAULT_CHUNK_MS,
+    log,
+  });
+  return {
+    recording: fleet.recording,
+    bus: fleet.bus,
+    registry: fleet.registry,
+    bind: (core) => fleet.bind((host) => (core.hosts.get(host)?.link ? core.liveState(host) : null)),
+    close: () => fleet.close(),
+  };
+}
+
+/** A fleet replica's bus and registry hold NATS subscriptions; the embedded ones nothing. */
+async function closeSeams(core: HubCore): Promise<void> {
+  await core.bus.close();
+  await core.registry.close();
+}
+
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const log = opts.log ?? consoleLogger;
   const host = opts.listen ?? DEFAULT_LISTEN;
@@ -121,8 +179,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   // Read before anything is opened: a bad file is a start-up error, not a half-started hub.
   const loadTokens = (path: string) => loadAgentTokens(path, (m) => log.warn(m));
   let agentTokens = opts.agentTokensFile === undefined ? undefined : loadTokens(opts.agentTokensFile);
-  const store = openStore(opts.db, storeOpts);
-  const core = new HubCore(store, log, createOnceLogger(log));
+  const seams = opts.seams ?? (opts.nats ? await fleetSeams(opts.nats, opts, log) : undefined);
+  const store = seams?.recording ?? openStore(opts.db, storeOpts);
+  const core = new HubCore(store, log, createOnceLogger(log), Date.now, {
+    ...(seams?.bus ? { bus: seams.bus } : {}),
+    ...(seams?.registry ? { registry: seams.registry } : {}),
+  });
+  seams?.bind?.(core);
   let auth: HubAuth;
   try {
     auth = new HubAuth(
@@ -133,7 +196,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     );
   } catch (e) {
     core.stop();
+    void closeSeams(core);
     store.close();
+    void seams?.close?.();
     throw e;
   }
 
@@ -175,7 +240,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   } catch (e) {
     auth.stop();
     core.stop();
+    void closeSeams(core);
     store.close();
+    void seams?.close?.();
     const msg = (e as Error).message;
     throw opts.tls && !msg.startsWith('cannot read')
       ? new Error(`--tls-cert/--tls-key: not a usable PEM certificate and matching key (${msg})`)
@@ -194,7 +261,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   } catch (e) {
     auth.stop();
     core.stop();
+    void closeSeams(core);
     store.close();
+    void seams?.close?.();
     throw e;
   }
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -231,7 +300,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         }, 1000);
         await closed;
         clearTimeout(cut);
+        await closeSeams(core);
         store.close();
+        await seams?.close?.();
       })();
       return closing;
     },

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { AuthOffBanner, SessionMenu } from './auth/SessionMenu.tsx';
+import { FleetOverview } from './fleet/FleetOverview.tsx';
+import { selectShowFleet } from './fleet/route.ts';
 import { MapCanvas } from './map/MapCanvas.tsx';
 import { Announcer } from './panels/Announcer.tsx';
 import { Banner } from './panels/Banner.tsx';
@@ -66,6 +68,7 @@ function useGlobalKeys(findRef: React.RefObject<HTMLInputElement | null>) {
 export function App() {
   const theme = useApp(selectTheme);
   const picking = useApp(selectPicking);
+  const showFleet = useApp(selectShowFleet);
   const findRef = useRef<HTMLInputElement>(null);
   const [legend, setLegend] = useState(false);
   useGlobalKeys(findRef);
@@ -150,7 +153,8 @@ export function App() {
           </button>
         </div>
       </div>
-      <div className="flex-1 flex min-h-0">
+      {showFleet && <FleetOverview />}
+      <div className="flex-1 flex min-h-0" style={showFleet ? { display: 'none' } : undefined}>
         <main className="flex-1 min-w-0 flex flex-col">
           <div className="flex-1 relative min-h-0">
             <MapCanvas />

@@ -3,6 +3,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, DEFAULT_PORT, type Hub, type HubOptions, startHub } from '@hopwatch/hub';
 import { type Command, intOption, parseCommandArgs, UsageError } from '../command.ts';
+import { NATS_HELP, NATS_OPTIONS, type NatsValues, natsOptionsFrom } from './hubNats.ts';
 import {
   AUTH_HELP,
   AUTH_OPTIONS,
@@ -71,14 +72,17 @@ export const HUB_ONLY_OPTIONS = {
   'tls-key': { type: 'string' },
   'agent-tokens-file': { type: 'string' },
   'import-max-mb': { type: 'string' },
+  ...NATS_OPTIONS,
 } as const;
 
-export function hubOnlyOptions(v: {
-  'tls-cert'?: string | undefined;
-  'tls-key'?: string | undefined;
-  'agent-tokens-file'?: string | undefined;
-  'import-max-mb'?: string | undefined;
-}): Partial<HubOptions> {
+export function hubOnlyOptions(
+  v: {
+    'tls-cert'?: string | undefined;
+    'tls-key'?: string | undefined;
+    'agent-tokens-file'?: string | undefined;
+    'import-max-mb'?: string | undefined;
+  } & NatsValues,
+): Partial<HubOptions> {
   const out: Partial<HubOptions> = {};
   const cert = v['tls-cert'];
   const key = v['tls-key'];
@@ -88,6 +92,8 @@ export function hubOnlyOptions(v: {
   if (v['agent-tokens-file'] !== undefined) out.agentTokensFile = v['agent-tokens-file'];
   const mb = intOption('hub', 'import-max-mb', v['import-max-mb'], 1, 1024 * 1024);
   if (mb !== undefined) out.importLimits = { maxCompressedBytes: mb * 1024 * 1024 };
+  const nats = natsOptionsFrom(v);
+  if (nats) out.nats = nats;
   return out;
 }
 
@@ -121,7 +127,8 @@ export function untilSignal(cleanup: () => Promise<void>): Promise<number> {
 }
 
 export function printHubBanner(hub: Hub, opts: HubOptions): void {
-  console.log(`hopwatch hub: ${hub.url}  (recording to ${opts.db})`);
+  const to = opts.nats ? `NATS JetStream at ${opts.nats.servers.join(',')}` : opts.db;
+  console.log(`hopwatch hub: ${hub.url}  (recording to ${to})`);
   printAuthBanner(hub, opts);
 }
 
@@ -132,6 +139,7 @@ Usage: hopwatch hub [--port N] [--listen ADDR] [--db PATH] [--agent-token T]
                     [--access-token-file F] [--tokens-file F] [--public-url URL]
                     [--auth-proxy-header H --trusted-proxy CIDR[,CIDR]] [--insecure-no-auth]
                     [--tls-cert FILE --tls-key FILE] [--agent-tokens-file FILE] [--import-max-mb MB]
+                    [--nats URL[,URL…] [--nats-creds F] [--nats-tls-ca F] …]
 
   --port N             HTTP + WebSocket port (default ${DEFAULT_PORT}; 0 picks a free one)
   --listen ADDR        address to bind (default ${DEFAULT_LISTEN}; 0.0.0.0 for every interface)
@@ -150,6 +158,7 @@ ${AUTH_HELP}
                        as that host (beside --agent-token, which may report as any); re-read on
                        SIGHUP
   --import-max-mb MB   largest recording file POST /api/import takes, compressed (default 1024)
+${NATS_HELP}
 
 Agents connect with:  hopwatch agent --hub ws://HUB:PORT --token T   (or HOPWATCH_TOKEN=T)
 The hub serves the web app at /, the API under /api, /metrics (Prometheus) and /healthz.`;

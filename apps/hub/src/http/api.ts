@@ -37,18 +37,23 @@ export function apiRouter(core: HubCore): Router {
   /** Every /hosts/:host route: 404 naming the known hosts when the host is unknown. */
   router.use('/hosts/:host', (req, res, next) => {
     const host = req.params.host ?? '';
-    if (core.hosts.has(host)) return next();
-    fail(res, 404, `unknown host "${host}"`, { knownHosts: [...core.hosts.keys()].sort() });
+    if (core.knowsHost(host)) return next();
+    fail(res, 404, `unknown host "${host}"`, { knownHosts: core.hostSummaries().map((h) => h.host) });
   });
 
-  router.get('/hosts/:host/topology', (req, res) => {
+  router.get('/hosts/:host/topology', async (req, res) => {
     const host = req.params.host;
-    const topo = core.hosts.get(host)?.topology;
+    // Another replica's host (a fleet): its latest version from the shared recording.
+    let topo = core.hosts.get(host)?.topology;
+    if (!topo && store.load) {
+      await store.load(host, Date.now(), Date.now());
+      topo = store.topologyAt(host, Number.MAX_SAFE_INTEGER) ?? undefined;
+    }
     if (!topo) return fail(res, 404, `no topology received from "${host}" yet`);
     res.json({ host, t: topo.t, topology: topo.topology });
   });
 
-  router.get('/hosts/:host/diagnosis', (req, res) => {
+  router.get('/hosts/:host/diagnosis', async (req, res) => {
     const host = req.params.host;
     const tRaw = query(req, 't');
     const end = tRaw === undefined || tRaw === 'live' ? store.lastT(host) : parseTime(tRaw);
@@ -61,6 +66,7 @@ export function apiRouter(core: HubCore): Router {
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > DIAGNOSIS_MAX_SECONDS)
       return fail(res, 400, `seconds must be a number in (0, ${DIAGNOSIS_MAX_SECONDS}]`);
     const windowStart = Math.floor(end - seconds * 1000) + 1;
+    await store.load?.(host, windowStart, end);
     // Counted before anything is decoded: an agent at 100 ms puts 36 000 samples in an hour.
     const stored = storedSamples(store, host, windowStart, end);
     if (stored > DIAGNOSIS_MAX_SAMPLES)
@@ -84,12 +90,13 @@ export function apiRouter(core: HubCore): Router {
     res.json(diagnose({ host, topology: topology.topology, samples: rec.samples, from, to }));
   });
 
-  router.get('/hosts/:host/recording', (req, res) => {
+  router.get('/hosts/:host/recording', async (req, res) => {
     const host = req.params.host;
     const start = parseTime(query(req, 'start'));
     const end = parseTime(query(req, 'end'));
     if (start === null || end === null || end < start)
       return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start ≤ end');
+    await store.load?.(host, start, end);
     const rec = store.readRange(host, start, end, {
       maxSamples: RECORDING_MAX_SAMPLES,
       maxTopologies: RECORDING_MAX_TOPOLOGIES,
@@ -105,7 +112,7 @@ export function apiRouter(core: HubCore): Router {
     });
   });
 
-  router.get('/hosts/:host/timeline', (req, res) => {
+  router.get('/hosts/:host/timeline', async (req, res) => {
     const host = req.params.host;
     const start = parseTime(query(req, 'start'));
     const end = parseTime(query(req, 'end'));
@@ -114,6 +121,7 @@ export function apiRouter(core: HubCore): Router {
       return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start < end');
     if (!Number.isInteger(buckets) || buckets < 1 || buckets > 2000)
       return fail(res, 400, 'buckets must be an integer from 1 to 2000');
+    await store.load?.(host, start, end);
     res.json(timeline(store, host, start, end, buckets));
   });
 

@@ -1,6 +1,6 @@
 import type { HopStatus, Sample } from '@hopwatch/shared';
 import { type LossSummary, mergeSummaries, summarize } from '../state/summary.ts';
-import type { Store, TopologyVersion } from '../store/store.ts';
+import type { RecordingStore, TopologyVersion } from '../seams/recording.ts';
 
 /**
  * Up to this range the strip is judged from the samples themselves (one localize per bucket);
@@ -47,16 +47,17 @@ function topologyAt(versions: readonly TopologyVersion[], t: number): TopologyVe
  * Samples on disk in chunks touching [start, end], from the chunk rows alone (no blob is read):
  * what a range would cost to decode, known before decoding it.
  */
-export function storedSamples(store: Store, host: string, start: number, end: number): number {
-  const r = store.db
-    .prepare(
-      `SELECT coalesce(sum(samples), 0) AS n FROM chunks WHERE host = ? AND end_t >= ? AND start_t <= ?`,
-    )
-    .get(host, start, end) as { n: number };
-  return r.n;
+export function storedSamples(store: RecordingStore, host: string, start: number, end: number): number {
+  return store.storedSamples(host, start, end);
 }
 
-export function timeline(store: Store, host: string, start: number, end: number, n: number): Timeline {
+export function timeline(
+  store: RecordingStore,
+  host: string,
+  start: number,
+  end: number,
+  n: number,
+): Timeline {
   const bucketMs = Math.ceil((end - start) / n);
   const acc: (LossSummary | null)[] = new Array(n).fill(null);
   const counts: number[] = new Array(n).fill(0);

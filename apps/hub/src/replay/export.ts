@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import { PROTOCOL_VERSION } from '@hopwatch/shared';
 import type { Mark } from '../store/marks.ts';
-import type { Store } from '../store/store.ts';
+import type { RecordingStore } from '../seams/recording.ts';
 import {
   type Counts,
   emptyCounts,
@@ -37,7 +37,7 @@ const line = (l: Line) => `${JSON.stringify(l)}\n`;
  * The file's lines, host by host, page by page: a topology version always comes before the
  * samples it governs. Yields to the event loop between pages so an export never stalls ingest.
  */
-export async function* recordingLines(store: Store, req: ExportRequest): AsyncGenerator<string> {
+export async function* recordingLines(store: RecordingStore, req: ExportRequest): AsyncGenerator<string> {
   const header: Header = {
     format: RECORDING_FORMAT,
     version: RECORDING_FORMAT_VERSION,
@@ -61,6 +61,7 @@ export async function* recordingLines(store: Store, req: ExportRequest): AsyncGe
   for (const host of req.hosts) {
     const written = new Set<number>();
     // Only what the host has on record: a request from 1970 to 2100 is not 7 million pages.
+    await store.load?.(host, req.start, req.start);
     const recorded = recordedRange(store, host);
     if (recorded === null) continue;
     const from = Math.max(req.start, recorded.start);
@@ -68,6 +69,7 @@ export async function* recordingLines(store: Store, req: ExportRequest): AsyncGe
     for (let s = from; s <= to; ) {
       const pageEnd = Math.min(to, s + EXPORT_PAGE_MS - 1);
       // A page is also capped in samples (an agent at 100 ms puts 6000 in 10 minutes).
+      await store.load?.(host, s, pageEnd);
       const rec = store.readRange(host, s, pageEnd, {
         maxSamples: EXPORT_PAGE_SAMPLES,
         maxTopologies: EXPORT_PAGE_TOPOLOGIES,
@@ -94,18 +96,16 @@ export async function* recordingLines(store: Store, req: ExportRequest): AsyncGe
 }
 
 /** The compressed file as a stream (pipe it to a response or a file). */
-export function exportStream(store: Store, req: ExportRequest): Readable {
+export function exportStream(store: RecordingStore, req: ExportRequest): Readable {
   return Readable.from(recordingLines(store, req)).pipe(createGzip({ level: 6 }));
 }
 
 /** First chunk start (SQL, by index) to lastT: the range a host has on record, or null. */
-export function recordedRange(store: Store, host: string): { start: number; end: number } | null {
+export function recordedRange(store: RecordingStore, host: string): { start: number; end: number } | null {
   const end = store.lastT(host);
   if (end === null) return null;
-  const first = store.db
-    .prepare(`SELECT start_t FROM chunks WHERE host = ? ORDER BY end_t LIMIT 1`)
-    .get(host) as { start_t: number } | undefined;
-  if (first !== undefined) return { start: first.start_t, end };
+  const first = store.firstStart(host);
+  if (first !== null) return { start: first, end };
   // Nothing on disk yet (the first chunk is still open): the samples in memory say.
   const pending = store.readRange(host, end - 3600_000, end).samples[0];
   return { start: pending ? pending.t - pending.elapsedMs : end, end };
@@ -140,7 +140,11 @@ export interface ExportQuery {
  * Fills in what was left out: every host (or the mark's), the union of their recorded ranges (or
  * the mark's), and the marks that overlap. Shared by the route and `hopwatch replay export --db`.
  */
-export function resolveExport(store: Store, allMarks: readonly Mark[], q: ExportQuery): ExportRequest {
+export function resolveExport(
+  store: RecordingStore,
+  allMarks: readonly Mark[],
+  q: ExportQuery,
+): ExportRequest {
   const known = store.hosts();
   const hosts = q.hosts ?? q.rec?.hosts ?? known;
   const unknown = hosts.filter((h) => !known.includes(h));

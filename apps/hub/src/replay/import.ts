@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { brotliCompressSync, createGunzip, constants as zlibConstants } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { type Keyframe, MAX_FRAME_BYTES, type Sample, type Topology } from '@hopwatch/shared';
-import { summarize } from '../state/summary.ts';
-import { CHUNK_CODEC, encodeChunk } from '../store/chunk.ts';
-import { openMarks } from '../store/marks.ts';
 import { DEFAULT_CHUNK_MS, type Store } from '../store/store.ts';
 import { GZIP_MAGIC, type Line } from './format.ts';
 import { LineSplitter, LineTooLongError } from './lines.ts';
@@ -33,10 +30,6 @@ export const IMPORT_MAX_LINE_BYTES = MAX_FRAME_BYTES + 64 * 1024;
  */
 export const IMPORT_BATCH_BUDGET_MS = 25;
 const READ_BUFFER_BYTES = 1 << 20;
-/** As the store writes topologies: brotli's default quality (11) takes ~1 s on a big host. */
-const TOPOLOGY_BROTLI_QUALITY = 4;
-const compressTopology = (json: string) =>
-  brotliCompressSync(json, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: TOPOLOGY_BROTLI_QUALITY } });
 
 /** The file is fine but the hub already holds data for a host in that time: 409, nothing written. */
 export class ImportConflictError extends Error {}
@@ -181,10 +174,7 @@ function checkConflicts(store: Store, hosts: Map<string, HostExtent>, rename: (h
     const host = rename(from);
     const end = store.lastT(host);
     if (end === null) continue;
-    const first = store.db
-      .prepare(`SELECT start_t FROM chunks WHERE host = ? ORDER BY end_t LIMIT 1`)
-      .get(host) as { start_t: number } | undefined;
-    const start = first?.start_t ?? end;
+    const start = store.firstStart(host) ?? end;
     // Only strictly older data may join a host's recording: overlapping rows would interleave, and
     // newer rows would make the live agent's next samples look out of order.
     if (ext.last >= start)
@@ -245,8 +235,9 @@ interface HostWrite {
 }
 
 /**
- * Phase 2, in batches of short transactions: chunks cut like the live store cuts them, summaries
- * included. Every row written is remembered and removed again if a later batch fails.
+ * Phase 2, in batches of short transactions: chunks cut like the live store cuts them and written
+ * through its own write path (store.bulk(): the same chunk rows, summaries included). Every row
+ * written is remembered and removed again if a later batch fails.
  */
 async function writeAll(
   store: Store,
@@ -255,19 +246,9 @@ async function writeAll(
   chunkMs: number,
   budgetMs: number,
 ): Promise<ImportResult> {
-  const { db } = store;
-  const written = {
-    chunks: [] as (number | bigint)[],
-    topologies: [] as (number | bigint)[],
-    marks: [] as string[],
-  };
-  const insertChunk = db.prepare(
-    `INSERT INTO chunks (host, start_t, end_t, samples, codec, bytes, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertTopology = db.prepare(
-    `INSERT OR REPLACE INTO topologies (host, t, bytes, data) VALUES (?, ?, ?, ?)`,
-  );
-  const marks = openMarks(store);
+  const bulk = store.bulk();
+  const marksWritten: string[] = [];
+  const marks = store.marks();
   const byHost = new Map<string, HostWrite>();
   const result: ImportResult = {
     hosts: [],
@@ -287,28 +268,11 @@ async function writeAll(
     return w;
   };
   const flush = (host: string, w: HostWrite) => {
-    const first = w.samples[0];
     const last = w.samples.at(-1);
-    if (!first || !last) return;
+    if (!last) return;
+    // Judged against the version in force at the chunk's end, as the live pump does.
     const inForce = w.topologies.filter((v) => v.t <= last.t).at(-1) ?? w.topologies[0];
-    let summary: string | null = null;
-    try {
-      if (inForce) summary = JSON.stringify(summarize(inForce.topology, w.samples));
-    } catch {
-      summary = null; // as the live store: a chunk without a summary is still replayable
-    }
-    const data = encodeChunk(w.samples, w.keyframes);
-    const r = insertChunk.run(
-      host,
-      first.t - first.elapsedMs,
-      last.t,
-      w.samples.length,
-      CHUNK_CODEC,
-      data.length,
-      summary,
-      data,
-    );
-    written.chunks.push(r.lastInsertRowid);
+    bulk.chunk(host, w.samples, w.keyframes, inForce?.topology ?? null);
     w.samples = [];
     w.keyframes = [];
   };
@@ -320,8 +284,7 @@ async function writeAll(
       case 'topology': {
         const host = rename(l.host);
         const topology = { ...l.topology, host };
-        const data = compressTopology(JSON.stringify(topology));
-        written.topologies.push(insertTopology.run(host, l.t, data.length, data).lastInsertRowid);
+        bulk.topology(host, l.t, topology);
         const w = stateOf(l.host);
         w.topologies.push({ t: l.t, topology });
         w.topologies.sort((a, b) => a.t - b.t);
@@ -350,7 +313,7 @@ async function writeAll(
           { name: m.name, hosts: m.hosts === null ? null : m.hosts.map(rename), start: m.start, end: m.end },
           m.id,
         );
-        written.marks.push(created.id);
+        marksWritten.push(created.id);
         result.marks.push(created.id);
         return;
       }
@@ -367,21 +330,26 @@ async function writeAll(
   try {
     // One batch: at least one line, then lines until the budget is spent (checked per line; a
     // line is at most one chunk of work), committed together. false at the end of the file.
-    const batch = db.transaction((): boolean => {
-      const t0 = performance.now();
-      do {
-        const text = reader.next();
-        if (text === null) {
-          for (const [host, w] of byHost) flush(host, w);
-          return false;
-        }
-        write(text);
-      } while (performance.now() - t0 < budgetMs);
-      return true;
-    });
+    const batch = (): boolean =>
+      bulk.batch(() => {
+        const t0 = performance.now();
+        do {
+          const text = reader.next();
+          if (text === null) {
+            for (const [host, w] of byHost) flush(host, w);
+            return false;
+          }
+          write(text);
+        } while (performance.now() - t0 < budgetMs);
+        return true;
+      });
     while (batch()) await yieldToLoop();
   } catch (e) {
-    removeWritten(store, written);
+    // Undoes a half-written import (the batches already committed).
+    bulk.undo();
+    bulk.batch(() => {
+      for (const id of marksWritten) marks.remove(id);
+    });
     throw e;
   } finally {
     reader.close();
@@ -392,20 +360,4 @@ async function writeAll(
     result.hosts.push({ host, from: w.from, start: w.start, end: w.end, samples: w.count });
   }
   return result;
-}
-
-/** Undoes a half-written import (the batches already committed), in one transaction. */
-function removeWritten(
-  store: Store,
-  written: { chunks: (number | bigint)[]; topologies: (number | bigint)[]; marks: string[] },
-): void {
-  const { db } = store;
-  const delChunk = db.prepare(`DELETE FROM chunks WHERE rowid = ?`);
-  const delTopology = db.prepare(`DELETE FROM topologies WHERE rowid = ?`);
-  const marks = openMarks(store);
-  db.transaction(() => {
-    for (const id of written.chunks) delChunk.run(id);
-    for (const id of written.topologies) delTopology.run(id);
-    for (const id of written.marks) marks.remove(id);
-  })();
 }

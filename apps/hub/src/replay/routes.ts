@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
-import { MarkError, type MarkInput, openMarks } from '../store/marks.ts';
+import { MarkError, type MarkInput } from '../store/marks.ts';
+import { isLocalStore } from '../store/store.ts';
 import { parseTime } from '../time.ts';
 import {
   type ExportRequest,
@@ -76,7 +77,7 @@ function markInput(body: unknown, partial: boolean): Partial<MarkInput> {
 export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
   const router = Router();
   const { store } = core;
-  const marks = openMarks(store);
+  const marks = store.marks();
   const json = express.json({ limit: JSON_LIMIT });
 
   router.get('/replay', (_req, res) => {
@@ -175,6 +176,11 @@ export function replayRouter(core: HubCore, opts: ReplayRouteOptions): Router {
       req.socket.once('close', () => clearTimeout(cut));
       req.once('end', () => clearTimeout(cut));
     };
+    if (!isLocalStore(store))
+      return refuse(
+        501,
+        'this hub records to a shared stream (--nats); import into a hub with its own recording file (hopwatch replay FILE)',
+      );
     if (importing !== null) {
       res.setHeader('Retry-After', String(IMPORT_BUSY_RETRY_S));
       return refuse(

@@ -52,3 +52,28 @@ export function mergeSummaries(a: LossSummary | null, b: LossSummary): LossSumma
     lossHops: Math.max(a.lossHops, b.lossHops),
   };
 }
+
+/** A host's latest judgement in the host list: the summary and which hop is worst, and why. */
+export interface HostJudgement extends LossSummary {
+  worstHop: string | null;
+  rule: string | null;
+}
+
+/**
+ * The hop the host list names: the worst status, most drops among equals. None when the worst is
+ * ok or idle: "worst hop" of a healthy host would point at an arbitrary interface.
+ */
+export function judgementOf(reports: Iterable<HopReport>): HostJudgement {
+  const list = [...reports];
+  let worstHop: HopReport | null = null;
+  for (const hop of list) {
+    if (statusRank(hop.status) <= statusRank('ok')) continue;
+    if (
+      !worstHop ||
+      statusRank(hop.status) > statusRank(worstHop.status) ||
+      (hop.status === worstHop.status && hop.drops > worstHop.drops)
+    )
+      worstHop = hop;
+  }
+  return { ...summaryOf(list), worstHop: worstHop?.id ?? null, rule: worstHop?.rules[0] ?? null };
+}

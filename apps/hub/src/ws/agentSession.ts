@@ -54,6 +54,9 @@ export const DEFAULT_AGENT_LIMITS: AgentLimits = {
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
 
+/** Frames held while a host name is claimed (milliseconds; an agent sends a few a second). */
+const MAX_FRAMES_WHILE_CLAIMING = 1000;
+
 function reasonOf(error: string): RejectReason {
   if (error.startsWith('not JSON')) return 'not_json';
   if (error.startsWith('frame of')) return 'too_large';
@@ -80,6 +83,8 @@ export function handleAgent(
   let badInWindow = 0;
   let resumeTimer: NodeJS.Timeout | null = null;
   let alive = true;
+  /** Non-null while the hello's host name is being claimed: the frames that came meanwhile. */
+  let claiming: AgentMessage[] | null = null;
 
   const link: AgentLink & { instance: string } = {
     instance: '',
@@ -151,15 +156,43 @@ export function handleAgent(
       return;
     }
     link.instance = hello.instance;
-    const refusal = core.claimHost(link, hello, limits.goneAfterMs);
-    if (refusal) {
-      core.counters.refuse('duplicate_host');
-      core.log.warn(`${who()}: ${refusal}`);
-      closeWith(ws, CLOSE.duplicateHost, refusal);
-      return;
+    // Frames that arrive while the host name is claimed (a fleet asks NATS) wait for the answer.
+    claiming = [];
+    core
+      .claimHost(link, hello, limits.goneAfterMs)
+      .then((refusal) => {
+        const waiting = claiming ?? [];
+        claiming = null;
+        if (ws.readyState !== ws.OPEN) return;
+        if (refusal) {
+          core.counters.refuse('duplicate_host');
+          core.log.warn(`${who()}: ${refusal}`);
+          closeWith(ws, CLOSE.duplicateHost, refusal);
+          return;
+        }
+        host = hello.host;
+        send({ type: 'welcome', protocol: PROTOCOL_VERSION, lastT: core.store.lastT(hello.host) });
+        for (const m of waiting) handle(m);
+      })
+      .catch((e: Error) => {
+        claiming = null;
+        core.log.error(`${who()} (${hello.host}): claiming the host name failed: ${e.message}`);
+        closeWith(ws, CLOSE.shuttingDown, 'the hub could not claim this host name; reconnect');
+      });
+  }
+
+  /** One decoded frame, errors contained: a bug in one handler must not end the loop. */
+  function handle(msg: AgentMessage): void {
+    try {
+      onMessage(msg);
+    } catch (e) {
+      core.counters.reject('internal_error');
+      core.logOnce(
+        'error',
+        `agent:${host ?? remote}:internal`,
+        `${who()}: handling a "${msg.type}" frame failed: ${(e as Error).stack}`,
+      );
     }
-    host = hello.host;
-    send({ type: 'welcome', protocol: PROTOCOL_VERSION, lastT: core.store.lastT(hello.host) });
   }
 
   function onMessage(msg: AgentMessage): void {
@@ -228,16 +261,15 @@ export function handleAgent(
       bad(reasonOf(decoded.error), decoded.error);
       return;
     }
-    try {
-      onMessage(decoded.value);
-    } catch (e) {
-      core.counters.reject('internal_error');
-      core.logOnce(
-        'error',
-        `agent:${host ?? remote}:internal`,
-        `${who()}: handling a "${decoded.value.type}" frame failed: ${(e as Error).stack}`,
-      );
+    if (claiming !== null) {
+      if (claiming.length >= MAX_FRAMES_WHILE_CLAIMING) {
+        bad('invalid', `more than ${MAX_FRAMES_WHILE_CLAIMING} frames before the welcome`);
+        return;
+      }
+      claiming.push(decoded.value);
+      return;
     }
+    handle(decoded.value);
   });
 
   ws.on('pong', () => {

@@ -1,5 +1,6 @@
 import { mergeSamples, type Sample } from '@hopwatch/shared';
 import type { WebSocket } from 'ws';
+import type { LiveSink } from '../seams/bus.ts';
 import type { HubCounters } from '../state/counters.ts';
 
 /**
@@ -28,7 +29,7 @@ export function uiSampleFrame(host: string, merged: number, sampleJson: string):
  * `mergeSamples` (counting them in `merged`), and `drain()` sends them when the socket has room.
  * Memory per slow browser is therefore bounded by the hosts it watches, never by time.
  */
-export class UiClient {
+export class UiClient implements LiveSink {
   readonly watched = new Set<string>();
   /** Cleared at each heartbeat ping, set by the pong; a browser that stops answering is terminated. */
   alive = true;
@@ -126,6 +127,15 @@ export class UiClient {
       }
     }
     this.pending.clear();
+  }
+
+  // LiveSink: what the Bus delivers for a watched host.
+  topology(host: string, frame: Buffer): void {
+    this.sendTopology(host, frame);
+  }
+
+  sample(host: string, json: string, frame: Buffer): void {
+    this.sendSample(host, json, frame);
   }
 
   unwatch(host: string): void {

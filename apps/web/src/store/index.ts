@@ -1,6 +1,7 @@
 import { useStore } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
+import { createFleetSlice } from '../fleet/fleetSlice.ts';
 import { createReplaySlice } from '../replay/replaySlice.ts';
 import { createLiveSlice } from './liveSlice.ts';
 import { createSelectionSlice } from './selectionSlice.ts';
@@ -20,6 +21,7 @@ export function createAppStore() {
       ...createLiveSlice(...a),
       ...createSelectionSlice(...a),
       ...createReplaySlice(...a),
+      ...createFleetSlice(...a),
     })),
   );
 }

@@ -15,6 +15,7 @@ export const selectView = (s: AppState): View => ({
   rec: s.rec,
   pos: s.pos,
   wf: s.wf,
+  fleet: s.fleet,
 });
 
 /**

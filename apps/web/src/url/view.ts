@@ -1,3 +1,5 @@
+import { decodeFleetFilter, encodeFleetFilter, type FleetFilter } from '../fleet/filter.ts';
+
 /**
  * The URL is the view (design.md, Web contract): `?host=H&from=IF&to=IF&sel=IF&wf=1&t=live|ISO
  * &speed=N&cam=x,y,zoom` (`wf=1`: the packet waterfall under the path is open). Pure functions so the round trip is unit-tested and the same view opens in any
@@ -28,6 +30,8 @@ export interface View {
   pos?: number | null;
   /** The packet waterfall under the path is open (`wf=1`); optional so older views stay as they were. */
   wf?: boolean;
+  /** The fleet overview's filter (`q`, `status`, `agent`, `rule`: fleet/filter.ts); optional likewise. */
+  fleet?: FleetFilter;
 }
 
 export const DEFAULT_VIEW: View = {
@@ -91,7 +95,9 @@ function decodePos(raw: string | null): number {
 export function decodeView(search: string): View {
   const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const rec = text(params, 'rec');
+  const fleet = decodeFleetFilter(params);
   return {
+    ...(fleet !== null ? { fleet } : {}),
     ...(rec !== null ? { rec, pos: decodePos(text(params, 'pos')) } : {}),
     ...(text(params, 'wf') === '1' ? { wf: true } : {}),
     host: text(params, 'host'),
@@ -125,6 +131,8 @@ export function encodeView(view: View): string {
     const c = roundCamera(view.cam);
     add('cam', `${c.x},${c.y},${c.zoom}`);
   }
+  // Only on the overview: a host's view is that host, whatever the list was filtered by.
+  if (view.host === null) for (const [key, value] of encodeFleetFilter(view.fleet)) add(key, value);
   return parts.length === 0 ? '' : `?${parts.join('&')}`;
 }
 

@@ -86,6 +86,10 @@ export const HostSummarySchema = z.object({
   /** Hops whose status is loss in the latest sample. */
   lossHops: z.number().int(),
   worst: HopStatusSchema,
+  /** The hop with the worst status (most drops among equals), null when every hop is ok or idle. */
+  worstHop: z.string().nullable().optional(),
+  /** The first rule of the worst hop's findings (R01…), null when it has none. */
+  rule: z.string().nullable().optional(),
 });
 export type HostSummary = z.infer<typeof HostSummarySchema>;
 

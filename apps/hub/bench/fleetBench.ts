@@ -1,0 +1,214 @@
+/**
+ * npm run bench:fleet -- [--agents N] [--ifaces I] [--replicas R] [--nodes 1|3] [--browsers M]
+ *                        [--seconds S] [--warmup W] [--seeks K]
+ *
+ * N simulated agents × I interfaces at 1 Hz spread evenly over R hub replicas (`hopwatch hub
+ * --nats`, each its own process) on a NATS JetStream of `--nodes` servers (127.0.0.1, own ports,
+ * started and stopped by pid). Browsers on the first replica watch hosts whose agents are on
+ * another one (the live path through NATS) when R > 1. Prints hub CPU per agent-sample (all
+ * replicas), NATS CPU and stored bytes per interface-hour, live latency p50/p99 and seek latency
+ * (a fresh replica reading 30 s of a host it does not hold). Run under `flock
+ * /tmp/hopwatch-root.lock`: it wants the machine's two cores to itself.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsCluster } from '../test/helpers/natsCluster.ts';
+import { benchArgs } from './args.ts';
+
+const a = benchArgs({
+  agents: 60,
+  ifaces: 1000,
+  replicas: 2,
+  nodes: 1,
+  browsers: 4,
+  seconds: 40,
+  warmup: 15,
+  seeks: 10,
+  active: 0.5,
+});
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const TOKEN = 'bench-token';
+const ACCESS = 'bench-access-token-0123456789';
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const children: ChildProcess[] = [];
+let cluster: NatsCluster | null = null;
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+const auth = { authorization: `Bearer ${ACCESS}` };
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics?host=none`, { headers: auth })).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+}
+
+function lastJson(out: string): Record<string, number | null> {
+  try {
+    return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, number | null>;
+  } catch {
+    return {};
+  }
+}
+
+function run(args: string[]): { child: ChildProcess; out: Promise<string> } {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    const s = d.toString();
+    if (/warning|error/.test(s)) process.stderr.write(s);
+  });
+  return { child, out: new Promise((r) => child.on('exit', () => r(out))) };
+}
+
+async function replica(dir: string, name: string): Promise<{ url: string; pid: number }> {
+  const { child } = run([
+    'bin/hopwatch.mjs',
+    'hub',
+    ...['--port', '0', '--db', join(dir, `${name}.db`), '--agent-token', TOKEN],
+    ...['--access-token-file', join(dir, 'access.token'), '--retention-mb', '1500'],
+    ...['--nats', cluster!.urls.join(','), '--replica-name', name],
+  ]);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /hopwatch hub: (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1]!, pid: child.pid! });
+    });
+    child.on('exit', (code) => reject(new Error(`replica ${name} exited (${code})`)));
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hopwatch-fleetbench-'));
+  writeFileSync(join(dir, 'access.token'), `${ACCESS}\n`, { mode: 0o600 });
+  console.log(
+    `bench:fleet: ${a.agents} agents × ${a.ifaces} interfaces at 1 Hz over ${a.replicas} replica(s), ` +
+      `NATS ${a.nodes === 1 ? 'single server (R1)' : `${a.nodes}-node cluster (R3)`}, ${a.browsers} browsers, ` +
+      `${a.warmup} s warm-up + ${a.seconds} s measured`,
+  );
+  cluster = await NatsCluster.start(a.nodes);
+  const reps: { url: string; pid: number }[] = [];
+  for (let r = 0; r < a.replicas; r++) reps.push(await replica(dir, `r${r}`));
+  const per = Math.ceil(a.agents / a.replicas);
+  const agentRuns = reps.map((rep, r) =>
+    run([
+      ...['--import', 'tsx', join(HERE, 'simAgents.ts')],
+      ...['--url', rep.url, '--token', TOKEN, '--agents', String(Math.min(per, a.agents - r * per))],
+      ...['--first', String(r * per), '--ifaces', String(a.ifaces), '--active', String(a.active)],
+      ...['--seconds', String(a.warmup + a.seconds + 60)],
+    ]),
+  );
+  const connectBy = Date.now() + 90_000;
+  for (;;) {
+    let n = 0;
+    for (const rep of reps) n += await metric(rep.url, 'hopwatch_agents_connected').catch(() => 0);
+    if (n >= a.agents) break;
+    if (Date.now() > connectBy) throw new Error(`only ${n} of ${a.agents} agents connected within 90 s`);
+    await sleep(250);
+  }
+  // Browsers on replica 0 watching hosts held by replica 1 (through NATS), else by replica 0.
+  const watchFirst = a.replicas > 1 ? per : 0;
+  const browsers = run([
+    ...['--import', 'tsx', join(HERE, 'simBrowsers.ts')],
+    ...['--url', reps[0]!.url, '--token', ACCESS, '--browsers', String(a.browsers), '--watch', '1'],
+    ...['--agents', String(Math.min(per, a.agents - watchFirst)), '--first', String(watchFirst)],
+    ...['--warmup', String(a.warmup)],
+  ]);
+  await sleep(a.warmup * 1000);
+  const natsPids = cluster.nodes.map((n) => n.proc!.pid!);
+  const hubCpu0 = reps.reduce((s, r) => s + cpuTicks(r.pid), 0);
+  const natsCpu0 = natsPids.reduce((s, p) => s + cpuTicks(p), 0);
+  let samples0 = 0;
+  for (const rep of reps) samples0 += await metric(rep.url, 'hopwatch_samples_recorded_total');
+  const t0 = Date.now();
+  await sleep(a.seconds * 1000);
+  const wallS = (Date.now() - t0) / 1000;
+  const hubCpuS = (reps.reduce((s, r) => s + cpuTicks(r.pid), 0) - hubCpu0) / CLK_TCK;
+  const natsCpuS = (natsPids.reduce((s, p) => s + cpuTicks(p), 0) - natsCpu0) / CLK_TCK;
+  let samples1 = 0;
+  for (const rep of reps) samples1 += await metric(rep.url, 'hopwatch_samples_recorded_total');
+  browsers.child.kill('SIGTERM');
+  const br = lastJson(await browsers.out);
+
+  // Seeks: a replica that holds none of these hosts (a fresh one) reads 30 s of each.
+  const reader = await replica(dir, 'reader');
+  const seekMs: number[] = [];
+  for (let k = 0; k < a.seeks; k++) {
+    const host = `bench-${String((k * 7) % a.agents).padStart(4, '0')}`;
+    const end = Date.now() - 15_000;
+    const t = performance.now();
+    const res = await fetch(`${reader.url}/api/hosts/${host}/recording?start=${end - 30_000}&end=${end}`, {
+      headers: auth,
+    });
+    const body = (await res.json()) as { samples?: unknown[] };
+    seekMs.push(performance.now() - t);
+    if (!res.ok || (body.samples?.length ?? 0) === 0)
+      console.log(`  seek of ${host}: ${res.status}, no samples`);
+  }
+  for (const r of agentRuns) r.child.kill('SIGTERM');
+  await Promise.all(agentRuns.map((r) => r.out));
+
+  const nc = await connect({ servers: cluster.urls });
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info('HOPWATCH_CHUNKS');
+  const sums = await jsm.streams.info('HOPWATCH_SUMMARIES');
+  await nc.close();
+  const recorded = samples1 - samples0;
+  const storedSamples = samples1; // every sample recorded went to the stream (bytes are since start)
+  const ifaceHours = (storedSamples * a.ifaces) / 3600;
+  const copies = a.nodes >= 3 ? 3 : 1;
+  const rows: [string, string][] = [
+    ['samples recorded in window', `${recorded} (${(recorded / wallS).toFixed(1)}/s)`],
+    [
+      'hub CPU (all replicas)',
+      `${(hubCpuS / wallS).toFixed(3)} cores; per agent-sample ${((hubCpuS * 1000) / recorded).toFixed(3)} ms ` +
+        `→ ${(recorded / wallS / (hubCpuS / wallS)).toFixed(0)} agents per hub core`,
+    ],
+    [
+      'NATS CPU (all servers)',
+      `${(natsCpuS / wallS).toFixed(3)} cores; per agent-sample ${((natsCpuS * 1000) / recorded).toFixed(3)} ms`,
+    ],
+    [
+      'NATS stored bytes per interface-hour',
+      `${(info.state.bytes / ifaceHours).toFixed(0)} B chunks + ${(sums.state.bytes / ifaceHours).toFixed(1)} B summaries (one copy; ×${copies} on disk)`,
+    ],
+    ['live latency p50 / p99 / max', `${br.p50} / ${br.p99} / ${br.max} ms (${br.frames} frames)`],
+    [
+      'seek latency (fresh replica, 30 s of a host) p50 / p99 / max',
+      `${pct(seekMs, 50).toFixed(0)} / ${pct(seekMs, 99).toFixed(0)} / ${Math.max(...seekMs).toFixed(0)} ms`,
+    ],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main()
+  .catch((e: Error) => {
+    console.error(`bench:fleet failed: ${e.stack ?? e.message}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await cluster?.stop();
+  });

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { Logger } from '../log.ts';
+import type { ChunkSummary, Recording, TopologyVersion } from '../seams/recording.ts';
+import type { LossSummary } from '../state/summary.ts';
+import { decodeChunk, decompressText } from './chunk.ts';
+import type { OpenChunk } from './pump.ts';
+import type { RecordingSql } from './sql.ts';
+
+/** Change detection by digest: keeping each host's topology JSON cost ~0.5 MB a host. */
+export function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
+
+function decodeTopology(data: Buffer): Topology {
+  return JSON.parse(decompressText(data)) as Topology;
+}
+
+export interface LatestTopology {
+  t: number;
+  topology: Topology;
+  digest: string;
+}
+
+/**
+ * The read side of the SQLite recording, with its one cache (each host's latest topology, which
+ * the write side also uses for change detection and chunk summaries). Ranges are read row by row
+ * and stop at their cap; what the pump still holds in memory is merged in.
+ */
+export class RecordingReader {
+  private readonly latest = new Map<string, LatestTopology>();
+  corruptChunks = 0;
+
+  constructor(
+    private readonly sql: RecordingSql,
+    private readonly pendingFor: (host: string) => OpenChunk[],
+    private readonly log: Logger,
+  ) {}
+
+  latestTopologyOf(host: string): LatestTopology | null {
+    const cached = this.latest.get(host);
+    if (cached) return cached;
+    const row = this.sql.topologyAt(host, Number.MAX_SAFE_INTEGER);
+    if (!row) return null;
+    const topology = decodeTopology(row.data);
+    const entry = { t: row.t, topology, digest: digestOf(JSON.stringify(topology)) };
+    this.latest.set(host, entry);
+    return entry;
+  }
+
+  setLatest(host: string, entry: LatestTopology): void {
+    this.latest.set(host, entry);
+  }
+
+  /** After a bulk writer (import) wrote beside the cache. */
+  clearCache(): void {
+    this.latest.clear();
+  }
+
+  readRange(
+    host: string,
+    start: number,
+    end: number,
+    ropts: { maxSamples?: number; maxTopologies?: number } = {},
+  ): Recording {
+    const maxSamples = ropts.maxSamples ?? Number.POSITIVE_INFINITY;
+    const maxTopologies = ropts.maxTopologies ?? Number.POSITIVE_INFINITY;
+    const samples: Sample[] = [];
+    const keyframes: Keyframe[] = [];
+    const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
+      for (const s of ss) if (s.t >= start && s.t <= end) samples.push(s);
+      for (const k of ks) if (k.t >= start && k.t <= end) keyframes.push(k);
+    };
+    // Row by row (iterate, not all): a range of a year must not load a year of blobs to answer
+    // with its first hour; rows after the cap are never read.
+    for (const row of this.sql.chunksIn(host, start, end)) {
+      try {
+        const c = decodeChunk(row.codec, row.data);
+        take(c.samples, c.keyframes);
+      } catch (e) {
+        this.corruptChunks += 1;
+        this.log.error(`store: skipping unreadable chunk ${host}@${row.start_t}: ${(e as Error).message}`);
+      }
+      if (samples.length > maxSamples) break;
+    }
+    for (const c of this.pendingFor(host))
+      take(
+        c.texts.map((text) => JSON.parse(text) as Sample),
+        c.keyframes,
+      );
+    samples.sort((a, b) => a.t - b.t);
+    let truncated = false;
+    let nextStart: number | null = null;
+    if (samples.length > maxSamples) {
+      truncated = true;
+      samples.length = maxSamples;
+      nextStart = samples.at(-1)!.t + 1;
+    }
+    const topoEnd = nextStart !== null ? nextStart - 1 : end;
+    const topologies: TopologyVersion[] = [];
+    const atStart = this.topologyAt(host, start);
+    if (atStart) topologies.push(atStart);
+    for (const r of this.sql.topologiesIn(host, start, topoEnd)) {
+      if (topologies.length >= maxTopologies) {
+        // A host whose topology churns (namespaces made and removed every second) would
+        // otherwise answer with thousands of full topologies: cut the range before this one.
+        truncated = true;
+        nextStart = r.t;
+        while (samples.length > 0 && samples.at(-1)!.t >= r.t) samples.pop();
+        break;
+      }
+      topologies.push({ t: r.t, topology: decodeTopology(r.data) });
+    }
+    if (topologies.length === 0) {
+      // Nothing at or before start and nothing inside: the host's first version (recorded after
+      // the range) still lets a reader draw the map.
+      const r = this.sql.firstTopology(host);
+      if (r) topologies.push({ t: r.t, topology: decodeTopology(r.data) });
+    }
+    const kept = nextStart === null ? keyframes : keyframes.filter((k) => k.t < nextStart!);
+    return { host, start, end, topologies, samples, keyframes: kept, truncated, nextStart };
+  }
+
+  topologyAt(host: string, t: number): TopologyVersion | null {
+    const latest = this.latest.get(host);
+    if (latest && latest.t <= t) return { t: latest.t, topology: latest.topology };
+    const r = this.sql.topologyAt(host, t);
+    return r ? { t: r.t, topology: decodeTopology(r.data) } : null;
+  }
+
+  summaries(host: string, start: number, end: number): ChunkSummary[] {
+    const out: ChunkSummary[] = [];
+    for (const r of this.sql.summariesIn(host, start, end)) {
+      if (!r.summary) continue;
+      out.push({
+        start: r.start_t,
+        end: r.end_t,
+        samples: r.samples,
+        ...(JSON.parse(r.summary) as LossSummary),
+      });
+    }
+    return out;
+  }
+}
