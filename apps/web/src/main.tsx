@@ -5,7 +5,6 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { SignIn } from './auth/SignIn.tsx';
 import { bootSession, watchSession } from './auth/session.ts';
-import { dropEarlySocket } from './connection/early.ts';
 import { hubSocketUrl, startLive } from './connection/live.ts';
 import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
@@ -38,7 +37,6 @@ appStore.subscribe(
 const boot = await bootSession(window);
 const root = createRoot(document.getElementById('root')!);
 if (boot.kind === 'out') {
-  dropEarlySocket();
   root.render(
     <StrictMode>
       <SignIn reason={boot.reason} />

@@ -2,13 +2,14 @@ import type { HubToUiMessage } from '@hopwatch/shared';
 import type { JudgeClient } from '../judge/client.ts';
 import { selectLiveHost, selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppStore } from '../store/index.ts';
-import { takeEarlySocket } from './early.ts';
 import { HubSocket } from './socket.ts';
 
 /** Marks read by the bench (performance entries cost nothing when nobody reads them). */
 export const MARK_SAMPLE = 'hopwatch:sample';
 
-export { hubSocketUrl } from './early.ts';
+export function hubSocketUrl(loc: Location): string {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws/ui`;
+}
 
 /**
  * Wires the hub socket to the store: messages in, subscription out. The only module that knows
@@ -17,7 +18,6 @@ export { hubSocketUrl } from './early.ts';
 export function startLive(store: AppStore, url: string, judge: JudgeClient | null): () => void {
   const socket = new HubSocket({
     url,
-    adopt: () => takeEarlySocket(),
     onBadFrame: () => store.getState().countBadFrame(),
     // A frame still in flight when replay began must not land in the replayed window.
     ...(judge !== null

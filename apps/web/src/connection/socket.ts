@@ -41,17 +41,6 @@ export interface HubSocketOptions {
    * a thousand interface rows is a tick's worth of work). Other frames are decoded here.
    */
   onSampleFrame?: (raw: string) => void;
-  /**
-   * A socket opened before the app (connection/early.ts), taken on the first connect only: may
-   * already be open, subscribed, and holding frames that arrived meanwhile.
-   */
-  adopt?: () => AdoptedSocket | null;
-}
-
-export interface AdoptedSocket {
-  ws: SocketLike;
-  frames: string[];
-  subscribed: string[] | null;
 }
 
 const OPEN = 1;
@@ -70,8 +59,6 @@ export class HubSocket {
   #lastFrameAt = 0;
   #hosts: string[] = [];
   #closed = false;
-  /** Only the first connect may take the early socket. */
-  #adoptable = true;
   #statusListeners = new Set<Listener<ConnectionStatus>>();
   #messageListeners = new Set<Listener<HubToUiMessage>>();
   #seenErrors = new Set<string>();
@@ -124,19 +111,23 @@ export class HubSocket {
 
   #connect(): void {
     this.#setStatus('connecting');
-    const adopted = this.#adoptable ? (this.#opts.adopt?.() ?? null) : null;
-    this.#adoptable = false;
     const create = this.#opts.createSocket ?? ((url: string) => new WebSocket(url) as SocketLike);
     let ws: SocketLike;
     try {
-      ws = adopted?.ws ?? create(this.#opts.url);
+      ws = create(this.#opts.url);
     } catch {
       this.#setStatus('error');
       this.#scheduleRetry();
       return;
     }
     this.#ws = ws;
-    ws.onopen = () => this.#opened(null);
+    ws.onopen = () => {
+      this.#attempt = 0;
+      this.#lastFrameAt = Date.now();
+      this.#setStatus('online');
+      this.#send({ type: 'subscribe', hosts: this.#hosts });
+      this.#pingTimer = setInterval(() => this.#ping(), PING_INTERVAL_MS);
+    };
     ws.onmessage = (ev) => this.#receive(ev.data);
     ws.onerror = () => {
       // A close event always follows; the retry is scheduled there.
@@ -150,22 +141,6 @@ export class HubSocket {
       this.#setStatus(ev.code > STALL_CLOSE_CODE && ev.code < 5000 ? 'error' : 'offline');
       this.#scheduleRetry();
     };
-    if (adopted === null) return;
-    if (ws.readyState === OPEN) this.#opened(adopted.subscribed);
-    for (const frame of adopted.frames) this.#receive(frame);
-  }
-
-  /** `subscribed`: hosts an adopted socket already asked for (the hub would resend the topology). */
-  #opened(subscribed: string[] | null): void {
-    this.#attempt = 0;
-    this.#lastFrameAt = Date.now();
-    this.#setStatus('online');
-    const same =
-      subscribed !== null &&
-      subscribed.length === this.#hosts.length &&
-      subscribed.every((h, i) => h === this.#hosts[i]);
-    if (!same) this.#send({ type: 'subscribe', hosts: this.#hosts });
-    this.#pingTimer = setInterval(() => this.#ping(), PING_INTERVAL_MS);
   }
 
   #receive(data: unknown): void {
