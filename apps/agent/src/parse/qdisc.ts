@@ -11,6 +11,19 @@ export interface QdiscStats {
   qlen: number;
 }
 
+/** A root qdisc's counters, each read by `count` (absent: 0); one shape for JSON and salvaged text. */
+function statsOf(kind: string, count: (key: string) => number): QdiscStats {
+  return {
+    kind,
+    packets: count('packets'),
+    bytes: count('bytes'),
+    drops: count('drops'),
+    overlimits: count('overlimits'),
+    requeues: count('requeues'),
+    qlen: count('qlen'),
+  };
+}
+
 /**
  * Root qdiscs only, by device name: child qdiscs (htb classes' leaves, mq's per-queue children)
  * are already summed into their root's counters by the kernel. noqueue has no queue to drop from.
@@ -26,16 +39,10 @@ export function parseQdiscs(doc: Json | null, dev: string | null = null): Map<st
     const name = str(q, 'dev') ?? dev;
     const kind = str(q, 'kind');
     if (name === null || kind === null || kind === 'noqueue') continue;
-    const c = (key: string): number => num(q, key) ?? 0;
-    out.set(name, {
-      kind,
-      packets: c('packets'),
-      bytes: c('bytes'),
-      drops: c('drops'),
-      overlimits: c('overlimits'),
-      requeues: c('requeues'),
-      qlen: num(q, 'qlen') ?? 0,
-    });
+    out.set(
+      name,
+      statsOf(kind, (key) => num(q, key) ?? 0),
+    );
   }
   return out;
 }
@@ -66,19 +73,13 @@ export function salvageQdiscs(text: string, dev: string | null = null): Map<stri
     const name = stringKey(object, 'dev') ?? dev;
     const kind = stringKey(object, 'kind');
     if (name === null || kind === null || kind === 'noqueue') continue;
-    const c = (key: string): number => {
-      const m = new RegExp(`"${key}":(\\d+)`).exec(object);
-      return m ? Number(m[1]) : 0;
-    };
-    out.set(name, {
-      kind,
-      packets: c('packets'),
-      bytes: c('bytes'),
-      drops: c('drops'),
-      overlimits: c('overlimits'),
-      requeues: c('requeues'),
-      qlen: c('qlen'),
-    });
+    out.set(
+      name,
+      statsOf(kind, (key) => {
+        const m = new RegExp(`"${key}":(\\d+)`).exec(object);
+        return m ? Number(m[1]) : 0;
+      }),
+    );
   }
   return out;
 }
