@@ -13,7 +13,7 @@
  */
 import { join, dirname } from 'node:path';
 import { STATE_PATH } from '../state.ts';
-import { LAB_IFACES, type LabIface, labIfaceId, NS_NODE } from '../topology.ts';
+import { LAB_IFACES, LAB_PATH, type LabIface, labIfaceId, NS_NODE } from '../topology.ts';
 
 /** Where the lab's private OVS keeps everything: next to the lab's state file. */
 export const LAB_OVS_DIR = join(dirname(STATE_PATH), 'ovs');
@@ -86,16 +86,9 @@ export const LAB_OVS_PATCH_IDS: readonly string[] = LAB_OVS_BRIDGES.flatMap((b) 
   b.ports.filter((p) => p.patchPeer !== undefined).map((p) => `${NS_NODE}/${p.name}`),
 );
 
-/** The OVS lab's path from the uplink to the VM: through the router and back into br-int on VLAN 2. */
+/** The OVS lab's path from the uplink to the VM: the eight hops of LAB_PATH (same ids), then through the router and back into br-int on VLAN 2. */
 export const LAB_OVS_VM_PATH = [
-  'hwlab-up/wan0',
-  'hwlab-node/eno1',
-  'hwlab-node/br-ex',
-  'hwlab-node/phy-br-ex',
-  'hwlab-node/int-br-ex',
-  'hwlab-node/br-int',
-  'hwlab-node/tap-qg-a1',
-  'hwlab-qrouter-a1/qg-a1',
+  ...LAB_PATH,
   'hwlab-qrouter-a1/qr-a1',
   'hwlab-node/tap-qr-a1',
   'hwlab-node/br-int',
