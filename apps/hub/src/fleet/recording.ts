@@ -20,6 +20,7 @@ import type { LossSummary } from '../state/summary.ts';
 import { compressText, decodeChunk, decompressText } from '../store/chunk.ts';
 import type { Marks } from '../store/marks.ts';
 import { type OpenChunk, PUMP_INTERVAL_MS, WritePump } from '../store/pump.ts';
+import { assembleRange } from '../store/range.ts';
 import { digestOf } from '../store/reads.ts';
 import type { ChunkRow } from '../store/sql.ts';
 import { atLeast, type FleetNames, hostOfToken } from './connect.ts';
@@ -455,36 +456,22 @@ export async function openNatsRecording(
           o.texts.map((t) => JSON.parse(t) as Sample),
           o.keyframes,
         );
-      samples.sort((a, b) => a.t - b.t);
-      let truncated = false;
-      let nextStart: number | null = null;
-      if (samples.length > maxSamples) {
-        truncated = true;
-        samples.length = maxSamples;
-        nextStart = samples.at(-1)!.t + 1;
-      }
-      const topoEnd = nextStart !== null ? nextStart - 1 : end;
-      const topologies: TopologyVersion[] = [];
-      const atStart = topologyAtOf(host, start);
-      if (atStart) topologies.push(atStart);
-      const inside = [...cacheOf(host).topologies.entries()]
-        .filter(([t]) => t > start && t <= topoEnd)
-        .sort((a, b) => a[0] - b[0]);
-      for (const [t, topology] of inside) {
-        if (topologies.length >= maxTopologies) {
-          truncated = true;
-          nextStart = t;
-          while (samples.length > 0 && samples.at(-1)!.t >= t) samples.pop();
-          break;
-        }
-        topologies.push({ t, topology });
-      }
-      if (topologies.length === 0) {
-        const first = [...cacheOf(host).topologies.entries()].sort((a, b) => a[0] - b[0])[0];
-        if (first) topologies.push({ t: first[0], topology: first[1] });
-      }
-      const kept = nextStart === null ? keyframes : keyframes.filter((k) => k.t < nextStart!);
-      return { host, start, end, topologies, samples, keyframes: kept, truncated, nextStart };
+      const versions = [...cacheOf(host).topologies.entries()].sort((a, b) => a[0] - b[0]);
+      return assembleRange({
+        host,
+        start,
+        end,
+        maxSamples,
+        maxTopologies,
+        samples,
+        keyframes,
+        atStart: topologyAtOf(host, start),
+        inside: (until) =>
+          versions
+            .filter(([t]) => t > start && t <= until)
+            .map(([t, topology]) => ({ t, topology: () => topology })),
+        first: () => (versions[0] ? { t: versions[0][0], topology: versions[0][1] } : null),
+      });
     },
 
     topologyAt: topologyAtOf,

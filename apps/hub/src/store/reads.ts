@@ -5,6 +5,7 @@ import type { ChunkSummary, Recording, TopologyVersion } from '../seams/recordin
 import type { LossSummary } from '../state/summary.ts';
 import { decodeChunk, decompressText } from './chunk.ts';
 import type { OpenChunk } from './pump.ts';
+import { assembleRange } from './range.ts';
 import type { RecordingSql } from './sql.ts';
 
 /** Change detection by digest: keeping each host's topology JSON cost ~0.5 MB a host. */
@@ -88,37 +89,25 @@ export class RecordingReader {
         c.texts.map((text) => JSON.parse(text) as Sample),
         c.keyframes,
       );
-    samples.sort((a, b) => a.t - b.t);
-    let truncated = false;
-    let nextStart: number | null = null;
-    if (samples.length > maxSamples) {
-      truncated = true;
-      samples.length = maxSamples;
-      nextStart = samples.at(-1)!.t + 1;
-    }
-    const topoEnd = nextStart !== null ? nextStart - 1 : end;
-    const topologies: TopologyVersion[] = [];
-    const atStart = this.topologyAt(host, start);
-    if (atStart) topologies.push(atStart);
-    for (const r of this.sql.topologiesIn(host, start, topoEnd)) {
-      if (topologies.length >= maxTopologies) {
-        // A host whose topology churns (namespaces made and removed every second) would
-        // otherwise answer with thousands of full topologies: cut the range before this one.
-        truncated = true;
-        nextStart = r.t;
-        while (samples.length > 0 && samples.at(-1)!.t >= r.t) samples.pop();
-        break;
-      }
-      topologies.push({ t: r.t, topology: decodeTopology(r.data) });
-    }
-    if (topologies.length === 0) {
-      // Nothing at or before start and nothing inside: the host's first version (recorded after
-      // the range) still lets a reader draw the map.
-      const r = this.sql.firstTopology(host);
-      if (r) topologies.push({ t: r.t, topology: decodeTopology(r.data) });
-    }
-    const kept = nextStart === null ? keyframes : keyframes.filter((k) => k.t < nextStart!);
-    return { host, start, end, topologies, samples, keyframes: kept, truncated, nextStart };
+    const { sql } = this;
+    return assembleRange({
+      host,
+      start,
+      end,
+      maxSamples,
+      maxTopologies,
+      samples,
+      keyframes,
+      atStart: this.topologyAt(host, start),
+      inside: function* (until) {
+        for (const r of sql.topologiesIn(host, start, until))
+          yield { t: r.t, topology: () => decodeTopology(r.data) };
+      },
+      first: () => {
+        const r = sql.firstTopology(host);
+        return r ? { t: r.t, topology: decodeTopology(r.data) } : null;
+      },
+    });
   }
 
   topologyAt(host: string, t: number): TopologyVersion | null {
