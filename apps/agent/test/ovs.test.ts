@@ -93,6 +93,8 @@ describe('OVSDB JSON-RPC framing (OVS1)', () => {
       error: 'a message over 1000 bytes',
     });
     expect(new JsonSplitter().push('{"id":1} nope').ok).toBe(false);
+    // A quote between messages is garbage too, not the start of a string that hides what follows.
+    expect(new JsonSplitter().push('{"id":1} "x" {"id":2}').ok).toBe(false);
     expect(decodeRpc('[1,2]')).toBeNull();
     expect(decodeRpc('{"id":1,"method":5}')).toBeNull();
   });

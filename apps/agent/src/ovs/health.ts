@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { OvsDatapath, OvsDropFlow } from '@hopwatch/shared';
-import type { Runner } from '../discovery/probe.ts';
+import { isSafeIfname, type Runner } from '../discovery/probe.ts';
 import type { LogFn } from '../util/log.ts';
 import {
   type DatapathTotals,
@@ -157,6 +157,8 @@ export class OvsHealth {
   private async readFlows(bridges: readonly string[]): Promise<void> {
     const moved: OvsDropFlow[] = [...(this.pending.dropFlows ?? [])];
     for (const bridge of bridges) {
+      // The name comes from OVSDB: one that is no interface name (`../x`) never becomes a path.
+      if (!isSafeIfname(bridge)) continue;
       const mgmt = join(this.runDir, `${bridge}.mgmt`);
       if (!existsSync(mgmt)) continue;
       const r = await this.run('ovs-ofctl', ['--names', 'dump-flows', `unix:${mgmt}`], null);

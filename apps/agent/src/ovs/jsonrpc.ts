@@ -12,60 +12,61 @@ export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export type SplitResult = { ok: true; messages: string[] } | { ok: false; error: string };
 
 export class JsonSplitter {
-  private buf = '';
-  /** Where scanning resumes in `buf`, and the state there. */
-  private pos = 0;
+  /** The unfinished message's earlier chunks (joined only when it completes: no re-copy per chunk) and their length. */
+  private parts: string[] = [];
+  private partsLength = 0;
+  /** The scanner's state where the last chunk ended. */
   private depth = 0;
   private inString = false;
   private escaped = false;
-  private start = -1;
 
   constructor(private readonly maxBytes = MAX_MESSAGE_BYTES) {}
 
   push(chunk: string): SplitResult {
-    this.buf += chunk;
     const messages: string[] = [];
-    for (; this.pos < this.buf.length; this.pos++) {
-      const c = this.buf.charCodeAt(this.pos);
+    // Where the message being read starts in this chunk: 0 when it began in an earlier one.
+    let start = this.depth > 0 ? 0 : -1;
+    for (let pos = 0; pos < chunk.length; pos++) {
+      const c = chunk.charCodeAt(pos);
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (c === 0x5c /* \ */) this.escaped = true;
         else if (c === 0x22 /* " */) this.inString = false;
         continue;
       }
-      if (c === 0x22) this.inString = true;
+      // A string only inside a value: a quote between messages is data outside a JSON object.
+      if (c === 0x22 && this.depth > 0) this.inString = true;
       else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-        if (this.depth === 0) this.start = this.pos;
+        if (this.depth === 0) start = pos;
         this.depth++;
       } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
         this.depth--;
         if (this.depth < 0) return this.fail('unbalanced JSON');
         if (this.depth === 0) {
-          messages.push(this.buf.slice(this.start, this.pos + 1));
-          this.start = -1;
+          const tail = chunk.slice(start, pos + 1);
+          messages.push(this.parts.length === 0 ? tail : this.parts.join('') + tail);
+          this.parts = [];
+          this.partsLength = 0;
+          start = -1;
         }
       } else if (this.depth === 0 && c > 0x20) return this.fail('data outside a JSON object');
     }
     // Keep only the unfinished message.
-    if (this.depth === 0) {
-      this.buf = '';
-      this.pos = 0;
-    } else if (this.start > 0) {
-      this.buf = this.buf.slice(this.start);
-      this.pos -= this.start;
-      this.start = 0;
+    if (this.depth > 0) {
+      const rest = chunk.slice(start);
+      this.parts.push(rest);
+      this.partsLength += rest.length;
+      if (this.partsLength > this.maxBytes) return this.fail(`a message over ${this.maxBytes} bytes`);
     }
-    if (this.buf.length > this.maxBytes) return this.fail(`a message over ${this.maxBytes} bytes`);
     return { ok: true, messages };
   }
 
   private fail(error: string): SplitResult {
-    this.buf = '';
-    this.pos = 0;
+    this.parts = [];
+    this.partsLength = 0;
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
-    this.start = -1;
     return { ok: false, error };
   }
 }

@@ -98,8 +98,9 @@ export class OvsSource {
     const { status, detail } = this.client.state;
     const online = status === 'online';
     const view = this.client.current();
+    // Awaited: the sample that starts a reading carries it (health.ts tick), as at start.
     if (online && view)
-      this.health?.tick(
+      await this.health?.tick(
         now,
         view.bridges.map((b) => b.name),
       );
