@@ -1,7 +1,7 @@
 /** `lab up` and `lab down`: build the contract topology idempotently, remove all of it. */
 import { rm } from 'node:fs/promises';
 import { startOvs, stopOvs, ovsRunning } from './ovs/daemon.ts';
-import { LAB_OVS_DIR } from './ovs/topology.ts';
+import { LAB_OVS_DIR, labOvsSocket } from './ovs/topology.ts';
 import { baselineSteps, createSteps, destroySteps, type LabMode, labIfaces } from './plan.ts';
 import { LabError, labNamespaces, run, runOk, runSteps } from './run.ts';
 import { readState, removeState, STATE_PATH, writeState } from './state.ts';
@@ -92,7 +92,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     await verifyReachable(VM_ADDR);
   }
   const result: LabUpResult = { created, namespaces: await labNamespaces(), mode };
-  if (mode === 'ovs') result.ovsdb = `unix:${LAB_OVS_DIR}/db.sock`;
+  if (mode === 'ovs') result.ovsdb = `unix:${labOvsSocket()}`;
   return result;
 }
 

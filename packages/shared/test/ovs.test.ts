@@ -143,6 +143,21 @@ describe('Open vSwitch rules (real lab captures)', () => {
     );
   });
 
+  it("R25 (real, OVS): a port off the path with no OpenFlow port on a busy br-int is a warning, not its neighbours' loss", () => {
+    const c = capture('clean');
+    const topology = {
+      ...c.topology,
+      ifaces: c.topology.ifaces.map((i) =>
+        i.id === 'hwlab-node/tap-qr-b2' ? { ...i, ovs: { ...i.ovs!, ofport: null } } : i,
+      ),
+    };
+    const d = diagnose({ host: 'vm', topology, samples: c.samples, from: WAN, to: QG });
+    expect(d.findings).toContainEqual(
+      expect.objectContaining({ rule: 'R25', hop: 'hwlab-node/tap-qr-b2', severity: 'warn' }),
+    );
+    expect(d.findings.filter((f) => f.severity === 'loss')).toEqual([]);
+  });
+
   it('R21: upcalls lost by the datapath and OVS drop coverage are loss on the datapath bridge on the path', () => {
     const { samples } = capture('clean');
     const extra: Sample = {

@@ -26,7 +26,15 @@ export async function openFleetMarks(
     for await (const e of it) {
       if (e.operation === 'PUT') {
         try {
-          marks.set(e.key, e.json<Mark>());
+          // Checked as a created one is (validateMark throws), and named by its key: a value that
+          // is no mark must not break list() or make remove() delete another key.
+          const raw = e.json<Mark>();
+          marks.set(e.key, {
+            ...validateMark(raw),
+            id: e.key,
+            created: Number(raw.created) || 0,
+            updated: Number(raw.updated) || 0,
+          });
         } catch {
           // not a mark
         }

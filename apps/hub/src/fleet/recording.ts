@@ -58,6 +58,17 @@ interface HostCache {
   firstStart: number | null;
 }
 
+/** An hour's summaries as another replica published them: a list of well-formed entries, or nothing. */
+function summaryList(v: unknown): ChunkSummary[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.filter(
+    (x): x is ChunkSummary =>
+      typeof x === 'object' &&
+      x !== null &&
+      Number.isFinite((x as ChunkSummary).start) &&
+      Number.isFinite((x as ChunkSummary).end),
+  );
+}
 export interface NatsRecordingOptions {
   retentionMs: number;
   retentionBytes: number;
@@ -341,8 +352,8 @@ export async function openNatsRecording(
       }
       const hour = Math.floor(now() / HOUR_MS);
       const sums = await lastOf(names.summaryStream, names.summarySubject(host, hour));
-      if (sums && hourSummaries.get(host)?.hour !== hour)
-        hourSummaries.set(host, { hour, list: sums.json<ChunkSummary[]>() });
+      const list = sums ? summaryList(sums.json<unknown>()) : null;
+      if (list && hourSummaries.get(host)?.hour !== hour) hourSummaries.set(host, { hour, list });
       knownHosts.add(host);
     },
 
@@ -398,7 +409,8 @@ export async function openNatsRecording(
         await Promise.all(
           hours.map(async (hr) => {
             const m = await lastOf(names.summaryStream, names.summarySubject(host, hr));
-            if (m) c.summaries.set(hr, m.json<ChunkSummary[]>());
+            const list = m ? summaryList(m.json<unknown>()) : null;
+            if (list) c.summaries.set(hr, list);
           }),
         );
       };

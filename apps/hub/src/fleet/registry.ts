@@ -89,8 +89,17 @@ export class NatsRegistry implements Registry {
           continue;
         }
         try {
+          // Another replica's (or another version's) value: only a well-formed status for the
+          // host its key names is taken; anything else would break every host list.
           const v = e.json<StatusValue>();
-          if (v.replica !== this.replica) this.others.set(v.summary.host, v);
+          if (
+            typeof v?.replica === 'string' &&
+            typeof v.at === 'number' &&
+            typeof v.summary?.host === 'string' &&
+            subjectToken(v.summary.host) === e.key &&
+            v.replica !== this.replica
+          )
+            this.others.set(v.summary.host, v);
         } catch {
           // not ours to read
         }

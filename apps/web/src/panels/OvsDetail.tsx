@@ -1,4 +1,4 @@
-import type { Finding, Iface } from '@hopwatch/shared';
+import { FLOW_EVIDENCE, type Finding, type Iface } from '@hopwatch/shared';
 import type { ReactNode } from 'react';
 
 /**
@@ -29,7 +29,7 @@ export function OvsFlows({ iface, findings }: { iface: Iface; findings: readonly
   if (iface.ovs?.datapathType == null) return null;
   const lines = findings
     .filter((f) => f.rule === 'R13' && f.hop === iface.id)
-    .flatMap((f) => f.evidence.filter((e) => e.includes(': flow "')));
+    .flatMap((f) => f.evidence.filter((e) => e.includes(FLOW_EVIDENCE)));
   return (
     <div data-testid="hop-flows">
       <h3 className="uppercase font-bold muted" style={{ fontSize: 10.5 }}>

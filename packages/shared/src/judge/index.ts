@@ -5,3 +5,4 @@
  */
 export * from './graph.ts';
 export * from './api.ts';
+export { FLOW_EVIDENCE } from './rules/r13-openflow.ts';

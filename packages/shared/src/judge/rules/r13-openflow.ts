@@ -4,6 +4,9 @@ import { fmtDelta } from '../format.ts';
 import { ovsBridgeHop } from './ovs-hop.ts';
 import type { Rule, RuleContext } from './types.ts';
 
+/** What marks an R13 evidence line as a flow: the hop detail's "flows" section picks those lines by it. */
+export const FLOW_EVIDENCE = ': flow "';
+
 export const flowText = (f: OvsDropFlow) =>
   `table=${f.table}, priority=${f.priority}${f.match ? `,${f.match}` : ''} actions=drop`;
 
@@ -54,7 +57,7 @@ function finding(ctx: RuleContext, bridge: string, flows: OvsDropFlow[]): void {
     evidence: [
       ...flows.map(
         (f) =>
-          `${bridge} table ${f.table}: flow "${flowText(f)}"${f.cookie !== '0x0' ? ` (cookie ${f.cookie})` : ''} matched ${fmtDelta(f.packets)} packets`,
+          `${bridge} table ${f.table}${FLOW_EVIDENCE}${flowText(f)}"${f.cookie !== '0x0' ? ` (cookie ${f.cookie})` : ''} matched ${fmtDelta(f.packets)} packets`,
       ),
       `read with ovs-ofctl dump-flows ${bridge}: flows whose actions are drop`,
     ],
