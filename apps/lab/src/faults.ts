@@ -20,8 +20,8 @@
  *   ~18 % loss, seen only in `tc -s qdisc` (tx_dropped stays 0).
  * - down on qg-a1: br-int stops forwarding to the disabled port; no drop counter moves anywhere.
  */
-import { flowDropRule, labOvsSocket, MISSING_PEER } from './ovs/topology.ts';
-import { FAULT_ROUTE_DST, FAULT_TABLE, ovsMgmt, type Step } from './plan.ts';
+import { flowDropRule, labOvsSocket, MISSING_PEER, ovsMgmt } from './ovs/topology.ts';
+import { FAULT_ROUTE_DST, FAULT_TABLE, type Step } from './plan.ts';
 import type { FaultKind } from './state.ts';
 import {
   LAB_IFACE_IDS,
@@ -93,6 +93,10 @@ export const NEIGH_EXITS = ['hwlab-up/wan0', 'hwlab-qrouter-a1/qr-a1'] as const;
  */
 export const NOROUTE_HOPS = ['hwlab-qrouter-a1/qg-a1', 'hwlab-up/wan0'] as const;
 
+/** The OVS lab's faults each have one place: br-int's flow table and br-ex's patch to br-int. */
+const FLOW_DROP_HOP = 'hwlab-node/br-int';
+const PATCH_PEER_HOP = 'hwlab-node/phy-br-ex';
+
 export const DEFAULT_HOP: Record<Exclude<FaultKind, 'none'>, string> = {
   backlog: SEED_HOP,
   mtu: SEED_HOP,
@@ -103,8 +107,8 @@ export const DEFAULT_HOP: Record<Exclude<FaultKind, 'none'>, string> = {
   rpfilter: SEED_HOP,
   noroute: SEED_HOP,
   neigh: 'hwlab-qrouter-a1/qr-a1',
-  'flow-drop': 'hwlab-node/br-int',
-  'patch-peer': 'hwlab-node/phy-br-ex',
+  'flow-drop': FLOW_DROP_HOP,
+  'patch-peer': PATCH_PEER_HOP,
 };
 
 /** Faults of the OVS lab (`lab up --ovs`) only. */
@@ -133,9 +137,9 @@ export function hopsFor(kind: Exclude<FaultKind, 'none'>): { hops: readonly stri
     case 'neigh':
       return { hops: NEIGH_EXITS, why: 'packets wait for ARP on the interface they leave by' };
     case 'flow-drop':
-      return { hops: ['hwlab-node/br-int'], why: 'the OpenFlow drop rule goes on br-int' };
+      return { hops: [FLOW_DROP_HOP], why: 'the OpenFlow drop rule goes on br-int' };
     case 'patch-peer':
-      return { hops: ['hwlab-node/phy-br-ex'], why: 'br-ex loses its patch to br-int' };
+      return { hops: [PATCH_PEER_HOP], why: 'br-ex loses its patch to br-int' };
     default: {
       const never: never = kind;
       throw new Error(`unknown fault ${never}`);

@@ -6,6 +6,15 @@
  * Names are always introduced with `dev`/`name`: `ip link set d up` parses `d` as the keyword
  * `dynamic`, and `ip link add a ...` parses `a` as `address` (found the hard way).
  */
+
+import {
+  FLOW_DROP_COOKIE,
+  LAB_OVS_BRIDGES,
+  labOvsSocket,
+  ovsBaselineArgs,
+  ovsLabIfaces,
+  ovsMgmt,
+} from './ovs/topology.ts';
 import {
   LAB_IFACES,
   LAB_NAMESPACES,
@@ -18,15 +27,6 @@ import {
   NS_UP,
   NS_VM,
 } from './topology.ts';
-import { join } from 'node:path';
-import {
-  FLOW_DROP_COOKIE,
-  LAB_OVS_BRIDGES,
-  LAB_OVS_DIR,
-  labOvsSocket,
-  ovsBaselineArgs,
-  ovsLabIfaces,
-} from './ovs/topology.ts';
 
 export type Step =
   /** `ip [-n NS] -b -`: stops at the first failing line. */
@@ -239,9 +239,6 @@ function ovsBaselineSteps(): Step[] {
     { tool: 'ovs-ofctl', mgmt: ovsMgmt('br-int'), cmd: 'del-flows', args: [`cookie=${FLOW_DROP_COOKIE}/-1`] },
   ];
 }
-
-/** A bridge's OpenFlow management socket in the lab's private OVS run directory. */
-export const ovsMgmt = (bridge: string) => join(LAB_OVS_DIR, `${bridge}.mgmt`);
 
 /** Tearing down: deleting a namespace deletes its links and, with them, their veth peers. */
 export function destroySteps(namespaces: readonly string[]): Step[] {

@@ -12,9 +12,15 @@ export interface RunResult {
 
 export class LabError extends Error {}
 
-export function run(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
+/** `env` defaults to ours; the private OVS passes its run directory's variables (ovs/daemon.ts). */
+export function run(
+  cmd: string,
+  args: readonly string[],
+  input?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
@@ -35,8 +41,13 @@ export function run(cmd: string, args: readonly string[], input?: string): Promi
 }
 
 /** Runs and throws a LabError naming the command and the kernel's complaint when it fails. */
-export async function runOk(cmd: string, args: readonly string[], input?: string): Promise<string> {
-  const r = await run(cmd, args, input);
+export async function runOk(
+  cmd: string,
+  args: readonly string[],
+  input?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
+  const r = await run(cmd, args, input, env);
   if (r.code !== 0) {
     const what = input
       ? `${cmd} ${args.join(' ')} <<< ${input.trim().split('\n').join(' ; ')}`

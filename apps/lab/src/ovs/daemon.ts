@@ -8,10 +8,10 @@
  * its ports as AF_PACKET sockets and makes each bridge's internal port a tap device in the
  * namespace it runs in, so the lab's OVS lives entirely in hwlab-node.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runOk } from '../run.ts';
 
 export const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 /** How long a daemon gets to exit on SIGTERM before SIGKILL (ovs-vswitchd tears its bridges down first). */
@@ -47,33 +47,13 @@ export function ovsEnv(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
 }
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** A command with the private OVS's run directory in its environment (see ovsEnv). */
+function execOk(cmd: string, args: readonly string[], dir: string): Promise<string> {
+  return runOk(cmd, args, undefined, ovsEnv(dir));
 }
 
-function exec(cmd: string, args: readonly string[], dir: string): Promise<Out> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: ovsEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-async function execOk(cmd: string, args: readonly string[], dir: string): Promise<string> {
-  const r = await exec(cmd, args, dir);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
+/** A bridge's OpenFlow management socket in the private run directory. */
+export const ovsMgmtPath = (dir: string, bridge: string): string => join(dir, `${bridge}.mgmt`);
 
 /** `ovs-vsctl` against the private database; throws with OVS's own words when it fails. */
 export function vsctl(dir: string, args: readonly string[]): Promise<string> {
@@ -91,7 +71,7 @@ export function ofctl(
   bridge: string,
   args: readonly string[] = [],
 ): Promise<string> {
-  return execOk('ovs-ofctl', [cmd, `unix:${join(dir, `${bridge}.mgmt`)}`, ...args], dir);
+  return execOk('ovs-ofctl', [cmd, `unix:${ovsMgmtPath(dir, bridge)}`, ...args], dir);
 }
 
 export function ovsInstalled(): boolean {

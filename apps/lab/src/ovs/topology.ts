@@ -11,13 +11,16 @@
  * - br-tun with a VXLAN port toward another (absent) network node, patched to br-int on a VLAN
  *   nothing uses, so no lab frame goes there.
  */
-import { join, dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { STATE_PATH } from '../state.ts';
 import { LAB_IFACES, LAB_PATH, type LabIface, labIfaceId, NS_NODE } from '../topology.ts';
+import { ovsMgmtPath, ovsPaths } from './daemon.ts';
 
 /** Where the lab's private OVS keeps everything: next to the lab's state file. */
 export const LAB_OVS_DIR = join(dirname(STATE_PATH), 'ovs');
-export const labOvsSocket = (dir = LAB_OVS_DIR) => join(dir, 'db.sock');
+export const labOvsSocket = (dir = LAB_OVS_DIR) => ovsPaths(dir).sock;
+/** A bridge's OpenFlow management socket in the lab's private OVS run directory. */
+export const ovsMgmt = (bridge: string) => ovsMgmtPath(LAB_OVS_DIR, bridge);
 
 export interface OvsPort {
   name: string;
