@@ -1,3 +1,4 @@
+import { evaluate } from '../src/judge/evaluate.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handle } from '../src/connection/live.ts';
 import {
@@ -122,7 +123,7 @@ describe('HubSocket', () => {
 
 describe('hub messages into the store', () => {
   it('picks the only host, takes its topology and samples', () => {
-    const store = createAppStore();
+    const store = createAppStore(evaluate);
     handle(store, {
       type: 'hosts',
       hosts: [
