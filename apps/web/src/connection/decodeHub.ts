@@ -86,26 +86,33 @@ type Shape = Record<string, Check<unknown>>;
  */
 function object<T>(shape: Shape, optional: readonly string[] = []): Check<T> {
   const keys = Object.keys(shape);
-  const opt = new Set(optional);
+  const checks = keys.map((k) => shape[k]!);
+  const isOpt = keys.map((k) => optional.includes(k));
   return (v) => {
     if (!isObject(v)) return fail('expected object');
     let present = 0;
-    for (const k of keys) {
-      const x = v[k];
-      if (x === undefined && opt.has(k)) {
-        if (Object.hasOwn(v, k)) present++;
-        continue;
-      }
-      present++;
-      try {
-        const out = shape[k]!(x);
+    let i = 0;
+    // One try for the object, not one per key: the key is known from `i` when a check throws.
+    try {
+      for (; i < keys.length; i++) {
+        const k = keys[i]!;
+        const x = v[k];
+        if (x === undefined && isOpt[i]) {
+          if (Object.hasOwn(v, k)) present++;
+          continue;
+        }
+        present++;
+        const out = checks[i]!(x);
         if (out !== x) v[k] = out;
-      } catch (e) {
-        throw e instanceof Bad ? new Bad([k, ...e.at], e.why) : e;
       }
+    } catch (e) {
+      throw e instanceof Bad ? new Bad([keys[i]!, ...e.at], e.why) : e;
     }
-    // Keys beyond the shape (a newer hub's, or anything): dropped, as zod drops them.
-    if (Object.keys(v).length === present) return v as T;
+    // Keys beyond the shape (a newer hub's, or anything): dropped, as zod drops them. Counted
+    // with for-in (no array per object); JSON.parse makes own, enumerable, prototype-less keys.
+    let own = 0;
+    for (const _ in v) own++;
+    if (own === present) return v as T;
     const out: Record<string, unknown> = {};
     for (const k of keys) if (Object.hasOwn(v, k)) out[k] = v[k];
     return out as T;
