@@ -1,12 +1,62 @@
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
 
 /** The hub (apps/hub) serves the built app in production; in dev it answers behind this proxy. */
 const HUB_ORIGIN = process.env.HOPWATCH_HUB ?? 'http://127.0.0.1:7070';
 
+/**
+ * The entry (src/main.tsx) is a few KB that opens the hub socket and then imports the app
+ * (src/start.tsx) dynamically. Without help the browser would ask for the app only once the entry
+ * ran; this puts the app's chunks (and its stylesheet) in index.html, so both are fetched at once.
+ */
+function preloadApp(): Plugin {
+  return {
+    name: 'hopwatch-preload-app',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const bundle = ctx.bundle;
+        if (bundle === undefined) return;
+        const app = Object.values(bundle).find(
+          (c) => c.type === 'chunk' && c.facadeModuleId?.endsWith('/src/start.tsx') === true,
+        );
+        if (app === undefined || app.type !== 'chunk')
+          throw new Error('preloadApp: no chunk for src/start.tsx');
+        const js = new Set<string>();
+        const css = new Set<string>();
+        const visit = (file: string) => {
+          const c = bundle[file];
+          if (js.has(file) || c === undefined || c.type !== 'chunk') return;
+          js.add(file);
+          for (const f of c.viteMetadata?.importedCss ?? []) css.add(f);
+          for (const f of c.imports) visit(f);
+        };
+        visit(app.fileName);
+        const tags: HtmlTagDescriptor[] = [];
+        for (const f of css)
+          if (!html.includes(`/${f}"`))
+            tags.push({
+              tag: 'link',
+              attrs: { rel: 'stylesheet', crossorigin: true, href: `/${f}` },
+              injectTo: 'head',
+            });
+        for (const f of js)
+          if (!html.includes(`/${f}"`))
+            tags.push({
+              tag: 'link',
+              attrs: { rel: 'modulepreload', crossorigin: true, href: `/${f}` },
+              injectTo: 'head',
+            });
+        return tags;
+      },
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  plugins: [react(), tailwindcss(), preloadApp()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 800 },
   server: {

@@ -7,14 +7,17 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostSummary, HubToUiMessage, Sample, Topology } from '@hopwatch/shared';
 import { WebSocketServer } from 'ws';
 import { syntheticSample, syntheticTopology } from '../test/fixtures/synthetic.ts';
 import { labSample, labTopology } from '../test/fixtures/topo.ts';
 
-export const DIST = fileURLToPath(new URL('../dist', import.meta.url));
+/** The build served: apps/web/dist, or HOPWATCH_WEB_DIST (the bench compares an older build with `--no-build`). */
+export const DIST = resolve(
+  process.env.HOPWATCH_WEB_DIST ?? fileURLToPath(new URL('../dist', import.meta.url)),
+);
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
   '.js': 'text/javascript',

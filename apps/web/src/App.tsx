@@ -1,15 +1,12 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { AuthOffBanner, SessionMenu } from './auth/SessionMenu.tsx';
-import { FleetOverview } from './fleet/FleetOverview.tsx';
 import { selectShowFleet } from './fleet/route.ts';
 import { MapCanvas } from './map/MapCanvas.tsx';
 import { Announcer } from './panels/Announcer.tsx';
 import { Banner } from './panels/Banner.tsx';
 import { ExportButtons } from './panels/ExportButtons.tsx';
-import { WaterfallPanel } from './panels/WaterfallPanel.tsx';
 import { ConnectionIndicator } from './panels/ConnectionIndicator.tsx';
 import { FindingsPanel } from './panels/FindingsPanel.tsx';
-import { HopDetail } from './panels/HopDetail.tsx';
 import { HostPicker } from './panels/HostPicker.tsx';
 import { Legend } from './panels/Legend.tsx';
 import { PathBar } from './panels/PathBar.tsx';
@@ -19,7 +16,21 @@ import { TypeAhead } from './panels/TypeAhead.tsx';
 import { Timeline } from './replay/Timeline.tsx';
 import { type AppState, appStore, useApp } from './store/index.ts';
 
+/**
+ * Loaded when first shown, not on the way to the first picture of the map (bench:web): the fleet
+ * overview (no host chosen), the waterfall (opened on a path), the hop detail (a hop selected).
+ */
+const FleetOverview = lazy(() =>
+  import('./fleet/FleetOverview.tsx').then((m) => ({ default: m.FleetOverview })),
+);
+const WaterfallPanel = lazy(() =>
+  import('./panels/WaterfallPanel.tsx').then((m) => ({ default: m.WaterfallPanel })),
+);
+const HopDetail = lazy(() => import('./panels/HopDetail.tsx').then((m) => ({ default: m.HopDetail })));
+
 const selectTheme = (s: AppState) => s.theme;
+const selectHasSel = (s: AppState) => s.sel !== null;
+const selectWaterfallShown = (s: AppState) => s.wf && s.path !== null;
 const selectPicking = (s: AppState) => s.picking;
 const selectWf = (s: AppState) => s.wf;
 const selectHasPath = (s: AppState) => s.path !== null;
@@ -47,6 +58,26 @@ function WaterfallToggle() {
       waterfall
     </button>
   );
+}
+
+/** The waterfall's panel, loaded the first time it opens; closed, nothing here follows a tick. */
+function WaterfallGate() {
+  const shown = useApp(selectWaterfallShown);
+  return shown ? (
+    <Suspense fallback={null}>
+      <WaterfallPanel />
+    </Suspense>
+  ) : null;
+}
+
+/** The hop detail, loaded the first time a hop is selected. */
+function HopDetailGate() {
+  const hasSel = useApp(selectHasSel);
+  return hasSel ? (
+    <Suspense fallback={null}>
+      <HopDetail />
+    </Suspense>
+  ) : null;
 }
 
 /** App-wide keys: `/` finds, Esc clears (selection first, then the path). */
@@ -153,7 +184,11 @@ export function App() {
           </button>
         </div>
       </div>
-      {showFleet && <FleetOverview />}
+      {showFleet && (
+        <Suspense fallback={null}>
+          <FleetOverview />
+        </Suspense>
+      )}
       <div className="flex-1 flex min-h-0" style={showFleet ? { display: 'none' } : undefined}>
         <main className="flex-1 min-w-0 flex flex-col">
           <div className="flex-1 relative min-h-0">
@@ -161,7 +196,7 @@ export function App() {
             <Banner />
             <TruncatedBanner />
           </div>
-          <WaterfallPanel />
+          <WaterfallGate />
         </main>
         <aside
           className="w-[400px] shrink-0 overflow-y-auto border-l p-2 flex flex-col gap-3"
@@ -170,7 +205,7 @@ export function App() {
         >
           <FindingsPanel />
           <PathPanel />
-          <HopDetail />
+          <HopDetailGate />
         </aside>
       </div>
       <Timeline />

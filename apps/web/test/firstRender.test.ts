@@ -1,3 +1,4 @@
+import { evaluate } from '../src/judge/evaluate.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INLINE_LAYOUT_MAX_NODES, pathPending, pinnedKey, startLayout } from '../src/layout/controller.ts';
 import { pathLayout, withPathNodes } from '../src/layout/pathLayout.ts';
@@ -26,7 +27,7 @@ class FakeWorker {
 }
 
 function bigHostStore() {
-  const store = createAppStore();
+  const store = createAppStore(evaluate);
   store.getState().setHost('synthetic-3000');
   store.getState().setTopology('synthetic-3000', syntheticTopology(3000, 300));
   return store;

@@ -1,3 +1,4 @@
+import { evaluate } from '../src/judge/evaluate.ts';
 import { describe, expect, it } from 'vitest';
 import { createJudgeEngine, type Judged } from '../src/judge/engine.ts';
 import { unpackStats } from '../src/judge/pack.ts';
@@ -81,7 +82,7 @@ describe('judge worker engine', () => {
 
   it('numbers the path when from/to arrive, and its answer applies to the store', () => {
     const e = createJudgeEngine();
-    const store = createAppStore();
+    const store = createAppStore(evaluate);
     store.setState({ judgeExternally: true });
     store.getState().setHost('lab');
     e.handle({ kind: 'reset', host: 'lab' });

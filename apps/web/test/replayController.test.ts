@@ -1,3 +1,4 @@
+import { evaluate } from '../src/judge/evaluate.ts';
 import type { Sample, Topology } from '@hopwatch/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ReplayController, startReplay } from '../src/replay/controller.ts';
@@ -70,7 +71,7 @@ beforeEach(() => {
     asked.push(url);
     return new Response(JSON.stringify(hub(url)));
   });
-  store = createAppStore();
+  store = createAppStore(evaluate);
   store.getState().setHost(HOST);
   ctl = startReplay(store, null);
 });
@@ -83,7 +84,7 @@ const status = (id: string) => store.getState().statsById.get(id)?.status;
 
 /** The live slice's own judgement of the same samples (the last JUDGE_WINDOW_SAMPLES). */
 function liveJudgement(upTo: number, topology: Topology) {
-  const live = createAppStore();
+  const live = createAppStore(evaluate);
   live.getState().setHost(HOST);
   live.getState().setTopology(HOST, topology);
   for (const s of samples.filter((x) => x.t <= upTo)) live.getState().ingestSample(HOST, s);

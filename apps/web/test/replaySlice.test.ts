@@ -1,3 +1,4 @@
+import { evaluate } from '../src/judge/evaluate.ts';
 import { describe, expect, it } from 'vitest';
 import { PAGE_MS, pagesForWindow, ReplayBuffer } from '../src/replay/buffer.ts';
 import { PLAYING_URL_EVERY_MS, selectLiveHost, selectReplayActive } from '../src/replay/replaySlice.ts';
@@ -18,7 +19,7 @@ const MARK = {
 };
 
 function replayStore() {
-  const store = createAppStore();
+  const store = createAppStore(evaluate);
   store.getState().setHost('net-node-3');
   store.getState().setReplayInfo('live', { start: T0, end: T0 + 100_000 }, [MARK]);
   return store;
@@ -135,7 +136,7 @@ describe('URL with time and recording (url/view.ts, additive)', () => {
     store.getState().seek(T0 + 42_000);
     const q = encodeView(selectView(store.getState()));
     expect(q).toBe(`?host=net-node-3&sel=hwlab-qrouter-a1/qg-a1&t=${new Date(T0 + 42_000).toISOString()}`);
-    const other = createAppStore();
+    const other = createAppStore(evaluate);
     other.getState().applyView(decodeView(q));
     expect(other.getState()).toMatchObject({
       host: 'net-node-3',

@@ -1,3 +1,4 @@
+import { evaluate } from '../src/judge/evaluate.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handle } from '../src/connection/live.ts';
 import {
@@ -102,6 +103,39 @@ describe('HubSocket', () => {
     warn.mockRestore();
   });
 
+  it('LOAD4: opened early, it holds every frame undecoded until released, then delivers them in order', () => {
+    const got: string[] = [];
+    const samples: string[] = [];
+    hub = new HubSocket({
+      url: 'ws://x',
+      hold: true,
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    });
+    hub.subscribe(['h1']);
+    hub.start();
+    const s = sockets.at(-1)!;
+    s.open();
+    s.receive({ type: 'hosts', hosts: [] });
+    s.receive('{"type":"sample","host":"h1"}');
+    s.receive({ type: 'pong', t: 1 });
+    hub.onMessage((m, raw) => got.push(`${m.type}:${raw.length > 0}`));
+    expect(got).toEqual([]);
+    hub.release({ onSampleFrame: (raw) => samples.push(raw) });
+    expect(got).toEqual(['hosts:true', 'pong:true']);
+    expect(samples).toEqual(['{"type":"sample","host":"h1"}']);
+    // The app starting it again opens no second socket; the same subscription is not sent again.
+    hub.start();
+    hub.subscribe(['h1']);
+    expect(sockets.length).toBe(1);
+    expect(s.sent.filter((m) => JSON.parse(m).type === 'subscribe')).toHaveLength(1);
+    hub.subscribe([]);
+    expect(s.sent.filter((m) => JSON.parse(m).type === 'subscribe')).toHaveLength(2);
+  });
+
   it('pings, and closes a stalled link so it reconnects', () => {
     hub.start();
     sockets[0]!.open();
@@ -122,7 +156,7 @@ describe('HubSocket', () => {
 
 describe('hub messages into the store', () => {
   it('picks the only host, takes its topology and samples', () => {
-    const store = createAppStore();
+    const store = createAppStore(evaluate);
     handle(store, {
       type: 'hosts',
       hosts: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HopStat, reuseStats } from '../src/judge/evaluate.ts';
+import { evaluate, type HopStat, reuseStats } from '../src/judge/evaluate.ts';
 import { pinnedKey } from '../src/layout/controller.ts';
 import { edgePathState, lossCountOf, worstOf } from '../src/map/selectors.ts';
 import { createAppStore } from '../src/store/index.ts';
@@ -27,7 +27,7 @@ function stat(status: HopStat['status'], extra: Partial<HopStat> = {}): HopStat 
 }
 
 function labStore() {
-  const store = createAppStore();
+  const store = createAppStore(evaluate);
   store.getState().setHost('lab-host');
   store.getState().setTopology('lab-host', labTopology());
   return store;
@@ -58,7 +58,7 @@ describe('topology slice', () => {
   });
 
   it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
-    const big = createAppStore();
+    const big = createAppStore(evaluate);
     big.getState().setHost('synthetic-1000');
     big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
     const { ifaceById } = big.getState();
@@ -116,7 +116,7 @@ describe('live slice', () => {
   });
 
   it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
-    const big = createAppStore();
+    const big = createAppStore(evaluate);
     big.getState().setHost('synthetic-1000');
     big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
     const { ifaceById } = big.getState();
@@ -192,7 +192,7 @@ describe('selection slice', () => {
   });
 
   it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
-    const big = createAppStore();
+    const big = createAppStore(evaluate);
     big.getState().setHost('synthetic-1000');
     big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
     const { ifaceById } = big.getState();
@@ -258,7 +258,7 @@ describe('selectors', () => {
     lab.setState({ path: LAB_PATH });
     expect(pinnedKey(lab.getState())).toBe('');
 
-    const big = createAppStore();
+    const big = createAppStore(evaluate);
     big.getState().setHost('synthetic-1000');
     big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
     const statsById = new Map([
@@ -274,7 +274,7 @@ describe('selectors', () => {
   });
 
   it('MAP8: a tick that moves no status keeps every namespace status object; a loss rebuilds its own', () => {
-    const big = createAppStore();
+    const big = createAppStore(evaluate);
     big.getState().setHost('synthetic-1000');
     big.getState().setTopology('synthetic-1000', syntheticTopology(1000, 100));
     const { ifaceById } = big.getState();

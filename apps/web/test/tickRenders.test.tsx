@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // First: the render counter stands in for React DevTools' hook before react-dom loads.
 import { takeRenders } from './renderCounter.ts';
-import { act, cleanup, render } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../src/App.tsx';
 import type { HopStat } from '../src/judge/evaluate.ts';
@@ -99,7 +99,9 @@ describe('per-tick React commits (issue 14: the canvas and the panels do not re-
     expect(rendered.get('Clock')).toBe(3);
   });
 
-  it('MAP17: with a path, a selection and the waterfall open, the canvas and the findings still stay put', () => {
+  it('MAP17: with a path, a selection and the waterfall open, the canvas and the findings still stay put', {
+    timeout: 30_000,
+  }, async () => {
     stop = openLab();
     act(() => {
       appStore.getState().setFrom(LAB_PATH[0]!);
@@ -111,6 +113,9 @@ describe('per-tick React commits (issue 14: the canvas and the panels do not re-
       appStore.getState().select(LAB_PATH[2]!);
       appStore.getState().setWaterfall(true);
     });
+    // The hop detail and the waterfall are loaded when first shown (App.tsx): wait for them.
+    await screen.findByTestId('hop-detail', {}, { timeout: 15_000 });
+    await screen.findByTestId('waterfall', {}, { timeout: 15_000 });
     takeRenders();
     act(() => appStore.getState().applyJudgement(answer(1, LAB_PATH, [...LAB_PATH])));
     const rendered = takeRenders();

@@ -1,4 +1,5 @@
 import type { HubToUiMessage } from '@hopwatch/shared';
+import type { HubFrame } from './decodeHub.ts';
 import type { JudgeClient } from '../judge/client.ts';
 import { selectLiveHost, selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppStore } from '../store/index.ts';
@@ -7,33 +8,39 @@ import { HubSocket } from './socket.ts';
 /** Marks read by the bench (performance entries cost nothing when nobody reads them). */
 export const MARK_SAMPLE = 'hopwatch:sample';
 
-export function hubSocketUrl(loc: Location): string {
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws/ui`;
-}
+export { hubSocketUrl } from './early.ts';
 
 /**
  * Wires the hub socket to the store: messages in, subscription out. The only module that knows
- * the socket exists; components read the store.
+ * the socket exists; components read the store. Takes a socket opened early and holding its
+ * frames (connection/early.ts), or a url to open one.
  */
-export function startLive(store: AppStore, url: string, judge: JudgeClient | null): () => void {
-  const socket = new HubSocket({
-    url,
+export function startLive(store: AppStore, link: string | HubSocket, judge: JudgeClient | null): () => void {
+  const socket = typeof link === 'string' ? new HubSocket({ url: link }) : link;
+  const handlers = {
     onBadFrame: () => store.getState().countBadFrame(),
     // A frame still in flight when replay began must not land in the replayed window.
-    ...(judge !== null
-      ? {
-          onSampleFrame: (raw: string) => {
+    onSampleFrame:
+      judge !== null
+        ? (raw: string) => {
             if (!selectReplayActive(store.getState())) judge.frame(raw);
-          },
-        }
-      : {}),
-  });
+          }
+        : judgeInPlace(store),
+  };
   const offStatus = socket.onStatus((status) => store.getState().setConnection(status));
-  const offMessage = socket.onMessage((msg) => handle(store, msg));
+  store.getState().setConnection(socket.status);
+  const offMessage = socket.onMessage((msg, raw) => {
+    // The worker takes the topology as the frame's text (copying a string is cheap, cloning a
+    // 3000-interface object graph is not) and checks it itself.
+    if (msg.type === 'topology') judge?.topologyFrame(msg.topology, raw);
+    handle(store, msg);
+  });
   // Replaying: watch nothing live (selectLiveHost is null), so no frame fights the replay.
   const offHost = store.subscribe(selectLiveHost, (host) => socket.subscribe(host === null ? [] : [host]), {
     fireImmediately: true,
   });
+  // Frames held since the socket opened are taken now, in order, then the live ones.
+  socket.release(handlers);
   socket.start();
   return () => {
     offHost();
@@ -43,7 +50,26 @@ export function startLive(store: AppStore, url: string, judge: JudgeClient | nul
   };
 }
 
-export function handle(store: AppStore, msg: HubToUiMessage): void {
+/**
+ * No worker: sample frames are decoded and judged on this thread by code loaded for it (the
+ * judge and zod stay out of the first bundle); frames that come before it are kept in order.
+ */
+function judgeInPlace(store: AppStore): (raw: string) => void {
+  let take: ((raw: string) => void) | null = null;
+  const early: string[] = [];
+  void import('../judge/inPlace.ts').then((m) => {
+    store.getState().setEvaluateInPlace(m.evaluate);
+    take = (raw) => {
+      const r = m.decodeSampleFrame(raw);
+      if (r.ok) handle(store, r.value);
+      else store.getState().countBadFrame();
+    };
+    for (const raw of early.splice(0)) take(raw);
+  });
+  return (raw) => (take === null ? early.push(raw) : take(raw));
+}
+
+export function handle(store: AppStore, msg: HubFrame | HubToUiMessage): void {
   const s = store.getState();
   switch (msg.type) {
     case 'hosts': {

@@ -1,4 +1,5 @@
-import { decodeHubToUi, type HubToUiMessage, type UiToHubMessage } from '@hopwatch/shared';
+import type { UiToHubMessage } from '@hopwatch/shared';
+import { decodeHubFrame, type HubFrame } from './decodeHub.ts';
 
 /** connecting: first attempt or a retry in flight; online: open and answering; offline: waiting to retry; error: gave up on this attempt (bad frames, refused). */
 export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'error';
@@ -19,6 +20,8 @@ const STALL_CLOSE_CODE = 4000;
 const SAMPLE_FRAME_PREFIX = '{"type":"sample"';
 
 type Listener<T> = (value: T) => void;
+/** A decoded frame, with the text it came as (the judge worker takes a topology as text). */
+type MessageListener = (msg: HubFrame, raw: string) => void;
 
 export interface SocketLike {
   readyState: number;
@@ -38,9 +41,15 @@ export interface HubSocketOptions {
   onBadFrame?: (error: string) => void;
   /**
    * Takes `sample` frames undecoded (the judge worker decodes them off the main thread: zod over
-   * a thousand interface rows is a tick's worth of work). Other frames are decoded here.
+   * a thousand interface rows is a tick's worth of work). Other frames are checked here
+   * (decodeHub.ts); without this a sample frame is a bad frame.
    */
   onSampleFrame?: (raw: string) => void;
+  /**
+   * Keep every frame, undecoded, until release(): the socket opens before the app that takes its
+   * frames is loaded (connection/early.ts), and nothing is decoded or dropped meanwhile.
+   */
+  hold?: boolean;
 }
 
 const OPEN = 1;
@@ -60,11 +69,21 @@ export class HubSocket {
   #hosts: string[] = [];
   #closed = false;
   #statusListeners = new Set<Listener<ConnectionStatus>>();
-  #messageListeners = new Set<Listener<HubToUiMessage>>();
+  #messageListeners = new Set<MessageListener>();
   #seenErrors = new Set<string>();
+  #held: string[] | null;
 
   constructor(opts: HubSocketOptions) {
     this.#opts = opts;
+    this.#held = opts.hold === true ? [] : null;
+  }
+
+  /** Take the held frames, in order, with these handlers (and every later frame likewise). */
+  release(opts: Pick<HubSocketOptions, 'onBadFrame' | 'onSampleFrame'>): void {
+    this.#opts = { ...this.#opts, ...opts };
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const raw of held) this.#receive(raw);
   }
 
   get status(): ConnectionStatus {
@@ -76,20 +95,26 @@ export class HubSocket {
     return () => this.#statusListeners.delete(cb);
   }
 
-  onMessage(cb: Listener<HubToUiMessage>): () => void {
+  onMessage(cb: MessageListener): () => void {
     this.#messageListeners.add(cb);
     return () => this.#messageListeners.delete(cb);
   }
 
+  /** Connects (once: a socket already started is left as it is). */
   start(): void {
+    if (!this.#closed && (this.#ws !== null || this.#retryTimer !== null)) return;
     this.#closed = false;
     this.#connect();
   }
 
-  /** The complete set of watched hosts (replaces the previous set, as the protocol says). */
+  /**
+   * The complete set of watched hosts (replaces the previous set, as the protocol says). The same
+   * set again is not sent: the hub would send the whole topology again (1 MB at 3000 interfaces).
+   */
   subscribe(hosts: string[]): void {
+    const same = hosts.length === this.#hosts.length && hosts.every((h, i) => h === this.#hosts[i]);
     this.#hosts = hosts;
-    this.#send({ type: 'subscribe', hosts });
+    if (!same) this.#send({ type: 'subscribe', hosts });
   }
 
   stop(): void {
@@ -146,11 +171,15 @@ export class HubSocket {
   #receive(data: unknown): void {
     this.#lastFrameAt = Date.now();
     const raw = typeof data === 'string' ? data : String(data);
+    if (this.#held !== null) {
+      this.#held.push(raw);
+      return;
+    }
     if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {
       this.#opts.onSampleFrame(raw);
       return;
     }
-    const decoded = decodeHubToUi(raw);
+    const decoded = decodeHubFrame(raw);
     if (!decoded.ok) {
       if (!this.#seenErrors.has(decoded.error)) {
         this.#seenErrors.add(decoded.error);
@@ -159,7 +188,7 @@ export class HubSocket {
       this.#opts.onBadFrame?.(decoded.error);
       return;
     }
-    for (const cb of this.#messageListeners) cb(decoded.value);
+    for (const cb of this.#messageListeners) cb(decoded.value, raw);
   }
 
   #ping(): void {

@@ -1,4 +1,5 @@
-import { HOP_STATUSES, type HostSummary } from '@hopwatch/shared';
+import type { HostSummary } from '@hopwatch/shared';
+import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { fmtAgo } from '../ui/format.ts';

@@ -1,4 +1,5 @@
-import { HOP_STATUSES, type HopStatus, type HostSummary } from '@hopwatch/shared';
+import type { HopStatus, HostSummary } from '@hopwatch/shared';
+import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
 
 /**
  * The fleet overview's filter (`/` with no host): free text over host, worst hop and rule, which

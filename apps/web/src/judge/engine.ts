@@ -1,4 +1,5 @@
 import { decodeHubToUi, type Sample, SampleSchema, type Topology } from '@hopwatch/shared';
+import { decodeHubFrame } from '../connection/decodeHub.ts';
 import { JUDGE_WINDOW_SAMPLES } from './constants.ts';
 import { evaluate, type HopStat } from './evaluate.ts';
 import { appendHistory, EMPTY_HISTORY, type History, hopHistory } from './history.ts';
@@ -146,6 +147,16 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         if (req.host !== host) return [];
         topology = req.topology;
         return judge();
+      case 'topology-frame': {
+        if (req.host !== host) return [];
+        const decoded = decodeHubFrame(req.raw);
+        if (!decoded.ok || decoded.value.type !== 'topology' || decoded.value.host !== host)
+          return [
+            { kind: 'bad-frame', error: decoded.ok ? "not this host's topology frame" : decoded.error },
+          ];
+        topology = decoded.value.topology;
+        return judge();
+      }
       case 'frame': {
         const decoded = decodeHubToUi(req.raw);
         if (!decoded.ok || decoded.value.type !== 'sample') {

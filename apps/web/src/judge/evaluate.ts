@@ -1,57 +1,20 @@
 import {
-  type Finding,
   findPath,
   type HopReport,
-  type HopStatus,
   judgeWindow,
   mergeSamples,
   type Sample,
   type Topology,
 } from '@hopwatch/shared';
+import { type HopStat, type Judgement, reuseStats } from './judgement.ts';
+
+export { EMPTY_JUDGEMENT, type HopStat, type Judgement, reuseStats, sameStat } from './judgement.ts';
 
 /**
  * The browser's side of the judgement. It calls the same shared functions as the CLI and the hub
  * over a short window of samples, so live and replay (which feeds recorded samples here) agree.
  * Framework-free: the store calls it, tests call it, React never sees it.
  */
-
-/** One hop's numbers as the map shows them: primitives only, so equality is cheap and exact. */
-export interface HopStat {
-  status: HopStatus;
-  rxPps: number;
-  txPps: number;
-  /** Packets lost at this hop in the window (veth pairs deduplicated, qdisc and backlog added). */
-  drops: number;
-  dropsPerSec: number;
-  lossRatio: number;
-  pathIndex: number | null;
-  /** Comma-joined rule ids of the findings on this hop ('' when none). */
-  rules: string;
-  /**
-   * The judge's notes on this hop, one per line ('' when none): how protocol drops were
-   * attributed to it, or that its loss is the reverse direction (HopReport.notes; SPEC LOC14, DIR1).
-   */
-  notes: string;
-}
-
-export interface Judgement {
-  statsById: Map<string, HopStat>;
-  findings: Finding[];
-  path: string[] | null;
-  /** Why there is no path although from/to are set (in words), with suggestions. */
-  pathError: string | null;
-  pathSuggestions: string[];
-  windowSeconds: number;
-}
-
-export const EMPTY_JUDGEMENT: Judgement = {
-  statsById: new Map(),
-  findings: [],
-  path: null,
-  pathError: null,
-  pathSuggestions: [],
-  windowSeconds: 0,
-};
 
 function toStat(r: HopReport, seconds: number): HopStat {
   const per = seconds > 0 ? 1 / seconds : 0;
@@ -66,35 +29,6 @@ function toStat(r: HopReport, seconds: number): HopStat {
     rules: r.rules.join(','),
     notes: r.notes?.join('\n') ?? '',
   };
-}
-
-export function sameStat(a: HopStat, b: HopStat): boolean {
-  return (
-    a.status === b.status &&
-    a.rxPps === b.rxPps &&
-    a.txPps === b.txPps &&
-    a.drops === b.drops &&
-    a.dropsPerSec === b.dropsPerSec &&
-    a.lossRatio === b.lossRatio &&
-    a.pathIndex === b.pathIndex &&
-    a.rules === b.rules &&
-    a.notes === b.notes
-  );
-}
-
-/**
- * A new Map in which every unchanged hop keeps its previous object: a node subscribed to
- * `statsById.get(id)` re-renders only when its own numbers moved.
- */
-export function reuseStats(
-  prev: ReadonlyMap<string, HopStat>,
-  next: Map<string, HopStat>,
-): Map<string, HopStat> {
-  for (const [id, stat] of next) {
-    const old = prev.get(id);
-    if (old !== undefined && sameStat(old, stat)) next.set(id, old);
-  }
-  return next;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { IFACE_COUNTER_INDEX as C, IFACE_COUNTERS, type QdiscDelta, type Sample } from '@hopwatch/shared';
+import type { QdiscDelta, Sample } from '@hopwatch/shared';
+import { IFACE_COUNTER_INDEX as C, IFACE_COUNTERS } from '@hopwatch/shared/protocol/constants';
 import { JUDGE_WINDOW_SAMPLES } from './constants.ts';
 
 /** Sparkline history: five minutes at the agents' default 1 s interval. */

@@ -1,4 +1,4 @@
-import { HOP_STATUSES } from '@hopwatch/shared';
+import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
 import type { HopStat } from './evaluate.ts';
 
 /**

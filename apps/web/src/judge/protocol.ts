@@ -7,6 +7,8 @@ export type JudgeRequest =
   /** A new host (or none): forget the window and the previous stats. */
   | { kind: 'reset'; host: string | null }
   | { kind: 'topology'; host: string; topology: Topology }
+  /** The hub's `topology` frame as text (the UI thread checked it): the worker decodes its own copy. */
+  | { kind: 'topology-frame'; host: string; raw: string }
   /** A live `sample` frame from the hub, still a string: the worker decodes and validates it. */
   | { kind: 'frame'; raw: string }
   /** The hub's recording of the last minutes (`GET /api/hosts/:host/recording` body, as text): fills the history at once. */

@@ -22,6 +22,7 @@ import {
   keepNodes,
 } from './flowElements.ts';
 import { firstFrame } from './frame.ts';
+import { MARK_FIRST_MAP } from './marks.ts';
 import { pathLayout, withPathNodes } from '../layout/pathLayout.ts';
 import { walkPath } from './walk.ts';
 import { HopEdge } from './HopEdge.tsx';
@@ -122,7 +123,7 @@ function Canvas() {
       const size = { width: el.clientWidth, height: el.clientHeight };
       void rf.setViewport(firstFrame({ nodes, edges, path, statsById, ...size }));
     }
-    performance.mark('hopwatch:first-map', { detail: { nodes: nodes.length } });
+    performance.mark(MARK_FIRST_MAP, { detail: { nodes: nodes.length } });
   }, [nodes, edges, path, judged, waitOver, rf]);
 
   // Entering or leaving path mode moves every node: frame the new picture (the path, or the host).

@@ -1,4 +1,5 @@
-import { IFACE_COUNTERS, type Iface } from '@hopwatch/shared';
+import type { Iface } from '@hopwatch/shared';
+import { IFACE_COUNTERS } from '@hopwatch/shared/protocol/constants';
 import { type ReactNode, useCallback, useEffect, useRef } from 'react';
 import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';

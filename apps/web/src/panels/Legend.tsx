@@ -1,4 +1,4 @@
-import { HOP_STATUSES } from '@hopwatch/shared';
+import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
 import { type KindIconName, KIND_LABEL, KindIcon, StatusIcon } from '../ui/icons.tsx';
 import { STATUS_LABEL, STATUS_MEANING } from '../ui/status.ts';
 

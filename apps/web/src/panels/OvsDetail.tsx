@@ -1,4 +1,5 @@
-import { FLOW_EVIDENCE, type Finding, type Iface } from '@hopwatch/shared';
+import type { Finding, Iface } from '@hopwatch/shared';
+import { FLOW_EVIDENCE } from '@hopwatch/shared/judge/rules/r13-openflow';
 import type { ReactNode } from 'react';
 
 /**

@@ -1,13 +1,15 @@
-import { type ReactNode, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { selectView } from '../url/sync.ts';
 import { encodeView } from '../url/view.ts';
 import { useReplayController } from './context.ts';
 import { HeatStrip } from './HeatStrip.tsx';
-import { Recordings } from './Recordings.tsx';
 import { SPEEDS, selectReplayActive } from './replaySlice.ts';
 import { fmtLocal, fmtUtc } from './time.ts';
 import { REPLAY_KEYS, useReplayKeys } from './useReplayKeys.ts';
+
+/** Named recordings talk to the hub's replay routes (checked with zod): loaded after the first picture. */
+const Recordings = lazy(() => import('./Recordings.tsx').then((m) => ({ default: m.Recordings })));
 
 const selectActive = selectReplayActive;
 const selectPlaying = (s: AppState) => s.playing;
@@ -234,7 +236,12 @@ export function Timeline() {
             </Btn>
           )}
           {active && <ShareButton />}
-          <Recordings />
+          {/* With the controller: it is loaded after the first picture (replay/later.ts), and so are these. */}
+          {controller !== null && (
+            <Suspense fallback={null}>
+              <Recordings />
+            </Suspense>
+          )}
           <span className="muted cursor-help" title={REPLAY_KEYS.map(([k, v]) => `${k}: ${v}`).join('\n')}>
             keys
           </span>

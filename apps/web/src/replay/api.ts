@@ -1,3 +1,5 @@
+// First: the hub's CSP forbids eval, so zod runs jitless (auth/csp.ts) before a schema is built.
+import '../auth/csp.ts';
 import {
   type HopStatus,
   HopStatusSchema,

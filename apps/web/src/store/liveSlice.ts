@@ -1,7 +1,8 @@
 import type { Finding, HostSummary, Sample } from '@hopwatch/shared';
 import type { ConnectionStatus } from '../connection/socket.ts';
 import { JUDGE_WINDOW_SAMPLES } from '../judge/constants.ts';
-import { EMPTY_JUDGEMENT, evaluate, type HopStat } from '../judge/evaluate.ts';
+import type { evaluate, HopStat } from '../judge/evaluate.ts';
+import { EMPTY_JUDGEMENT } from '../judge/judgement.ts';
 import { appendHistory, type HopHistory, hopHistory } from '../judge/history.ts';
 import { unpackStats } from '../judge/pack.ts';
 import type { JudgeResponse } from '../judge/protocol.ts';
@@ -13,6 +14,9 @@ export { JUDGE_WINDOW_SAMPLES };
 
 type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
 
+/** The in-place judgement (judge/evaluate.ts): given, not imported, so the shared judge stays out of the first bundle. */
+export type Evaluate = typeof evaluate;
+
 export interface LiveSlice {
   connection: ConnectionStatus;
   /** null until the hub has told us (distinguishes "no agent connected" from "not loaded yet"). */
@@ -23,6 +27,12 @@ export interface LiveSlice {
    * judges in place with the same code (tests, browsers without workers).
    */
   judgeExternally: boolean;
+  /**
+   * The judge in place when not judging externally: tests give it to createAppStore, the app
+   * loads it only when it has no worker (connection/live.ts). Null: nothing is judged here.
+   */
+  evaluateInPlace: Evaluate | null;
+  setEvaluateInPlace: (fn: Evaluate) => void;
   /** Samples kept in place (only when not judging externally, or set by replay), oldest first. */
   history: Sample[];
   /** Interface rows held in `history` (the memory that matters). */
@@ -67,96 +77,108 @@ function sameList(a: readonly string[] | null, b: readonly string[] | null): boo
 
 const sameFindings = (a: Finding[], b: Finding[]) => JSON.stringify(a) === JSON.stringify(b);
 
-export const createLiveSlice: SliceCreator<LiveSlice> = (set, get) => ({
-  connection: 'connecting',
-  hosts: null,
-  judgeExternally: false,
-  history: [],
-  historyRows: 0,
-  lastT: null,
-  hopHistory: null,
-  badFrames: 0,
-  hubError: null,
-  statusIndex: EMPTY_STATUS_INDEX,
-  statusIndexFor: null,
-  ...EMPTY_JUDGEMENT,
-  setConnection: (connection) => set({ connection }),
-  setHosts: (hosts) => set({ hosts }),
-  ingestSample: (host, sample) => {
-    const s = get();
-    if (host !== s.host || s.judgeExternally) return;
-    const next = appendHistory({ samples: s.history, rows: s.historyRows }, sample);
-    if (next === null) return;
-    set({ history: next.samples, historyRows: next.rows, lastT: sample.t });
-    get().rejudge();
-  },
-  applyJudgement: (j) => {
-    const s = get();
-    if (j.host !== s.host) return;
-    let statsById = s.statsById;
-    let statusIndex = s.statusIndex;
-    if (j.changed.ids.length > 0 || j.removed.length > 0) {
-      const changed = unpackStats(j.changed);
-      const moved = statusMoved(statsById, changed, j.removed);
-      statsById = new Map(statsById);
-      for (const [id, st] of changed) statsById.set(id, st);
-      for (const id of j.removed) statsById.delete(id);
-      if (moved || s.statusIndexFor !== s.ifaceById)
-        statusIndex = indexStatuses(statsById, s.ifaceById, statusIndex);
-    }
-    // One store update per tick; unchanged lists keep their references (panels stay still).
-    set({
-      statsById,
-      statusIndex,
-      statusIndexFor: statusIndex === s.statusIndex ? s.statusIndexFor : s.ifaceById,
-      lastT: j.lastT,
-      findings: j.findings ?? s.findings,
-      path: sameList(s.path, j.path) ? s.path : j.path,
-      pathError: j.pathError,
-      pathSuggestions: sameList(s.pathSuggestions, j.pathSuggestions) ? s.pathSuggestions : j.pathSuggestions,
-      windowSeconds: j.windowSeconds,
-      // An answer computed for a hop no longer selected must not overwrite the new one.
-      ...(j.hop === null || j.hop.id === s.sel ? { hopHistory: j.hop } : {}),
-    });
-  },
-  applyHop: (host, hop) => {
-    const s = get();
-    if (host === s.host && (hop === null || hop.id === s.sel)) set({ hopHistory: hop });
-  },
-  clearLive: () =>
-    set({
-      history: [],
-      historyRows: 0,
-      lastT: null,
-      hopHistory: null,
-      statusIndex: EMPTY_STATUS_INDEX,
-      statusIndexFor: null,
-      ...EMPTY_JUDGEMENT,
-    }),
-  countBadFrame: () => set((s) => ({ badFrames: s.badFrames + 1 })),
-  setHubError: (hubError) => set({ hubError }),
-  rejudge: () => {
-    const s = get();
-    if (s.judgeExternally) return;
-    if (s.topology === null || s.host === null) {
-      set(EMPTY_JUDGEMENT);
-      return;
-    }
-    // Replay (createReplaySlice) will feed its own window here when t !== 'live'.
-    const samples = s.history.slice(-JUDGE_WINDOW_SAMPLES);
-    const j = evaluate({ host: s.host, topology: s.topology, samples, from: s.from, to: s.to }, s.statsById);
-    set({
-      ...j,
-      statusIndex: indexStatuses(j.statsById, s.ifaceById, s.statusIndex),
-      statusIndexFor: s.ifaceById,
-      path: sameList(s.path, j.path) ? s.path : j.path,
-      findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
-      hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel),
-    });
-  },
-  refreshHop: () => {
-    const s = get();
-    if (s.judgeExternally) return;
-    set({ hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel) });
-  },
-});
+export const createLiveSlice =
+  (evaluateInPlace: Evaluate | null): SliceCreator<LiveSlice> =>
+  (set, get) => ({
+    connection: 'connecting',
+    hosts: null,
+    judgeExternally: false,
+    evaluateInPlace,
+    setEvaluateInPlace: (fn) => {
+      set({ evaluateInPlace: fn });
+      get().rejudge();
+    },
+    history: [],
+    historyRows: 0,
+    lastT: null,
+    hopHistory: null,
+    badFrames: 0,
+    hubError: null,
+    statusIndex: EMPTY_STATUS_INDEX,
+    statusIndexFor: null,
+    ...EMPTY_JUDGEMENT,
+    setConnection: (connection) => set({ connection }),
+    setHosts: (hosts) => set({ hosts }),
+    ingestSample: (host, sample) => {
+      const s = get();
+      if (host !== s.host || s.judgeExternally) return;
+      const next = appendHistory({ samples: s.history, rows: s.historyRows }, sample);
+      if (next === null) return;
+      set({ history: next.samples, historyRows: next.rows, lastT: sample.t });
+      get().rejudge();
+    },
+    applyJudgement: (j) => {
+      const s = get();
+      if (j.host !== s.host) return;
+      let statsById = s.statsById;
+      let statusIndex = s.statusIndex;
+      if (j.changed.ids.length > 0 || j.removed.length > 0) {
+        const changed = unpackStats(j.changed);
+        const moved = statusMoved(statsById, changed, j.removed);
+        statsById = new Map(statsById);
+        for (const [id, st] of changed) statsById.set(id, st);
+        for (const id of j.removed) statsById.delete(id);
+        if (moved || s.statusIndexFor !== s.ifaceById)
+          statusIndex = indexStatuses(statsById, s.ifaceById, statusIndex);
+      }
+      // One store update per tick; unchanged lists keep their references (panels stay still).
+      set({
+        statsById,
+        statusIndex,
+        statusIndexFor: statusIndex === s.statusIndex ? s.statusIndexFor : s.ifaceById,
+        lastT: j.lastT,
+        findings: j.findings ?? s.findings,
+        path: sameList(s.path, j.path) ? s.path : j.path,
+        pathError: j.pathError,
+        pathSuggestions: sameList(s.pathSuggestions, j.pathSuggestions)
+          ? s.pathSuggestions
+          : j.pathSuggestions,
+        windowSeconds: j.windowSeconds,
+        // An answer computed for a hop no longer selected must not overwrite the new one.
+        ...(j.hop === null || j.hop.id === s.sel ? { hopHistory: j.hop } : {}),
+      });
+    },
+    applyHop: (host, hop) => {
+      const s = get();
+      if (host === s.host && (hop === null || hop.id === s.sel)) set({ hopHistory: hop });
+    },
+    clearLive: () =>
+      set({
+        history: [],
+        historyRows: 0,
+        lastT: null,
+        hopHistory: null,
+        statusIndex: EMPTY_STATUS_INDEX,
+        statusIndexFor: null,
+        ...EMPTY_JUDGEMENT,
+      }),
+    countBadFrame: () => set((s) => ({ badFrames: s.badFrames + 1 })),
+    setHubError: (hubError) => set({ hubError }),
+    rejudge: () => {
+      const s = get();
+      if (s.judgeExternally || s.evaluateInPlace === null) return;
+      if (s.topology === null || s.host === null) {
+        set(EMPTY_JUDGEMENT);
+        return;
+      }
+      // Replay (createReplaySlice) will feed its own window here when t !== 'live'.
+      const samples = s.history.slice(-JUDGE_WINDOW_SAMPLES);
+      const j = s.evaluateInPlace(
+        { host: s.host, topology: s.topology, samples, from: s.from, to: s.to },
+        s.statsById,
+      );
+      set({
+        ...j,
+        statusIndex: indexStatuses(j.statsById, s.ifaceById, s.statusIndex),
+        statusIndexFor: s.ifaceById,
+        path: sameList(s.path, j.path) ? s.path : j.path,
+        findings: sameFindings(s.findings, j.findings) ? s.findings : j.findings,
+        hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel),
+      });
+    },
+    refreshHop: () => {
+      const s = get();
+      if (s.judgeExternally) return;
+      set({ hopHistory: s.sel === null ? null : hopHistory(s.history, s.sel) });
+    },
+  });

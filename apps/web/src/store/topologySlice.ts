@@ -1,4 +1,5 @@
-import { type Iface, type Topology, type TopoEdge, topologyEdges } from '@hopwatch/shared';
+import type { Iface, Topology, TopoEdge } from '@hopwatch/shared';
+import { topologyEdges } from '@hopwatch/shared/judge/graph';
 import type { LayoutResult, ViewGraph } from '../layout/types.ts';
 import type { SliceCreator } from './types.ts';
 

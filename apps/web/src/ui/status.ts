@@ -1,4 +1,5 @@
-import { HOP_STATUSES, type HopStatus } from '@hopwatch/shared';
+import type { HopStatus } from '@hopwatch/shared';
+import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
 
 /** Words for each status: colour is never the only signal (design.md, Web contract). */
 export const STATUS_LABEL: Record<HopStatus, string> = {

@@ -48,3 +48,22 @@ export const IFACE_COUNTER_INDEX = Object.fromEntries(IFACE_COUNTERS.map((n, i) 
   IfaceCounterName,
   number
 >;
+
+/** Hop status (design.md DOM contract `data-status`). Ordered from harmless to worst. */
+export const HOP_STATUSES = ['idle', 'ok', 'warn', 'loss', 'down'] as const;
+
+export const IFACE_KINDS = [
+  'physical',
+  'veth',
+  'bridge',
+  'vxlan',
+  'macvlan',
+  'tun',
+  'tap',
+  'loopback',
+  'ovs',
+  /** An Open vSwitch patch port: no kernel device, an id of its OVS name in OVS's namespace (design.md). */
+  'ovs-patch',
+  'dummy',
+  'other',
+] as const;

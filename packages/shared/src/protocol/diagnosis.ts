@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { HOP_STATUSES } from './constants.ts';
 
-/** Hop status (design.md DOM contract `data-status`). Ordered from harmless to worst. */
-export const HOP_STATUSES = ['idle', 'ok', 'warn', 'loss', 'down'] as const;
+export { HOP_STATUSES };
 export const HopStatusSchema = z.enum(HOP_STATUSES);
 export type HopStatus = z.infer<typeof HopStatusSchema>;
 

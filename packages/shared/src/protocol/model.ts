@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IFACE_COUNTERS } from './constants.ts';
+import { IFACE_COUNTERS, IFACE_KINDS } from './constants.ts';
 
 /**
  * The model every part shares: a host's topology (changes rarely, sent whole) and its
@@ -7,21 +7,7 @@ import { IFACE_COUNTERS } from './constants.ts';
  * never written a second time.
  */
 
-export const IFACE_KINDS = [
-  'physical',
-  'veth',
-  'bridge',
-  'vxlan',
-  'macvlan',
-  'tun',
-  'tap',
-  'loopback',
-  'ovs',
-  /** An Open vSwitch patch port: no kernel device, an id of its OVS name in OVS's namespace (design.md). */
-  'ovs-patch',
-  'dummy',
-  'other',
-] as const;
+export { IFACE_KINDS };
 /**
  * A kind this build does not know (a newer agent's) decodes as `other` rather than refusing the
  * whole topology: the hop is still drawn and judged by its counters.

@@ -1,0 +1,53 @@
+import { type Boot, bootSession } from '../auth/session.ts';
+import { decodeView } from '../url/view.ts';
+import { HubSocket } from './socket.ts';
+
+/**
+ * The first things the page needs from the hub, started by the page's tiny entry (main.tsx) while
+ * the app's bundle (start.tsx) is still being fetched and evaluated: the session check and the socket, already
+ * subscribed to the URL's host. The topology is then on its way, or here, when the app starts
+ * (main.tsx takes both), instead of being asked for after the first React render.
+ */
+export interface Early {
+  session: Promise<Boot>;
+  /** Holding its frames until the app releases it (connection/live.ts). */
+  socket: HubSocket;
+}
+
+let early: Early | null = null;
+
+export function hubSocketUrl(loc: Location): string {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws/ui`;
+}
+
+/**
+ * The host the socket watches at first: the URL's, unless the URL opens a past moment (the store's
+ * selectLiveHost says the same once the app runs; if they ever differed, it re-subscribes).
+ */
+function liveHostOf(search: string): string | null {
+  const view = decodeView(search);
+  return view.t === 'live' && (view.rec ?? null) === null ? view.host : null;
+}
+
+export function startEarly(win: Window): Early {
+  if (early !== null) return early;
+  const socket = new HubSocket({ url: hubSocketUrl(win.location), hold: true });
+  // A login URL's token is exchanged for the session cookie first: the socket needs the cookie.
+  const withToken = /[?&]token=/.test(win.location.search);
+  const session = bootSession(win);
+  const open = () => {
+    const host = liveHostOf(win.location.search);
+    socket.subscribe(host === null ? [] : [host]);
+    socket.start();
+  };
+  if (withToken)
+    void session.then((b) => {
+      if (b.kind === 'in') open();
+    });
+  else open();
+  early = { session, socket };
+  return early;
+}
+
+/** What main.tsx started (or, when it did not run, the same started now). */
+export const takeEarly = (win: Window): Early => early ?? startEarly(win);
