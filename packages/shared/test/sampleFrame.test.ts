@@ -1,7 +1,28 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentMessageSchema, decodeAgentMessage, decodeWith, type Sample } from '../src/index.ts';
+import jdBacklog from './fixtures/real/jd-backlog.json' with { type: 'json' };
+import jdClean from './fixtures/real/jd-clean.json' with { type: 'json' };
+import jdDown from './fixtures/real/jd-down.json' with { type: 'json' };
+import jdMtu from './fixtures/real/jd-mtu.json' with { type: 'json' };
+import jdQdisc from './fixtures/real/jd-qdisc.json' with { type: 'json' };
+import labBacklog from './fixtures/real/lab-backlog.json' with { type: 'json' };
+import labConntrackEth0 from './fixtures/real/lab-conntrack-eth0.json' with { type: 'json' };
+import labConntrackQgA1 from './fixtures/real/lab-conntrack-qg-a1.json' with { type: 'json' };
+import labDown from './fixtures/real/lab-down.json' with { type: 'json' };
+import labFirewallEth0 from './fixtures/real/lab-firewall-eth0.json' with { type: 'json' };
+import labFirewallQgA1 from './fixtures/real/lab-firewall-qg-a1.json' with { type: 'json' };
+import labMtu from './fixtures/real/lab-mtu.json' with { type: 'json' };
+import labNeighQrA1 from './fixtures/real/lab-neigh-qr-a1.json' with { type: 'json' };
+import labNeighWan0 from './fixtures/real/lab-neigh-wan0.json' with { type: 'json' };
+import labNorouteQgA1 from './fixtures/real/lab-noroute-qg-a1.json' with { type: 'json' };
+import labNorouteWan0 from './fixtures/real/lab-noroute-wan0.json' with { type: 'json' };
+import labProtoClean from './fixtures/real/lab-proto-clean.json' with { type: 'json' };
+import labQdisc from './fixtures/real/lab-qdisc.json' with { type: 'json' };
+import labRpfilterEth0 from './fixtures/real/lab-rpfilter-eth0.json' with { type: 'json' };
+import labRpfilterQgA1 from './fixtures/real/lab-rpfilter-qg-a1.json' with { type: 'json' };
+import ovsClean from './fixtures/real/ovs-clean.json' with { type: 'json' };
+import ovsFlowDrop from './fixtures/real/ovs-flow-drop.json' with { type: 'json' };
+import ovsPatchPeer from './fixtures/real/ovs-patch-peer.json' with { type: 'json' };
 
 /**
  * PROTO9: the hand-written check of `sample` frames (src/protocol/sampleFrame.ts, used by
@@ -9,14 +30,35 @@ import { AgentMessageSchema, decodeAgentMessage, decodeWith, type Sample } from 
  * Both run over the same frames: every sample of every real capture, then each of those mutated
  * at every path (wrong types, out-of-range numbers, missing and extra keys, `__proto__` keys).
  */
-const REAL = join(import.meta.dirname, 'fixtures/real');
-const realSamples: [string, Sample][] = readdirSync(REAL)
-  .filter((f) => f.endsWith('.json'))
-  .flatMap((f) =>
-    (JSON.parse(readFileSync(join(REAL, f), 'utf8')) as { samples: Sample[] }).samples.map(
-      (s, i) => [`${f}#${i}`, s] as [string, Sample],
-    ),
-  );
+/** Every capture in fixtures/real (a new one belongs here too). */
+const CAPTURES: [string, { samples: unknown[] }][] = [
+  ['jd-backlog.json', jdBacklog],
+  ['jd-clean.json', jdClean],
+  ['jd-down.json', jdDown],
+  ['jd-mtu.json', jdMtu],
+  ['jd-qdisc.json', jdQdisc],
+  ['lab-backlog.json', labBacklog],
+  ['lab-conntrack-eth0.json', labConntrackEth0],
+  ['lab-conntrack-qg-a1.json', labConntrackQgA1],
+  ['lab-down.json', labDown],
+  ['lab-firewall-eth0.json', labFirewallEth0],
+  ['lab-firewall-qg-a1.json', labFirewallQgA1],
+  ['lab-mtu.json', labMtu],
+  ['lab-neigh-qr-a1.json', labNeighQrA1],
+  ['lab-neigh-wan0.json', labNeighWan0],
+  ['lab-noroute-qg-a1.json', labNorouteQgA1],
+  ['lab-noroute-wan0.json', labNorouteWan0],
+  ['lab-proto-clean.json', labProtoClean],
+  ['lab-qdisc.json', labQdisc],
+  ['lab-rpfilter-eth0.json', labRpfilterEth0],
+  ['lab-rpfilter-qg-a1.json', labRpfilterQgA1],
+  ['ovs-clean.json', ovsClean],
+  ['ovs-flow-drop.json', ovsFlowDrop],
+  ['ovs-patch-peer.json', ovsPatchPeer],
+];
+const realSamples: [string, Sample][] = CAPTURES.flatMap(([f, c]) =>
+  c.samples.map((s, i) => [`${f}#${i}`, s as Sample] as [string, Sample]),
+);
 const frameOf = (sample: unknown, over: object = {}) =>
   JSON.stringify({ type: 'sample', seq: 7, backfill: false, sample, ...over });
 
@@ -42,7 +84,7 @@ function isJson(text: string): boolean {
 /** Every path into a JSON value (objects' keys, arrays' indices), the root first. */
 function paths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) out.push(...paths(x, [...at, i]));
   else if (typeof v === 'object' && v !== null)
     for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
   return out;
