@@ -9,6 +9,7 @@
  */
 import { brotliCompressSync, constants as Z, deflateRawSync, gzipSync } from 'node:zlib';
 import { AgentMessageSchema, decodeAgentMessage, localize, type Sample } from '@hopwatch/shared';
+import { encodeChunkBody } from '../src/store/chunk.ts';
 import { buildChunkRow } from '../src/store/chunkRow.ts';
 import { HostTotals } from '../src/state/totals.ts';
 import { benchArgs } from './args.ts';
@@ -62,43 +63,40 @@ const chunkMs = perSample(
 );
 rows.push(['buildChunkRow per sample (encode + compress + summary)', ms(chunkMs / CHUNK)]);
 
-// Codecs: the columnar text of each chunk compressed several ways.
-const { encodeChunkText } = await import('../src/store/chunk.ts').catch(() => ({ encodeChunkText: null }));
-if (encodeChunkText) {
-  const bodies = Array.from({ length: chunks }, (_, k) =>
-    encodeChunkText(samples.slice(k * CHUNK, k * CHUNK + CHUNK), []),
+// Compressors over cols2's body (the binary columns), and chunk lengths (batching).
+for (const per of [CHUNK, 3 * CHUNK]) {
+  const k = Math.floor(samples.length / per);
+  const bodies = Array.from({ length: k }, (_, c) =>
+    encodeChunkBody(samples.slice(c * per, c * per + per), []),
   );
-  const ifaceHours = (CHUNK * a.ifaces) / 3600;
-  const codecs: [string, (s: string) => Buffer][] = [
-    ['none', (s) => Buffer.from(s)],
+  rows.push([
+    `cols2 encode (${per} samples a chunk) per sample`,
+    ms(perSample((c) => encodeChunkBody(samples.slice(c * per, c * per + per), []), k) / per),
+  ]);
+  const ifaceHours = (per * a.ifaces) / 3600;
+  const codecs: [string, (b: Buffer) => Buffer][] = [
+    ['none', (b) => b],
     ...[1, 3, 4, 5].map(
       (q) =>
         [
           `brotli ${q}`,
-          (s: string) =>
-            brotliCompressSync(s, {
-              params: {
-                [Z.BROTLI_PARAM_QUALITY]: q,
-                [Z.BROTLI_PARAM_MODE]: Z.BROTLI_MODE_TEXT,
-                [Z.BROTLI_PARAM_SIZE_HINT]: s.length,
-              },
+          (b: Buffer) =>
+            brotliCompressSync(b, {
+              params: { [Z.BROTLI_PARAM_QUALITY]: q, [Z.BROTLI_PARAM_SIZE_HINT]: b.length },
             }),
-        ] as [string, (s: string) => Buffer],
+        ] as [string, (b: Buffer) => Buffer],
     ),
     ...[1, 3, 6].map(
-      (l) => [`gzip ${l}`, (s: string) => gzipSync(s, { level: l })] as [string, (s: string) => Buffer],
+      (l) => [`gzip ${l}`, (b: Buffer) => gzipSync(b, { level: l })] as [string, (b: Buffer) => Buffer],
     ),
-    ['deflate-raw 1', (s) => deflateRawSync(s, { level: 1 })],
+    ['deflate-raw 1', (b) => deflateRawSync(b, { level: 1 })],
   ];
   for (const [name, fn] of codecs) {
-    let bytes = 0;
-    const cpu = perSample((k) => {
-      bytes += fn(bodies[k]!).length;
-    }, chunks);
-    const avg = bytes / (3 * chunks + Math.min(chunks, 20));
+    const bytes = bodies.reduce((n, b) => n + fn(b).length, 0) / k;
+    const cpu = perSample((c) => fn(bodies[c]!), k) / per;
     rows.push([
-      `compress ${name} per sample`,
-      `${ms(cpu / CHUNK)}; ${(avg / ifaceHours).toFixed(0)} B per interface-hour`,
+      `  + ${name} per sample`,
+      `${ms(cpu)}; ${(bytes / ifaceHours).toFixed(0)} B per interface-hour`,
     ]);
   }
 }
