@@ -278,7 +278,12 @@ export class HubCore {
     const t0 = performance.now();
     const dueBy = this.now() - UNWATCHED_JUDGE_EVERY_MS;
     const stale = [...this.hosts.values()]
-      .filter((s) => s.judgementStale && s.topology && (s.judgedAt === 0 || s.judgedAt <= dueBy || this.bus.watched(s.host)))
+      .filter(
+        (s) =>
+          s.judgementStale &&
+          s.topology &&
+          (s.judgedAt === 0 || s.judgedAt <= dueBy || this.bus.watched(s.host)),
+      )
       .sort((a, b) => a.judgedAt - b.judgedAt);
     for (const s of stale) {
       if (performance.now() - t0 >= budgetMs) break;
