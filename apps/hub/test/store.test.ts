@@ -53,6 +53,17 @@ describe('chunk codec', () => {
     expect(decodeChunk(CHUNK_CODEC, encodeChunk(samples, [])).samples).toEqual(samples);
   });
 
+  it('chunks encoded one after another each decode to their own samples (one scratch buffer)', () => {
+    const many = Array.from({ length: 5 }, (_, i) =>
+      makeSample(T0 + i * 1000, { a: row({ rxBytes: 1e6 + i }) }),
+    );
+    const few = [makeSample(T0, { b: row({ txPackets: 3 }) })];
+    const big = encodeChunk(many, []);
+    const small = encodeChunk(few, []);
+    expect(decodeChunk(CHUNK_CODEC, big).samples).toEqual(many);
+    expect(decodeChunk(CHUNK_CODEC, small).samples).toEqual(few);
+  });
+
   it('reads chunks written by the cols1 codec (recordings made before issue 12)', () => {
     const back = decodeChunk(cols1.codec, Buffer.from(cols1.data, 'base64'));
     expect(back.samples).toEqual(cols1.samples);

@@ -72,7 +72,8 @@ export function encodeChunkSummed(samples: readonly Sample[], keyframes: readonl
 
 /** The chunk's bytes before compression (bench:hotpath compares compressors on them). */
 export function encodeChunkBody(samples: readonly Sample[], keyframes: readonly Keyframe[]): Buffer {
-  return encodeChunkFrom(samples.length, (si) => samples[si]!, keyframes).body;
+  // A copy: the body is a view of the shared scratch buffer, overwritten by the next chunk.
+  return Buffer.from(encodeChunkFrom(samples.length, (si) => samples[si]!, keyframes).body);
 }
 
 function compressed(c: { body: Buffer; ifaceSums: Record<string, number[]> }): EncodedChunk {
@@ -111,6 +112,7 @@ function encodeChunkFrom(
   sampleAt: (si: number) => Sample,
   keyframes: readonly Keyframe[],
 ): { body: Buffer; ifaceSums: Record<string, number[]> } {
+  // The body returned is a view of `scratch`: compress or copy it before encoding another chunk.
   const index = new Map<string, number>();
   const ids: string[] = [];
   const values: Float64Array[] = [];
@@ -147,7 +149,7 @@ function encodeChunkFrom(
   const header: ChunkHeader = { v: 2, t, e, ids, p, rest, k: [...keyframes] };
   const head = Buffer.from(JSON.stringify(header));
   // Worst case: a tag and n float64s per column.
-  const body = Buffer.allocUnsafe(4 + head.length + ids.length * WIDTH * (1 + 8 * n));
+  const body = scratchOf(4 + head.length + ids.length * WIDTH * (1 + 8 * n));
   body.writeUInt32LE(head.length, 0);
   head.copy(body, 4);
   let o = 4 + head.length;
@@ -180,6 +182,17 @@ function encodeChunkFrom(
     ifaceSums[ids[k]!] = sums;
   }
   return { body: body.subarray(0, o), ifaceSums };
+}
+
+/**
+ * One buffer for every chunk's uncompressed body (encoding and compressing are synchronous, so
+ * the body is compressed before the next chunk overwrites it): a fresh worst-case buffer per
+ * chunk (~650 KB at 1000 interfaces) was garbage the collector had to chase 20 times a second.
+ */
+let scratch = Buffer.alloc(0);
+function scratchOf(size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.ceil(size * 1.25));
+  return scratch;
 }
 
 /** Unsigned LEB128 of a safe integer (arithmetic, not bit operations: values pass 2^32). */
