@@ -35,6 +35,11 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const TOKEN = 'bench-token';
 const ACCESS = 'bench-access-token-0123456789';
+/**
+ * Extra node flags for the hub processes only, e.g. `BENCH_NODE_FLAGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` (a profile per replica, written when the bench stops it).
+ */
+const HUB_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
@@ -76,6 +81,7 @@ function run(args: string[]): { child: ChildProcess; out: Promise<string> } {
 
 async function replica(dir: string, name: string): Promise<{ url: string; pid: number }> {
   const { child } = run([
+    ...HUB_NODE_FLAGS,
     'bin/hopwatch.mjs',
     'hub',
     ...['--port', '0', '--db', join(dir, `${name}.db`), '--agent-token', TOKEN],
@@ -209,6 +215,10 @@ main()
     process.exitCode = 1;
   })
   .finally(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    // SIGTERM first: a hub stopped cleanly writes its --cpu-prof profile (BENCH_NODE_FLAGS).
+    const alive = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of alive()) c.kill('SIGTERM');
+    for (let i = 0; i < 50 && alive().length > 0; i++) await sleep(100);
+    for (const c of alive()) c.kill('SIGKILL');
     await cluster?.stop();
   });

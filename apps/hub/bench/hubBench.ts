@@ -29,6 +29,11 @@ const a = benchArgs({
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const TOKEN = 'bench-token';
+/**
+ * Extra node flags for the hub process only, e.g. `BENCH_NODE_FLAGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` (the profile is written when the bench stops the hub).
+ */
+const HUB_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
   );
 
   const [hubCmd, hubArgs] = pinned(0, [
+    ...HUB_NODE_FLAGS,
     'bin/hopwatch.mjs',
     'hub',
     '--port',

@@ -26,8 +26,19 @@ type SampleMessage = Extract<AgentMessage, { type: 'sample' }>;
 
 /** How often every browser gets the host list (status, worst hop) even when nothing connected. */
 export const HOSTS_BROADCAST_INTERVAL_MS = 2_000;
-/** CPU the hub spends judging hosts per host-list tick (~2 % of a core). */
+/** CPU the hub spends judging hosts per judging tick (at most 8 % of a core). */
 export const JUDGE_BUDGET_MS = 40;
+/** How often hosts are judged (watched ones when stale, the others when due). */
+export const JUDGE_INTERVAL_MS = 500;
+/**
+ * A host no browser watches is judged at most this often (its latest sample): its status in the
+ * host list, the fleet's host statuses and `hopwatch_hop_status` are at most this old (plus a
+ * judging tick) while judging fits its budget, which at ~1.3 ms per 1000-interface host
+ * (bench:hotpath) is ~600 such hosts per process; beyond that the lag grows in proportion. A
+ * watched host is judged on every tick its latest sample changed, as before. (issue 12: judging
+ * every host every tick cost more than all the rest of the hub's work on a sample.)
+ */
+export const UNWATCHED_JUDGE_EVERY_MS = 10_000;
 /** How often slow browsers are checked for room to take their pending (merged) frames. */
 const UI_DRAIN_INTERVAL_MS = 50;
 /**
@@ -119,6 +130,7 @@ export class HubCore {
       if (topo) state.topology = topo;
     }
     this.timers.push(setInterval(() => this.broadcastHosts(), HOSTS_BROADCAST_INTERVAL_MS));
+    this.timers.push(setInterval(() => this.refreshJudgements(), JUDGE_INTERVAL_MS));
     this.timers.push(
       setInterval(() => {
         for (const c of this.uiClients) c.drain();
@@ -257,15 +269,21 @@ export class HubCore {
   // ---- judgement, cached per latest sample ---------------------------------------------------
 
   /**
-   * Re-judges hosts whose latest sample changed, stalest first, until `budgetMs` is spent.
-   * localize() costs ~15 ms for a 1000-interface host (bench:hub), so judging 200 hosts every
-   * tick would take several cores; under the budget a few hosts stay exactly current and a big
-   * fleet's host list and hop-status gauges lag by at most a cycle (~hosts × 15 ms / budget).
+   * Re-judges hosts whose latest sample changed, stalest first, until `budgetMs` is spent: a
+   * watched host whenever it changed, any other host at most every UNWATCHED_JUDGE_EVERY_MS.
+   * localize() of a 1000-interface host costs ~1.3 ms (bench:hotpath), so judging 500 hosts on
+   * every sample would take most of a core; this way a host nobody looks at costs a tenth of that.
    */
   refreshJudgements(budgetMs: number = JUDGE_BUDGET_MS): void {
     const t0 = performance.now();
+    const dueBy = this.now() - UNWATCHED_JUDGE_EVERY_MS;
     const stale = [...this.hosts.values()]
-      .filter((s) => s.judgementStale && s.topology)
+      .filter(
+        (s) =>
+          s.judgementStale &&
+          s.topology &&
+          (s.judgedAt === 0 || s.judgedAt <= dueBy || this.bus.watched(s.host)),
+      )
       .sort((a, b) => a.judgedAt - b.judgedAt);
     for (const s of stale) {
       if (performance.now() - t0 >= budgetMs) break;

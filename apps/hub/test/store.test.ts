@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeChunk, encodeChunk } from '../src/store/chunk.ts';
+import { mergeSamples } from '@hopwatch/shared';
+import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeChunkSummed } from '../src/store/chunk.ts';
+import { summarize } from '../src/state/summary.ts';
+import { buildChunkRow } from '../src/store/chunkRow.ts';
+import cols1 from './fixtures/chunk-cols1.json' with { type: 'json' };
 import { openStore, type Store } from '../src/store/store.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 
@@ -36,9 +40,60 @@ describe('chunk codec', () => {
       ),
     ];
     const kf = { t: T0, ifaces: { a: row().map(String) }, softnet: [] };
-    const back = decodeChunk('cols1+br', encodeChunk(samples, [kf]));
+    const back = decodeChunk(CHUNK_CODEC, encodeChunk(samples, [kf]));
     expect(back.samples).toEqual(samples);
     expect(back.keyframes).toEqual([kf]);
+  });
+
+  it('cols2: integers past 2^32 and 2^53, fractions and huge values come back exactly', () => {
+    const big = [2 ** 32 + 1, 2 ** 53 - 1, 2 ** 53 + 2, 0.5, 1e300, 127, 128, 16383, 16384];
+    const samples = big.map((v, i) => makeSample(T0 + i * 1000, { a: row({ rxBytes: v, txPackets: i }) }));
+    // A column of integers only, one with a fraction, one past 2^53: each its own encoding.
+    samples.push(makeSample(T0 + 99_000, { a: row({ rxBytes: 3 }), b: row({ rxDropped: 2 ** 40 }) }));
+    expect(decodeChunk(CHUNK_CODEC, encodeChunk(samples, [])).samples).toEqual(samples);
+  });
+
+  it('chunks encoded one after another each decode to their own samples (one scratch buffer)', () => {
+    const many = Array.from({ length: 5 }, (_, i) =>
+      makeSample(T0 + i * 1000, { a: row({ rxBytes: 1e6 + i }) }),
+    );
+    const few = [makeSample(T0, { b: row({ txPackets: 3 }) })];
+    const big = encodeChunk(many, []);
+    const small = encodeChunk(few, []);
+    expect(decodeChunk(CHUNK_CODEC, big).samples).toEqual(many);
+    expect(decodeChunk(CHUNK_CODEC, small).samples).toEqual(few);
+  });
+
+  it('reads chunks written by the cols1 codec (recordings made before issue 12)', () => {
+    const back = decodeChunk(cols1.codec, Buffer.from(cols1.data, 'base64'));
+    expect(back.samples).toEqual(cols1.samples);
+    expect(back.keyframes).toEqual(cols1.keyframes);
+    expect(() => decodeChunk('cols9+xz', Buffer.from(cols1.data, 'base64'))).toThrow(/unknown chunk codec/);
+  });
+
+  it("the encoder's per-interface sums are mergeSamples' rows, and the chunk summary is the merged window's", () => {
+    const samples = [
+      makeSample(T0, { a: row({ rxPackets: 5, rxBytes: 0.25 }), b: row() }),
+      makeSample(T0 + 1000, { b: row({ txDropped: 2, txBytes: 1e15 + 1 }) }),
+      makeSample(
+        T0 + 2000,
+        { a: row({ rxPackets: 7, rxBytes: 0.5 }) },
+        {
+          drops: [{ reason: 'CPU_BACKLOG', location: 'enqueue_to_backlog', cpu: 1, count: 3 }],
+        },
+      ),
+    ];
+    expect(encodeChunkSummed(samples, []).ifaceSums).toEqual(mergeSamples(samples)!.ifaces);
+    const topo = makeTopology('h', ['a', 'b']);
+    const fromTexts = buildChunkRow('h', { texts: samples.map((x) => JSON.stringify(x)) }, [], topo, (e) => {
+      throw e;
+    });
+    const fromSamples = buildChunkRow('h', { samples }, [], topo, (e) => {
+      throw e;
+    });
+    expect(fromTexts?.summary).toBe(fromSamples?.summary);
+    expect(JSON.parse(fromTexts!.summary!)).toEqual(summarize(topo, samples));
+    expect(summarize(topo, samples).drops).toBeGreaterThan(0);
   });
 });
 

@@ -13,6 +13,11 @@ const CLAIM_WAIT_MS = 10_000;
 export const RENEW_MS = 2_000;
 /** A status not renewed for this long comes from a replica that is gone: its agents are lost too. */
 export const STATUS_STALE_MS = 5 * RENEW_MS;
+/**
+ * An unchanged status is put again this often (its `at` is the replica's heartbeat): every other
+ * host-list tick, well inside STATUS_STALE_MS even when a tick comes late.
+ */
+export const STATUS_HEARTBEAT_MS = 1.5 * RENEW_MS;
 /** Statuses of hosts nobody reports any more leave the bucket after this (a lost host stays a day). */
 const STATUS_TTL_MS = 24 * 3600_000;
 
@@ -50,6 +55,8 @@ export class NatsRegistry implements Registry {
   private readonly others = new Map<string, StatusValue>();
   private readonly timer: NodeJS.Timeout;
   private lastPublish = 0;
+  /** Per host, what was put last (its summary without lastSeen) and when. */
+  private readonly lastPut = new Map<string, { key: string; at: number }>();
 
   private constructor(
     private readonly leases: KV,
@@ -217,6 +224,13 @@ export class NatsRegistry implements Registry {
       const mine = this.held.has(s.host);
       if (!mine && !this.released.has(s.host)) continue;
       if (!mine) this.released.delete(s.host);
+      // Put only a change, or a heartbeat well inside STATUS_STALE_MS (issue 12: every status
+      // every 2 s was a KV write per host per 2 s, read back by every replica).
+      const key = JSON.stringify({ ...s, lastSeen: null });
+      const last = this.lastPut.get(s.host);
+      if (mine && last && last.key === key && t - last.at < STATUS_HEARTBEAT_MS) continue;
+      this.lastPut.set(s.host, { key, at: t });
+      if (!mine) this.lastPut.delete(s.host);
       const v: StatusValue = { replica: this.replica, at: t, summary: s };
       void this.statuses.put(subjectToken(s.host), JSON.stringify(v)).catch((e: Error) => {
         this.log.warn(`fleet: publishing the status of ${s.host}: ${e.message}`);

@@ -1,6 +1,6 @@
 import { type Keyframe, mergeSamples, type Sample, type Topology } from '@hopwatch/shared';
 import { summarize } from '../state/summary.ts';
-import { CHUNK_CODEC, encodeChunk, encodeChunkTexts } from './chunk.ts';
+import { CHUNK_CODEC, type EncodedChunk, encodeChunkSummed, encodeChunkTexts } from './chunk.ts';
 import type { ChunkRow } from './sql.ts';
 
 /**
@@ -18,25 +18,30 @@ export function buildChunkRow(
   onSummaryError: (e: Error) => void,
 ): ChunkRow | null {
   // The chunk's whole window, merged while encoding: one parse per sample, few live objects.
+  // Interface rows, most of a sample, are summed by the encoder from its columns; the rest is
+  // merged here sample by sample (mergeSamples without the rows: cheap).
   let window: Sample | null = null;
   let first: Sample | null = null;
   let last: Sample | null = null;
   const fold = (s: Sample) => {
     first ??= s;
     last = s;
-    window = window ? mergeSamples([window, s]) : s;
+    const bare = { ...s, ifaces: {} };
+    window = window ? mergeSamples([window, bare]) : bare;
   };
-  let data: Buffer;
+  let encoded: EncodedChunk;
   let count: number;
   if ('texts' in samples) {
-    data = encodeChunkTexts(samples.texts, keyframes, fold);
+    encoded = encodeChunkTexts(samples.texts, keyframes, fold);
     count = samples.texts.length;
   } else {
     for (const s of samples.samples) fold(s);
-    data = encodeChunk(samples.samples, keyframes);
+    encoded = encodeChunkSummed(samples.samples, keyframes);
     count = samples.samples.length;
   }
+  const data = encoded.data;
   const w = window as Sample | null;
+  if (w) w.ifaces = encoded.ifaceSums;
   const f = first as Sample | null;
   const l = last as Sample | null;
   if (count === 0 || !w || !f || !l) return null;

@@ -1,6 +1,6 @@
 import type { Iface, QdiscDelta, Sample, Topology } from '../protocol/model.ts';
 import { type Counters, countersOf } from './counters.ts';
-import { ifacesById } from './graph.ts';
+import { topoIndex } from './topoIndex.ts';
 
 /** Where a hop's drops were counted. Rules claim from these; what nobody claims is unexplained loss. */
 export const POOLS = ['rx', 'tx', 'qdisc', 'errors', 'gap'] as const;
@@ -52,8 +52,9 @@ export function buildFacts(
   window: Sample | null,
   path: readonly string[] | null,
 ): Map<string, HopFacts> {
-  const byId = ifacesById(topology);
-  const hasPorts = new Set(topology.ifaces.flatMap((i) => (i.master === null ? [] : [i.master])));
+  // The topology's lookups are built once per topology (topoIndex), not once per window: the hub
+  // judges the same topology every few seconds. Bridges with ports are the keys of `ports`.
+  const { byId, ports: hasPorts } = topoIndex(topology);
   const facts = new Map<string, HopFacts>();
   const counters = new Map<string, Counters>();
   const cOf = (id: string) => {

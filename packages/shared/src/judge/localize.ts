@@ -96,7 +96,7 @@ export function judgeWindow(
     if (drops > 0 || mine.some((x) => x.severity === 'warn')) status = 'warn';
     if (lost >= LOSS_MIN_DROPS || mine.some((x) => x.severity === 'loss')) status = 'loss';
     if (f.down && f.shouldCarry) status = 'down';
-    hops.set(id, {
+    const report: HopReport = {
       id,
       kind: f.iface.kind,
       netns: f.iface.netns,
@@ -109,9 +109,11 @@ export function judgeWindow(
       txDropped: f.c.txDropped,
       drops,
       lossRatio: drops + f.through > 0 ? drops / (drops + f.through) : 0,
-      rules: [...new Set(mine.map((x) => x.rule))],
-      ...(notes.length > 0 ? { notes } : {}),
-    });
+      rules: mine.length === 0 ? [] : [...new Set(mine.map((x) => x.rule))],
+    };
+    // Set after, not spread in: no temporary object per report (1000 of them per judged window).
+    if (notes.length > 0) report.notes = notes;
+    hops.set(id, report);
   }
   return { hops, findings };
 }
