@@ -9,7 +9,7 @@
  * builds is removed at the end, also on failure or Ctrl-C.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,12 @@ async function main(): Promise<void> {
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOPWATCH_TOKEN: AGENT_TOKEN } },
     );
     const pid = agent.pid as number;
+    // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
+    if (process.env.BENCH_AGENT_LOG) {
+      const log = createWriteStream(process.env.BENCH_AGENT_LOG);
+      agent.stdout?.pipe(log);
+      agent.stderr?.pipe(log);
+    }
     await waitForOutput(agent, /connected to hub/, 60_000);
     const started = treeCpuMs(pid);
     console.log(

@@ -180,7 +180,7 @@ export class AgentCollector implements Collector {
     if (this.deps.live) {
       this.unregister = registerCleanup(() => this.closeSync());
       this.monitor = new LinkMonitor(
-        (nsid) => this.onMonitorEvent(nsid),
+        (event) => this.changes.monitorEvent(event, this.hostNsids, this.namespaces),
         this.opts.log,
         () => this.changes.markAll(this.namespaces.keys()),
       );
@@ -244,6 +244,7 @@ export class AgentCollector implements Collector {
     if (this.changes.procScanDue(now)) this.scanProcesses();
     this.changes.tick(now, [...this.namespaces.keys()]);
     for (const [name, o] of this.overBudget) if (now >= o.recheckAt) this.changes.markDirty(name);
+    this.changes.settleAddresses((name) => this.probes.get(name));
     if (this.changes.takeRelist()) await this.refreshNamespaces();
     if (this.changes.dirty.size > 0) await this.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
     this.refreshRps();
@@ -291,10 +292,6 @@ export class AgentCollector implements Collector {
   }
 
   // ---- namespaces --------------------------------------------------------------------------
-
-  private onMonitorEvent(nsid: number | null): void {
-    this.changes.monitorEvent(nsid, this.hostNsids, this.namespaces);
-  }
 
   private onNetnsDirChange(): void {
     if (this.phase === 'closed') return;
