@@ -15,6 +15,7 @@ import { buildTopology, type HostFacts } from './discovery/topology.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { countNetDevIfaces, netDevMaxBytes, readSysctls } from './sampling/ns-files.ts';
 import { CounterReader, type IdIndex, type NsIds } from './sampling/counter-reader.ts';
+import { RpsFiles } from './sampling/rps-files.ts';
 import { DropTracer } from './tracing/tracer.ts';
 import { registerCleanup } from './util/cleanup.ts';
 import { execText } from './util/exec.ts';
@@ -126,6 +127,8 @@ export class AgentCollector implements Collector {
   private readonly changes = new ChangeTracker(performance.now());
   /** Round-robin position of the RPS refresh over the namespaces. */
   private rpsCursor = 0;
+  /** The refresh's rps_cpus descriptors, kept open (sampling/rps-files.ts). */
+  private readonly rpsFiles = new RpsFiles();
   /** Namespaces over the per-namespace interface budget: their size and when to look again. */
   private readonly overBudget = new Map<string, { ifaces: number; recheckAt: number }>();
   /** Namespaces found but not watched (over the namespace budget). */
@@ -396,6 +399,7 @@ export class AgentCollector implements Collector {
     this.changes.forget(name);
     this.holders.kill(name);
     this.qdiscs.close(name);
+    this.rpsFiles.forget(name);
     this.probeBytes.delete(name);
     const wasOver = this.overBudget.delete(name);
     if (this.probes.delete(name) || wasOver) this.rebuild();
@@ -492,7 +496,9 @@ export class AgentCollector implements Collector {
     const log = (msg: string) => this.opts.log('warn', msg);
     for (let k = 0; k < Math.min(perSample, probes.length); k++) {
       const probe = probes[this.rpsCursor++ % probes.length]!;
-      const rps = readRps(probe.ns, probe.links, this.opts, log);
+      const files = this.rpsFiles.refresh(probe.ns.name);
+      const rps = readRps(probe.ns, probe.links, this.opts, log, files.read);
+      files.done();
       for (const [name, mask] of rps) if (probe.rps.get(name) !== mask) changed = true;
       probe.rps = rps;
     }
@@ -541,6 +547,7 @@ export class AgentCollector implements Collector {
     this.stopWatch?.();
     this.holders.closeAll();
     this.reader.close();
+    this.rpsFiles.closeAll();
     this.qdiscs.closeAll();
     this.tracer.close();
     this.ovs?.close();
