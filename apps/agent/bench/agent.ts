@@ -174,7 +174,8 @@ async function main(): Promise<void> {
     );
     const mem = treeMemoryMb(pid);
     console.log(
-      `RSS: agent process max ${fmt(rssMax, 0)} MB, at the end ${fmt(mem.rssMb, 0)} MB [target ≤ ${TARGET_RSS_MB}]; ` +
+      `RSS: agent process max ${fmt(rssMax, 0)} MB, at the end ${fmt(mem.rssMb, 0)} MB ` +
+        `(${fmt(mem.anonMb, 0)} anonymous + ${fmt(mem.fileMb, 0)} file-backed) [target ≤ ${TARGET_RSS_MB}]; ` +
         `its ${mem.children} descendant processes ${fmt(mem.childrenPssMb, 0)} MB PSS`,
     );
     await stopChild(agent);
