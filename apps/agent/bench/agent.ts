@@ -9,7 +9,7 @@
  * builds is removed at the end, also on failure or Ctrl-C.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,12 @@ async function main(): Promise<void> {
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOPWATCH_TOKEN: AGENT_TOKEN } },
     );
     const pid = agent.pid as number;
+    // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
+    if (process.env.BENCH_AGENT_LOG) {
+      const log = createWriteStream(process.env.BENCH_AGENT_LOG);
+      agent.stdout?.pipe(log);
+      agent.stderr?.pipe(log);
+    }
     await waitForOutput(agent, /connected to hub/, 60_000);
     const started = treeCpuMs(pid);
     console.log(
@@ -168,7 +174,8 @@ async function main(): Promise<void> {
     );
     const mem = treeMemoryMb(pid);
     console.log(
-      `RSS: agent process max ${fmt(rssMax, 0)} MB, at the end ${fmt(mem.rssMb, 0)} MB [target ≤ ${TARGET_RSS_MB}]; ` +
+      `RSS: agent process max ${fmt(rssMax, 0)} MB, at the end ${fmt(mem.rssMb, 0)} MB ` +
+        `(${fmt(mem.anonMb, 0)} anonymous + ${fmt(mem.fileMb, 0)} file-backed) [target ≤ ${TARGET_RSS_MB}]; ` +
         `its ${mem.children} descendant processes ${fmt(mem.childrenPssMb, 0)} MB PSS`,
     );
     await stopChild(agent);

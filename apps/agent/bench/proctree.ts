@@ -77,8 +77,18 @@ function statusKb(pid: number, field: string): number {
   }
 }
 
-/** RSS of the process itself, and PSS of its descendants (shared pages shared out). */
-export function treeMemoryMb(root: number): { rssMb: number; childrenPssMb: number; children: number } {
+/**
+ * RSS of the process itself (and its anonymous and file-backed parts: the file-backed part is
+ * mostly the node binary's pages, shared with every node process), and PSS of its descendants
+ * (shared pages shared out).
+ */
+export function treeMemoryMb(root: number): {
+  rssMb: number;
+  anonMb: number;
+  fileMb: number;
+  childrenPssMb: number;
+  children: number;
+} {
   const pids = descendants(root, allStats());
   let pss = 0;
   for (const pid of pids) {
@@ -86,5 +96,11 @@ export function treeMemoryMb(root: number): { rssMb: number; childrenPssMb: numb
       pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
     } catch {}
   }
-  return { rssMb: statusKb(root, 'VmRSS') / 1024, childrenPssMb: pss / 1024, children: pids.length };
+  return {
+    rssMb: statusKb(root, 'VmRSS') / 1024,
+    anonMb: statusKb(root, 'RssAnon') / 1024,
+    fileMb: statusKb(root, 'RssFile') / 1024,
+    childrenPssMb: pss / 1024,
+    children: pids.length,
+  };
 }

@@ -61,6 +61,20 @@ const AREAS: [string, RegExp][] = [
   ['encoding and sending frames', /^(stringify|sampleFrame|send|frame)$/],
   ['garbage collector', /^\(garbage collector\)$/],
 ];
+/** Time with the function anywhere on the stack (counted once per sample): what a call costs in all. */
+const inclusive = new Map<string, number>();
+for (const [id, us] of self) {
+  if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const c = byId.get(cur)!.callFrame;
+    if (!c.functionName || c.functionName === '(root)') continue;
+    const key = `${c.functionName} ${c.url.split('/').pop()}:${c.lineNumber + 1}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+  }
+}
 const areaSelf = new Map<string, number>();
 const fnSelf = new Map<string, number>();
 const stackSelf = new Map<string, number>();
@@ -103,4 +117,7 @@ for (const [k, us] of [...fnSelf].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(`  ${perS(us).padStart(7)}  ${k}`);
 console.log('\nself time by stack (4 frames, ms/s):');
 for (const [k, us] of [...stackSelf].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`  ${perS(us).padStart(7)}  ${k}`);
+console.log('\ntotal time by function (itself and what it calls, ms/s):');
+for (const [k, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top))
   console.log(`  ${perS(us).padStart(7)}  ${k}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChangeTracker } from '../src/collector/changes.ts';
 import type { NsEntry } from '../src/discovery/namespaces.ts';
+import type { MonitorLine } from '../src/parse/monitor.ts';
 
 const ns = (name: string, kind: NsEntry['kind']): NsEntry => ({
   name,
@@ -16,6 +17,15 @@ const NAMESPACES = new Map([
   ['r2', ns('r2', 'named')],
   ['ns-9', ns('ns-9', 'unnamed')],
 ]);
+
+const change = (nsid: number | null): MonitorLine => ({ nsid, kind: 'change' });
+const addr = (nsid: number, ifindex: number, address: string, present: boolean): MonitorLine => ({
+  nsid,
+  kind: 'address',
+  ifindex,
+  address,
+  present,
+});
 
 describe('COL7: change detection (collector/changes.ts)', () => {
   it('the safety net re-probes every namespace once an hour, a few per sample, not all at once', () => {
@@ -35,13 +45,86 @@ describe('COL7: change detection (collector/changes.ts)', () => {
     const c = new ChangeTracker(0);
     c.takeRelist();
     const hostNsids = new Map<number, string | null>([[3, 'r1']]);
-    c.monitorEvent(3, hostNsids, NAMESPACES);
+    c.monitorEvent(change(3), hostNsids, NAMESPACES);
     expect([...c.dirty]).toEqual(['r1']);
     expect(c.takeRelist()).toBe(false);
     c.dirty.clear();
-    c.monitorEvent(7, hostNsids, NAMESPACES);
+    c.monitorEvent(change(null), hostNsids, NAMESPACES);
+    expect([...c.dirty]).toEqual(['']);
+    c.dirty.clear();
+    c.monitorEvent(change(7), hostNsids, NAMESPACES);
     expect(new Set(c.dirty)).toEqual(new Set(['ns-9', '']));
     expect(c.takeRelist()).toBe(true);
+    c.dirty.clear();
+    // an address event of an nsid nobody names is as good as a change
+    c.monitorEvent(addr(7, 2, 'fe80::1/64', true), hostNsids, NAMESPACES);
+    expect(new Set(c.dirty)).toEqual(new Set(['ns-9', '']));
+    expect(c.takeRelist()).toBe(true);
+  });
+
+  it('an event that cannot change the probe marks nothing, even from an nsid nobody names', () => {
+    const c = new ChangeTracker(0);
+    c.takeRelist();
+    c.monitorEvent({ nsid: 3, kind: 'ignore' }, new Map([[3, 'r1']]), NAMESPACES);
+    c.monitorEvent({ nsid: 7, kind: 'ignore' }, new Map([[3, 'r1']]), NAMESPACES);
+    expect(c.dirty.size).toBe(0);
+    expect(c.takeRelist()).toBe(false);
+  });
+
+  describe('address events re-probe only when the latest probe does not already show them', () => {
+    const hostNsids = new Map<number, string | null>([
+      [3, 'r1'],
+      [4, 'r2'],
+    ]);
+    const probes = new Map([
+      ['r1', { links: [{ ifindex: 2, addresses: ['10.0.0.1/24', 'fe80::1/64'] }] }],
+      ['r2', { links: [{ ifindex: 2, addresses: ['10.0.1.1/24'] }] }],
+    ]);
+
+    it('an address the probe already shows (DAD done after the probe saw it) re-probes nothing', () => {
+      const c = new ChangeTracker(0);
+      c.monitorEvent(addr(3, 2, 'fe80::1/64', true), hostNsids, NAMESPACES);
+      c.monitorEvent(addr(4, 2, 'fe80::2/64', false), hostNsids, NAMESPACES); // deleted, and not shown
+      c.settleAddresses((n) => probes.get(n));
+      expect(c.dirty.size).toBe(0);
+      c.settleAddresses(() => undefined); // settled facts are not checked twice
+      expect(c.dirty.size).toBe(0);
+    });
+
+    it('an address the probe lacks, or still shows after a delete, re-probes its namespace', () => {
+      const c = new ChangeTracker(0);
+      c.monitorEvent(addr(3, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
+      c.monitorEvent(addr(4, 2, '10.0.1.1/24', false), hostNsids, NAMESPACES);
+      c.settleAddresses((n) => probes.get(n));
+      expect(new Set(c.dirty)).toEqual(new Set(['r1', 'r2']));
+    });
+
+    it('an address on an interface the probe does not know, or in a namespace not probed yet, re-probes', () => {
+      const c = new ChangeTracker(0);
+      c.monitorEvent(addr(3, 9, '10.0.0.1/24', true), hostNsids, NAMESPACES);
+      c.monitorEvent(addr(4, 2, '10.0.1.1/24', true), hostNsids, NAMESPACES);
+      c.settleAddresses((n) => (n === 'r1' ? probes.get(n) : undefined));
+      expect(new Set(c.dirty)).toEqual(new Set(['r1', 'r2']));
+    });
+
+    it('the last event of an address wins: added then deleted is absent', () => {
+      const c = new ChangeTracker(0);
+      c.monitorEvent(addr(3, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
+      c.monitorEvent(addr(3, 2, 'fe80::9/64', false), hostNsids, NAMESPACES);
+      c.settleAddresses((n) => probes.get(n));
+      expect(c.dirty.size).toBe(0);
+    });
+
+    it('a namespace already owed a re-probe keeps no facts; a forgotten one loses them', () => {
+      const c = new ChangeTracker(0);
+      c.markDirty('r1');
+      c.monitorEvent(addr(3, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
+      c.monitorEvent(addr(4, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
+      c.forget('r1');
+      c.forget('r2');
+      c.settleAddresses(() => undefined);
+      expect(c.dirty.size).toBe(0);
+    });
   });
 
   it('IP_RPFILTER drops re-probe only the namespaces ip monitor cannot hear, at most every 30 s', () => {

@@ -147,6 +147,19 @@ describe('collector on a fixture tree', () => {
     }
   });
 
+  it('RPS1: a changed rps_cpus shows in the topology through the refresh’s kept descriptors', async () => {
+    const rps = `${root}/proc/4242/root/sys/class/net/hv0/queues/rx-0/rps_cpus`;
+    const hv0 = () => collector.topology().ifaces.find((i) => i.id === 'ns-4026532315/hv0')?.rpsCpus;
+    for (let i = 0; i < 3; i++) await collector.sample(); // every namespace refreshed (and kept) once
+    expect(hv0()).toBe('2');
+    writeFileSync(rps, '1\n');
+    for (let i = 0; i < 3; i++) await collector.sample();
+    expect(hv0()).toBe('1');
+    writeFileSync(rps, '0\n');
+    for (let i = 0; i < 3; i++) await collector.sample();
+    expect(hv0()).toBeNull();
+  });
+
   it('SEC1: an rps_cpus that is a symlink (to a secret) is refused, logged, and left unknown', async () => {
     const secret = `${root}/secret`;
     writeFileSync(secret, 'HWSECRET-fixture\n', { mode: 0o600 });

@@ -49,6 +49,26 @@ describe('parseNetDev', () => {
     expect([...fewer.keys()]).toEqual(['lo', 'ifb1', 'eth0', 'hwtagh0']);
   });
 
+  it('hands back the previous map itself when nothing changed, and a new one for any difference', () => {
+    const text = fixture('tree/proc/self/net/dev');
+    const first = parseNetDev(text);
+    expect(parseNetDev(text, first)).toBe(first);
+    const last = text.replace(/hwtagh0:\s+\d+/, 'hwtagh0: 7');
+    const changedLast = parseNetDev(last, first);
+    expect(changedLast).not.toBe(first);
+    expect([...changedLast.keys()]).toEqual([...first.keys()]);
+    expect(changedLast.get('hwtagh0')![0]).toBe(7);
+    expect(changedLast.get('lo')).toBe(first.get('lo'));
+    // one fewer at the end, one more at the end, a line cut short in the middle
+    const noLast = parseNetDev(text.replace(/^\s*hwtagh0:.*\n/m, ''), first);
+    expect([...noLast.keys()]).toEqual(['lo', 'ifb0', 'ifb1', 'eth0']);
+    const more = parseNetDev(`${text}   new0: ${'0 '.repeat(16)}\n`, first);
+    expect([...more.keys()]).toEqual([...first.keys(), 'new0']);
+    const cut = parseNetDev(text.replace(/(ifb0:(?:\s+\d+){3}).*/, '$1'), first);
+    expect([...cut.keys()]).toEqual(['lo', 'ifb1', 'eth0', 'hwtagh0']);
+    expect(cut.get('ifb1')).toBe(first.get('ifb1'));
+  });
+
   it('ignores truncated lines instead of inventing zeros', () => {
     expect(parseNetDev('h1\nh2\n  eth0: 1 2 3\n').size).toBe(0);
   });

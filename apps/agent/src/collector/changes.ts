@@ -1,11 +1,20 @@
 import type { NsEntry } from '../discovery/namespaces.ts';
+import type { MonitorLine } from '../parse/monitor.ts';
+
+/** What settleAddresses needs of a probe: each link's ifindex and its addresses as `local/prefixlen`. */
+export interface ProbedAddresses {
+  links: readonly { ifindex: number; addresses: readonly string[] }[];
+}
 
 /**
  * Change detection, cheapest first (all measured on the 2-vCPU VM of design.md):
  * - every sample: the interface names in each namespace's /proc/PID/net/dev (already read for
  *   the counters, so free) — catches appear/vanish/rename/move;
  * - `ip monitor ... all-nsid` events (MTU, state, addresses, routes, netconf; ms latency) and
- *   inotify on /run/netns mark namespaces dirty as they happen; the next sample rediscovers them;
+ *   inotify on /run/netns mark namespaces dirty as they happen; the next sample rediscovers them.
+ *   Events that cannot change the probe are not heard (parse/monitor.ts); an address event
+ *   re-probes only when the latest probe does not already show it (settleAddresses): the IPv6
+ *   link-local addresses of fresh interfaces arrive after DAD, often after the probe that saw them;
  * - unnamed namespaces (containers) are found by a /proc/PID/ns/net scan every PROC_SCAN_MS;
  * - rps_cpus is written through sysfs, which sends no netlink event: re-read round-robin
  *   (refreshRps, RPS_REFRESH_MS in collector.ts);
@@ -36,6 +45,11 @@ export class ChangeTracker {
   /** New unnamed namespaces were left for later (admission limit): relist again at this time. */
   private admitAt: number | null = null;
   private lastRpReprobe = Number.NEGATIVE_INFINITY;
+  /**
+   * Address events not yet checked against their namespace's probe: namespace → `ifindex address`
+   * → whether the address is there (the last event wins: an address added then deleted is absent).
+   */
+  private readonly addresses = new Map<string, Map<string, boolean>>();
 
   constructor(now: number) {
     this.lastSweep = now;
@@ -51,6 +65,7 @@ export class ChangeTracker {
 
   forget(name: string): void {
     this.dirty.delete(name);
+    this.addresses.delete(name);
   }
 
   requestRelist(): void {
@@ -93,26 +108,49 @@ export class ChangeTracker {
   }
 
   /**
-   * An `ip monitor` event (null: the host's). An nsid we cannot name is an unnamed namespace or
-   * one newer than our nsid table: relist, and re-probe every unnamed one and the host.
+   * An `ip monitor` event (nsid null: the host's). An nsid we cannot name is an unnamed namespace
+   * or one newer than our nsid table: relist, and re-probe every unnamed one and the host.
+   * An address event of a namespace we know waits for settleAddresses.
    */
   monitorEvent(
-    nsid: number | null,
+    event: MonitorLine,
     hostNsids: ReadonlyMap<number, string | null>,
     namespaces: ReadonlyMap<string, NsEntry>,
   ): void {
-    if (nsid === null) {
+    if (event.kind === 'ignore') return;
+    const name = event.nsid === null ? '' : hostNsids.get(event.nsid);
+    if (name === null || name === undefined || !namespaces.has(name)) {
+      if (event.nsid === null) return; // the host, not watched
+      this.relist = true;
+      for (const ns of namespaces.values()) if (ns.kind === 'unnamed') this.dirty.add(ns.name);
       if (namespaces.has('')) this.dirty.add('');
       return;
     }
-    const name = hostNsids.get(nsid);
-    if (name && namespaces.has(name)) {
+    // Already owed a re-probe: that probe starts after this event, so it will show it.
+    if (this.dirty.has(name)) return;
+    if (event.kind === 'change') {
       this.dirty.add(name);
       return;
     }
-    this.relist = true;
-    for (const ns of namespaces.values()) if (ns.kind === 'unnamed') this.dirty.add(ns.name);
-    this.dirty.add('');
+    let facts = this.addresses.get(name);
+    if (!facts) {
+      facts = new Map();
+      this.addresses.set(name, facts);
+    }
+    facts.set(`${event.ifindex} ${event.address}`, event.present);
+  }
+
+  /**
+   * When a sample starts: a namespace whose address events say something its latest probe does
+   * not (an address it lacks, or one it still shows after a delete) is re-probed; the others'
+   * events were already seen by their probe (it ran after the change, before the event arrived).
+   */
+  settleAddresses(probeOf: (name: string) => ProbedAddresses | undefined): void {
+    for (const [name, facts] of this.addresses) {
+      const probe = probeOf(name);
+      if (!probe || !agrees(probe, facts)) this.dirty.add(name);
+    }
+    this.addresses.clear();
   }
 
   /**
@@ -133,4 +171,14 @@ export class ChangeTracker {
       if (ns.kind === 'unnamed' || (ns.kind === 'named' && !heard.has(ns.name))) this.dirty.add(ns.name);
     }
   }
+}
+
+function agrees(probe: ProbedAddresses, facts: ReadonlyMap<string, boolean>): boolean {
+  for (const [key, present] of facts) {
+    const space = key.indexOf(' ');
+    const ifindex = Number(key.slice(0, space));
+    const link = probe.links.find((l) => l.ifindex === ifindex);
+    if (!link || link.addresses.includes(key.slice(space + 1)) !== present) return false;
+  }
+  return true;
 }

@@ -1,20 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
+import { classifyMonitorLine, type MonitorLine } from '../parse/monitor.ts';
 import type { LogFn } from '../util/log.ts';
 import { tiedToUs } from '../util/tied.ts';
 
 /** If `ip monitor` dies, restart it after this long, doubling up to the cap. */
 const MONITOR_RESTART_MS = 1000;
 const MONITOR_RESTART_MAX_MS = 30_000;
-const NSID_PREFIX = /^\[nsid (\d+)\]/;
 
 /**
- * One long-running `ip monitor link address route netconf all-nsid`: netlink events of the host and of
- * every namespace that has an nsid in the host, each line prefixed `[nsid N]` (none for the host).
+ * One long-running `ip monitor label link address route netconf all-nsid`: netlink events of the host and of
+ * every namespace that has an nsid in the host, each line prefixed `[nsid N]` (`[nsid current]` for
+ * the host) and its object type (`[ADDR]`…).
  * Measured here: an MTU change, an address added, a rename and an rp_filter or forwarding sysctl
  * written inside child namespaces arrive within milliseconds; a namespace without an nsid is invisible to it (the collector gives named
  * namespaces one with `ip netns set NAME auto`, and compares interface names every sample).
- * Only "something changed in namespace N" is taken from it; discovery then asks `ip` afresh.
+ * Only "something changed in namespace N" (or "address A came or went on ifindex I in N") is
+ * taken from it, and only from lines that can change what discovery reports (parse/monitor.ts);
+ * discovery then asks `ip` afresh.
  */
 export class LinkMonitor {
   private child: ChildProcess | null = null;
@@ -24,7 +27,7 @@ export class LinkMonitor {
   private partial = '';
 
   constructor(
-    private readonly onEvent: (nsid: number | null) => void,
+    private readonly onEvent: (event: MonitorLine) => void,
     private readonly log: LogFn,
     /** Events may have been missed (the monitor was restarted): everything is suspect. */
     private readonly onGap: () => void = () => {},
@@ -32,7 +35,7 @@ export class LinkMonitor {
 
   start(): void {
     if (this.stopped) return;
-    const ip = tiedToUs('ip', ['monitor', 'link', 'address', 'route', 'netconf', 'all-nsid']);
+    const ip = tiedToUs('ip', ['monitor', 'label', 'link', 'address', 'route', 'netconf', 'all-nsid']);
     const child = spawn(ip.cmd, ip.args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.child = child;
     child.stdout?.setEncoding('utf8');
@@ -40,10 +43,10 @@ export class LinkMonitor {
       const lines = (this.partial + chunk).split('\n');
       this.partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (line === '' || line.startsWith(' ') || line.startsWith('\t')) continue;
-        const m = NSID_PREFIX.exec(line);
-        this.onEvent(m ? Number(m[1]) : null);
+        const event = classifyMonitorLine(line);
+        if (event === null) continue;
         this.restartMs = MONITOR_RESTART_MS;
+        if (event.kind !== 'ignore') this.onEvent(event);
       }
     });
     child.on('error', () => {});

@@ -122,6 +122,7 @@ export function readRps(
   links: IpLink[],
   roots: { procRoot: string; sysRoot: string },
   log?: (msg: string) => void,
+  read: RpsRead = readTextOrNull,
 ): Map<string, string | null> {
   const out = new Map<string, string | null>();
   const { base, dev } = sysfsOf(ns, roots);
@@ -131,13 +132,16 @@ export function readRps(
       continue;
     }
     const path = `${base}/class/net/${link.name}/queues/rx-0/rps_cpus`;
-    const text = readTextOrNull(path, RPS_MAX_BYTES, dev ?? undefined);
+    const text = read(path, RPS_MAX_BYTES, dev ?? undefined);
     const mask = text === null ? null : parseRpsMask(text);
     if (text !== null && mask === undefined) log?.(`ignored ${path}: not a CPU mask`);
     out.set(link.name, mask ?? null);
   }
   return out;
 }
+
+/** How readRps reads one file: opened afresh (readTextOrNull) or through a kept descriptor (RpsFiles). */
+export type RpsRead = (path: string, maxBytes: number, dev: number | undefined) => string | null;
 
 /** The sysfs that shows this namespace's devices, and its device number (see readRps). */
 function sysfsOf(

@@ -48,7 +48,7 @@ interface Mibs {
  */
 export class CounterReader {
   private readonly files = new OpenFiles();
-  private readonly lastRows = new Map<string, Map<string, Counter[]>>();
+  private readonly lastRows = new Map<string, ReadonlyMap<string, Counter[]>>();
   private readonly mibs = new Map<string, Mibs>();
   private tick = 0;
 
@@ -81,7 +81,7 @@ export class CounterReader {
       const known = ids.get(ns.name);
       if (!known) continue;
       const rows = readNsDev(this.files, this.procRoot, ns, this.lastRows.get(ns.name), this.netDevCap);
-      if (!(rows instanceof Map)) {
+      if ('error' in rows) {
         this.log('warn', `skipping ${nsLabel(ns)} this sample: ${rows.error}`);
         unreadable.push(ns.name);
         continue;

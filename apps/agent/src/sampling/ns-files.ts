@@ -70,7 +70,7 @@ export function readNsDev(
   ns: NsEntry,
   previous?: ReadonlyMap<string, Counter[]>,
   maxBytes = netDevMaxBytes(4096),
-): Map<string, Counter[]> | { error: string } {
+): ReadonlyMap<string, Counter[]> | { error: string } {
   const dir = netDir(procRoot, ns);
   if (dir === null) return { error: 'no process lives in it' };
   try {

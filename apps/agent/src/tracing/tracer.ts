@@ -11,7 +11,7 @@ import {
 } from '../parse/tracefs.ts';
 import type { LogFn } from '../util/log.ts';
 import { parseEffectiveCaps } from '../check.ts';
-import { readTextOrNull } from '../util/procfs.ts';
+import { OpenFiles, RefusedFile, readTextOrNull, reportRefusal } from '../util/procfs.ts';
 import { execText } from '../util/exec.ts';
 import {
   findTracefs,
@@ -61,6 +61,12 @@ export class DropTracer {
   private dev: number | undefined;
   private freeBufferFd: number | null = null;
   private lastStats = new Map<number, number>();
+  /**
+   * per_cpu/cpuN/stats through descriptors kept open (read at offset 0 regenerates them): two
+   * opens a second fewer. Each holds a reference on the instance (its rmdir is EBUSY while one
+   * is open), so close() closes them before removing the instance.
+   */
+  private readonly statsFiles = new OpenFiles();
   private partial = '';
   /** Events parsed since the last drain, and the most a drain period may parse. */
   private seen = 0;
@@ -196,8 +202,15 @@ export class DropTracer {
 
   private lostOn(cpu: number): number {
     this.dev ??= this.dir === null ? undefined : deviceOf(this.dir);
-    const text = readTextOrNull(`${this.dir}/per_cpu/cpu${cpu}/stats`, undefined, this.dev);
-    if (text === null) return 0;
+    let text: string;
+    try {
+      text = this.statsFiles
+        .readBytes(`${this.dir}/per_cpu/cpu${cpu}/stats`, undefined, undefined, this.dev)
+        .toString('latin1');
+    } catch (e) {
+      if (e instanceof RefusedFile) reportRefusal(e);
+      return 0;
+    }
     const s = parseCpuStats(text);
     return s.overrun + s.dropped;
   }
@@ -250,6 +263,7 @@ export class DropTracer {
     const reader = this.reader;
     this.reader = null;
     reader?.kill('SIGKILL');
+    this.statsFiles.closeAll();
     if (this.freeBufferFd !== null) {
       try {
         closeSync(this.freeBufferFd);

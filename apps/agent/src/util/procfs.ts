@@ -185,10 +185,10 @@ export class OpenFiles {
    * `onOpen` runs once right after a new descriptor is opened; if it throws, the descriptor is
    * closed and the read fails.
    */
-  readBytes(path: string, maxBytes = MAX_FILE_BYTES, onOpen?: () => void): Buffer {
+  readBytes(path: string, maxBytes = MAX_FILE_BYTES, onOpen?: () => void, dev?: number): Buffer {
     let fd = this.fds.get(path);
     if (fd === undefined) {
-      fd = openKernelFile(path);
+      fd = openKernelFile(path, dev);
       this.fds.set(path, fd);
       try {
         onOpen?.();
@@ -221,6 +221,11 @@ export class OpenFiles {
     try {
       closeSync(fd);
     } catch {}
+  }
+
+  /** Whether `path` has a descriptor kept open. */
+  has(path: string): boolean {
+    return this.fds.has(path);
   }
 
   /** Close every kept file whose path starts with `prefix` (e.g. `/proc/1234/`). */

@@ -1,0 +1,74 @@
+import { OpenFiles, RefusedFile, reportRefusal } from '../util/procfs.ts';
+
+/**
+ * rps_cpus files through descriptors kept open, for the round-robin refresh (collector.ts): an
+ * open of `/proc/HOLDER/root/sys/class/net/NAME/queues/rx-0/rps_cpus` walks the holder's root,
+ * a symlink and four sysfs directories, and was most of the refresh's cost (~1.5–3 ms a second
+ * at 1100 interfaces); a read at offset 0 of a kept sysfs descriptor shows the current mask.
+ *
+ * Same rules as every kernel file (SPEC SEC1): opened `O_NOFOLLOW`, a regular file on the sysfs
+ * the holder mounted (its device), read up to a cap. A kept descriptor follows its device through
+ * a rename; one whose device was deleted fails (ENODEV) and is opened again by path once. Each
+ * descriptor pins the holder's sysfs mount and with it the namespace, so a namespace's are
+ * closed when it goes (forget), and an interface's when a refresh no longer reads it (renamed,
+ * deleted).
+ */
+export class RpsFiles {
+  private readonly files = new OpenFiles();
+  /** Per namespace: the paths read by its latest refresh. */
+  private readonly byNs = new Map<string, Set<string>>();
+
+  /** A reader for readRps over one namespace; `done()` closes what that refresh did not read. */
+  refresh(ns: string): {
+    read: (path: string, maxBytes: number, dev: number | undefined) => string | null;
+    done: () => void;
+  } {
+    const before = this.byNs.get(ns) ?? new Set<string>();
+    const now = new Set<string>();
+    return {
+      read: (path, maxBytes, dev) => {
+        now.add(path);
+        return this.readOne(path, maxBytes, dev);
+      },
+      done: () => {
+        for (const path of before) if (!now.has(path)) this.files.close(path);
+        this.byNs.set(ns, now);
+      },
+    };
+  }
+
+  private readOne(path: string, maxBytes: number, dev: number | undefined): string | null {
+    const kept = this.files.has(path);
+    try {
+      return this.files.readBytes(path, maxBytes, undefined, dev).toString('latin1');
+    } catch (e) {
+      if (e instanceof RefusedFile) {
+        reportRefusal(e);
+        return null;
+      }
+      if (!kept) return null;
+    }
+    // The kept descriptor failed (its device was deleted, maybe replaced under the same name).
+    try {
+      return this.files.readBytes(path, maxBytes, undefined, dev).toString('latin1');
+    } catch (e) {
+      if (e instanceof RefusedFile) reportRefusal(e);
+      return null;
+    }
+  }
+
+  forget(ns: string): void {
+    for (const path of this.byNs.get(ns) ?? []) this.files.close(path);
+    this.byNs.delete(ns);
+  }
+
+  closeAll(): void {
+    this.files.closeAll();
+    this.byNs.clear();
+  }
+
+  /** Descriptors kept open (tests). */
+  get size(): number {
+    return this.files.size;
+  }
+}
