@@ -143,12 +143,14 @@ describe.skipIf(!IS_ROOT || !HAS_SETPRIV)(
 
     it('PKG3: holds exactly the unit’s capabilities and sees the lab’s namespaces', async () => {
       expect(caps).toContain('CAP_SYS_ADMIN');
-      const status = readFileSync(`/proc/${agent?.pid}/status`, 'utf8');
-      expect(/^Uid:\s+65534\s/m.test(status)).toBe(true);
       const topo = await until('the lab in the topology', async () => {
         const t = await api<{ topology: { ifaces: { id: string }[] } }>('/api/hosts/lp-host/topology');
         return t?.topology.ifaces.some((i) => i.id === 'hwlab-qrouter-a1/qg-a1') ? t : null;
       });
+      // Read once the agent has streamed: right after the spawn, a loaded machine can show the
+      // process before setpriv has switched to the agent's user (seen at load ~50).
+      const status = readFileSync(`/proc/${agent?.pid}/status`, 'utf8');
+      expect(/^Uid:\s+65534\s/m.test(status)).toBe(true);
       const ids = topo.topology.ifaces.map((i) => i.id);
       for (const id of ['hwlab-up/wan0', 'hwlab-node/br-ex', 'hwlab-node/tap-qg-a1', 'hwlab-vm1/eth0'])
         expect(ids, agentLog).toContain(id);
