@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LOAD_MAX_SAMPLES } from '../src/fleet/loader.ts';
+import { fromIndex, LOAD_MAX_SAMPLES } from '../src/fleet/loader.ts';
 import { type CachedChunk, type ChunkEntry, ReadCache } from '../src/fleet/readCache.ts';
 import { FleetReads, type OwnerPending } from '../src/fleet/reads.ts';
+import type { IndexedSummary } from '../src/fleet/summaries.ts';
 import { RECORDING_MAX_SAMPLES } from '../src/http/api.ts';
 import { DIAGNOSIS_MAX_SAMPLES } from '../src/http/api.ts';
 import { TIMELINE_RAW_MAX_SAMPLES } from '../src/http/timeline.ts';
@@ -108,5 +109,52 @@ describe('fleet reads (docs/fleet.md)', () => {
       EXPORT_PAGE_SAMPLES,
     ])
       expect(LOAD_MAX_SAMPLES).toBeGreaterThanOrEqual(cap);
+  });
+
+  describe('FLEET14: the hour summaries as the chunks’ index', () => {
+    /** Summaries of chunks i…j (10 s each, touching), with their sequences unless told. */
+    const sums = (is: number[], seq = true): Map<number, IndexedSummary[]> =>
+      new Map([
+        [
+          0,
+          is.map((i) => ({
+            start: T0 + i * 10_000,
+            end: T0 + (i + 1) * 10_000 - 3, // an agent's wall clock: a few ms short of the next start
+            samples: 10,
+            worst: 'ok' as const,
+            drops: 0,
+            lossHops: 0,
+            ...(seq ? { seq: 100 + i } : {}),
+          })),
+        ],
+      ]);
+    const last = (i: number) => ({ seq: 100 + i, end: T0 + (i + 1) * 10_000 - 3 });
+
+    it('vouches for a range its entries cover, clock jitter and all, with each chunk’s sequence', () => {
+      const r = fromIndex(sums([0, 1, 2, 3]), T0 + 5_000, T0 + 35_000, T0, last(3));
+      expect(r?.entries.map((e) => e.seq)).toEqual([100, 101, 102, 103]);
+      expect(r?.complete).toBe(true);
+    });
+
+    it('does not when a chunk is missing, the start is not covered, the tail is newer, or sequences are absent', () => {
+      expect(fromIndex(sums([0, 1, 3]), T0, T0 + 35_000, T0, last(3))).toBeNull();
+      expect(fromIndex(sums([1, 2, 3]), T0 + 5_000, T0 + 35_000, T0, last(3))).toBeNull();
+      expect(fromIndex(sums([0, 1, 2]), T0, T0 + 45_000, T0, last(4))).toBeNull();
+      expect(fromIndex(sums([0, 1, 2, 3], false), T0, T0 + 35_000, T0, last(3))).toBeNull();
+    });
+
+    it('a range starting before the host’s first chunk, or ending after its last, is whole', () => {
+      expect(fromIndex(sums([1, 2]), T0, T0 + 60_000, T0 + 10_000, last(2))?.entries.length).toBe(2);
+      expect(fromIndex(new Map(), T0 + 90_000, T0 + 99_000, T0, last(3))).toEqual({
+        entries: [],
+        complete: true,
+      });
+    });
+
+    it('a hole past what the load’s cap takes does not matter', () => {
+      const many = Array.from({ length: 400 }, (_, i) => i);
+      const r = fromIndex(sums([...many, 500]), T0, T0 + 6_000_000, T0, last(500));
+      expect(r).not.toBeNull();
+    });
   });
 });

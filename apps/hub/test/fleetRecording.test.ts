@@ -24,7 +24,7 @@ async function replica(prefix: string, chunkMs = 1000): Promise<NatsRecording> {
   conns.push(nc);
   const r = await openNatsRecording(nc, fleetNames(prefix), {
     retentionMs: 3600_000,
-    retentionBytes: 1e9,
+    retentionBytes: 100e6,
     chunkMs,
     replicas: 1,
     log: silentLogger,
@@ -146,5 +146,48 @@ describe.runIf(natsAvailable('fleetRecording.test.ts'))('fleet recording on NATS
       timeout: 5_000,
     });
     expect(a.ownedState('mover').topology).toBe(true);
+    // The reader found every chunk through the summaries' index: no consumer, no scan.
+    expect(reader.loads).toEqual({ indexed: 1, scanned: 0 });
+  }, 60_000);
+
+  it('FLEET14: a seek reads its chunks by sequence from the hour summaries; a chunk the index lacks (its replica died before the summary) makes it scan, and the answer is whole', async () => {
+    const prefix = 'index';
+    const names = fleetNames(prefix);
+    const w = await replica(prefix);
+    const topo = makeTopology('ix');
+    let t = Date.now() - 60_000;
+    const t0 = t;
+    await w.adopt!('ix');
+    w.appendTopology('ix', t, topo);
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        t += 1000;
+        w.append('ix', makeSample(t, { 'veth-a': row({ rxPackets: i }) }) as Sample);
+      }
+      w.flush();
+      await w.drain();
+    };
+    await write(6);
+    const first = await replica(prefix);
+    await first.load!('ix', t0, t);
+    expect(first.readRange('ix', t0, t).samples.length).toBe(6);
+    expect(first.loads).toEqual({ indexed: 1, scanned: 0 });
+    // A chunk published with no summary after it, then the owner goes on.
+    const js = jetstream(conns.at(-1)!);
+    const h = headers();
+    h.set('Hw-Start', String(t));
+    h.set('Hw-End', String(t + 2000));
+    h.set('Hw-Samples', '2');
+    h.set('Hw-Codec', CHUNK_CODEC);
+    const orphan = [t + 1000, t + 2000].map((x) => makeSample(x, { 'veth-a': row() }));
+    await js.publish(names.chunkSubject('ix'), encodeChunk(orphan, []), { headers: h, msgID: `ix:${t}` });
+    w.append('ix', orphan[1]!); // the owner's lastT moves past the orphan, as after a backfill
+    t += 2000;
+    await write(3);
+    const second = await replica(prefix);
+    await second.load!('ix', t0, t);
+    const rec = second.readRange('ix', t0, t);
+    expect(rec.samples.map((s) => s.t)).toEqual(Array.from({ length: 11 }, (_, i) => t0 + (i + 1) * 1000));
+    expect(second.loads).toEqual({ indexed: 0, scanned: 1 });
   }, 60_000);
 });

@@ -7,11 +7,11 @@ import {
 } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import type { Logger } from '../log.ts';
-import { decompressText } from '../store/chunk.ts';
+import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
 import type { FleetNames } from './connect.ts';
 import { type ChunkEntry, ReadCache } from './readCache.ts';
 import { whenJetStreamReady } from './streams.ts';
-import { HOUR_MS, summaryList } from './summaries.ts';
+import { HOUR_MS, type IndexedSummary, summaryList } from './summaries.ts';
 
 /**
  * A backfilled chunk is published after its samples' time, at most this much later (agents keep
@@ -29,6 +29,8 @@ const LOAD_WAIT_MS = 10_000;
 /** Chunk data fetched at once by direct get (each ~40 KB at 1000 interfaces). */
 const GET_CONCURRENCY = 16;
 const SCAN_BATCH = 1000;
+/** Hours of summaries one load reads (a week: a timeline of more answers from what it has). */
+const SUMMARY_HOURS_MAX = 24 * 8;
 
 export const num = (h: MsgHdrs | undefined, key: string): number | null => {
   const v = h?.get(key);
@@ -59,6 +61,9 @@ export function decodeTopologyMsg(m: {
  * data up to end + 15 min (the backfill horizon), ninety 40 KB messages for a 30 s seek.
  */
 export class RangeLoader {
+  /** Loads whose chunks the index found, and those that needed a scan (tests, the bench). */
+  readonly counts = { indexed: 0, scanned: 0 };
+
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
@@ -68,26 +73,53 @@ export class RangeLoader {
   ) {}
 
   async load(host: string, start: number, end: number): Promise<void> {
-    const parts = {
-      chunks: () => this.chunks(host, start, end),
-      topologies: () => this.topologies(host),
-      summaries: () => this.summaries(host, start, end),
-      extent: () => this.extent(host),
-    };
     // A read that meets a leader election waits it out (seconds), then says what it missed.
-    await Promise.all(
-      Object.entries(parts).map(([what, read]) =>
-        whenJetStreamReady(`reading ${what} of ${host}`, read, LOAD_WAIT_MS).catch((e: Error) =>
-          this.opts.log.warn(`fleet: ${e.message}`),
-        ),
-      ),
-    );
+    const part = <T>(what: string, read: () => Promise<T>): Promise<T | null> =>
+      whenJetStreamReady(`reading ${what} of ${host}`, read, LOAD_WAIT_MS).catch((e: Error) => {
+        this.opts.log.warn(`fleet: ${e.message}`);
+        return null;
+      });
+    await Promise.all([
+      part('topologies', () => this.topologies(host, start)),
+      (async () => {
+        // The hour summaries are also the chunks' index; the extent says where the host ends.
+        const [hours, ext] = await Promise.all([
+          part('summaries', () => this.summaries(host, start, end)),
+          part('extent', () => this.extent(host)),
+        ]);
+        // Without every hour or the extent the index cannot vouch for the range: a scan does.
+        await part('chunks', () =>
+          this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
+        );
+      })(),
+    ]);
   }
 
-  /** The chunks of [start, end]: their headers, then the data the range needs up to the cap. */
-  private async chunks(host: string, start: number, end: number): Promise<void> {
+  /**
+   * The chunks of [start, end]: where they are (from the hour summaries' index, or a scan of
+   * their headers), then the data the range needs up to the cap.
+   */
+  private async chunks(
+    host: string,
+    start: number,
+    end: number,
+    last: LastChunk | null | undefined,
+  ): Promise<void> {
     const st = this.cache.host(host);
-    const { entries, complete } = await this.scan(host, start, end);
+    const indexed = last === undefined ? null : fromIndex(st.summaries, start, end, st.firstStart, last);
+    this.counts[indexed ? 'indexed' : 'scanned'] += 1;
+    if (indexed && (await this.fill(host, start, end, indexed))) return;
+    await this.fill(host, start, end, await this.scan(host, start, end));
+  }
+
+  /** The data of the chunks the range needs, up to the cap; false when the index named wrong ones. */
+  private async fill(
+    host: string,
+    start: number,
+    end: number,
+    { entries, complete }: { entries: ChunkEntry[]; complete: boolean },
+  ): Promise<boolean> {
+    const st = this.cache.host(host);
     // In start order up to the cap: the chunk that passes it is the last one taken, so a capped
     // reader (≤ LOAD_MAX_SAMPLES) finds one sample more than it may answer and says truncated.
     const take: ChunkEntry[] = [];
@@ -108,28 +140,33 @@ export class RangeLoader {
     );
     try {
       const missing = take.filter((e) => !this.cache.hasChunk(host, e.start));
-      for (let i = 0; i < missing.length; i += GET_CONCURRENCY)
-        await Promise.all(missing.slice(i, i + GET_CONCURRENCY).map((e) => this.fetchChunk(host, e)));
+      for (let i = 0; i < missing.length; i += GET_CONCURRENCY) {
+        const ok = await Promise.all(
+          missing.slice(i, i + GET_CONCURRENCY).map((e) => this.fetchChunk(host, e)),
+        );
+        if (ok.includes(false)) return false;
+      }
       st.window = { start, end, until: Math.min(until, end), entries };
+      return true;
     } finally {
       unpin();
       this.cache.evict(new Set(take.map((e) => ReadCache.key(host, e.start))));
     }
   }
 
-  private async fetchChunk(host: string, e: ChunkEntry): Promise<void> {
+  /** false: the message at that sequence is not the chunk the entry names. */
+  private async fetchChunk(host: string, e: ChunkEntry): Promise<boolean> {
     // A stream replica may not have the newest message yet: then the leader's copy.
     const m =
       (await this.jsm.direct.getMessage(this.names.chunkStream, { seq: e.seq }).catch(() => null)) ??
       (await this.jsm.streams.getMessage(this.names.chunkStream, { seq: e.seq }));
-    if (!m) return; // aged out since the scan: the window's reader says where it stops
-    this.cache.putChunk(host, {
-      start: e.start,
-      end: e.end,
-      samples: e.samples,
-      codec: e.codec,
-      data: m.data,
-    });
+    if (!m) return true; // aged out since: the window's reader says where it stops
+    // An index from before the chunk stream was made again names other messages: not this chunk.
+    if (m.subject !== this.names.chunkSubject(host) || num(m.header, 'Hw-Start') !== e.start) return false;
+    // The codec from the message itself: an index entry (a summary) does not say it.
+    const codec = m.header?.get('Hw-Codec') || e.codec;
+    this.cache.putChunk(host, { start: e.start, end: e.end, samples: e.samples, codec, data: m.data });
+    return true;
   }
 
   /**
@@ -194,13 +231,22 @@ export class RangeLoader {
     return { entries: [...found.values()].sort((a, b) => a.start - b.start), complete };
   }
 
-  /** Versions: the whole subject once, then only what is new (only changes are there). */
-  private async topologies(host: string): Promise<void> {
+  /**
+   * Versions: the whole subject once, then only what is new (only changes are there). A range
+   * that starts after the latest version (nearly every seek: topologies rarely change) needs
+   * only that version, which the direct get of the last message just brought.
+   */
+  private async topologies(host: string, start: number): Promise<void> {
     const st = this.cache.host(host);
     const last = await this.jsm.direct
       .getMessage(this.names.topoStream, { last_by_subj: this.names.topoSubject(host) })
       .catch(() => null);
     if (!last || last.seq <= st.topoSeq) return;
+    const lastT = num(last.header, 'Hw-T') ?? 0;
+    if (lastT <= start) {
+      if (!st.topologies.has(lastT)) st.topologies.set(lastT, decodeTopologyMsg(last).topology);
+      return;
+    }
     const consumer = await this.js.consumers.get(this.names.topoStream, {
       filter_subjects: this.names.topoSubject(host),
       deliver_policy: DeliverPolicy.StartSequence,
@@ -225,34 +271,107 @@ export class RangeLoader {
     }
   }
 
-  /** Hour summaries by direct get, one per hour of the range (a day is 24 gets). */
-  private async summaries(host: string, start: number, end: number): Promise<void> {
+  /**
+   * Hour summaries by direct get, one per hour of the range, at most SUMMARY_HOURS_MAX (a day is
+   * 24 gets). true when every hour of the range was read (the index may then stand for a scan).
+   */
+  private async summaries(host: string, start: number, end: number): Promise<boolean> {
     const st = this.cache.host(host);
     const hours: number[] = [];
-    for (let hr = Math.floor(start / HOUR_MS); hr <= Math.floor(end / HOUR_MS) && hours.length < 24 * 8; hr++)
+    const last = Math.floor(end / HOUR_MS);
+    for (let hr = Math.floor(start / HOUR_MS); hr <= last && hours.length < SUMMARY_HOURS_MAX; hr++)
       hours.push(hr);
     await Promise.all(
       hours.map(async (hr) => {
-        const m = await this.jsm.direct
-          .getMessage(this.names.summaryStream, { last_by_subj: this.names.summarySubject(host, hr) })
-          .catch(() => null);
+        const m = await this.jsm.direct.getMessage(this.names.summaryStream, {
+          last_by_subj: this.names.summarySubject(host, hr),
+        });
         const list = m ? summaryList(m.json<unknown>()) : null;
         if (list) st.summaries.set(hr, list);
       }),
     );
+    return hours.at(-1) === last;
   }
 
-  /** Where the host's recording starts and ends. */
-  private async extent(host: string): Promise<void> {
+  /** Where the host's recording starts and ends; the last chunk's sequence and end. */
+  private async extent(host: string): Promise<{ last: LastChunk | null }> {
     const subject = this.names.chunkSubject(host);
     const [first, last] = await Promise.all([
-      this.jsm.direct
-        .getMessage(this.names.chunkStream, { seq: 0, next_by_subj: subject } as never)
-        .catch(() => null) as Promise<StoredMsg | null>,
-      this.jsm.direct.getMessage(this.names.chunkStream, { last_by_subj: subject }).catch(() => null),
+      this.jsm.direct.getMessage(this.names.chunkStream, {
+        seq: 0,
+        next_by_subj: subject,
+      } as never) as Promise<StoredMsg | null>,
+      this.jsm.direct.getMessage(this.names.chunkStream, { last_by_subj: subject }),
     ]);
     this.cache.host(host).firstStart = num(first?.header, 'Hw-Start');
     const lastEnd = num(last?.header, 'Hw-End');
     if (lastEnd !== null) this.opts.onLastEnd(host, lastEnd);
+    return { last: last && lastEnd !== null ? { seq: last.seq, end: lastEnd } : null };
   }
 }
+
+/** The host's newest chunk in the stream when the load began. */
+export interface LastChunk {
+  seq: number;
+  end: number;
+}
+
+/**
+ * The chunks of [start, end] from the hour summaries' index (each entry carries its chunk's
+ * sequence), or null when the index cannot vouch for the whole range and a scan must: an entry
+ * without a sequence, a hole between two entries (a chunk whose summary is missing: a replica
+ * killed between the chunk and its summary), a start before the first entry that is not the
+ * host's first chunk, or an end after the last entry that is not the stream's last chunk. A real
+ * gap in the recording (the agent was away) is a hole too: such a range costs a scan.
+ */
+export function fromIndex(
+  summaries: ReadonlyMap<number, readonly IndexedSummary[]>,
+  start: number,
+  end: number,
+  firstStart: number | null,
+  last: LastChunk | null,
+): { entries: ChunkEntry[]; complete: boolean } | null {
+  const byStart = new Map<number, ChunkEntry>();
+  for (const list of summaries.values())
+    for (const s of list)
+      if (s.end >= start && s.start <= end && s.seq !== undefined)
+        byStart.set(s.start, {
+          start: s.start,
+          end: s.end,
+          samples: s.samples,
+          codec: CHUNK_CODEC,
+          seq: s.seq,
+        });
+  const entries = [...byStart.values()].sort((a, b) => a.start - b.start);
+  if (entries.length === 0) return last === null || last.end < start ? { entries, complete: true } : null;
+  const first = entries[0]!;
+  if (first.start > start && first.start !== firstStart) return null;
+  // Jitter between an agent's wall clock and its sample intervals leaves chunks a few ms apart;
+  // a missing chunk leaves at least a sample interval.
+  let n = 0;
+  let span = 0;
+  for (const e of entries) {
+    n += e.samples;
+    span += e.end - e.start;
+  }
+  const slack = Math.max(1, span / Math.max(1, n) / 2);
+  let covered = first.end;
+  for (const e of entries.slice(1)) {
+    if (e.start - covered > slack) {
+      // Past the load's cap already? Then what follows is not needed.
+      if (samplesUpTo(entries, covered) > LOAD_MAX_SAMPLES) break;
+      return null;
+    }
+    covered = Math.max(covered, e.end);
+  }
+  if (
+    covered < end &&
+    (last === null || last.end > covered) &&
+    samplesUpTo(entries, covered) <= LOAD_MAX_SAMPLES
+  )
+    return null;
+  return { entries, complete: true };
+}
+
+const samplesUpTo = (entries: readonly ChunkEntry[], t: number) =>
+  entries.reduce((n, e) => (e.end <= t ? n + e.samples : n), 0);

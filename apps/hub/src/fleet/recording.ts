@@ -47,6 +47,8 @@ export type NatsRecording = RecordingStore & {
   ownedState(host: string): { topology: boolean; summaryHours: number[] };
   /** Waits for every publish to be acknowledged (close() publishes the open chunks). */
   drain(): Promise<void>;
+  /** Loads whose chunks the hour summaries' index found, and those that needed a scan. */
+  readonly loads: { readonly indexed: number; readonly scanned: number };
 };
 
 /**
@@ -110,20 +112,31 @@ export async function openNatsRecording(
   });
 
   /** Publishes until acknowledged (or closed); the same msgID makes a retry that had landed a no-op. */
-  function publishReliably(subject: string, data: Uint8Array, h: MsgHdrs, msgID?: string): Promise<void> {
+  function publishReliably(
+    subject: string,
+    data: Uint8Array,
+    h: MsgHdrs,
+    msgID?: string,
+  ): Promise<number | null> {
     const p = (async () => {
       for (let attempt = 0; !closed || attempt === 0; attempt++) {
         try {
-          await js.publish(subject, data, { headers: h, ...(msgID ? { msgID } : {}), timeout: 5_000 });
-          return;
+          // A duplicate (a retry that had landed) is acknowledged with the first copy's sequence.
+          const ack = await js.publish(subject, data, {
+            headers: h,
+            ...(msgID ? { msgID } : {}),
+            timeout: 5_000,
+          });
+          return ack.seq;
         } catch (e) {
           if (attempt === 0 || attempt % 20 === 0)
             log.warn(`fleet: publishing to ${subject} failed (${(e as Error).message}); retrying`);
           await new Promise((r) => setTimeout(r, PUBLISH_RETRY_MS));
         }
       }
+      return null;
     })();
-    track(p);
+    track(p.then(() => {}));
     return p;
   }
 
@@ -136,19 +149,24 @@ export async function openNatsRecording(
     const rows = unackedRows.get(row.host) ?? [];
     rows.push(row);
     unackedRows.set(row.host, rows);
-    void publishReliably(names.chunkSubject(row.host), row.data, h, `${row.host}:${row.start}`).then(() => {
+    const summary = row.summary === null ? null : (JSON.parse(row.summary) as LossSummary);
+    const acked = publishReliably(names.chunkSubject(row.host), row.data, h, `${row.host}:${row.start}`);
+    // The summary goes out once the chunk is stored, with its sequence: the hour's index.
+    const indexed = acked.then((seq) => {
       const list = unackedRows.get(row.host);
       const i = list?.indexOf(row) ?? -1;
       if (list && i >= 0) list.splice(i, 1);
       if (list?.length === 0) unackedRows.delete(row.host);
+      if (summary !== null)
+        summaryWriter.add(row.host, {
+          start: row.start,
+          end: row.end,
+          samples: row.samples,
+          ...summary,
+          ...(seq !== null ? { seq } : {}),
+        });
     });
-    if (row.summary !== null)
-      summaryWriter.add(row.host, {
-        start: row.start,
-        end: row.end,
-        samples: row.samples,
-        ...(JSON.parse(row.summary) as LossSummary),
-      });
+    track(indexed);
   }
 
   const pump = new WritePump(
@@ -166,9 +184,9 @@ export async function openNatsRecording(
   );
   const timer = setInterval(() => {
     pump.tick();
-    // A host that moved away: forgotten once its last chunk is out of the pump.
+    // A host that moved away: forgotten once its last chunk is stored (its summary then goes).
     for (const host of leaving)
-      if (pump.pendingFor(host).length === 0) {
+      if (pump.pendingFor(host).length === 0 && !unackedRows.has(host)) {
         leaving.delete(host);
         latestTopology.delete(host);
         summaryWriter.forget(host);
@@ -225,6 +243,7 @@ export async function openNatsRecording(
   const store: NatsRecording = {
     path: `nats:${names.chunkStream}`,
     seekByTime,
+    loads: loader.counts,
 
     append(host, sample, json = JSON.stringify(sample)) {
       if (closed) return false;

@@ -7,22 +7,32 @@ import type { FleetNames } from './connect.ts';
 export const HOUR_MS = 3600_000;
 const RETRY_MS = 500;
 
+/**
+ * A chunk's summary as the fleet publishes it: with the chunk's sequence in the chunk stream, so
+ * an hour's summaries are also the index a seek reads its chunks by (loader.ts).
+ */
+export interface IndexedSummary extends ChunkSummary {
+  seq?: number;
+}
+
 /** An hour's summaries as some replica published them: the well-formed entries, or nothing. */
-export function summaryList(v: unknown): ChunkSummary[] | null {
+export function summaryList(v: unknown): IndexedSummary[] | null {
   if (!Array.isArray(v)) return null;
   return v.filter(
-    (x): x is ChunkSummary =>
+    (x): x is IndexedSummary =>
       typeof x === 'object' &&
       x !== null &&
       Number.isFinite((x as ChunkSummary).start) &&
-      Number.isFinite((x as ChunkSummary).end),
+      Number.isFinite((x as ChunkSummary).end) &&
+      Number.isFinite((x as ChunkSummary).samples) &&
+      ((x as IndexedSummary).seq === undefined || Number.isInteger((x as IndexedSummary).seq)),
   );
 }
 
 interface HourState {
   host: string;
   hour: number;
-  byStart: Map<number, ChunkSummary>;
+  byStart: Map<number, IndexedSummary>;
   /** The subject's last sequence as this replica knows it; null: read it (and merge) first. */
   seq: number | null;
   dirty: boolean;
@@ -39,6 +49,8 @@ interface HourState {
  */
 export class SummaryWriter {
   private readonly hours = new Map<string, HourState>();
+  /** Hosts no longer recorded here: their hours go as soon as their writes are done. */
+  private readonly forgotten = new Set<string>();
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -47,14 +59,14 @@ export class SummaryWriter {
     private readonly opts: {
       log: Logger;
       /** The merged hour, for this replica's own reads. */
-      onMerged: (host: string, hour: number, list: ChunkSummary[]) => void;
+      onMerged: (host: string, hour: number, list: IndexedSummary[]) => void;
       /** Writes in flight, for close() to wait on. */
       track: (p: Promise<void>) => void;
       closed: () => boolean;
     },
   ) {}
 
-  add(host: string, s: ChunkSummary): void {
+  add(host: string, s: IndexedSummary): void {
     const hour = Math.floor(s.end / HOUR_MS);
     const k = `${host}\u0000${hour}`;
     let st = this.hours.get(k);
@@ -63,12 +75,14 @@ export class SummaryWriter {
       this.hours.set(k, st);
       this.forgetIdle(host, hour);
     }
+    this.forgotten.delete(host);
     st.byStart.set(s.start, s);
     st.dirty = true;
     this.opts.onMerged(host, hour, this.listOf(st));
     if (!st.writing) {
       const p = this.write(st).finally(() => {
         st.writing = null;
+        if (this.forgotten.has(host)) this.forgetIdle(host, Number.NaN);
       });
       st.writing = p;
       this.opts.track(p);
@@ -77,6 +91,7 @@ export class SummaryWriter {
 
   /** The host is no longer recorded here: its hours go once written (nothing kept, nothing re-sent). */
   forget(host: string): void {
+    this.forgotten.add(host);
     this.forgetIdle(host, Number.NaN);
   }
 
@@ -88,15 +103,21 @@ export class SummaryWriter {
   private forgetIdle(host: string, except: number): void {
     for (const [k, st] of this.hours)
       if (st.host === host && st.hour !== except && !st.dirty && !st.writing) this.hours.delete(k);
+    if (this.heldHours(host).length === 0) this.forgotten.delete(host);
   }
 
-  private listOf(st: HourState): ChunkSummary[] {
+  private listOf(st: HourState): IndexedSummary[] {
     return [...st.byStart.values()].sort((a, b) => a.start - b.start);
   }
 
-  private merge(st: HourState, theirs: ChunkSummary[]): void {
-    // Ours win for a chunk both have: the same chunk, summarised the same way.
-    for (const s of theirs) if (!st.byStart.has(s.start)) st.byStart.set(s.start, s);
+  private merge(st: HourState, theirs: IndexedSummary[]): void {
+    // Ours win for a chunk both have: the same chunk (one message id), summarised the same way.
+    for (const s of theirs) {
+      const ours = st.byStart.get(s.start);
+      if (!ours) st.byStart.set(s.start, s);
+      else if (ours.seq === undefined && s.seq !== undefined)
+        st.byStart.set(s.start, { ...ours, seq: s.seq });
+    }
   }
 
   private async write(st: HourState): Promise<void> {
