@@ -1,13 +1,14 @@
 /**
  * npm run bench:fleet -- [--agents N] [--ifaces I] [--replicas R] [--nodes 1|3] [--browsers M]
- *                        [--seconds S] [--warmup W] [--seeks K]
+ *                        [--seconds S] [--warmup W] [--seeks K] [--span L] [--seekwarmup J]
  *
  * N simulated agents × I interfaces at 1 Hz spread evenly over R hub replicas (`hopwatch hub
  * --nats`, each its own process) on a NATS JetStream of `--nodes` servers (127.0.0.1, own ports,
  * started and stopped by pid). Browsers on the first replica watch hosts whose agents are on
  * another one (the live path through NATS) when R > 1. Prints hub CPU per agent-sample (all
  * replicas), NATS CPU and stored bytes per interface-hour, live latency p50/p99 and seek latency
- * (a fresh replica reading 30 s of a host it does not hold). Run under `flock
+ * (a fresh replica reading L s, default 30, of a host it does not hold; the web app's replay pages
+ * are 10 s; the first J seeks, default 0, warm the fresh replica up and are not counted). Run under `flock
  * /tmp/hopwatch-root.lock`: it wants the machine's two cores to itself.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -29,6 +30,8 @@ const a = benchArgs({
   seconds: 40,
   warmup: 15,
   seeks: 10,
+  span: 30,
+  seekwarmup: 0,
   active: 0.5,
 });
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -159,15 +162,16 @@ async function main(): Promise<void> {
   // Seeks: a replica that holds none of these hosts (a fresh one) reads 30 s of each.
   const reader = await replica(dir, 'reader');
   const seekMs: number[] = [];
-  for (let k = 0; k < a.seeks; k++) {
+  for (let k = 0; k < a.seekwarmup + a.seeks; k++) {
     const host = `bench-${String((k * 7) % a.agents).padStart(4, '0')}`;
     const end = Date.now() - 15_000;
     const t = performance.now();
-    const res = await fetch(`${reader.url}/api/hosts/${host}/recording?start=${end - 30_000}&end=${end}`, {
-      headers: auth,
-    });
+    const res = await fetch(
+      `${reader.url}/api/hosts/${host}/recording?start=${end - a.span * 1000}&end=${end}`,
+      { headers: auth },
+    );
     const body = (await res.json()) as { samples?: unknown[] };
-    seekMs.push(performance.now() - t);
+    if (k >= a.seekwarmup) seekMs.push(performance.now() - t);
     if (!res.ok || (body.samples?.length ?? 0) === 0)
       console.log(`  seek of ${host}: ${res.status}, no samples`);
   }
@@ -200,7 +204,7 @@ async function main(): Promise<void> {
     ],
     ['live latency p50 / p99 / max', `${br.p50} / ${br.p99} / ${br.max} ms (${br.frames} frames)`],
     [
-      'seek latency (fresh replica, 30 s of a host) p50 / p99 / max',
+      `seek latency (fresh replica, ${a.span} s of a host${a.seekwarmup ? `, after ${a.seekwarmup} uncounted` : ''}) p50 / p99 / max`,
       `${pct(seekMs, 50).toFixed(0)} / ${pct(seekMs, 99).toFixed(0)} / ${Math.max(...seekMs).toFixed(0)} ms`,
     ],
   ];

@@ -1,16 +1,15 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../log.ts';
 import type { LiveState } from '../seams/bus.ts';
-import type { RecordingStore } from '../seams/recording.ts';
 import { NatsBus } from './bus.ts';
 import { connectNats, fleetNames, type NatsOptions, replicasFor } from './connect.ts';
-import { openNatsRecording } from './recording.ts';
+import { type NatsRecording, openNatsRecording } from './recording.ts';
 import { NatsRegistry } from './registry.ts';
 
 export type { NatsOptions } from './connect.ts';
 
 export interface FleetSeams {
-  recording: RecordingStore;
+  recording: NatsRecording;
   bus: NatsBus;
   registry: NatsRegistry;
   /** The hub's live state, once it exists: the bus answers watch leases from it. */
@@ -34,7 +33,14 @@ export async function openFleet(
     const names = fleetNames(nats.prefix);
     const replicas = replicasFor(nc, nats);
     const recording = await openNatsRecording(nc, names, { ...opts, replicas });
-    const registry = await NatsRegistry.open(nc, names, { replica, replicas, log: opts.log });
+    const registry = await NatsRegistry.open(nc, names, {
+      replica,
+      replicas,
+      log: opts.log,
+      // What the recording kept as the host's owner goes with the host (a replica that lost it
+      // must not publish its topology or hour summaries again).
+      onLost: (host) => recording.disown(host),
+    });
     let owned: (host: string) => LiveState | null = () => null;
     const bus = new NatsBus(nc, names, (host) => owned(host));
     opts.log.info(`fleet: replica ${replica} on NATS ${nats.servers.join(',')} (R${replicas})`);
@@ -46,7 +52,7 @@ export async function openFleet(
         owned = fn;
       },
       async close() {
-        await (recording as { drain?: () => Promise<void> }).drain?.();
+        await recording.drain();
         await nc.drain().catch(() => nc.close());
       },
     };

@@ -64,6 +64,8 @@ export class NatsRegistry implements Registry {
     private readonly replica: string,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** The replica stopped holding `host` (its agent left, or another replica took it). */
+    private readonly onLost: (host: string) => void,
   ) {
     this.timer = setInterval(() => void this.renew(), RENEW_MS);
     this.timer.unref();
@@ -72,7 +74,13 @@ export class NatsRegistry implements Registry {
   static async open(
     nc: NatsConnection,
     names: FleetNames,
-    opts: { replica: string; replicas: number; log: Logger; now?: () => number },
+    opts: {
+      replica: string;
+      replicas: number;
+      log: Logger;
+      now?: () => number;
+      onLost?: (host: string) => void;
+    },
   ): Promise<NatsRegistry> {
     const kvm = new Kvm(nc);
     const leases = await whenJetStreamReady(`bucket ${names.leaseBucket}`, () =>
@@ -81,7 +89,14 @@ export class NatsRegistry implements Registry {
     const statuses = await whenJetStreamReady(`bucket ${names.statusBucket}`, () =>
       kvm.create(names.statusBucket, { history: 1, replicas: opts.replicas, ttl: STATUS_TTL_MS }),
     );
-    const reg = new NatsRegistry(leases, statuses, opts.replica, opts.log, opts.now ?? Date.now);
+    const reg = new NatsRegistry(
+      leases,
+      statuses,
+      opts.replica,
+      opts.log,
+      opts.now ?? Date.now,
+      opts.onLost ?? (() => {}),
+    );
     await reg.watchStatuses();
     return reg;
   }
@@ -180,6 +195,7 @@ export class NatsRegistry implements Registry {
     if (!h || h.lease !== lease) return;
     this.held.delete(host);
     this.released.add(host);
+    this.onLost(host);
     void this.leases.delete(subjectToken(host), { previousSeq: h.revision }).catch(() => {});
   }
 
@@ -207,6 +223,7 @@ export class NatsRegistry implements Registry {
           continue;
         }
         this.held.delete(host);
+        this.onLost(host);
         this.log.warn(
           `fleet: host ${host} was taken by another hub replica${holder ? ` (${holder.replica})` : ''}`,
         );

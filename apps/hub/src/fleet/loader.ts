@@ -1,0 +1,377 @@
+import type { Topology } from '@hopwatch/shared';
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StoredMsg,
+} from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import type { Logger } from '../log.ts';
+import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
+import type { FleetNames } from './connect.ts';
+import { type ChunkEntry, ReadCache } from './readCache.ts';
+import { whenJetStreamReady } from './streams.ts';
+import { HOUR_MS, type IndexedSummary, summaryList } from './summaries.ts';
+
+/**
+ * A backfilled chunk is published after its samples' time, at most this much later (agents keep
+ * about this much to backfill): a scan reads messages published up to end + this, then stops.
+ */
+export const BACKFILL_HORIZON_MS = 15 * 60_000;
+/**
+ * Samples one load brings within reach: the largest cap any reader asks for (a recording page,
+ * a diagnosis window and the timeline's raw path: 3600; an export page: 600). A longer range is
+ * read from its start up to the cap and answered truncated, as the SQLite store answers it.
+ */
+export const LOAD_MAX_SAMPLES = 3600;
+/** A read waits this long for a cluster that is electing a leader. */
+const LOAD_WAIT_MS = 10_000;
+/** Chunk data fetched at once by direct get (each ~40 KB at 1000 interfaces). */
+const GET_CONCURRENCY = 16;
+const SCAN_BATCH = 1000;
+/** Hours of summaries one load reads (a week: a timeline of more answers from what it has). */
+const SUMMARY_HOURS_MAX = 24 * 8;
+
+export const num = (h: MsgHdrs | undefined, key: string): number | null => {
+  const v = h?.get(key);
+  return v === undefined || v === '' ? null : Number(v);
+};
+
+export function decodeTopologyMsg(m: {
+  header?: MsgHdrs | undefined;
+  headers?: MsgHdrs | undefined;
+  data: Uint8Array;
+}): {
+  t: number;
+  topology: Topology;
+} {
+  return {
+    t: num(m.header ?? m.headers, 'Hw-T') ?? 0,
+    topology: JSON.parse(decompressText(Buffer.from(m.data))) as Topology,
+  };
+}
+
+/**
+ * load(): a range of one host from the streams into the read cache, its parts at once (a seek
+ * costs the slowest part, not their sum). Chunks in two steps: the headers of the host's messages
+ * from the range's start time (an ordered consumer with headers only: ~150 bytes a chunk instead
+ * of ~40 KB; Debian's 2.9.10 has no get by time), which say every chunk's start, end, sample
+ * count and stream sequence; then the data of only the chunks the range needs, up to
+ * LOAD_MAX_SAMPLES, by direct get (any stream replica answers). The old read took every chunk's
+ * data up to end + 15 min (the backfill horizon), ninety 40 KB messages for a 30 s seek.
+ */
+export class RangeLoader {
+  /** Loads whose chunks the index found, and those that needed a scan (tests, the bench). */
+  readonly counts = { indexed: 0, scanned: 0 };
+
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    private readonly names: FleetNames,
+    private readonly cache: ReadCache,
+    private readonly opts: { chunkMs: number; log: Logger; onLastEnd: (host: string, end: number) => void },
+  ) {}
+
+  async load(host: string, start: number, end: number): Promise<void> {
+    // A read that meets a leader election waits it out (seconds), then says what it missed.
+    const part = <T>(what: string, read: () => Promise<T>): Promise<T | null> =>
+      whenJetStreamReady(`reading ${what} of ${host}`, read, LOAD_WAIT_MS).catch((e: Error) => {
+        this.opts.log.warn(`fleet: ${e.message}`);
+        return null;
+      });
+    await Promise.all([
+      part('topologies', () => this.topologies(host, start)),
+      (async () => {
+        // The hour summaries are also the chunks' index; the extent says where the host ends.
+        const [hours, ext] = await Promise.all([
+          part('summaries', () => this.summaries(host, start, end)),
+          part('extent', () => this.extent(host)),
+        ]);
+        // Without every hour or the extent the index cannot vouch for the range: a scan does.
+        await part('chunks', () =>
+          this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
+        );
+      })(),
+    ]);
+  }
+
+  /**
+   * The chunks of [start, end]: where they are (from the hour summaries' index, or a scan of
+   * their headers), then the data the range needs up to the cap.
+   */
+  private async chunks(
+    host: string,
+    start: number,
+    end: number,
+    last: LastChunk | null | undefined,
+  ): Promise<void> {
+    const st = this.cache.host(host);
+    const indexed = last === undefined ? null : fromIndex(st.summaries, start, end, st.firstStart, last);
+    this.counts[indexed ? 'indexed' : 'scanned'] += 1;
+    if (indexed && (await this.fill(host, start, end, indexed))) return;
+    await this.fill(host, start, end, await this.scan(host, start, end));
+  }
+
+  /** The data of the chunks the range needs, up to the cap; false when the index named wrong ones. */
+  private async fill(
+    host: string,
+    start: number,
+    end: number,
+    { entries, complete }: { entries: ChunkEntry[]; complete: boolean },
+  ): Promise<boolean> {
+    const st = this.cache.host(host);
+    // In start order up to the cap: the chunk that passes it is the last one taken, so a capped
+    // reader (≤ LOAD_MAX_SAMPLES) finds one sample more than it may answer and says truncated.
+    const take: ChunkEntry[] = [];
+    let n = 0;
+    let until = end;
+    for (const e of entries) {
+      if (n > LOAD_MAX_SAMPLES) {
+        until = take.at(-1)!.end;
+        break;
+      }
+      take.push(e);
+      n += e.samples;
+    }
+    if (!complete && until === end) until = take.at(-1)?.end ?? start - 1;
+    const unpin = this.cache.pin(
+      host,
+      take.map((e) => e.start),
+    );
+    try {
+      const missing = take.filter((e) => !this.cache.hasChunk(host, e.start));
+      for (let i = 0; i < missing.length; i += GET_CONCURRENCY) {
+        const ok = await Promise.all(
+          missing.slice(i, i + GET_CONCURRENCY).map((e) => this.fetchChunk(host, e)),
+        );
+        if (ok.includes(false)) return false;
+      }
+      st.window = { start, end, until: Math.min(until, end), entries };
+      return true;
+    } finally {
+      unpin();
+      this.cache.evict(new Set(take.map((e) => ReadCache.key(host, e.start))));
+    }
+  }
+
+  /** false: the message at that sequence is not the chunk the entry names. */
+  private async fetchChunk(host: string, e: ChunkEntry): Promise<boolean> {
+    // A stream replica may not have the newest message yet: then the leader's copy.
+    const m =
+      (await this.jsm.direct.getMessage(this.names.chunkStream, { seq: e.seq }).catch(() => null)) ??
+      (await this.jsm.streams.getMessage(this.names.chunkStream, { seq: e.seq }));
+    if (!m) return true; // aged out since: the window's reader says where it stops
+    // An index from before the chunk stream was made again names other messages: not this chunk.
+    if (m.subject !== this.names.chunkSubject(host) || num(m.header, 'Hw-Start') !== e.start) return false;
+    // The codec from the message itself: an index entry (a summary) does not say it.
+    const codec = m.header?.get('Hw-Codec') || e.codec;
+    this.cache.putChunk(host, { start: e.start, end: e.end, samples: e.samples, codec, data: m.data });
+    return true;
+  }
+
+  /**
+   * Headers of the host's chunks touching [start, end], by start. A chunk holding samples ≥ start
+   * was published at or after start; one published more than chunkMs + BACKFILL_HORIZON_MS after
+   * end holds none ≤ end. The scan also stops once the chunks it can no longer miss (published
+   * long enough before the last message read) hold more than LOAD_MAX_SAMPLES: a range of a day
+   * costs the headers of its first hour and a quarter, not of its day. `complete`: read to the end.
+   */
+  private async scan(
+    host: string,
+    start: number,
+    end: number,
+  ): Promise<{ entries: ChunkEntry[]; complete: boolean }> {
+    const slackMs = this.opts.chunkMs + BACKFILL_HORIZON_MS;
+    const found = new Map<number, ChunkEntry>();
+    const consumer = await this.js.consumers.get(this.names.chunkStream, {
+      filter_subjects: this.names.chunkSubject(host),
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(Math.max(0, start)).toISOString(),
+      headers_only: true,
+    });
+    let complete = true;
+    try {
+      let pending = (await consumer.info(true)).num_pending;
+      let safeSamples = 0;
+      outer: while (pending > 0) {
+        const batch = await consumer.fetch({ max_messages: Math.min(pending, SCAN_BATCH), expires: 5_000 });
+        let got = 0;
+        for await (const m of batch) {
+          got += 1;
+          pending = m.info.pending;
+          const published = Math.floor(Number(m.info.timestampNanos) / 1e6);
+          if (published > end + slackMs) break outer;
+          const h = m.headers;
+          const s = num(h, 'Hw-Start');
+          if (s !== null && !found.has(s)) {
+            const e: ChunkEntry = {
+              start: s,
+              end: num(h, 'Hw-End') ?? s,
+              samples: num(h, 'Hw-Samples') ?? 0,
+              codec: h?.get('Hw-Codec') ?? '',
+              seq: m.seq,
+            };
+            if (e.end >= start && e.start <= end) found.set(s, e);
+          }
+          // Every chunk ending before published − slack has been read: past the cap there, stop.
+          if (got % 50 === 0 || pending === 0) {
+            safeSamples = 0;
+            for (const e of found.values()) if (e.end <= published - slackMs) safeSamples += e.samples;
+            if (safeSamples > LOAD_MAX_SAMPLES && pending > 0) {
+              complete = false;
+              break outer;
+            }
+          }
+        }
+        if (got === 0) break;
+      }
+    } finally {
+      void consumer.delete().catch(() => {});
+    }
+    return { entries: [...found.values()].sort((a, b) => a.start - b.start), complete };
+  }
+
+  /**
+   * Versions: the whole subject once, then only what is new (only changes are there). A range
+   * that starts after the latest version (nearly every seek: topologies rarely change) needs
+   * only that version, which the direct get of the last message just brought.
+   */
+  private async topologies(host: string, start: number): Promise<void> {
+    const st = this.cache.host(host);
+    const last = await this.jsm.direct
+      .getMessage(this.names.topoStream, { last_by_subj: this.names.topoSubject(host) })
+      .catch(() => null);
+    if (!last || last.seq <= st.topoSeq) return;
+    const lastT = num(last.header, 'Hw-T') ?? 0;
+    if (lastT <= start) {
+      if (!st.topologies.has(lastT)) st.topologies.set(lastT, decodeTopologyMsg(last).topology);
+      return;
+    }
+    const consumer = await this.js.consumers.get(this.names.topoStream, {
+      filter_subjects: this.names.topoSubject(host),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: st.topoSeq + 1,
+    });
+    try {
+      let pending = (await consumer.info(true)).num_pending;
+      while (pending > 0) {
+        const batch = await consumer.fetch({ max_messages: Math.min(pending, 100), expires: 5_000 });
+        let got = 0;
+        for await (const m of batch) {
+          got += 1;
+          pending = m.info.pending;
+          const v = decodeTopologyMsg(m);
+          st.topologies.set(v.t, v.topology);
+          st.topoSeq = Math.max(st.topoSeq, m.seq);
+        }
+        if (got === 0) break;
+      }
+    } finally {
+      void consumer.delete().catch(() => {});
+    }
+  }
+
+  /**
+   * Hour summaries by direct get, one per hour of the range, at most SUMMARY_HOURS_MAX (a day is
+   * 24 gets). true when every hour of the range was read (the index may then stand for a scan).
+   */
+  private async summaries(host: string, start: number, end: number): Promise<boolean> {
+    const st = this.cache.host(host);
+    const hours: number[] = [];
+    const last = Math.floor(end / HOUR_MS);
+    for (let hr = Math.floor(start / HOUR_MS); hr <= last && hours.length < SUMMARY_HOURS_MAX; hr++)
+      hours.push(hr);
+    await Promise.all(
+      hours.map(async (hr) => {
+        const m = await this.jsm.direct.getMessage(this.names.summaryStream, {
+          last_by_subj: this.names.summarySubject(host, hr),
+        });
+        const list = m ? summaryList(m.json<unknown>()) : null;
+        if (list) st.summaries.set(hr, list);
+      }),
+    );
+    return hours.at(-1) === last;
+  }
+
+  /** Where the host's recording starts and ends; the last chunk's sequence and end. */
+  private async extent(host: string): Promise<{ last: LastChunk | null }> {
+    const subject = this.names.chunkSubject(host);
+    const [first, last] = await Promise.all([
+      this.jsm.direct.getMessage(this.names.chunkStream, {
+        seq: 0,
+        next_by_subj: subject,
+      } as never) as Promise<StoredMsg | null>,
+      this.jsm.direct.getMessage(this.names.chunkStream, { last_by_subj: subject }),
+    ]);
+    this.cache.host(host).firstStart = num(first?.header, 'Hw-Start');
+    const lastEnd = num(last?.header, 'Hw-End');
+    if (lastEnd !== null) this.opts.onLastEnd(host, lastEnd);
+    return { last: last && lastEnd !== null ? { seq: last.seq, end: lastEnd } : null };
+  }
+}
+
+/** The host's newest chunk in the stream when the load began. */
+export interface LastChunk {
+  seq: number;
+  end: number;
+}
+
+/**
+ * The chunks of [start, end] from the hour summaries' index (each entry carries its chunk's
+ * sequence), or null when the index cannot vouch for the whole range and a scan must: an entry
+ * without a sequence, a hole between two entries (a chunk whose summary is missing: a replica
+ * killed between the chunk and its summary), a start before the first entry that is not the
+ * host's first chunk, or an end after the last entry that is not the stream's last chunk. A real
+ * gap in the recording (the agent was away) is a hole too: such a range costs a scan.
+ */
+export function fromIndex(
+  summaries: ReadonlyMap<number, readonly IndexedSummary[]>,
+  start: number,
+  end: number,
+  firstStart: number | null,
+  last: LastChunk | null,
+): { entries: ChunkEntry[]; complete: boolean } | null {
+  const byStart = new Map<number, ChunkEntry>();
+  for (const list of summaries.values())
+    for (const s of list)
+      if (s.end >= start && s.start <= end && s.seq !== undefined)
+        byStart.set(s.start, {
+          start: s.start,
+          end: s.end,
+          samples: s.samples,
+          codec: CHUNK_CODEC,
+          seq: s.seq,
+        });
+  const entries = [...byStart.values()].sort((a, b) => a.start - b.start);
+  if (entries.length === 0) return last === null || last.end < start ? { entries, complete: true } : null;
+  const first = entries[0]!;
+  if (first.start > start && first.start !== firstStart) return null;
+  // Jitter between an agent's wall clock and its sample intervals leaves chunks a few ms apart;
+  // a missing chunk leaves at least a sample interval.
+  let n = 0;
+  let span = 0;
+  for (const e of entries) {
+    n += e.samples;
+    span += e.end - e.start;
+  }
+  const slack = Math.max(1, span / Math.max(1, n) / 2);
+  let covered = first.end;
+  for (const e of entries.slice(1)) {
+    if (e.start - covered > slack) {
+      // Past the load's cap already? Then what follows is not needed.
+      if (samplesUpTo(entries, covered) > LOAD_MAX_SAMPLES) break;
+      return null;
+    }
+    covered = Math.max(covered, e.end);
+  }
+  if (
+    covered < end &&
+    (last === null || last.end > covered) &&
+    samplesUpTo(entries, covered) <= LOAD_MAX_SAMPLES
+  )
+    return null;
+  return { entries, complete: true };
+}
+
+const samplesUpTo = (entries: readonly ChunkEntry[], t: number) =>
+  entries.reduce((n, e) => (e.end <= t ? n + e.samples : n), 0);

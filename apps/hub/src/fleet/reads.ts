@@ -1,0 +1,145 @@
+import type { Keyframe, Sample } from '@hopwatch/shared';
+import type { Logger } from '../log.ts';
+import type { ChunkSummary, Recording, TopologyVersion } from '../seams/recording.ts';
+import { decodeChunk } from '../store/chunk.ts';
+import type { OpenChunk } from '../store/pump.ts';
+import { assembleRange } from '../store/range.ts';
+import type { CachedChunk, ReadCache } from './readCache.ts';
+
+/** What the owner of a host holds that the stream may not have yet. */
+export interface OwnerPending {
+  /** Published, not yet acknowledged. */
+  unacked(host: string): CachedChunk[];
+  /** Still open in the write pump. */
+  open(host: string): OpenChunk[];
+  /** The owner's latest topology version, if it holds the host. */
+  latestTopology(host: string): TopologyVersion | null;
+}
+
+/**
+ * The synchronous reads of a fleet replica, over what load() put in the cache and what the owner
+ * still holds. A range inside the host's last load window is answered from that window's chunks
+ * and stops where the window does (the load's sample cap, or a chunk evicted since): then it is
+ * truncated with nextStart, exactly as a capped SQLite read says so, never silently short.
+ */
+export class FleetReads {
+  constructor(
+    private readonly cache: ReadCache,
+    private readonly owner: OwnerPending,
+    private readonly log: Logger,
+  ) {}
+
+  readRange(
+    host: string,
+    start: number,
+    end: number,
+    ropts: { maxSamples?: number; maxTopologies?: number } = {},
+  ): Recording {
+    const st = this.cache.peekHost(host);
+    const w = st?.window;
+    const inWindow = w !== null && w !== undefined && start >= w.start && start <= w.until;
+    // The last time this answer can vouch for: the window's, or before the first chunk it lacks.
+    let until = end;
+    const chunks = new Map<number, CachedChunk>();
+    if (inWindow) {
+      until = Math.min(end, w.until);
+      for (const e of w.entries) {
+        // A chunk's samples come after its start (the first one's t − elapsedMs): one starting
+        // at `until` holds none this answer needs.
+        if (e.end < start || e.start >= until) continue;
+        const c = this.cache.chunk(host, e.start);
+        if (!c) {
+          until = Math.min(until, e.start - 1);
+          break;
+        }
+        chunks.set(c.start, c);
+      }
+    } else for (const c of this.cache.chunksOf(host)) chunks.set(c.start, c);
+    // The owner's unacknowledged chunks, once each: a chunk both cached and pending is one chunk.
+    for (const c of this.owner.unacked(host)) if (!chunks.has(c.start)) chunks.set(c.start, c);
+
+    const samples: Sample[] = [];
+    const keyframes: Keyframe[] = [];
+    const seenSamples = new Set<number>();
+    const seenKeyframes = new Set<number>();
+    const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
+      for (const s of ss)
+        if (s.t >= start && s.t <= until && !seenSamples.has(s.t)) {
+          seenSamples.add(s.t);
+          samples.push(s);
+        }
+      for (const k of ks)
+        if (k.t >= start && k.t <= until && !seenKeyframes.has(k.t)) {
+          seenKeyframes.add(k.t);
+          keyframes.push(k);
+        }
+    };
+    const list = [...chunks.values()]
+      .filter((c) => c.end >= start && c.start <= until)
+      .sort((a, b) => a.start - b.start);
+    for (const c of list) {
+      try {
+        const d = decodeChunk(c.codec, Buffer.from(c.data));
+        take(d.samples, d.keyframes);
+      } catch (e) {
+        this.log.error(`fleet: skipping unreadable chunk ${host}@${c.start}: ${(e as Error).message}`);
+      }
+    }
+    for (const o of this.owner.open(host))
+      take(
+        o.texts.map((t) => JSON.parse(t) as Sample),
+        o.keyframes,
+      );
+    const versions = [...(st?.topologies.entries() ?? [])].sort((a, b) => a[0] - b[0]);
+    const rec = assembleRange({
+      host,
+      start,
+      end: until,
+      maxSamples: ropts.maxSamples ?? Number.POSITIVE_INFINITY,
+      maxTopologies: ropts.maxTopologies ?? Number.POSITIVE_INFINITY,
+      samples,
+      keyframes,
+      atStart: this.topologyAt(host, start),
+      inside: (to) =>
+        versions
+          .filter(([t]) => t > start && t <= to)
+          .map(([t, topology]) => ({ t, topology: () => topology })),
+      first: () => (versions[0] ? { t: versions[0][0], topology: versions[0][1] } : null),
+    });
+    if (!rec.truncated && until < end) {
+      rec.truncated = true;
+      // Nothing vouched for (the first chunk needed is gone): read on from start, after a load.
+      rec.nextStart = Math.max(start, until + 1);
+    }
+    rec.end = end;
+    return rec;
+  }
+
+  topologyAt(host: string, t: number): TopologyVersion | null {
+    const latest = this.owner.latestTopology(host);
+    if (latest && latest.t <= t) return latest;
+    let best: TopologyVersion | null = null;
+    for (const [vt, topology] of this.cache.peekHost(host)?.topologies ?? [])
+      if (vt <= t && (!best || vt > best.t)) best = { t: vt, topology };
+    return best;
+  }
+
+  summaries(host: string, start: number, end: number): ChunkSummary[] {
+    const out: ChunkSummary[] = [];
+    for (const list of this.cache.peekHost(host)?.summaries.values() ?? [])
+      for (const s of list) if (s.end >= start && s.start <= end) out.push(s);
+    return out.sort((a, b) => a.start - b.start);
+  }
+
+  /** From the last load's chunk headers (no data needed), else from the cached chunks. */
+  storedSamples(host: string, start: number, end: number): number {
+    const w = this.cache.peekHost(host)?.window;
+    let n = 0;
+    if (w && start >= w.start && start <= w.until) {
+      for (const e of w.entries) if (e.end >= start && e.start <= end) n += e.samples;
+      return n;
+    }
+    for (const c of this.cache.chunksOf(host)) if (c.end >= start && c.start <= end) n += c.samples;
+    return n;
+  }
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { fromIndex, LOAD_MAX_SAMPLES } from '../src/fleet/loader.ts';
+import { type CachedChunk, type ChunkEntry, ReadCache } from '../src/fleet/readCache.ts';
+import { FleetReads, type OwnerPending } from '../src/fleet/reads.ts';
+import type { IndexedSummary } from '../src/fleet/summaries.ts';
+import { RECORDING_MAX_SAMPLES } from '../src/http/api.ts';
+import { DIAGNOSIS_MAX_SAMPLES } from '../src/http/api.ts';
+import { TIMELINE_RAW_MAX_SAMPLES } from '../src/http/timeline.ts';
+import { silentLogger } from '../src/log.ts';
+import { EXPORT_PAGE_SAMPLES } from '../src/replay/export.ts';
+import { CHUNK_CODEC, encodeChunk } from '../src/store/chunk.ts';
+import { makeSample, row } from './helpers/data.ts';
+
+/** The fleet's synchronous reads (fleet/reads.ts) over its cache (fleet/readCache.ts), no NATS. */
+const T0 = 1_700_000_000_000;
+const kf = (t: number) => ({ t, ifaces: { a: row().map(String) }, softnet: [] });
+
+/** Chunk i: samples T0 + 10 s·i + 1 s … + 10 s, a keyframe at its first sample. */
+function chunk(i: number): CachedChunk & { seq: number } {
+  const ts = Array.from({ length: 10 }, (_, j) => T0 + i * 10_000 + (j + 1) * 1000);
+  return {
+    start: T0 + i * 10_000,
+    end: ts.at(-1)!,
+    samples: 10,
+    codec: CHUNK_CODEC,
+    seq: i + 1,
+    data: encodeChunk(
+      ts.map((t) => makeSample(t, { a: row({ rxPackets: t }) })),
+      [kf(ts[0]!)],
+    ),
+  };
+}
+const entry = ({ data: _, ...e }: CachedChunk & { seq: number }): ChunkEntry => e;
+
+function owner(over: Partial<OwnerPending> = {}): OwnerPending {
+  return { unacked: () => [], open: () => [], latestTopology: () => null, ...over };
+}
+
+describe('fleet reads (docs/fleet.md)', () => {
+  it('FLEET12: a chunk both cached and still unacknowledged by its owner is read once: its keyframes are not doubled', () => {
+    const cache = new ReadCache();
+    const c = chunk(0);
+    cache.putChunk('h', c);
+    const reads = new FleetReads(cache, owner({ unacked: () => [c] }), silentLogger);
+    const r = reads.readRange('h', T0, T0 + 20_000);
+    expect(r.samples.length).toBe(10);
+    expect(r.keyframes).toEqual([kf(T0 + 1000)]);
+  });
+
+  it('FLEET13: a chunk of the load window evicted before the read makes the answer truncated before it, never silently short', () => {
+    const cache = new ReadCache(3);
+    const chunks = [0, 1, 2, 3].map(chunk);
+    for (const c of chunks) cache.putChunk('h', c);
+    cache.host('h').window = {
+      start: T0,
+      end: T0 + 40_000,
+      until: T0 + 40_000,
+      entries: chunks.map(entry),
+    };
+    // Another read's chunks push the cache over its bound: the least recently used (chunk 0… of
+    // h, unpinned) go first.
+    cache.putChunk('other', { ...chunk(9) });
+    cache.evict();
+    expect(cache.size).toBe(3);
+    const reads = new FleetReads(cache, owner(), silentLogger);
+    const r = reads.readRange('h', T0 + 20_001, T0 + 40_000);
+    expect(r.truncated).toBe(false);
+    expect(r.samples.length).toBe(20);
+    const gap = reads.readRange('h', T0, T0 + 40_000);
+    // Chunk 0 and 1 are gone: nothing before them can be vouched for, the reader pages on.
+    expect(gap.samples).toEqual([]);
+    expect(gap.truncated).toBe(true);
+    expect(gap.nextStart).toBe(T0);
+  });
+
+  it('FLEET13: chunks a load pinned stay through eviction; a window capped by the load stops where it does', () => {
+    const cache = new ReadCache(2);
+    const chunks = [0, 1, 2].map(chunk);
+    for (const c of chunks) cache.putChunk('h', c);
+    const unpin = cache.pin(
+      'h',
+      chunks.map((c) => c.start),
+    );
+    cache.evict();
+    expect(cache.size).toBe(3);
+    unpin();
+    cache.evict(new Set(chunks.slice(1).map((c) => ReadCache.key('h', c.start))));
+    expect(cache.hasChunk('h', chunks[0]!.start)).toBe(false);
+    expect(cache.size).toBe(2);
+    // The load stopped at its cap after chunk 2's end although the range goes on.
+    cache.host('h').window = {
+      start: T0 + 10_000,
+      end: T0 + 90_000,
+      until: chunks[2]!.end,
+      entries: chunks.slice(1).map(entry),
+    };
+    const r = new FleetReads(cache, owner(), silentLogger).readRange('h', T0 + 10_000, T0 + 90_000);
+    expect(r.samples.map((s) => s.t)).toEqual(Array.from({ length: 20 }, (_, j) => T0 + 11_000 + j * 1000));
+    expect(r.truncated).toBe(true);
+    expect(r.nextStart).toBe(chunks[2]!.end + 1);
+    expect(r.end).toBe(T0 + 90_000);
+  });
+
+  it('FLEET10: one load brings at least what the largest capped reader may answer', () => {
+    for (const cap of [
+      RECORDING_MAX_SAMPLES,
+      DIAGNOSIS_MAX_SAMPLES,
+      TIMELINE_RAW_MAX_SAMPLES,
+      EXPORT_PAGE_SAMPLES,
+    ])
+      expect(LOAD_MAX_SAMPLES).toBeGreaterThanOrEqual(cap);
+  });
+
+  describe('FLEET14: the hour summaries as the chunks’ index', () => {
+    /** Summaries of chunks i…j (10 s each, touching), with their sequences unless told. */
+    const sums = (is: number[], seq = true): Map<number, IndexedSummary[]> =>
+      new Map([
+        [
+          0,
+          is.map((i) => ({
+            start: T0 + i * 10_000,
+            end: T0 + (i + 1) * 10_000 - 3, // an agent's wall clock: a few ms short of the next start
+            samples: 10,
+            worst: 'ok' as const,
+            drops: 0,
+            lossHops: 0,
+            ...(seq ? { seq: 100 + i } : {}),
+          })),
+        ],
+      ]);
+    const last = (i: number) => ({ seq: 100 + i, end: T0 + (i + 1) * 10_000 - 3 });
+
+    it('vouches for a range its entries cover, clock jitter and all, with each chunk’s sequence', () => {
+      const r = fromIndex(sums([0, 1, 2, 3]), T0 + 5_000, T0 + 35_000, T0, last(3));
+      expect(r?.entries.map((e) => e.seq)).toEqual([100, 101, 102, 103]);
+      expect(r?.complete).toBe(true);
+    });
+
+    it('does not when a chunk is missing, the start is not covered, the tail is newer, or sequences are absent', () => {
+      expect(fromIndex(sums([0, 1, 3]), T0, T0 + 35_000, T0, last(3))).toBeNull();
+      expect(fromIndex(sums([1, 2, 3]), T0 + 5_000, T0 + 35_000, T0, last(3))).toBeNull();
+      expect(fromIndex(sums([0, 1, 2]), T0, T0 + 45_000, T0, last(4))).toBeNull();
+      expect(fromIndex(sums([0, 1, 2, 3], false), T0, T0 + 35_000, T0, last(3))).toBeNull();
+    });
+
+    it('a range starting before the host’s first chunk, or ending after its last, is whole', () => {
+      expect(fromIndex(sums([1, 2]), T0, T0 + 60_000, T0 + 10_000, last(2))?.entries.length).toBe(2);
+      expect(fromIndex(new Map(), T0 + 90_000, T0 + 99_000, T0, last(3))).toEqual({
+        entries: [],
+        complete: true,
+      });
+    });
+
+    it('a hole past what the load’s cap takes does not matter', () => {
+      const many = Array.from({ length: 400 }, (_, i) => i);
+      const r = fromIndex(sums([...many, 500]), T0, T0 + 6_000_000, T0, last(500));
+      expect(r).not.toBeNull();
+    });
+  });
+});
