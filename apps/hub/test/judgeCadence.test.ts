@@ -63,4 +63,29 @@ describe('judging cadence (issue 12)', () => {
     h.send(true);
     expect(h.worst()).toBe('loss');
   });
+
+  it('JUDGE3: past the budget a watched host is judged before hosts nobody watches, however overdue', () => {
+    let now = T0;
+    const store = openStore(':memory:', { autoPump: false, now: () => now });
+    const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => now);
+    opened.push({ store, core });
+    const rows = (lossy: boolean) => ({
+      'veth-a': row({ txPackets: 100, txDropped: lossy ? 9 : 0 }),
+      'ns1/veth-b': row({ rxPackets: lossy ? 91 : 100 }),
+    });
+    const send = (host: string, t: number, lossy: boolean) =>
+      core.onSample(host, { type: 'sample', seq: 0, backfill: false, sample: makeSample(t, rows(lossy)) });
+    for (const host of ['idle-1', 'idle-2', 'seen']) core.onTopology(host, T0, makeTopology(host));
+    now = T0 + 1000;
+    for (const host of ['idle-1', 'idle-2', 'seen']) send(host, now, false);
+    core.refreshJudgements(Number.POSITIVE_INFINITY);
+    core.bus.watch('seen', { topology() {}, sample() {} });
+    // Every host changed; the two nobody watches are overdue (judged 11 s ago), the watched one not.
+    now = T0 + 12_000;
+    for (const host of ['idle-1', 'idle-2', 'seen']) send(host, now, true);
+    core.refreshJudgements(0);
+    const worst = (host: string) => core.localSummaries().find((h) => h.host === host)?.worst;
+    expect(worst('seen')).toBe('loss');
+    expect([worst('idle-1'), worst('idle-2')]).toEqual(['ok', 'ok']);
+  });
 });

@@ -228,26 +228,46 @@ export function compressText(text: string): Buffer {
 }
 
 export function decompressText(data: Buffer): string {
-  return brotliDecompressSync(data).toString('utf8');
+  return inflate(data).toString('utf8');
+}
+
+/**
+ * Bounds on what one chunk may decode to. A chunk holds chunkMs (10 s) of one host: at the
+ * fastest interval (100 ms) and the agent's default --max-ifaces (10 000) that is 1 M rows. A
+ * chunk claiming more is hostile or corrupt (in a fleet, anything that can publish to the chunk
+ * subject writes these bytes): an all-zero column costs one byte whatever the sample count, so
+ * without a bound 12 KB of brotli decoded to 2·10⁹ arrays and took the hub down.
+ */
+const MAX_CHUNK_SAMPLES = 10_000;
+const MAX_CHUNK_ROWS = 1_000_000;
+/** Decompressed bytes of a chunk or a topology (a brotli bomb stops here, not at Node's limit). */
+const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
+
+function inflate(data: Buffer): Buffer {
+  return brotliDecompressSync(data, { maxOutputLength: MAX_INFLATED_BYTES });
 }
 
 export type DecodedChunk = { samples: Sample[]; keyframes: Keyframe[] };
 
 /**
- * Throws on a corrupt chunk; the store catches, logs and skips it so one bad row never hides
- * the rest of a recording. Our own rows are trusted after decompression (written by encodeChunk).
+ * Throws on a corrupt or hostile chunk; the store catches, logs and skips it so one bad row never
+ * hides the rest of a recording. Every length is checked before anything is allocated for it.
  */
 export function decodeChunk(codec: string, data: Buffer): DecodedChunk {
   if (codec === CHUNK_CODEC_V1) return decodeV1(data);
   if (codec !== CHUNK_CODEC) throw new Error(`unknown chunk codec "${codec}"`);
-  const raw = brotliDecompressSync(data);
+  const raw = inflate(data);
+  if (raw.length < 4) throw new Error('chunk too short');
   const headLen = raw.readUInt32LE(0);
+  if (headLen > raw.length - 4) throw new Error('chunk header runs past the chunk');
   const h = JSON.parse(raw.toString('utf8', 4, 4 + headLen)) as ChunkHeader;
-  if (h.v !== 2) throw new Error(`unknown chunk version ${String(h.v)}`);
-  const n = h.t.length;
-  const samples: Sample[] = h.t.map((t, si) => ({ t, elapsedMs: h.e[si]!, ifaces: {}, ...h.rest[si]! }));
-  const all = samples.map((_, i) => i);
+  if (h?.v !== 2) throw new Error(`unknown chunk version ${String(h?.v)}`);
+  const n = checkShape(h.t, h.e, h.rest, h.ids, h.p, h.k);
   let o = 4 + headLen;
+  // Every column is at least its tag.
+  if (raw.length - o < h.ids.length * WIDTH) throw new Error('chunk body shorter than its columns');
+  const samples = skeletons(h.t, h.e, h.rest);
+  const all = samples.map((_, i) => i);
   const col = new Float64Array(n);
   const rows: number[][] = [];
   for (let k = 0; k < h.ids.length; k++) {
@@ -260,16 +280,20 @@ export function decodeChunk(codec: string, data: Buffer): DecodedChunk {
         for (let i = 0; i < n; i++) {
           let x = 0;
           let scale = 1;
-          for (;;) {
+          for (let bytes = 1; ; bytes++) {
             if (o >= raw.length) throw new Error('chunk ends inside a column');
+            // 8 bytes carry 56 bits: the encoder never writes more for a safe integer.
+            if (bytes > 8) throw new Error('varint too long');
             const b = raw[o++]!;
             x += (b & 127) * scale;
             if (b < 128) break;
             scale *= 128;
           }
+          if (x > Number.MAX_SAFE_INTEGER) throw new Error('varint past 2^53');
           col[i] = x;
         }
       } else if (tag === COL_F64) {
+        if (raw.length - o < 8 * n) throw new Error('chunk ends inside a column');
         for (let i = 0; i < n; i++) {
           col[i] = raw.readDoubleLE(o);
           o += 8;
@@ -277,26 +301,75 @@ export function decodeChunk(codec: string, data: Buffer): DecodedChunk {
       } else throw new Error(`bad column tag ${String(tag)}`);
       for (const si of at) rows[si]![j] = col[si]!;
     }
-    for (const si of at) samples[si]!.ifaces[h.ids[k]!] = rows[si]!;
+    setRow(samples, at, h.ids[k]!, rows);
   }
+  if (o !== raw.length) throw new Error('bytes after the last column');
   return { samples, keyframes: h.k };
+}
+
+/**
+ * Checks the header's arrays against each other and the bounds, and returns the sample count.
+ * `p` lists, per id, the strictly increasing indices of the samples the id is in (or null: all).
+ */
+function checkShape(t: unknown, e: unknown, rest: unknown, ids: unknown, p: unknown, k: unknown): number {
+  if (!Array.isArray(t) || !Array.isArray(e) || !Array.isArray(rest))
+    throw new Error('chunk without samples');
+  const n = t.length;
+  if (n > MAX_CHUNK_SAMPLES) throw new Error(`chunk of ${n} samples`);
+  if (e.length !== n || rest.length !== n) throw new Error('chunk sample columns differ in length');
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(t[i]) || !Number.isFinite(e[i])) throw new Error('chunk sample time not a number');
+    const r = rest[i];
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw new Error('chunk sample not an object');
+  }
+  if (!Array.isArray(ids) || !Array.isArray(p) || p.length !== ids.length || !Array.isArray(k)) {
+    throw new Error('chunk ids and presence differ');
+  }
+  let rows = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (typeof ids[i] !== 'string') throw new Error('chunk id not a string');
+    const at = p[i];
+    if (at === null) rows += n;
+    else {
+      if (!Array.isArray(at)) throw new Error('chunk presence not a list');
+      let last = -1;
+      for (const si of at) {
+        if (!Number.isInteger(si) || si <= last || si >= n) throw new Error('chunk presence out of order');
+        last = si;
+      }
+      rows += at.length;
+    }
+    if (rows > MAX_CHUNK_ROWS) throw new Error(`chunk of more than ${MAX_CHUNK_ROWS} rows`);
+  }
+  return n;
+}
+
+/** The samples without their counters; the rest first, so it cannot overwrite t or ifaces. */
+function skeletons(t: number[], e: number[], rest: SampleRest[]): Sample[] {
+  return t.map((ts, si) => ({ ...rest[si]!, t: ts, elapsedMs: e[si]!, ifaces: {} }));
+}
+
+/** `__proto__` is no interface name the agent frame check lets through; as a key it would set the prototype. */
+function setRow(samples: Sample[], at: readonly number[], id: string, rows: number[][]): void {
+  if (id === '__proto__') return;
+  for (const si of at) samples[si]!.ifaces[id] = rows[si]!;
 }
 
 function decodeV1(data: Buffer): DecodedChunk {
   const body = JSON.parse(decompressText(data)) as ChunkBodyV1;
-  if (body.v !== 1) throw new Error(`unknown chunk version ${String(body.v)}`);
-  const samples: Sample[] = body.t.map((t, si) => ({
-    t,
-    elapsedMs: body.e[si]!,
-    ifaces: {},
-    ...body.rest[si]!,
-  }));
+  if (body?.v !== 1) throw new Error(`unknown chunk version ${String(body?.v)}`);
+  checkShape(body.t, body.e, body.rest, body.ids, body.p, body.k);
+  if (!Array.isArray(body.c) || body.c.length !== body.ids.length) throw new Error('chunk columns differ');
+  const samples = skeletons(body.t, body.e, body.rest);
+  const all = samples.map((_, i) => i);
   body.ids.forEach((id, k) => {
     const cols = body.c[k]!;
-    const at = body.p[k] ?? samples.map((_, i) => i);
-    for (const si of at) {
-      samples[si]!.ifaces[id] = cols.map((col) => (col === 0 ? 0 : col[si]!));
-    }
+    if (!Array.isArray(cols) || cols.length > WIDTH) throw new Error('chunk columns not a row of counters');
+    const at = body.p[k] ?? all;
+    const rows: number[][] = [];
+    for (const si of at) rows[si] = cols.map((col) => (col === 0 ? 0 : Number(col[si] ?? 0)));
+    setRow(samples, at, id, rows);
   });
   return { samples, keyframes: body.k };
 }
