@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentMessageSchema, decodeAgentMessage, decodeWith, type Sample } from '../src/index.ts';
+import { checkSampleFrame } from '../src/protocol/sampleFrame.ts';
 import jdBacklog from './fixtures/real/jd-backlog.json' with { type: 'json' };
 import jdClean from './fixtures/real/jd-clean.json' with { type: 'json' };
 import jdDown from './fixtures/real/jd-down.json' with { type: 'json' };
@@ -184,5 +185,14 @@ describe('sample frame check (PROTO9)', () => {
       expect(agree(frameOf({ ...s, ifaces: { ...ifaces, 'ns-9/if9': bad } }))).toBe(false);
     // 1e999 is Infinity to JSON.parse: not a finite number, refused by both.
     expect(agree(frameOf(s).replace('"ns-0/if0":[0,', '"ns-0/if0":[1e999,'))).toBe(false);
+  });
+
+  it('PROTO9: called directly with objects JSON never makes (a Map, a Date), it refuses them as zod does', () => {
+    const s = realSamples[0]![1] as Sample;
+    for (const over of [{ ifaces: new Map() }, { sysctls: new Date() }]) {
+      const frame = { type: 'sample', seq: 1, backfill: false, sample: { ...s, ...over } };
+      expect(checkSampleFrame(frame).ok).toBe(false);
+      expect(AgentMessageSchema.safeParse(frame).success).toBe(false);
+    }
   });
 });

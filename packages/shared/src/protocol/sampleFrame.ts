@@ -23,8 +23,11 @@ class Invalid {
 }
 
 /** An object zod takes as one: JSON's objects (not null, not an array). */
+/** A plain object, as JSON.parse makes them (a Map or a Date passed by a caller is not one). */
 function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function obj(v: unknown, path: string): Record<string, unknown> {
