@@ -58,6 +58,11 @@ const OPEN = 1;
  * The browser's link to the hub: status union, exponential backoff with jitter, app-level ping,
  * listeners that return their own unsubscribe. The subscription is re-sent on every reconnect.
  */
+/** Frames an early socket holds for the app (about 15 minutes at one sample a second). */
+const MAX_HELD_FRAMES = 1000;
+/** Distinct bad-frame messages logged once each; past this, the rest are not logged. */
+const MAX_SEEN_ERRORS = 100;
+
 export class HubSocket {
   #opts: HubSocketOptions;
   #ws: SocketLike | null = null;
@@ -172,7 +177,9 @@ export class HubSocket {
     this.#lastFrameAt = Date.now();
     const raw = typeof data === 'string' ? data : String(data);
     if (this.#held !== null) {
-      this.#held.push(raw);
+      // Until the app takes them (normally well under a second); a page whose app never loads
+      // must not grow without end.
+      if (this.#held.length < MAX_HELD_FRAMES) this.#held.push(raw);
       return;
     }
     if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {
@@ -181,7 +188,7 @@ export class HubSocket {
     }
     const decoded = decodeHubFrame(raw);
     if (!decoded.ok) {
-      if (!this.#seenErrors.has(decoded.error)) {
+      if (!this.#seenErrors.has(decoded.error) && this.#seenErrors.size < MAX_SEEN_ERRORS) {
         this.#seenErrors.add(decoded.error);
         console.warn(`hopwatch: dropped a bad frame from the hub: ${decoded.error}`);
       }
