@@ -47,16 +47,16 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(r.keyframes).toEqual([kf(T0 + 1000)]);
   });
 
-  it('FLEET13: a chunk of the load window evicted before the read makes the answer truncated before it, never silently short', () => {
+  it('FLEET13: a chunk of the load window evicted before the read: never a silent short answer, never a nextStart that does not advance', () => {
     const cache = new ReadCache(3);
     const chunks = [0, 1, 2, 3].map(chunk);
     for (const c of chunks) cache.putChunk('h', c);
-    cache.host('h').window = {
+    cache.addWindow('h', {
       start: T0,
       end: T0 + 40_000,
       until: T0 + 40_000,
       entries: chunks.map(entry),
-    };
+    });
     // Another read's chunks push the cache over its bound: the least recently used (chunk 0… of
     // h, unpinned) go first.
     cache.putChunk('other', { ...chunk(9) });
@@ -66,11 +66,59 @@ describe('fleet reads (docs/fleet.md)', () => {
     const r = reads.readRange('h', T0 + 20_001, T0 + 40_000);
     expect(r.truncated).toBe(false);
     expect(r.samples.length).toBe(20);
-    const gap = reads.readRange('h', T0, T0 + 40_000);
-    // Chunk 0 and 1 are gone: nothing before them can be vouched for, the reader pages on.
-    expect(gap.samples).toEqual([]);
-    expect(gap.truncated).toBe(true);
-    expect(gap.nextStart).toBe(T0);
+    // Chunk 0 and 1 are gone: nothing from T0 can be vouched for, and a nextStart of T0 would
+    // have its reader (an export) load and ask again forever: it fails instead.
+    expect(() => reads.readRange('h', T0, T0 + 40_000)).toThrow(/left the read cache/);
+  });
+
+  it('FLEET13: a load window keeps its chunks and its host through other hosts’ evictions until its read', () => {
+    const cache = new ReadCache(2);
+    const chunks = [0, 1, 2].map(chunk);
+    for (const c of chunks) cache.putChunk('h', c);
+    cache.addWindow('h', {
+      start: T0,
+      end: T0 + 30_000,
+      until: T0 + 30_000,
+      entries: chunks.map(entry),
+      release: cache.pin(
+        'h',
+        chunks.map((c) => c.start),
+      ),
+    });
+    // Another host's load puts its chunks and evicts: h's are the least recently used.
+    for (const i of [5, 6, 7]) cache.putChunk('other', chunk(i));
+    cache.evict();
+    expect(cache.peekHost('h')).toBeDefined();
+    const reads = new FleetReads(cache, owner(), silentLogger);
+    const r = reads.readRange('h', T0, T0 + 30_000);
+    expect(r.samples.length).toBe(30);
+    expect(r.truncated).toBe(false);
+    // Read: the lease is over, the next eviction may take them.
+    cache.evict();
+    expect(cache.size).toBe(2);
+  });
+
+  it('FLEET13: two loads of one host keep a window each: a read of either range is whole, never a silent part', () => {
+    const cache = new ReadCache();
+    const chunks = [0, 1, 2, 3, 4, 5].map(chunk);
+    for (const c of chunks) cache.putChunk('h', c);
+    const early = chunks.slice(0, 2);
+    const late = chunks.slice(4);
+    cache.addWindow('h', { start: T0, end: T0 + 20_000, until: T0 + 20_000, entries: early.map(entry) });
+    cache.addWindow('h', {
+      start: T0 + 40_000,
+      end: T0 + 60_000,
+      until: T0 + 60_000,
+      entries: late.map(entry),
+    });
+    const reads = new FleetReads(cache, owner(), silentLogger);
+    const a = reads.readRange('h', T0, T0 + 20_000);
+    expect(a.samples.length).toBe(20);
+    expect(a.truncated).toBe(false);
+    expect(reads.storedSamples('h', T0, T0 + 20_000)).toBe(20);
+    const b = reads.readRange('h', T0 + 40_000, T0 + 60_000);
+    expect(b.samples.length).toBe(20);
+    expect(b.truncated).toBe(false);
   });
 
   it('FLEET13: chunks a load pinned stay through eviction; a window capped by the load stops where it does', () => {
@@ -88,12 +136,12 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(cache.hasChunk('h', chunks[0]!.start)).toBe(false);
     expect(cache.size).toBe(2);
     // The load stopped at its cap after chunk 2's end although the range goes on.
-    cache.host('h').window = {
+    cache.addWindow('h', {
       start: T0 + 10_000,
       end: T0 + 90_000,
       until: chunks[2]!.end,
       entries: chunks.slice(1).map(entry),
-    };
+    });
     const r = new FleetReads(cache, owner(), silentLogger).readRange('h', T0 + 10_000, T0 + 90_000);
     expect(r.samples.map((s) => s.t)).toEqual(Array.from({ length: 20 }, (_, j) => T0 + 11_000 + j * 1000));
     expect(r.truncated).toBe(true);

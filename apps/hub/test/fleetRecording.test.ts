@@ -1,5 +1,5 @@
 import type { Sample } from '@hopwatch/shared';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fleetNames } from '../src/fleet/connect.ts';
@@ -189,5 +189,41 @@ describe.runIf(natsAvailable('fleetRecording.test.ts'))('fleet recording on NATS
     const rec = second.readRange('ix', t0, t);
     expect(rec.samples.map((s) => s.t)).toEqual(Array.from({ length: 11 }, (_, i) => t0 + (i + 1) * 1000));
     expect(second.loads).toEqual({ indexed: 0, scanned: 1 });
+  }, 60_000);
+  it('FLEET14: a chunk the index names but the stream no longer has (aged out) is a hole: the read is whole without it, never truncated at its own start', async () => {
+    const prefix = 'aged';
+    const names = fleetNames(prefix);
+    const w = await replica(prefix);
+    let t = Date.now() - 60_000;
+    const t0 = t;
+    await w.adopt!('ag');
+    w.appendTopology('ag', t, makeTopology('ag'));
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        t += 1000;
+        w.append('ag', makeSample(t, { 'veth-a': row({ rxPackets: i }) }) as Sample);
+      }
+      w.flush();
+      await w.drain();
+    };
+    await write(3);
+    const jsm = await jetstreamManager(conns.at(-1)!);
+    const gone = await jsm.streams.getMessage(names.chunkStream, { last_by_subj: names.chunkSubject('ag') });
+    await write(3);
+    // Retention takes the first batch's last chunk; its hour summary still names it.
+    expect(await jsm.streams.deleteMessage(names.chunkStream, gone!.seq)).toBe(true);
+    const lost = Number(gone!.header.get('Hw-Samples'));
+    const reader = await replica(prefix);
+    const ts: number[] = [];
+    for (let s: number | null = t0, pages = 0; s !== null; pages++) {
+      expect(pages).toBeLessThan(5);
+      await reader.load!('ag', s, t);
+      const r = reader.readRange('ag', s, t);
+      ts.push(...r.samples.map((x) => x.t));
+      if (r.nextStart !== null && r.nextStart !== undefined) expect(r.nextStart).toBeGreaterThan(s);
+      s = r.truncated ? (r.nextStart ?? null) : null;
+    }
+    expect(ts.length).toBe(6 - lost);
+    expect(reader.loads.indexed).toBeGreaterThan(0);
   }, 60_000);
 });
