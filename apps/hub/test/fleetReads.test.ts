@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromIndex, LOAD_MAX_SAMPLES } from '../src/fleet/loader.ts';
+import { fleetNames } from '../src/fleet/connect.ts';
+import { fromIndex, LOAD_MAX_SAMPLES, RangeLoader } from '../src/fleet/loader.ts';
 import { type CachedChunk, type ChunkEntry, ReadCache } from '../src/fleet/readCache.ts';
 import { FleetReads, type OwnerPending } from '../src/fleet/reads.ts';
 import type { IndexedSummary } from '../src/fleet/summaries.ts';
@@ -147,6 +148,22 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(r.truncated).toBe(true);
     expect(r.nextStart).toBe(chunks[2]!.end + 1);
     expect(r.end).toBe(T0 + 90_000);
+  });
+
+  it('FLEET13: a load that could read no chunks rejects (its reader fails loudly, never answers a silent part)', async () => {
+    const refuse = async () => {
+      throw new Error('stream not found');
+    };
+    const jsm = { direct: { getMessage: refuse }, streams: { getMessage: refuse } };
+    const js = { consumers: { get: refuse } };
+    const cache = new ReadCache();
+    const loader = new RangeLoader(jsm as never, js as never, fleetNames('t'), cache, {
+      chunkMs: 10_000,
+      log: silentLogger,
+      onLastEnd: () => {},
+    });
+    await expect(loader.load('h', T0, T0 + 10_000)).rejects.toThrow(/reading chunks of h: stream not found/);
+    expect(cache.windowAt('h', T0)).toBeUndefined();
   });
 
   it('FLEET10: one load brings at least what the largest capped reader may answer', () => {

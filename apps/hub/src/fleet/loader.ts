@@ -104,8 +104,11 @@ export class RangeLoader {
           part('extent', () => this.extent(host)),
         ]);
         // Without every hour or the extent the index cannot vouch for the range: a scan does.
-        await part('chunks', () =>
-          this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
+        // A load that got no chunks rejects: its reader would answer a silent part otherwise.
+        await whenJetStreamReady(
+          `reading chunks of ${host}`,
+          () => this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
+          LOAD_WAIT_MS,
         );
       })(),
     ]);
@@ -125,7 +128,8 @@ export class RangeLoader {
     const indexed = last === undefined ? null : fromIndex(st.summaries, start, end, st.firstStart, last);
     this.counts[indexed ? 'indexed' : 'scanned'] += 1;
     if (indexed && (await this.fill(host, start, end, indexed))) return;
-    await this.fill(host, start, end, await this.scan(host, start, end));
+    if (!(await this.fill(host, start, end, await this.scan(host, start, end))))
+      throw new Error(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
   }
 
   /** The data of the chunks the range needs, up to the cap; false when the index named wrong ones. */
