@@ -3,7 +3,7 @@ import { fleetNames } from '../src/fleet/connect.ts';
 import { fromIndex, LOAD_MAX_SAMPLES, RangeLoader } from '../src/fleet/loader.ts';
 import { type CachedChunk, type ChunkEntry, ReadCache } from '../src/fleet/readCache.ts';
 import { FleetReads, type OwnerPending } from '../src/fleet/reads.ts';
-import type { IndexedSummary } from '../src/fleet/summaries.ts';
+import { ENTRY_SAMPLES_MAX, type IndexedSummary, summaryList } from '../src/fleet/summaries.ts';
 import { RECORDING_MAX_SAMPLES } from '../src/http/api.ts';
 import { DIAGNOSIS_MAX_SAMPLES } from '../src/http/api.ts';
 import { TIMELINE_RAW_MAX_SAMPLES } from '../src/http/timeline.ts';
@@ -177,6 +177,22 @@ describe('fleet reads (docs/fleet.md)', () => {
   });
 
   describe('FLEET14: the hour summaries as the chunks’ index', () => {
+    it('keeps only well-formed entries of another replica: a sequence ≥ 1, a sample count in range, start ≤ end', () => {
+      const ok = { start: T0, end: T0 + 10_000, samples: 10, worst: 'ok', drops: 0, lossHops: 0, seq: 3 };
+      const list = summaryList([
+        ok,
+        { ...ok, seq: 0 },
+        { ...ok, seq: -2 },
+        { ...ok, seq: 1.5 },
+        { ...ok, samples: -1 },
+        { ...ok, samples: ENTRY_SAMPLES_MAX + 1 },
+        { ...ok, samples: 2.5 },
+        { ...ok, end: T0 - 1 },
+        { start: T0, end: T0, samples: 0, worst: 'ok', drops: 0, lossHops: 0 },
+      ]);
+      expect(list).toEqual([ok, { start: T0, end: T0, samples: 0, worst: 'ok', drops: 0, lossHops: 0 }]);
+    });
+
     /** Summaries of chunks i…j (10 s each, touching), with their sequences unless told. */
     const sums = (is: number[], seq = true): Map<number, IndexedSummary[]> =>
       new Map([

@@ -226,4 +226,48 @@ describe.runIf(natsAvailable('fleetRecording.test.ts'))('fleet recording on NATS
     expect(ts.length).toBe(6 - lost);
     expect(reader.loads.indexed).toBeGreaterThan(0);
   }, 60_000);
+  it('FLEET14: an index entry whose end or sample count is not its message’s makes the load scan; an unparsable hour summary is replaced by its writer, not retried forever', async () => {
+    const prefix = 'badindex';
+    const names = fleetNames(prefix);
+    const w = await replica(prefix);
+    let t = Date.now() - 60_000;
+    const t0 = t;
+    const js = jetstream(conns.at(-1)!);
+    const jsm = await jetstreamManager(conns.at(-1)!);
+    const hour = Math.floor(t0 / 3600_000);
+    // A broken writer left this hour unparsable before the owner writes it.
+    await js.publish(names.summarySubject('bi', hour), 'not json{');
+    await w.adopt!('bi');
+    w.appendTopology('bi', t, makeTopology('bi'));
+    for (let i = 0; i < 4; i++) {
+      t += 1000;
+      w.append('bi', makeSample(t, { 'veth-a': row({ rxPackets: i }) }) as Sample);
+    }
+    w.flush();
+    await w.drain();
+    const lastSummary = async () => {
+      const m = await jsm.streams.getMessage(names.summaryStream, {
+        last_by_subj: names.summarySubject('bi', hour),
+      });
+      try {
+        return m!.json<{ start: number; end: number; samples: number; seq: number }[]>();
+      } catch {
+        return null;
+      }
+    };
+    await vi.waitFor(async () => expect((await lastSummary())?.length).toBeGreaterThan(0), {
+      timeout: 5_000,
+    });
+    const good = (await lastSummary())!;
+    // Another replica's index now says a wrong sample count for the first chunk.
+    const bad = good.map((e, i) => (i === 0 ? { ...e, samples: e.samples + 1 } : e));
+    await js.publish(names.summarySubject('bi', hour), JSON.stringify(bad));
+    const reader = await replica(prefix);
+    await reader.load!('bi', t0, t);
+    const rec = reader.readRange('bi', t0, t);
+    expect(rec.samples.map((x) => x.t)).toEqual([1, 2, 3, 4].map((i) => t0 + i * 1000));
+    expect(rec.truncated).toBe(false);
+    // The count the timeline and diagnosis plan with: the messages' own, not the bad entry's.
+    expect(reader.storedSamples('bi', t0, t)).toBe(4);
+  }, 60_000);
 });

@@ -11,7 +11,7 @@ import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
 import type { FleetNames } from './connect.ts';
 import { type ChunkEntry, ReadCache } from './readCache.ts';
 import { isTransient, whenJetStreamReady } from './streams.ts';
-import { HOUR_MS, type IndexedSummary, summaryList } from './summaries.ts';
+import { HOUR_MS, type IndexedSummary, summaryMessageList } from './summaries.ts';
 
 /**
  * A backfilled chunk is published after its samples' time, at most this much later (agents keep
@@ -203,6 +203,10 @@ export class RangeLoader {
     if (!m) return 'gone';
     // An index from before the chunk stream was made again names other messages: not this chunk.
     if (m.subject !== this.names.chunkSubject(host) || num(m.header, 'Hw-Start') !== e.start) return 'wrong';
+    // The message's own end and count: an entry (another replica's summary) saying otherwise is wrong.
+    const end = num(m.header, 'Hw-End');
+    const samples = num(m.header, 'Hw-Samples');
+    if ((end !== null && end !== e.end) || (samples !== null && samples !== e.samples)) return 'wrong';
     // The codec from the message itself: an index entry (a summary) does not say it.
     const codec = m.header?.get('Hw-Codec') || e.codec;
     this.cache.putChunk(host, { start: e.start, end: e.end, samples: e.samples, codec, data: m.data });
@@ -326,7 +330,7 @@ export class RangeLoader {
         const m = await this.jsm.direct.getMessage(this.names.summaryStream, {
           last_by_subj: this.names.summarySubject(host, hr),
         });
-        const list = m ? summaryList(m.json<unknown>()) : null;
+        const list = m ? summaryMessageList(m) : null;
         if (list) st.summaries.set(hr, list);
       }),
     );
