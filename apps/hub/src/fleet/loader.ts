@@ -267,7 +267,11 @@ export class RangeLoader {
             }
           }
         }
-        if (got === 0) break;
+        if (got === 0) {
+          // Pending messages that did not come: what follows was not read, so not vouched for.
+          complete = false;
+          break;
+        }
       }
     } finally {
       void consumer.delete().catch(() => {});
