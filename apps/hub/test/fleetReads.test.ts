@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetNames } from '../src/fleet/connect.ts';
 import { fromIndex, LOAD_MAX_SAMPLES, RangeLoader } from '../src/fleet/loader.ts';
-import { type CachedChunk, type ChunkEntry, ReadCache } from '../src/fleet/readCache.ts';
+import { type CachedChunk, type ChunkEntry, ReadCache, SUMMARY_HOURS_KEPT } from '../src/fleet/readCache.ts';
 import { FleetReads, type OwnerPending } from '../src/fleet/reads.ts';
 import { ENTRY_SAMPLES_MAX, type IndexedSummary, summaryList } from '../src/fleet/summaries.ts';
 import { RECORDING_MAX_SAMPLES } from '../src/http/api.ts';
@@ -164,6 +164,14 @@ describe('fleet reads (docs/fleet.md)', () => {
     });
     await expect(loader.load('h', T0, T0 + 10_000)).rejects.toThrow(/reading chunks of h: stream not found/);
     expect(cache.windowAt('h', T0)).toBeUndefined();
+  });
+
+  it('FLEET13: a host’s hour summaries are kept for SUMMARY_HOURS_KEPT hours at most, the oldest going first', () => {
+    const cache = new ReadCache();
+    for (let hr = 0; hr < SUMMARY_HOURS_KEPT + 5; hr++) cache.setSummaries('h', 1000 + hr, []);
+    const hours = [...cache.host('h').summaries.keys()];
+    expect(hours.length).toBe(SUMMARY_HOURS_KEPT);
+    expect(Math.min(...hours)).toBe(1005);
   });
 
   it('FLEET10: one load brings at least what the largest capped reader may answer', () => {

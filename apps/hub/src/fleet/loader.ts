@@ -324,7 +324,6 @@ export class RangeLoader {
    * 24 gets). true when every hour of the range was read (the index may then stand for a scan).
    */
   private async summaries(host: string, start: number, end: number): Promise<boolean> {
-    const st = this.cache.host(host);
     const hours: number[] = [];
     const last = Math.floor(end / HOUR_MS);
     for (let hr = Math.floor(start / HOUR_MS); hr <= last && hours.length < SUMMARY_HOURS_MAX; hr++)
@@ -335,7 +334,7 @@ export class RangeLoader {
           last_by_subj: this.names.summarySubject(host, hr),
         });
         const list = m ? summaryMessageList(m) : null;
-        if (list) st.summaries.set(hr, list);
+        if (list) this.cache.setSummaries(host, hr, list);
       }),
     );
     return hours.at(-1) === last;

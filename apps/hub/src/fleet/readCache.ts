@@ -37,6 +37,9 @@ export interface LoadWindow {
   release?: () => void;
 }
 
+/** Hours of summaries kept per host (a week and a day, what one load reads): older ones go. */
+export const SUMMARY_HOURS_KEPT = 24 * 8;
+
 /** Load windows kept per host: concurrent loads of one host each keep theirs. */
 export const WINDOWS_MAX = 8;
 /** A load's chunks stay pinned this long at most when no read of them follows. */
@@ -89,6 +92,13 @@ export class ReadCache {
       this.chunks.set(k, c);
     }
     return c;
+  }
+
+  /** An hour's summaries of a host; past SUMMARY_HOURS_KEPT hours, the oldest hour goes. */
+  setSummaries(host: string, hour: number, list: ChunkSummary[]): void {
+    const m = this.host(host).summaries;
+    m.set(hour, list);
+    while (m.size > SUMMARY_HOURS_KEPT) m.delete(Math.min(...m.keys()));
   }
 
   /**
