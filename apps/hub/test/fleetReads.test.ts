@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fromIndex, LOAD_MAX_SAMPLES } from '../src/fleet/loader.ts';
-import { type CachedChunk, type ChunkEntry, ReadCache } from '../src/fleet/readCache.ts';
+import { fleetNames } from '../src/fleet/connect.ts';
+import { fromIndex, LOAD_MAX_SAMPLES, RangeLoader } from '../src/fleet/loader.ts';
+import { type CachedChunk, type ChunkEntry, ReadCache, SUMMARY_HOURS_KEPT } from '../src/fleet/readCache.ts';
 import { FleetReads, type OwnerPending } from '../src/fleet/reads.ts';
-import type { IndexedSummary } from '../src/fleet/summaries.ts';
+import { ENTRY_SAMPLES_MAX, type IndexedSummary, summaryList } from '../src/fleet/summaries.ts';
 import { RECORDING_MAX_SAMPLES } from '../src/http/api.ts';
 import { DIAGNOSIS_MAX_SAMPLES } from '../src/http/api.ts';
 import { TIMELINE_RAW_MAX_SAMPLES } from '../src/http/timeline.ts';
@@ -47,16 +48,16 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(r.keyframes).toEqual([kf(T0 + 1000)]);
   });
 
-  it('FLEET13: a chunk of the load window evicted before the read makes the answer truncated before it, never silently short', () => {
+  it('FLEET13: a chunk of the load window evicted before the read: never a silent short answer, never a nextStart that does not advance', () => {
     const cache = new ReadCache(3);
     const chunks = [0, 1, 2, 3].map(chunk);
     for (const c of chunks) cache.putChunk('h', c);
-    cache.host('h').window = {
+    cache.addWindow('h', {
       start: T0,
       end: T0 + 40_000,
       until: T0 + 40_000,
       entries: chunks.map(entry),
-    };
+    });
     // Another read's chunks push the cache over its bound: the least recently used (chunk 0… of
     // h, unpinned) go first.
     cache.putChunk('other', { ...chunk(9) });
@@ -66,11 +67,59 @@ describe('fleet reads (docs/fleet.md)', () => {
     const r = reads.readRange('h', T0 + 20_001, T0 + 40_000);
     expect(r.truncated).toBe(false);
     expect(r.samples.length).toBe(20);
-    const gap = reads.readRange('h', T0, T0 + 40_000);
-    // Chunk 0 and 1 are gone: nothing before them can be vouched for, the reader pages on.
-    expect(gap.samples).toEqual([]);
-    expect(gap.truncated).toBe(true);
-    expect(gap.nextStart).toBe(T0);
+    // Chunk 0 and 1 are gone: nothing from T0 can be vouched for, and a nextStart of T0 would
+    // have its reader (an export) load and ask again forever: it fails instead.
+    expect(() => reads.readRange('h', T0, T0 + 40_000)).toThrow(/left the read cache/);
+  });
+
+  it('FLEET13: a load window keeps its chunks and its host through other hosts’ evictions until its read', () => {
+    const cache = new ReadCache(2);
+    const chunks = [0, 1, 2].map(chunk);
+    for (const c of chunks) cache.putChunk('h', c);
+    cache.addWindow('h', {
+      start: T0,
+      end: T0 + 30_000,
+      until: T0 + 30_000,
+      entries: chunks.map(entry),
+      release: cache.pin(
+        'h',
+        chunks.map((c) => c.start),
+      ),
+    });
+    // Another host's load puts its chunks and evicts: h's are the least recently used.
+    for (const i of [5, 6, 7]) cache.putChunk('other', chunk(i));
+    cache.evict();
+    expect(cache.peekHost('h')).toBeDefined();
+    const reads = new FleetReads(cache, owner(), silentLogger);
+    const r = reads.readRange('h', T0, T0 + 30_000);
+    expect(r.samples.length).toBe(30);
+    expect(r.truncated).toBe(false);
+    // Read: the lease is over, the next eviction may take them.
+    cache.evict();
+    expect(cache.size).toBe(2);
+  });
+
+  it('FLEET13: two loads of one host keep a window each: a read of either range is whole, never a silent part', () => {
+    const cache = new ReadCache();
+    const chunks = [0, 1, 2, 3, 4, 5].map(chunk);
+    for (const c of chunks) cache.putChunk('h', c);
+    const early = chunks.slice(0, 2);
+    const late = chunks.slice(4);
+    cache.addWindow('h', { start: T0, end: T0 + 20_000, until: T0 + 20_000, entries: early.map(entry) });
+    cache.addWindow('h', {
+      start: T0 + 40_000,
+      end: T0 + 60_000,
+      until: T0 + 60_000,
+      entries: late.map(entry),
+    });
+    const reads = new FleetReads(cache, owner(), silentLogger);
+    const a = reads.readRange('h', T0, T0 + 20_000);
+    expect(a.samples.length).toBe(20);
+    expect(a.truncated).toBe(false);
+    expect(reads.storedSamples('h', T0, T0 + 20_000)).toBe(20);
+    const b = reads.readRange('h', T0 + 40_000, T0 + 60_000);
+    expect(b.samples.length).toBe(20);
+    expect(b.truncated).toBe(false);
   });
 
   it('FLEET13: chunks a load pinned stay through eviction; a window capped by the load stops where it does', () => {
@@ -88,17 +137,41 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(cache.hasChunk('h', chunks[0]!.start)).toBe(false);
     expect(cache.size).toBe(2);
     // The load stopped at its cap after chunk 2's end although the range goes on.
-    cache.host('h').window = {
+    cache.addWindow('h', {
       start: T0 + 10_000,
       end: T0 + 90_000,
       until: chunks[2]!.end,
       entries: chunks.slice(1).map(entry),
-    };
+    });
     const r = new FleetReads(cache, owner(), silentLogger).readRange('h', T0 + 10_000, T0 + 90_000);
     expect(r.samples.map((s) => s.t)).toEqual(Array.from({ length: 20 }, (_, j) => T0 + 11_000 + j * 1000));
     expect(r.truncated).toBe(true);
     expect(r.nextStart).toBe(chunks[2]!.end + 1);
     expect(r.end).toBe(T0 + 90_000);
+  });
+
+  it('FLEET13: a load that could read no chunks rejects (its reader fails loudly, never answers a silent part)', async () => {
+    const refuse = async () => {
+      throw new Error('stream not found');
+    };
+    const jsm = { direct: { getMessage: refuse }, streams: { getMessage: refuse } };
+    const js = { consumers: { get: refuse } };
+    const cache = new ReadCache();
+    const loader = new RangeLoader(jsm as never, js as never, fleetNames('t'), cache, {
+      chunkMs: 10_000,
+      log: silentLogger,
+      onLastEnd: () => {},
+    });
+    await expect(loader.load('h', T0, T0 + 10_000)).rejects.toThrow(/reading chunks of h: stream not found/);
+    expect(cache.windowAt('h', T0)).toBeUndefined();
+  });
+
+  it('FLEET13: a host’s hour summaries are kept for SUMMARY_HOURS_KEPT hours at most, the oldest going first', () => {
+    const cache = new ReadCache();
+    for (let hr = 0; hr < SUMMARY_HOURS_KEPT + 5; hr++) cache.setSummaries('h', 1000 + hr, []);
+    const hours = [...cache.host('h').summaries.keys()];
+    expect(hours.length).toBe(SUMMARY_HOURS_KEPT);
+    expect(Math.min(...hours)).toBe(1005);
   });
 
   it('FLEET10: one load brings at least what the largest capped reader may answer', () => {
@@ -112,6 +185,22 @@ describe('fleet reads (docs/fleet.md)', () => {
   });
 
   describe('FLEET14: the hour summaries as the chunks’ index', () => {
+    it('keeps only well-formed entries of another replica: a sequence ≥ 1, a sample count in range, start ≤ end', () => {
+      const ok = { start: T0, end: T0 + 10_000, samples: 10, worst: 'ok', drops: 0, lossHops: 0, seq: 3 };
+      const list = summaryList([
+        ok,
+        { ...ok, seq: 0 },
+        { ...ok, seq: -2 },
+        { ...ok, seq: 1.5 },
+        { ...ok, samples: -1 },
+        { ...ok, samples: ENTRY_SAMPLES_MAX + 1 },
+        { ...ok, samples: 2.5 },
+        { ...ok, end: T0 - 1 },
+        { start: T0, end: T0, samples: 0, worst: 'ok', drops: 0, lossHops: 0 },
+      ]);
+      expect(list).toEqual([ok, { start: T0, end: T0, samples: 0, worst: 'ok', drops: 0, lossHops: 0 }]);
+    });
+
     /** Summaries of chunks i…j (10 s each, touching), with their sequences unless told. */
     const sums = (is: number[], seq = true): Map<number, IndexedSummary[]> =>
       new Map([

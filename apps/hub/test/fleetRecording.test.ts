@@ -1,5 +1,5 @@
 import type { Sample } from '@hopwatch/shared';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fleetNames } from '../src/fleet/connect.ts';
@@ -189,5 +189,85 @@ describe.runIf(natsAvailable('fleetRecording.test.ts'))('fleet recording on NATS
     const rec = second.readRange('ix', t0, t);
     expect(rec.samples.map((s) => s.t)).toEqual(Array.from({ length: 11 }, (_, i) => t0 + (i + 1) * 1000));
     expect(second.loads).toEqual({ indexed: 0, scanned: 1 });
+  }, 60_000);
+  it('FLEET14: a chunk the index names but the stream no longer has (aged out) is a hole: the read is whole without it, never truncated at its own start', async () => {
+    const prefix = 'aged';
+    const names = fleetNames(prefix);
+    const w = await replica(prefix);
+    let t = Date.now() - 60_000;
+    const t0 = t;
+    await w.adopt!('ag');
+    w.appendTopology('ag', t, makeTopology('ag'));
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        t += 1000;
+        w.append('ag', makeSample(t, { 'veth-a': row({ rxPackets: i }) }) as Sample);
+      }
+      w.flush();
+      await w.drain();
+    };
+    await write(3);
+    const jsm = await jetstreamManager(conns.at(-1)!);
+    const gone = await jsm.streams.getMessage(names.chunkStream, { last_by_subj: names.chunkSubject('ag') });
+    await write(3);
+    // Retention takes the first batch's last chunk; its hour summary still names it.
+    expect(await jsm.streams.deleteMessage(names.chunkStream, gone!.seq)).toBe(true);
+    const lost = Number(gone!.header.get('Hw-Samples'));
+    const reader = await replica(prefix);
+    const ts: number[] = [];
+    for (let s: number | null = t0, pages = 0; s !== null; pages++) {
+      expect(pages).toBeLessThan(5);
+      await reader.load!('ag', s, t);
+      const r = reader.readRange('ag', s, t);
+      ts.push(...r.samples.map((x) => x.t));
+      if (r.nextStart !== null && r.nextStart !== undefined) expect(r.nextStart).toBeGreaterThan(s);
+      s = r.truncated ? (r.nextStart ?? null) : null;
+    }
+    expect(ts.length).toBe(6 - lost);
+    expect(reader.loads.indexed).toBeGreaterThan(0);
+  }, 60_000);
+  it('FLEET14: an index entry whose end or sample count is not its message’s makes the load scan; an unparsable hour summary is replaced by its writer, not retried forever', async () => {
+    const prefix = 'badindex';
+    const names = fleetNames(prefix);
+    const w = await replica(prefix);
+    let t = Date.now() - 60_000;
+    const t0 = t;
+    const js = jetstream(conns.at(-1)!);
+    const jsm = await jetstreamManager(conns.at(-1)!);
+    const hour = Math.floor(t0 / 3600_000);
+    // A broken writer left this hour unparsable before the owner writes it.
+    await js.publish(names.summarySubject('bi', hour), 'not json{');
+    await w.adopt!('bi');
+    w.appendTopology('bi', t, makeTopology('bi'));
+    for (let i = 0; i < 4; i++) {
+      t += 1000;
+      w.append('bi', makeSample(t, { 'veth-a': row({ rxPackets: i }) }) as Sample);
+    }
+    w.flush();
+    await w.drain();
+    const lastSummary = async () => {
+      const m = await jsm.streams.getMessage(names.summaryStream, {
+        last_by_subj: names.summarySubject('bi', hour),
+      });
+      try {
+        return m!.json<{ start: number; end: number; samples: number; seq: number }[]>();
+      } catch {
+        return null;
+      }
+    };
+    await vi.waitFor(async () => expect((await lastSummary())?.length).toBeGreaterThan(0), {
+      timeout: 5_000,
+    });
+    const good = (await lastSummary())!;
+    // Another replica's index now says a wrong sample count for the first chunk.
+    const bad = good.map((e, i) => (i === 0 ? { ...e, samples: e.samples + 1 } : e));
+    await js.publish(names.summarySubject('bi', hour), JSON.stringify(bad));
+    const reader = await replica(prefix);
+    await reader.load!('bi', t0, t);
+    const rec = reader.readRange('bi', t0, t);
+    expect(rec.samples.map((x) => x.t)).toEqual([1, 2, 3, 4].map((i) => t0 + i * 1000));
+    expect(rec.truncated).toBe(false);
+    // The count the timeline and diagnosis plan with: the messages' own, not the bad entry's.
+    expect(reader.storedSamples('bi', t0, t)).toBe(4);
   }, 60_000);
 });

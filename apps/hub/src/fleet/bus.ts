@@ -93,11 +93,14 @@ export class NatsBus implements Bus {
     const stopLocal = this.local.watch(host, sink);
     if (!this.remote.has(host)) this.watchRemote(host);
     // A second browser of a host another replica holds gets the host's state from that replica.
-    if (!this.owned(host))
+    if (!this.owned(host)) {
+      // This watch's remote: if it stops and another starts before the answer, that one's lease
+      // is its own to earn.
+      const r = this.remote.get(host);
       void this.ask(host, (state) => this.deliverState(host, state, sink)).then((answered) => {
-        const r = this.remote.get(host);
-        if (r && answered) r.leased = true;
+        if (r && answered && this.remote.get(host) === r) r.leased = true;
       });
+    }
     return () => {
       stopLocal();
       if (this.local.watched(host)) return;

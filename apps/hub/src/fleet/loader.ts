@@ -10,8 +10,8 @@ import type { Logger } from '../log.ts';
 import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
 import type { FleetNames } from './connect.ts';
 import { type ChunkEntry, ReadCache } from './readCache.ts';
-import { whenJetStreamReady } from './streams.ts';
-import { HOUR_MS, type IndexedSummary, summaryList } from './summaries.ts';
+import { isTransient, whenJetStreamReady } from './streams.ts';
+import { HOUR_MS, type IndexedSummary, summaryMessageList } from './summaries.ts';
 
 /**
  * A backfilled chunk is published after its samples' time, at most this much later (agents keep
@@ -79,6 +79,22 @@ export class RangeLoader {
         this.opts.log.warn(`fleet: ${e.message}`);
         return null;
       });
+    // The host's state stays through the whole load (another host's load may evict meanwhile);
+    // its chunks then stay pinned by the window's lease until the read that follows.
+    const unpinHost = this.cache.pin(host, []);
+    try {
+      await this.loadParts(host, start, end, part);
+    } finally {
+      unpinHost();
+    }
+  }
+
+  private async loadParts(
+    host: string,
+    start: number,
+    end: number,
+    part: <T>(what: string, read: () => Promise<T>) => Promise<T | null>,
+  ): Promise<void> {
     await Promise.all([
       part('topologies', () => this.topologies(host, start)),
       (async () => {
@@ -88,8 +104,11 @@ export class RangeLoader {
           part('extent', () => this.extent(host)),
         ]);
         // Without every hour or the extent the index cannot vouch for the range: a scan does.
-        await part('chunks', () =>
-          this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
+        // A load that got no chunks rejects: its reader would answer a silent part otherwise.
+        await whenJetStreamReady(
+          `reading chunks of ${host}`,
+          () => this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
+          LOAD_WAIT_MS,
         );
       })(),
     ]);
@@ -109,7 +128,8 @@ export class RangeLoader {
     const indexed = last === undefined ? null : fromIndex(st.summaries, start, end, st.firstStart, last);
     this.counts[indexed ? 'indexed' : 'scanned'] += 1;
     if (indexed && (await this.fill(host, start, end, indexed))) return;
-    await this.fill(host, start, end, await this.scan(host, start, end));
+    if (!(await this.fill(host, start, end, await this.scan(host, start, end))))
+      throw new Error(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
   }
 
   /** The data of the chunks the range needs, up to the cap; false when the index named wrong ones. */
@@ -119,7 +139,6 @@ export class RangeLoader {
     end: number,
     { entries, complete }: { entries: ChunkEntry[]; complete: boolean },
   ): Promise<boolean> {
-    const st = this.cache.host(host);
     // In start order up to the cap: the chunk that passes it is the last one taken, so a capped
     // reader (≤ LOAD_MAX_SAMPLES) finds one sample more than it may answer and says truncated.
     const take: ChunkEntry[] = [];
@@ -138,35 +157,60 @@ export class RangeLoader {
       host,
       take.map((e) => e.start),
     );
+    let leased = false;
     try {
       const missing = take.filter((e) => !this.cache.hasChunk(host, e.start));
+      // Chunks the stream no longer has (aged out since the index was written): known holes,
+      // as the SQLite store answers a range whose chunks retention removed.
+      const gone = new Set<number>();
       for (let i = 0; i < missing.length; i += GET_CONCURRENCY) {
-        const ok = await Promise.all(
-          missing.slice(i, i + GET_CONCURRENCY).map((e) => this.fetchChunk(host, e)),
-        );
-        if (ok.includes(false)) return false;
+        const part = missing.slice(i, i + GET_CONCURRENCY);
+        const got = await Promise.all(part.map((e) => this.fetchChunk(host, e)));
+        if (got.includes('wrong')) return false;
+        for (const [j, g] of got.entries()) if (g === 'gone') gone.add(part[j]!.start);
       }
-      st.window = { start, end, until: Math.min(until, end), entries };
+      this.cache.addWindow(host, {
+        start,
+        end,
+        until: Math.min(until, end),
+        entries: gone.size ? entries.filter((e) => !gone.has(e.start)) : entries,
+        release: unpin,
+      });
+      leased = true;
       return true;
     } finally {
-      unpin();
+      if (!leased) unpin();
       this.cache.evict(new Set(take.map((e) => ReadCache.key(host, e.start))));
     }
   }
 
-  /** false: the message at that sequence is not the chunk the entry names. */
-  private async fetchChunk(host: string, e: ChunkEntry): Promise<boolean> {
+  /**
+   * 'wrong': the message at that sequence is not the chunk the entry names (or the server refused
+   * the sequence): the caller scans instead. 'gone': no message there any more (aged out).
+   */
+  private async fetchChunk(host: string, e: ChunkEntry): Promise<'ok' | 'gone' | 'wrong'> {
     // A stream replica may not have the newest message yet: then the leader's copy.
-    const m =
-      (await this.jsm.direct.getMessage(this.names.chunkStream, { seq: e.seq }).catch(() => null)) ??
-      (await this.jsm.streams.getMessage(this.names.chunkStream, { seq: e.seq }));
-    if (!m) return true; // aged out since: the window's reader says where it stops
+    let m: StoredMsg | null;
+    try {
+      m =
+        (await this.jsm.direct.getMessage(this.names.chunkStream, { seq: e.seq }).catch(() => null)) ??
+        (await this.jsm.streams.getMessage(this.names.chunkStream, { seq: e.seq }));
+    } catch (err) {
+      // A leader election is waited out by the load; anything else (a bad sequence) is a wrong index.
+      if (isTransient(err)) throw err;
+      return 'wrong';
+    }
+    if (!m) return 'gone';
     // An index from before the chunk stream was made again names other messages: not this chunk.
-    if (m.subject !== this.names.chunkSubject(host) || num(m.header, 'Hw-Start') !== e.start) return false;
+    if (m.subject !== this.names.chunkSubject(host) || num(m.header, 'Hw-Start') !== e.start) return 'wrong';
+    // The message's own end and count: an entry (another replica's summary) saying otherwise is wrong.
+    const end = num(m.header, 'Hw-End');
+    const samples = num(m.header, 'Hw-Samples');
+    if ((end !== null && end !== e.end) || (samples !== null && samples !== e.samples)) return 'wrong';
     // The codec from the message itself: an index entry (a summary) does not say it.
     const codec = m.header?.get('Hw-Codec') || e.codec;
     this.cache.putChunk(host, { start: e.start, end: e.end, samples: e.samples, codec, data: m.data });
-    return true;
+    return 'ok';
   }
 
   /**
@@ -223,7 +267,11 @@ export class RangeLoader {
             }
           }
         }
-        if (got === 0) break;
+        if (got === 0) {
+          // Pending messages that did not come: what follows was not read, so not vouched for.
+          complete = false;
+          break;
+        }
       }
     } finally {
       void consumer.delete().catch(() => {});
@@ -276,7 +324,6 @@ export class RangeLoader {
    * 24 gets). true when every hour of the range was read (the index may then stand for a scan).
    */
   private async summaries(host: string, start: number, end: number): Promise<boolean> {
-    const st = this.cache.host(host);
     const hours: number[] = [];
     const last = Math.floor(end / HOUR_MS);
     for (let hr = Math.floor(start / HOUR_MS); hr <= last && hours.length < SUMMARY_HOURS_MAX; hr++)
@@ -286,8 +333,8 @@ export class RangeLoader {
         const m = await this.jsm.direct.getMessage(this.names.summaryStream, {
           last_by_subj: this.names.summarySubject(host, hr),
         });
-        const list = m ? summaryList(m.json<unknown>()) : null;
-        if (list) st.summaries.set(hr, list);
+        const list = m ? summaryMessageList(m) : null;
+        if (list) this.cache.setSummaries(host, hr, list);
       }),
     );
     return hours.at(-1) === last;

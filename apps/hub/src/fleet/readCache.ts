@@ -30,7 +30,20 @@ export interface LoadWindow {
   until: number;
   /** Every chunk found touching [start, end], by start. */
   entries: ChunkEntry[];
+  /**
+   * Unpins the load's chunks and its host: called by the first readRange of the window (or after
+   * WINDOW_LEASE_MS, or when the window is dropped), so no other load evicts them in between.
+   */
+  release?: () => void;
 }
+
+/** Hours of summaries kept per host (a week and a day, what one load reads): older ones go. */
+export const SUMMARY_HOURS_KEPT = 24 * 8;
+
+/** Load windows kept per host: concurrent loads of one host each keep theirs. */
+export const WINDOWS_MAX = 8;
+/** A load's chunks stay pinned this long at most when no read of them follows. */
+export const WINDOW_LEASE_MS = 30_000;
 
 export interface HostReadState {
   topologies: Map<number, Topology>;
@@ -38,7 +51,8 @@ export interface HostReadState {
   topoSeq: number;
   summaries: Map<number, ChunkSummary[]>;
   firstStart: number | null;
-  window: LoadWindow | null;
+  /** The last loads' windows, oldest first (at most WINDOWS_MAX). */
+  windows: LoadWindow[];
 }
 
 const key = (host: string, start: number) => `${host}\u0000${start}`;
@@ -59,7 +73,7 @@ export class ReadCache {
   host(host: string): HostReadState {
     let h = this.hosts.get(host);
     if (!h) {
-      h = { topologies: new Map(), topoSeq: 0, summaries: new Map(), firstStart: null, window: null };
+      h = { topologies: new Map(), topoSeq: 0, summaries: new Map(), firstStart: null, windows: [] };
       this.hosts.set(host, h);
     }
     return h;
@@ -78,6 +92,45 @@ export class ReadCache {
       this.chunks.set(k, c);
     }
     return c;
+  }
+
+  /** An hour's summaries of a host; past SUMMARY_HOURS_KEPT hours, the oldest hour goes. */
+  setSummaries(host: string, hour: number, list: ChunkSummary[]): void {
+    const m = this.host(host).summaries;
+    m.set(hour, list);
+    while (m.size > SUMMARY_HOURS_KEPT) m.delete(Math.min(...m.keys()));
+  }
+
+  /**
+   * Keeps a load's window; `release` (its pins) runs once: at the first read, after
+   * WINDOW_LEASE_MS, or when the window is dropped for a newer one.
+   */
+  addWindow(host: string, w: LoadWindow): void {
+    const release = w.release;
+    if (release) {
+      let done = false;
+      const timer = setTimeout(() => w.release?.(), WINDOW_LEASE_MS);
+      timer.unref?.();
+      w.release = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        release();
+      };
+    }
+    const list = this.host(host).windows;
+    list.push(w);
+    while (list.length > WINDOWS_MAX) list.shift()?.release?.();
+  }
+
+  /** The newest window that vouches for `start` (start within [its start, its until]). */
+  windowAt(host: string, start: number): LoadWindow | undefined {
+    const list = this.hosts.get(host)?.windows ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const w = list[i]!;
+      if (start >= w.start && start <= w.until) return w;
+    }
+    return undefined;
   }
 
   hasChunk(host: string, start: number): boolean {
@@ -101,7 +154,7 @@ export class ReadCache {
     return this.chunks.size;
   }
 
-  /** Keeps these chunks through evict() until the returned unpin is called. */
+  /** Keeps these chunks (and the host's state) through evict() until the returned unpin is called. */
   pin(host: string, starts: Iterable<number>): () => void {
     const keys = [...starts].map((s) => key(host, s));
     for (const k of keys) this.pinned.set(k, (this.pinned.get(k) ?? 0) + 1);

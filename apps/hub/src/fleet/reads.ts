@@ -36,8 +36,8 @@ export class FleetReads {
     ropts: { maxSamples?: number; maxTopologies?: number } = {},
   ): Recording {
     const st = this.cache.peekHost(host);
-    const w = st?.window;
-    const inWindow = w !== null && w !== undefined && start >= w.start && start <= w.until;
+    const w = this.cache.windowAt(host, start);
+    const inWindow = w !== undefined;
     // The last time this answer can vouch for: the window's, or before the first chunk it lacks.
     let until = end;
     const chunks = new Map<number, CachedChunk>();
@@ -49,6 +49,10 @@ export class FleetReads {
         if (e.end < start || e.start >= until) continue;
         const c = this.cache.chunk(host, e.start);
         if (!c) {
+          // Evicted before this read (a read with no load before it): nothing here to answer
+          // from; a nextStart of start would have its reader load and ask again forever.
+          if (e.start <= start)
+            throw new Error(`fleet: chunk ${host}@${e.start} left the read cache before its read`);
           until = Math.min(until, e.start - 1);
           break;
         }
@@ -106,11 +110,15 @@ export class FleetReads {
           .map(([t, topology]) => ({ t, topology: () => topology })),
       first: () => (versions[0] ? { t: versions[0][0], topology: versions[0][1] } : null),
     });
+    // The load's pins are no longer needed once its range has been read.
+    w?.release?.();
     if (!rec.truncated && until < end) {
       rec.truncated = true;
-      // Nothing vouched for (the first chunk needed is gone): read on from start, after a load.
-      rec.nextStart = Math.max(start, until + 1);
+      rec.nextStart = until + 1;
     }
+    // A reader pages on from nextStart: one that does not advance would have it read forever.
+    if (rec.truncated && (rec.nextStart ?? start) <= start)
+      throw new Error(`fleet: read of ${host} from ${start} cannot advance (nextStart ${rec.nextStart})`);
     rec.end = end;
     return rec;
   }
@@ -133,9 +141,9 @@ export class FleetReads {
 
   /** From the last load's chunk headers (no data needed), else from the cached chunks. */
   storedSamples(host: string, start: number, end: number): number {
-    const w = this.cache.peekHost(host)?.window;
+    const w = this.cache.windowAt(host, start);
     let n = 0;
-    if (w && start >= w.start && start <= w.until) {
+    if (w) {
       for (const e of w.entries) if (e.end >= start && e.start <= end) n += e.samples;
       return n;
     }

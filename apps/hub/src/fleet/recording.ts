@@ -106,7 +106,7 @@ export async function openNatsRecording(
 
   const summaryWriter = new SummaryWriter(jsm, js, names, {
     log,
-    onMerged: (host, hour, list) => cache.host(host).summaries.set(hour, list),
+    onMerged: (host, hour, list) => cache.setSummaries(host, hour, list),
     track,
     closed: () => closed,
   });

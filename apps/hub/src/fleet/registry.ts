@@ -195,6 +195,7 @@ export class NatsRegistry implements Registry {
     if (!h || h.lease !== lease) return;
     this.held.delete(host);
     this.released.add(host);
+    this.lastPut.delete(host);
     this.onLost(host);
     void this.leases.delete(subjectToken(host), { previousSeq: h.revision }).catch(() => {});
   }
@@ -223,6 +224,7 @@ export class NatsRegistry implements Registry {
           continue;
         }
         this.held.delete(host);
+        this.lastPut.delete(host);
         this.onLost(host);
         this.log.warn(
           `fleet: host ${host} was taken by another hub replica${holder ? ` (${holder.replica})` : ''}`,

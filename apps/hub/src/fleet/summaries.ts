@@ -15,18 +15,41 @@ export interface IndexedSummary extends ChunkSummary {
   seq?: number;
 }
 
-/** An hour's summaries as some replica published them: the well-formed entries, or nothing. */
+/**
+ * More samples than one chunk can hold (10 s at the agents' fastest 1 ms would be 10 000): an
+ * entry saying so is not a chunk's, and would throw a load's sample cap off.
+ */
+export const ENTRY_SAMPLES_MAX = 100_000;
+
+/**
+ * An hour's summaries as some replica published them: the well-formed entries, or nothing. Other
+ * replicas (other versions) wrote them: an entry with a sequence below 1, a sample count out of
+ * range or an end before its start would send a load to the wrong message or past its cap.
+ */
 export function summaryList(v: unknown): IndexedSummary[] | null {
   if (!Array.isArray(v)) return null;
-  return v.filter(
-    (x): x is IndexedSummary =>
-      typeof x === 'object' &&
-      x !== null &&
-      Number.isFinite((x as ChunkSummary).start) &&
-      Number.isFinite((x as ChunkSummary).end) &&
-      Number.isFinite((x as ChunkSummary).samples) &&
-      ((x as IndexedSummary).seq === undefined || Number.isInteger((x as IndexedSummary).seq)),
-  );
+  return v.filter((x): x is IndexedSummary => {
+    if (typeof x !== 'object' || x === null) return false;
+    const { start, end, samples, seq } = x as IndexedSummary;
+    return (
+      Number.isFinite(start) &&
+      Number.isFinite(end) &&
+      start <= end &&
+      Number.isInteger(samples) &&
+      samples >= 0 &&
+      samples <= ENTRY_SAMPLES_MAX &&
+      (seq === undefined || (Number.isInteger(seq) && seq >= 1))
+    );
+  });
+}
+
+/** A summary message's entries; an unparsable one (a broken writer) as none, so it is replaced. */
+export function summaryMessageList(m: { json<T>(): T }): IndexedSummary[] | null {
+  try {
+    return summaryList(m.json<unknown>());
+  } catch {
+    return null;
+  }
 }
 
 interface HourState {
@@ -132,7 +155,7 @@ export class SummaryWriter {
               if (/no message found|not found/i.test(e.message)) return null;
               throw e;
             });
-          if (last) this.merge(st, summaryList(last.json<unknown>()) ?? []);
+          if (last) this.merge(st, summaryMessageList(last) ?? []);
           st.seq = last?.seq ?? 0;
           this.opts.onMerged(st.host, st.hour, this.listOf(st));
         }
@@ -149,6 +172,8 @@ export class SummaryWriter {
         const msg = (e as Error).message;
         if (/wrong last sequence/i.test(msg)) {
           st.seq = null; // another replica wrote this hour: merge its entries, then write again
+          // A moment apart: two writers racing on one hour would otherwise spin at NATS' pace.
+          await new Promise((r) => setTimeout(r, 10 + Math.random() * 90));
           continue;
         }
         if (attempt === 0 || attempt % 20 === 0)

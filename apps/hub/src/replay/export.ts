@@ -74,6 +74,8 @@ export async function* recordingLines(store: RecordingStore, req: ExportRequest)
         maxSamples: EXPORT_PAGE_SAMPLES,
         maxTopologies: EXPORT_PAGE_TOPOLOGIES,
       });
+      if (typeof rec.nextStart === 'number' && rec.nextStart <= s)
+        throw new Error(`export: ${host}'s read from ${s} does not advance (nextStart ${rec.nextStart})`);
       s = rec.nextStart ?? pageEnd + 1;
       for (const v of rec.topologies) {
         if (written.has(v.t)) continue;
