@@ -1,5 +1,5 @@
 import type { HubToAgentMessage } from '@hopwatch/shared';
-import { MAX_FRAME_BYTES } from '@hopwatch/shared/protocol/constants';
+import { parseFrame } from '@hopwatch/shared/protocol/frame';
 
 export type HubFrame = { ok: true; value: HubToAgentMessage } | { ok: false; error: string };
 
@@ -10,14 +10,9 @@ export type HubFrame = { ok: true; value: HubToAgentMessage } | { ok: false; err
  * Never throws; unknown fields are dropped, as the schema would.
  */
 export function decodeHubFrame(raw: string): HubFrame {
-  if (raw.length > MAX_FRAME_BYTES)
-    return { ok: false, error: `frame of ${raw.length} bytes exceeds ${MAX_FRAME_BYTES}` };
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
+  const parsed = parseFrame(raw);
+  if (!parsed.ok) return parsed;
+  const data = parsed.value;
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     return { ok: false, error: 'invalid message: not an object' };
   const m = data as Record<string, unknown>;

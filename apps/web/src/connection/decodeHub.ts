@@ -1,5 +1,6 @@
 import type { HostSummary, HubToUiMessage, Iface, Topology } from '@hopwatch/shared';
-import { HOP_STATUSES, IFACE_KINDS, MAX_FRAME_BYTES } from '@hopwatch/shared/protocol/constants';
+import { HOP_STATUSES, IFACE_KINDS } from '@hopwatch/shared/protocol/constants';
+import { parseFrame } from '@hopwatch/shared/protocol/frame';
 
 /**
  * The hub's frames for the UI thread, checked by hand instead of by the wire's zod schemas
@@ -233,13 +234,6 @@ export function decodeHubValue(data: unknown): FrameResult {
 
 /** A frame as the socket gives it: size, JSON, then the check; never throws. */
 export function decodeHubFrame(raw: string): FrameResult {
-  if (raw.length > MAX_FRAME_BYTES)
-    return { ok: false, error: `frame of ${raw.length} bytes exceeds ${MAX_FRAME_BYTES}` };
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
-  return decodeHubValue(data);
+  const parsed = parseFrame(raw);
+  return parsed.ok ? decodeHubValue(parsed.value) : parsed;
 }

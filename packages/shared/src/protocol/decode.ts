@@ -4,12 +4,12 @@ import {
   AgentMessageSchema,
   HubToAgentSchema,
   HubToUiSchema,
-  MAX_FRAME_BYTES,
   UiToHubSchema,
 } from './messages.ts';
+import { type DecodeResult, parseFrame } from './frame.ts';
 import { checkSampleFrame } from './sampleFrame.ts';
 
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
+export type { DecodeResult } from './frame.ts';
 
 /**
  * Decoding returns a result and never throws: a bad frame is the sender's problem, logged and
@@ -31,16 +31,6 @@ function validateWith<S extends z.ZodType>(schema: S, data: unknown): DecodeResu
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
   return { ok: false, error: `invalid message${where}: ${issue?.message ?? 'unknown'}` };
-}
-
-function parseFrame(raw: string): DecodeResult<unknown> {
-  if (raw.length > MAX_FRAME_BYTES)
-    return { ok: false, error: `frame of ${raw.length} bytes exceeds ${MAX_FRAME_BYTES}` };
-  try {
-    return { ok: true, value: JSON.parse(raw) };
-  } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
-  }
 }
 
 /**
