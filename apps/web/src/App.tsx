@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, type ReactNode, useEffect, useRef, useState } from 'react';
 import { AuthOffBanner, SessionMenu } from './auth/SessionMenu.tsx';
 import { selectShowFleet } from './fleet/route.ts';
 import { MapCanvas } from './map/MapCanvas.tsx';
@@ -15,6 +15,7 @@ import { TruncatedBanner } from './panels/TruncatedBanner.tsx';
 import { TypeAhead } from './panels/TypeAhead.tsx';
 import { Timeline } from './replay/Timeline.tsx';
 import { type AppState, appStore, useApp } from './store/index.ts';
+import { Later } from './ui/Later.tsx';
 
 /**
  * Loaded when first shown, not on the way to the first picture of the map (bench:web): the fleet
@@ -60,24 +61,12 @@ function WaterfallToggle() {
   );
 }
 
-/** The waterfall's panel, loaded the first time it opens; closed, nothing here follows a tick. */
-function WaterfallGate() {
-  const shown = useApp(selectWaterfallShown);
-  return shown ? (
-    <Suspense fallback={null}>
-      <WaterfallPanel />
-    </Suspense>
-  ) : null;
-}
-
-/** The hop detail, loaded the first time a hop is selected. */
-function HopDetailGate() {
-  const hasSel = useApp(selectHasSel);
-  return hasSel ? (
-    <Suspense fallback={null}>
-      <HopDetail />
-    </Suspense>
-  ) : null;
+/**
+ * A lazily loaded panel, shown while `select` holds: loaded the first time it is; until then (and
+ * closed) nothing here follows a tick.
+ */
+function LaterWhen({ select, children }: { select: (s: AppState) => boolean; children: ReactNode }) {
+  return useApp(select) ? <Later>{children}</Later> : null;
 }
 
 /** App-wide keys: `/` finds, Esc clears (selection first, then the path). */
@@ -185,9 +174,9 @@ export function App() {
         </div>
       </div>
       {showFleet && (
-        <Suspense fallback={null}>
+        <Later>
           <FleetOverview />
-        </Suspense>
+        </Later>
       )}
       <div className="flex-1 flex min-h-0" style={showFleet ? { display: 'none' } : undefined}>
         <main className="flex-1 min-w-0 flex flex-col">
@@ -196,7 +185,9 @@ export function App() {
             <Banner />
             <TruncatedBanner />
           </div>
-          <WaterfallGate />
+          <LaterWhen select={selectWaterfallShown}>
+            <WaterfallPanel />
+          </LaterWhen>
         </main>
         <aside
           className="w-[400px] shrink-0 overflow-y-auto border-l p-2 flex flex-col gap-3"
@@ -205,7 +196,9 @@ export function App() {
         >
           <FindingsPanel />
           <PathPanel />
-          <HopDetailGate />
+          <LaterWhen select={selectHasSel}>
+            <HopDetail />
+          </LaterWhen>
         </aside>
       </div>
       <Timeline />

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { SignIn } from './auth/SignIn.tsx';
 import { watchSession } from './auth/session.ts';
-import { takeEarly } from './connection/early.ts';
+import { startEarly } from './connection/early.ts';
 import { startLive } from './connection/live.ts';
 import { startJudge } from './judge/client.ts';
 import { startLayout } from './layout/controller.ts';
@@ -40,7 +40,7 @@ function WithReplay({ replay, children }: { replay: LateReplay; children: ReactN
 
 // Started by main.tsx before this bundle was evaluated: the session check (a login URL's token is
 // exchanged and leaves the address bar before anything reads the URL) and the hub socket.
-const early = takeEarly(window);
+const early = startEarly(window);
 const boot = await early.session;
 const root = createRoot(document.getElementById('root')!);
 if (boot.kind === 'out') {

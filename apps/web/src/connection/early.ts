@@ -29,6 +29,7 @@ function liveHostOf(search: string): string | null {
   return view.t === 'live' && (view.rec ?? null) === null ? view.host : null;
 }
 
+/** Started once, by main.tsx; start.tsx takes the same (or starts it, when main.tsx did not run). */
 export function startEarly(win: Window): Early {
   if (early !== null) return early;
   const socket = new HubSocket({ url: hubSocketUrl(win.location), hold: true });
@@ -48,6 +49,3 @@ export function startEarly(win: Window): Early {
   early = { session, socket };
   return early;
 }
-
-/** What main.tsx started (or, when it did not run, the same started now). */
-export const takeEarly = (win: Window): Early => early ?? startEarly(win);

@@ -3,20 +3,17 @@ import type { HubFrame } from './decodeHub.ts';
 import type { JudgeClient } from '../judge/client.ts';
 import { selectLiveHost, selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppStore } from '../store/index.ts';
-import { HubSocket } from './socket.ts';
+import type { HubSocket } from './socket.ts';
 
 /** Marks read by the bench (performance entries cost nothing when nobody reads them). */
 export const MARK_SAMPLE = 'hopwatch:sample';
 
-export { hubSocketUrl } from './early.ts';
-
 /**
  * Wires the hub socket to the store: messages in, subscription out. The only module that knows
  * the socket exists; components read the store. Takes a socket opened early and holding its
- * frames (connection/early.ts), or a url to open one.
+ * frames (connection/early.ts).
  */
-export function startLive(store: AppStore, link: string | HubSocket, judge: JudgeClient | null): () => void {
-  const socket = typeof link === 'string' ? new HubSocket({ url: link }) : link;
+export function startLive(store: AppStore, socket: HubSocket, judge: JudgeClient | null): () => void {
   const handlers = {
     onBadFrame: () => store.getState().countBadFrame(),
     // A frame still in flight when replay began must not land in the replayed window.
@@ -57,17 +54,32 @@ export function startLive(store: AppStore, link: string | HubSocket, judge: Judg
 function judgeInPlace(store: AppStore): (raw: string) => void {
   let take: ((raw: string) => void) | null = null;
   const early: string[] = [];
-  void import('../judge/inPlace.ts').then((m) => {
-    store.getState().setEvaluateInPlace(m.evaluate);
-    take = (raw) => {
-      const r = m.decodeSampleFrame(raw);
-      if (r.ok) handle(store, r.value);
-      else store.getState().countBadFrame();
-    };
-    for (const raw of early.splice(0)) take(raw);
-  });
-  return (raw) => (take === null ? early.push(raw) : take(raw));
+  import('../judge/inPlace.ts').then(
+    (m) => {
+      store.getState().setEvaluateInPlace(m.evaluate);
+      take = (raw) => {
+        const r = m.decodeSampleFrame(raw);
+        if (r.ok) handle(store, r.value);
+        else store.getState().countBadFrame();
+      };
+      for (const raw of early.splice(0)) take(raw);
+    },
+    (e: unknown) => {
+      // Samples then go unjudged (the map and the socket work on); nothing is kept for them.
+      console.warn(`hopwatch: the in-page judge could not be loaded: ${(e as Error)?.message ?? e}`);
+      take = () => {};
+      early.length = 0;
+    },
+  );
+  // Until it loads (a moment), the latest frames in order; a minute of them at most.
+  return (raw) => {
+    if (take !== null) return take(raw);
+    if (early.push(raw) > MAX_EARLY_SAMPLES) early.shift();
+  };
 }
+
+/** Sample frames kept for the in-page judge while its code loads. */
+const MAX_EARLY_SAMPLES = 60;
 
 export function handle(store: AppStore, msg: HubFrame | HubToUiMessage): void {
   const s = store.getState();

@@ -1,4 +1,5 @@
 import type { UiToHubMessage } from '@hopwatch/shared';
+import { MAX_FRAME_BYTES } from '@hopwatch/shared/protocol/constants';
 import { decodeHubFrame, type HubFrame } from './decodeHub.ts';
 
 /** connecting: first attempt or a retry in flight; online: open and answering; offline: waiting to retry; error: gave up on this attempt (bad frames, refused). */
@@ -55,13 +56,18 @@ export interface HubSocketOptions {
 const OPEN = 1;
 
 /**
+ * What an early socket holds for the app, in characters: room for the largest frame the hub may
+ * send (the topology comes first) and the samples behind it. The app takes them within a second or
+ * two; a page whose app never loads must not grow without end.
+ */
+const MAX_HELD_CHARS = 2 * MAX_FRAME_BYTES;
+/** Distinct bad-frame messages logged once each; past this, the rest are not logged. */
+const MAX_SEEN_ERRORS = 100;
+
+/**
  * The browser's link to the hub: status union, exponential backoff with jitter, app-level ping,
  * listeners that return their own unsubscribe. The subscription is re-sent on every reconnect.
  */
-/** Frames an early socket holds for the app (about 15 minutes at one sample a second). */
-const MAX_HELD_FRAMES = 1000;
-/** Distinct bad-frame messages logged once each; past this, the rest are not logged. */
-const MAX_SEEN_ERRORS = 100;
 
 export class HubSocket {
   #opts: HubSocketOptions;
@@ -77,6 +83,7 @@ export class HubSocket {
   #messageListeners = new Set<MessageListener>();
   #seenErrors = new Set<string>();
   #held: string[] | null;
+  #heldChars = 0;
 
   constructor(opts: HubSocketOptions) {
     this.#opts = opts;
@@ -177,9 +184,10 @@ export class HubSocket {
     this.#lastFrameAt = Date.now();
     const raw = typeof data === 'string' ? data : String(data);
     if (this.#held !== null) {
-      // Until the app takes them (normally well under a second); a page whose app never loads
-      // must not grow without end.
-      if (this.#held.length < MAX_HELD_FRAMES) this.#held.push(raw);
+      if (this.#heldChars + raw.length <= MAX_HELD_CHARS) {
+        this.#held.push(raw);
+        this.#heldChars += raw.length;
+      }
       return;
     }
     if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {

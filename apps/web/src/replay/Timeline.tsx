@@ -1,4 +1,4 @@
-import { lazy, type ReactNode, Suspense, useState } from 'react';
+import { lazy, type ReactNode, useState } from 'react';
 import { type AppState, appStore, useApp } from '../store/index.ts';
 import { selectView } from '../url/sync.ts';
 import { encodeView } from '../url/view.ts';
@@ -7,6 +7,7 @@ import { HeatStrip } from './HeatStrip.tsx';
 import { SPEEDS, selectReplayActive } from './replaySlice.ts';
 import { fmtLocal, fmtUtc } from './time.ts';
 import { REPLAY_KEYS, useReplayKeys } from './useReplayKeys.ts';
+import { Later } from '../ui/Later.tsx';
 
 /** Named recordings talk to the hub's replay routes (checked with zod): loaded after the first picture. */
 const Recordings = lazy(() => import('./Recordings.tsx').then((m) => ({ default: m.Recordings })));
@@ -238,9 +239,9 @@ export function Timeline() {
           {active && <ShareButton />}
           {/* With the controller: it is loaded after the first picture (replay/later.ts), and so are these. */}
           {controller !== null && (
-            <Suspense fallback={null}>
+            <Later>
               <Recordings />
-            </Suspense>
+            </Later>
           )}
           <span className="muted cursor-help" title={REPLAY_KEYS.map(([k, v]) => `${k}: ${v}`).join('\n')}>
             keys

@@ -44,13 +44,22 @@ export function startReplayLater(store: AppStore, judge: JudgeClient | null): La
     requested = true;
     stopWaiting();
     clearTimeout(timer);
-    void import('./controller.ts').then((m) => {
-      if (stopped) return;
-      controller = m.startReplay(store, judge);
-      for (const cb of listeners) cb();
-    });
+    import('./controller.ts').then(
+      (m) => {
+        if (stopped) return;
+        controller = m.startReplay(store, judge);
+        for (const cb of listeners) cb();
+      },
+      (e: unknown) => {
+        // A dropped link or a hub upgraded under the tab: live goes on; try again later.
+        console.warn(`hopwatch: replay could not be loaded: ${(e as Error)?.message ?? e}`);
+        if (stopped) return;
+        requested = false;
+        timer = setTimeout(load, REPLAY_LOAD_FALLBACK_MS);
+      },
+    );
   };
-  const timer = setTimeout(load, REPLAY_LOAD_FALLBACK_MS);
+  let timer = setTimeout(load, REPLAY_LOAD_FALLBACK_MS);
   // Replaying from the start, or nothing live to draw: now. Else once the map has framed its first
   // picture (MARK_FIRST_MAP), when the UI thread is next idle: replay's chunk, zod and all, must
   // not come between the layout and its render and paint.
