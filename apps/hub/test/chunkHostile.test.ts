@@ -20,53 +20,50 @@ function chunkOf(header: unknown, columns: Buffer | number[] = []): Buffer {
 }
 
 const zeroColumns = (ids: number) => new Array<number>(ids * WIDTH).fill(0);
+/** A sample's non-counter part as the agent sends it. */
+const { t: _t, elapsedMs: _e, ifaces: _i, ...REST } = makeSample(1000);
+/** One float64 column (tag 2) of one sample holding x, then the interface's other 15 zero columns. */
+const floatColumn = (x: number) => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x, 0);
+  return [2, ...b, ...zeroColumns(1).slice(1)];
+};
+/** n samples × ids interfaces, every column zero: one byte a column, whatever n is. */
+const wideChunk = (n: number, ids: number) =>
+  chunkOf(
+    header({
+      t: new Array(n).fill(0),
+      e: new Array(n).fill(0),
+      rest: new Array(n).fill(REST),
+      ids: Array.from({ length: ids }, (_, i) => `i${i}`),
+      p: new Array(ids).fill(null),
+    }),
+    zeroColumns(ids),
+  );
 const header = (over: Record<string, unknown> = {}) => ({
   v: 2,
   t: [1000],
   e: [1000],
   ids: ['a'],
   p: [null],
-  rest: [{}],
+  rest: [REST],
   k: [],
   ...over,
 });
 
 describe('CHUNK1: hostile chunks', () => {
-  it('CHUNK1: a 12 KB chunk claiming 100 000 samples × 20 000 interfaces is refused, not decoded', () => {
-    const n = 100_000;
-    const ids = 20_000;
-    const bomb = chunkOf(
-      header({
-        t: new Array(n).fill(0),
-        e: new Array(n).fill(0),
-        rest: new Array(n).fill({}),
-        ids: Array.from({ length: ids }, (_, i) => `i${i}`),
-        p: new Array(ids).fill(null),
-      }),
-      zeroColumns(ids),
-    );
+  it('CHUNK1: a chunk of a few KB claiming 100 000 samples × 20 000 interfaces is refused, not decoded', () => {
+    const bomb = wideChunk(100_000, 20_000);
     expect(bomb.length).toBeLessThan(64 * 1024);
     expect(() => decodeChunk(CHUNK_CODEC, bomb)).toThrow(/samples|rows/);
   });
 
   it('CHUNK1: more rows than a chunk can hold are refused', () => {
-    const n = 200;
-    const ids = 6000;
-    const big = chunkOf(
-      header({
-        t: new Array(n).fill(0),
-        e: new Array(n).fill(0),
-        rest: new Array(n).fill({}),
-        ids: Array.from({ length: ids }, (_, i) => `i${i}`),
-        p: new Array(ids).fill(null),
-      }),
-      zeroColumns(ids),
-    );
-    expect(() => decodeChunk(CHUNK_CODEC, big)).toThrow(/rows/);
+    expect(() => decodeChunk(CHUNK_CODEC, wideChunk(200, 6000))).toThrow(/rows/);
   });
 
   it('CHUNK1: lengths that disagree are refused', () => {
-    const cases: [string, Buffer][] = [
+    const cases: [string, Buffer, RegExp][] = [
       [
         'header past the end',
         (() => {
@@ -74,23 +71,45 @@ describe('CHUNK1: hostile chunks', () => {
           b.writeUInt32LE(1_000_000, 0);
           return brotliCompressSync(b);
         })(),
+        /header runs past/,
       ],
-      ['times and elapsed differ', chunkOf(header({ e: [] }), zeroColumns(1))],
-      ['presence past the samples', chunkOf(header({ p: [[0, 5]] }), zeroColumns(1))],
+      ['times and elapsed differ', chunkOf(header({ e: [] }), zeroColumns(1)), /differ in length/],
+      [
+        'presence past the samples',
+        chunkOf(header({ p: [[0, 5]] }), zeroColumns(1)),
+        /presence out of order/,
+      ],
       [
         'presence repeated',
-        chunkOf(header({ t: [1, 2], e: [1, 1], rest: [{}, {}], p: [[1, 1]] }), zeroColumns(1)),
+        chunkOf(header({ t: [1, 2], e: [1, 1], rest: [REST, REST], p: [[1, 1]] }), zeroColumns(1)),
+        /presence out of order/,
       ],
-      ['fewer columns than ids', chunkOf(header({ ids: ['a', 'b'], p: [null, null] }), zeroColumns(1))],
-      ['bytes after the columns', chunkOf(header(), [...zeroColumns(1), 0, 0])],
+      [
+        'fewer columns than ids',
+        chunkOf(header({ ids: ['a', 'b'], p: [null, null] }), zeroColumns(1)),
+        /shorter than its columns/,
+      ],
+      ['bytes after the columns', chunkOf(header(), [...zeroColumns(1), 0, 0]), /bytes after/],
       [
         'varint longer than 8 bytes',
         chunkOf(header(), [1, ...new Array(9).fill(0xff), 1, ...zeroColumns(1).slice(1)]),
+        /varint too long/,
       ],
-      ['float column cut short', chunkOf(header(), [2, 0, 0, 0])],
-      ['a sample that is no object', chunkOf(header({ rest: [5] }), zeroColumns(1))],
+      [
+        'float column cut short',
+        chunkOf(header(), [...zeroColumns(1).slice(1), 2, 0, 0, 0]),
+        /inside a column/,
+      ],
+      ['a sample that is no object', chunkOf(header({ rest: [5] }), zeroColumns(1)), /not an object/],
+      [
+        'a sample without its softnet',
+        chunkOf(header({ rest: [{ ...REST, softnet: undefined }] }), zeroColumns(1)),
+        /chunk sample 0\.softnet/,
+      ],
+      ['a NaN counter', chunkOf(header(), floatColumn(Number.NaN)), /chunk sample 0\.ifaces\.a/],
+      ['a negative counter', chunkOf(header(), floatColumn(-1)), /chunk sample 0\.ifaces\.a/],
     ];
-    for (const [what, data] of cases) expect(() => decodeChunk(CHUNK_CODEC, data), what).toThrow();
+    for (const [what, data, why] of cases) expect(() => decodeChunk(CHUNK_CODEC, data), what).toThrow(why);
   });
 
   it('CHUNK1: a brotli bomb stops at the inflate bound', () => {
@@ -103,7 +122,11 @@ describe('CHUNK1: hostile chunks', () => {
 
   it('CHUNK1: the rest of a sample cannot overwrite its time or counters, and __proto__ sets no prototype', () => {
     const data = chunkOf(
-      header({ ids: ['__proto__', 'a'], p: [null, null], rest: [{ t: 5, ifaces: { x: [1] }, seq: 3 }] }),
+      header({
+        ids: ['__proto__', 'a'],
+        p: [null, null],
+        rest: [{ ...REST, t: 5, ifaces: { x: [1] }, seq: 3 }],
+      }),
       zeroColumns(2),
     );
     const [s] = decodeChunk(CHUNK_CODEC, data).samples;

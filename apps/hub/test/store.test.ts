@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mergeSamples } from '@hopwatch/shared';
-import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeChunkSummed } from '../src/store/chunk.ts';
+import {
+  CHUNK_CODEC,
+  chunkHasRoom,
+  decodeChunk,
+  encodeChunk,
+  encodeChunkSummed,
+  MAX_CHUNK_ROWS,
+  MAX_CHUNK_SAMPLES,
+  rowsOf,
+} from '../src/store/chunk.ts';
 import { summarize } from '../src/state/summary.ts';
 import { buildChunkRow } from '../src/store/chunkRow.ts';
 import cols1 from './fixtures/chunk-cols1.json' with { type: 'json' };
@@ -115,6 +124,22 @@ describe('store', () => {
     expect(again.hosts()).toEqual(['h1']);
     const r = again.readRange('h1', T0 + 3000, T0 + 5000);
     expect(r.samples.map((x) => x.t)).toEqual([T0 + 3000, T0 + 4000, T0 + 5000]);
+  });
+
+  it('CHUNK1: a chunk closes at MAX_CHUNK_SAMPLES or MAX_CHUNK_ROWS, whatever chunkMs, so the reader takes every one back', () => {
+    const path = tmpDb();
+    const s = open(path, { chunkMs: 600_000 });
+    // 10 001 samples 50 ms apart: within one 600 s chunk by time, one past the sample bound.
+    const n = MAX_CHUNK_SAMPLES + 1;
+    for (let i = 1; i <= n; i++) expect(s.append('h1', makeSample(T0 + i * 50))).toBe(true);
+    s.close();
+    const again = open(path);
+    expect(again.readRange('h1', T0, T0 + n * 50).samples).toHaveLength(n);
+    expect(again.stats().chunks).toBe(2);
+    expect(rowsOf(makeSample(T0, { a: row(), b: row() }))).toBe(2);
+    expect(chunkHasRoom(0, MAX_CHUNK_ROWS - 2, 2)).toBe(true);
+    expect(chunkHasRoom(0, MAX_CHUNK_ROWS - 1, 2)).toBe(false);
+    expect(chunkHasRoom(MAX_CHUNK_SAMPLES, 0, 0)).toBe(false);
   });
 
   it('refuses samples that are not newer than the last one (out of order)', () => {

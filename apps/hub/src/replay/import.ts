@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import { type Keyframe, MAX_FRAME_BYTES, type Sample, type Topology } from '@hopwatch/shared';
+import { chunkHasRoom, rowsOf } from '../store/chunk.ts';
 import { DEFAULT_CHUNK_MS, type Store } from '../store/store.ts';
 import { GZIP_MAGIC, type Line } from './format.ts';
 import { LineSplitter, LineTooLongError } from './lines.ts';
@@ -230,6 +231,8 @@ interface HostWrite {
   samples: Sample[];
   keyframes: Keyframe[];
   count: number;
+  /** Interfaces summed over the open chunk's samples (MAX_CHUNK_ROWS). */
+  rows: number;
   start: number;
   end: number;
 }
@@ -262,7 +265,7 @@ async function writeAll(
     const host = rename(from);
     let w = byHost.get(host);
     if (!w) {
-      w = { from, topologies: [], samples: [], keyframes: [], count: 0, start: 0, end: 0 };
+      w = { from, topologies: [], samples: [], keyframes: [], count: 0, rows: 0, start: 0, end: 0 };
       byHost.set(host, w);
     }
     return w;
@@ -275,6 +278,7 @@ async function writeAll(
     bulk.chunk(host, w.samples, w.keyframes, inForce?.topology ?? null);
     w.samples = [];
     w.keyframes = [];
+    w.rows = 0;
   };
 
   const write = (text: string) => {
@@ -295,7 +299,13 @@ async function writeAll(
         const host = rename(l.host);
         const w = stateOf(l.host);
         const open = w.samples[0];
-        if (open && l.sample.t - (open.t - open.elapsedMs) > chunkMs) flush(host, w);
+        const rows = rowsOf(l.sample);
+        if (
+          open &&
+          (l.sample.t - (open.t - open.elapsedMs) > chunkMs || !chunkHasRoom(w.samples.length, w.rows, rows))
+        )
+          flush(host, w);
+        w.rows += rows;
         if (w.count === 0) w.start = l.sample.t - l.sample.elapsedMs;
         w.end = l.sample.t;
         w.count += 1;

@@ -1,5 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import { IFACE_COUNTERS, type Keyframe, type Sample } from '@hopwatch/shared';
+import { checkSample } from '@hopwatch/shared/protocol/sampleFrame';
 
 /**
  * One chunk = consecutive samples of one host, stored as one compressed row.
@@ -186,12 +187,17 @@ function encodeChunkFrom(
 
 /**
  * One buffer for every chunk's uncompressed body (encoding and compressing are synchronous, so
- * the body is compressed before the next chunk overwrites it): a fresh worst-case buffer per
- * chunk (~650 KB at 1000 interfaces) was garbage the collector had to chase 20 times a second.
+ * the body is compressed before the next chunk overwrites it), instead of a fresh worst-case
+ * buffer per chunk (~650 KB at 1000 interfaces). bench:hub did not show a difference beyond its
+ * noise; it is kept because it costs nothing. A body past SCRATCH_MAX_BYTES (a rare huge chunk)
+ * gets a buffer of its own, so one such chunk does not pin its size for the life of the process.
  */
+const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
 let scratch = Buffer.alloc(0);
 function scratchOf(size: number): Buffer {
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.ceil(size * 1.25));
+  if (size > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(size);
+  if (scratch.length < size)
+    scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.ceil(size * 1.25)));
   return scratch;
 }
 
@@ -232,14 +238,28 @@ export function decompressText(data: Buffer): string {
 }
 
 /**
- * Bounds on what one chunk may decode to. A chunk holds chunkMs (10 s) of one host: at the
- * fastest interval (100 ms) and the agent's default --max-ifaces (10 000) that is 1 M rows. A
- * chunk claiming more is hostile or corrupt (in a fleet, anything that can publish to the chunk
- * subject writes these bytes): an all-zero column costs one byte whatever the sample count, so
- * without a bound 12 KB of brotli decoded to 2·10⁹ arrays and took the hub down.
+ * Bounds on one chunk, for the writers and the reader alike. The writers (pump.ts, replay import)
+ * close a chunk when the next sample would pass either (chunkHasRoom), whatever its time span:
+ * chunkMs may be up to 600 s and --max-ifaces has no ceiling. The reader refuses a chunk past them
+ * as hostile or corrupt (in a fleet, anything that can publish to the chunk subject writes these
+ * bytes): an all-zero column costs one byte whatever the sample count, so without a bound 12 KB
+ * of brotli decoded to 2·10⁹ arrays and took the hub down.
  */
-const MAX_CHUNK_SAMPLES = 10_000;
-const MAX_CHUNK_ROWS = 1_000_000;
+export const MAX_CHUNK_SAMPLES = 10_000;
+export const MAX_CHUNK_ROWS = 1_000_000;
+
+/** The rows (interfaces) a sample adds to its chunk. */
+export function rowsOf(sample: Sample): number {
+  let n = 0;
+  for (const _ in sample.ifaces) n++;
+  return n;
+}
+
+/** Whether a chunk of `samples` samples and `rows` rows takes one more sample of `more` rows. */
+export function chunkHasRoom(samples: number, rows: number, more: number): boolean {
+  return samples < MAX_CHUNK_SAMPLES && rows + more <= MAX_CHUNK_ROWS;
+}
+
 /** Decompressed bytes of a chunk or a topology (a brotli bomb stops here, not at Node's limit). */
 const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
 
@@ -304,7 +324,7 @@ export function decodeChunk(codec: string, data: Buffer): DecodedChunk {
     setRow(samples, at, h.ids[k]!, rows);
   }
   if (o !== raw.length) throw new Error('bytes after the last column');
-  return { samples, keyframes: h.k };
+  return { samples: checked(samples), keyframes: h.k };
 }
 
 /**
@@ -345,6 +365,19 @@ function checkShape(t: unknown, e: unknown, rest: unknown, ids: unknown, p: unkn
   return n;
 }
 
+/**
+ * Each decoded sample held to the agent frame's own check (checkSample: the schema's acceptance):
+ * a chunk whose sample lacks its softnet or tracing, or holds NaN or a negative counter, is refused
+ * here rather than failing whatever reads it next (mergeSamples, the timeline, the judge).
+ */
+function checked(samples: Sample[]): Sample[] {
+  return samples.map((s, i) => {
+    const r = checkSample(s);
+    if (!r.ok) throw new Error(`chunk sample ${i}${r.path}: ${r.message}`);
+    return r.value;
+  });
+}
+
 /** The samples without their counters; the rest first, so it cannot overwrite t or ifaces. */
 function skeletons(t: number[], e: number[], rest: SampleRest[]): Sample[] {
   return t.map((ts, si) => ({ ...rest[si]!, t: ts, elapsedMs: e[si]!, ifaces: {} }));
@@ -371,5 +404,5 @@ function decodeV1(data: Buffer): DecodedChunk {
     for (const si of at) rows[si] = cols.map((col) => (col === 0 ? 0 : Number(col[si] ?? 0)));
     setRow(samples, at, id, rows);
   });
-  return { samples, keyframes: body.k };
+  return { samples: checked(samples), keyframes: body.k };
 }

@@ -1,5 +1,6 @@
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
+import { chunkHasRoom, rowsOf } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
 import type { ChunkRow } from './sql.ts';
 
@@ -21,6 +22,8 @@ const MAX_EARLY_KEYFRAMES = 4;
 export interface OpenChunk {
   host: string;
   texts: string[];
+  /** Interfaces summed over the samples (MAX_CHUNK_ROWS). */
+  rows: number;
   /** Start of the first sample's interval. */
   start: number;
   /** t of the last sample. */
@@ -90,7 +93,11 @@ export class WritePump {
 
   add(host: string, sample: Sample, json: string): void {
     let chunk = this.open.get(host);
-    if (chunk && sample.t - chunk.start > this.opts.chunkMs) {
+    const rows = rowsOf(sample);
+    if (
+      chunk &&
+      (sample.t - chunk.start > this.opts.chunkMs || !chunkHasRoom(chunk.texts.length, chunk.rows, rows))
+    ) {
       this.closing.push(chunk);
       chunk = undefined;
     }
@@ -98,6 +105,7 @@ export class WritePump {
       chunk = {
         host,
         texts: [],
+        rows: 0,
         start: sample.t - sample.elapsedMs,
         end: sample.t,
         keyframes: this.earlyKeyframes.get(host) ?? [],
@@ -107,6 +115,7 @@ export class WritePump {
       this.open.set(host, chunk);
     }
     chunk.texts.push(json);
+    chunk.rows += rows;
     chunk.end = sample.t;
   }
 

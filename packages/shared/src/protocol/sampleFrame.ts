@@ -22,7 +22,6 @@ class Invalid {
   ) {}
 }
 
-/** An object zod takes as one: JSON's objects (not null, not an array). */
 /** A plain object, as JSON.parse makes them (a Map or a Date passed by a caller is not one). */
 function isObj(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -226,6 +225,19 @@ export function checkSampleFrame(v: unknown): FrameCheck<SampleMessage> {
       ok: true,
       value: { type: 'sample', seq, backfill: o.backfill, sample: sample(o.sample, 'sample') },
     };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, path: e.path, message: e.message };
+    throw e;
+  }
+}
+
+/**
+ * SampleSchema.safeParse for a sample from elsewhere than an agent's frame (a stored chunk decoded
+ * by the hub): the same acceptance and output as inside checkSampleFrame.
+ */
+export function checkSample(v: unknown): FrameCheck<Sample> {
+  try {
+    return { ok: true, value: sample(v, '') };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, path: e.path, message: e.message };
     throw e;
