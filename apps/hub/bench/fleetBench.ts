@@ -11,8 +11,8 @@
  * are 10 s; the first J seeks, default 0, warm the fresh replica up and are not counted). Run under `flock
  * /tmp/hopwatch-root.lock`: it wants the machine's two cores to itself.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsCluster } from '../test/helpers/natsCluster.ts';
 import { benchArgs } from './args.ts';
+import { CLK_TCK, cpuTicks, HUB_NODE_FLAGS } from './proc.ts';
 
 const a = benchArgs({
   agents: 60,
@@ -38,21 +39,9 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const TOKEN = 'bench-token';
 const ACCESS = 'bench-access-token-0123456789';
-/**
- * Extra node flags for the hub processes only, e.g. `BENCH_NODE_FLAGS="--cpu-prof
- * --cpu-prof-dir=/tmp/prof"` (a profile per replica, written when the bench stops it).
- */
-const HUB_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
 let cluster: NatsCluster | null = null;
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
 const auth = { authorization: `Bearer ${ACCESS}` };
 async function metric(url: string, name: string): Promise<number> {

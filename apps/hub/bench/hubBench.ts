@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { benchArgs } from './args.ts';
+import { CLK_TCK, cpuTicks, HUB_NODE_FLAGS } from './proc.ts';
 
 const a = benchArgs({
   agents: 200,
@@ -29,23 +30,10 @@ const a = benchArgs({
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const TOKEN = 'bench-token';
-/**
- * Extra node flags for the hub process only, e.g. `BENCH_NODE_FLAGS="--cpu-prof
- * --cpu-prof-dir=/tmp/prof"` (the profile is written when the bench stops the hub).
- */
-const HUB_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
 function pinned(cpu: number, args: string[]): [string, string[]] {
   return hasTaskset ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
-}
-
-function cpuTicks(pid: number): number {
-  // Fields after the ")" of comm: state is #3, utime #14, stime #15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
 }
 
 function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

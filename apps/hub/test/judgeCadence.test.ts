@@ -13,32 +13,38 @@ afterEach(() => {
   }
 });
 
-function hub() {
+/** A hub core on a fake clock with `hosts` (two interfaces each, a veth pair) and helpers. */
+function hub(hosts: readonly string[] = ['h1']) {
   let now = T0;
   const store = openStore(':memory:', { autoPump: false, now: () => now });
   const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => now);
   opened.push({ store, core });
-  core.onTopology('h1', T0, makeTopology('h1'));
+  for (const host of hosts) core.onTopology(host, T0, makeTopology(host));
   let t = T0;
-  const send = (lossy: boolean) => {
-    t += 1000;
+  /** One sample to every host, stepMs after the last: with loss on the veth, or without. */
+  const send = (lossy: boolean, stepMs = 1000) => {
+    t += stepMs;
     now = t;
     const rows = {
       'veth-a': row({ txPackets: 100, txDropped: lossy ? 9 : 0 }),
       'ns1/veth-b': row({ rxPackets: lossy ? 91 : 100 }),
     };
-    expect(
-      core.onSample('h1', { type: 'sample', seq: 0, backfill: false, sample: makeSample(t, rows) }),
-    ).toBe('ok');
+    for (const host of hosts)
+      expect(
+        core.onSample(host, { type: 'sample', seq: 0, backfill: false, sample: makeSample(t, rows) }),
+      ).toBe('ok');
   };
+  /** The host list's verdict as it stands, without judging. */
+  const shown = (host = 'h1') => core.localSummaries().find((h) => h.host === host)?.worst;
+  /** The verdict once every due host is judged. */
   const worst = () => {
     core.refreshJudgements(Number.POSITIVE_INFINITY);
-    return core.localSummaries().find((h) => h.host === 'h1')?.worst;
+    return shown();
   };
   const advance = (ms: number) => {
     now += ms;
   };
-  return { core, send, worst, advance };
+  return { core, send, shown, worst, advance };
 }
 
 describe('judging cadence (issue 12)', () => {
@@ -65,27 +71,14 @@ describe('judging cadence (issue 12)', () => {
   });
 
   it('JUDGE3: past the budget a watched host is judged before hosts nobody watches, however overdue', () => {
-    let now = T0;
-    const store = openStore(':memory:', { autoPump: false, now: () => now });
-    const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => now);
-    opened.push({ store, core });
-    const rows = (lossy: boolean) => ({
-      'veth-a': row({ txPackets: 100, txDropped: lossy ? 9 : 0 }),
-      'ns1/veth-b': row({ rxPackets: lossy ? 91 : 100 }),
-    });
-    const send = (host: string, t: number, lossy: boolean) =>
-      core.onSample(host, { type: 'sample', seq: 0, backfill: false, sample: makeSample(t, rows(lossy)) });
-    for (const host of ['idle-1', 'idle-2', 'seen']) core.onTopology(host, T0, makeTopology(host));
-    now = T0 + 1000;
-    for (const host of ['idle-1', 'idle-2', 'seen']) send(host, now, false);
-    core.refreshJudgements(Number.POSITIVE_INFINITY);
-    core.bus.watch('seen', { topology() {}, sample() {} });
+    const h = hub(['idle-1', 'idle-2', 'seen']);
+    h.send(false);
+    h.core.refreshJudgements(Number.POSITIVE_INFINITY);
+    h.core.bus.watch('seen', { topology() {}, sample() {} });
     // Every host changed; the two nobody watches are overdue (judged 11 s ago), the watched one not.
-    now = T0 + 12_000;
-    for (const host of ['idle-1', 'idle-2', 'seen']) send(host, now, true);
-    core.refreshJudgements(0);
-    const worst = (host: string) => core.localSummaries().find((h) => h.host === host)?.worst;
-    expect(worst('seen')).toBe('loss');
-    expect([worst('idle-1'), worst('idle-2')]).toEqual(['ok', 'ok']);
+    h.send(true, 11_000);
+    h.core.refreshJudgements(0);
+    expect(h.shown('seen')).toBe('loss');
+    expect([h.shown('idle-1'), h.shown('idle-2')]).toEqual(['ok', 'ok']);
   });
 });

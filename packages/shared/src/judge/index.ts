@@ -5,4 +5,3 @@
  */
 export * from './graph.ts';
 export * from './api.ts';
-export { FLOW_EVIDENCE } from './rules/r13-openflow.ts';
