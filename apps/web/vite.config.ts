@@ -30,25 +30,23 @@ function preloadApp(): Plugin {
           const c = bundle[file];
           if (js.has(file) || c === undefined || c.type !== 'chunk') return;
           js.add(file);
+          // The point of the split: zod (and the schemas) load after the first picture, not in it.
+          if (c.moduleIds.some((id) => id.includes('/node_modules/zod/')))
+            throw new Error(
+              `preloadApp: zod is in ${file}, on the way to the first picture (import from protocol/constants, not the package root)`,
+            );
           for (const f of c.viteMetadata?.importedCss ?? []) css.add(f);
           for (const f of c.imports) visit(f);
         };
         visit(app.fileName);
         const tags: HtmlTagDescriptor[] = [];
-        for (const f of css)
-          if (!html.includes(`/${f}"`))
-            tags.push({
-              tag: 'link',
-              attrs: { rel: 'stylesheet', crossorigin: true, href: `/${f}` },
-              injectTo: 'head',
-            });
-        for (const f of js)
-          if (!html.includes(`/${f}"`))
-            tags.push({
-              tag: 'link',
-              attrs: { rel: 'modulepreload', crossorigin: true, href: `/${f}` },
-              injectTo: 'head',
-            });
+        for (const [files, rel] of [
+          [css, 'stylesheet'],
+          [js, 'modulepreload'],
+        ] as const)
+          for (const f of files)
+            if (!html.includes(`/${f}"`))
+              tags.push({ tag: 'link', attrs: { rel, crossorigin: true, href: `/${f}` }, injectTo: 'head' });
         return tags;
       },
     },

@@ -1,5 +1,5 @@
 import type { HostSummary, HubToUiMessage, Iface, Topology } from '@hopwatch/shared';
-import { HOP_STATUSES, IFACE_KINDS } from '@hopwatch/shared/protocol/constants';
+import { HOP_STATUSES, HOST_STATUSES, IFACE_KINDS } from '@hopwatch/shared/protocol/constants';
 import { parseFrame } from '@hopwatch/shared/protocol/frame';
 
 /**
@@ -192,7 +192,7 @@ export const checkTopology = object<Topology>(
 const HostSummaryCheck = object<HostSummary>(
   {
     host: str,
-    status: oneOf(['online', 'lagging', 'lost'] as const),
+    status: oneOf(HOST_STATUSES),
     lastSeen: nullable(int),
     agentVersion: nullable(str),
     ifaceCount: int,

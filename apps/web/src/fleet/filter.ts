@@ -1,5 +1,5 @@
 import type { HopStatus, HostSummary } from '@hopwatch/shared';
-import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
+import { HOP_STATUSES, HOST_STATUSES } from '@hopwatch/shared/protocol/constants';
 
 /**
  * The fleet overview's filter (`/` with no host): free text over host, worst hop and rule, which
@@ -8,7 +8,7 @@ import { HOP_STATUSES } from '@hopwatch/shared/protocol/constants';
  * link like any other view.
  */
 export type AgentStatus = HostSummary['status'];
-export const AGENT_STATUSES: readonly AgentStatus[] = ['online', 'lagging', 'lost'];
+export const AGENT_STATUSES: readonly AgentStatus[] = HOST_STATUSES;
 
 export interface FleetFilter {
   q: string;

@@ -49,6 +49,9 @@ export const IFACE_COUNTER_INDEX = Object.fromEntries(IFACE_COUNTERS.map((n, i) 
   number
 >;
 
+/** An agent's state in the host list (HostSummary.status). */
+export const HOST_STATUSES = ['online', 'lagging', 'lost'] as const;
+
 /** Hop status (design.md DOM contract `data-status`). Ordered from harmless to worst. */
 export const HOP_STATUSES = ['idle', 'ok', 'warn', 'loss', 'down'] as const;
 

@@ -8,6 +8,7 @@ import { KeyframeSchema, SampleSchema, TopologySchema } from './model.ts';
  * PROTOCOL_VERSION, MAX_FRAME_BYTES and CLOSE live in constants.ts (no zod: the agent bundle).
  */
 export { CLOSE, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './constants.ts';
+import { HOST_STATUSES } from './constants.ts';
 
 // ---- agent → hub ----------------------------------------------------------------------------
 
@@ -79,7 +80,7 @@ export type HubToAgentMessage = z.infer<typeof HubToAgentSchema>;
 
 export const HostSummarySchema = z.object({
   host: z.string(),
-  status: z.enum(['online', 'lagging', 'lost']),
+  status: z.enum(HOST_STATUSES),
   lastSeen: z.number().int().nullable(),
   agentVersion: z.string().nullable(),
   ifaceCount: z.number().int(),
