@@ -16,7 +16,7 @@ import type { IdIndex, NsIds } from '../sampling/counter-reader.ts';
 import { countNetDevIfaces } from '../sampling/ns-files.ts';
 import { RpsFiles } from '../sampling/rps-files.ts';
 import type { ChangeTracker } from './changes.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { Namespaces } from './namespaces.ts';
 
 /**
