@@ -1,4 +1,4 @@
-import { OpenFiles, RefusedFile, reportRefusal } from '../util/procfs.ts';
+import { OpenFiles } from '../util/procfs.ts';
 
 /**
  * rps_cpus files through descriptors kept open, for the round-robin refresh (collector.ts): an
@@ -39,22 +39,11 @@ export class RpsFiles {
 
   private readOne(path: string, maxBytes: number, dev: number | undefined): string | null {
     const kept = this.files.has(path);
-    try {
-      return this.files.readBytes(path, maxBytes, undefined, dev).toString('latin1');
-    } catch (e) {
-      if (e instanceof RefusedFile) {
-        reportRefusal(e);
-        return null;
-      }
-      if (!kept) return null;
-    }
-    // The kept descriptor failed (its device was deleted, maybe replaced under the same name).
-    try {
-      return this.files.readBytes(path, maxBytes, undefined, dev).toString('latin1');
-    } catch (e) {
-      if (e instanceof RefusedFile) reportRefusal(e);
-      return null;
-    }
+    const text = this.files.readOrNull(path, maxBytes, dev);
+    if (text !== null || !kept) return text;
+    // The kept descriptor failed (its device was deleted, maybe replaced under the same name):
+    // it was closed, this opens the path again.
+    return this.files.readOrNull(path, maxBytes, dev);
   }
 
   forget(ns: string): void {
