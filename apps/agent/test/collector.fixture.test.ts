@@ -147,7 +147,7 @@ describe('collector on a fixture tree', () => {
     }
   });
 
-  it('RPS1: a changed rps_cpus shows in the topology through the refresh’s kept descriptors', async () => {
+  it('RPS1: a changed rps_cpus shows in the topology within the refresh period (round-robin over the namespaces)', async () => {
     const rps = `${root}/proc/4242/root/sys/class/net/hv0/queues/rx-0/rps_cpus`;
     const hv0 = () => collector.topology().ifaces.find((i) => i.id === 'ns-4026532315/hv0')?.rpsCpus;
     for (let i = 0; i < 3; i++) await collector.sample(); // every namespace refreshed (and kept) once
