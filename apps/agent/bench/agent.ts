@@ -137,8 +137,11 @@ async function main(): Promise<void> {
     // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
     if (process.env.BENCH_AGENT_LOG) {
       const log = createWriteStream(process.env.BENCH_AGENT_LOG);
-      agent.stdout?.pipe(log);
-      agent.stderr?.pipe(log);
+      // Two sources into one file: neither ends it (the first to end would make the other's next
+      // write a "write after end"); it ends once the child's output is all in ('close').
+      agent.stdout?.pipe(log, { end: false });
+      agent.stderr?.pipe(log, { end: false });
+      agent.once('close', () => log.end());
     }
     await waitForOutput(agent, /connected to hub/, 60_000);
     const started = treeCpuMs(pid);

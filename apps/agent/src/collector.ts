@@ -101,8 +101,8 @@ export class AgentCollector implements Collector {
    * - `starting`: the first discovery and the baseline are being taken; every namespace found is
    *   admitted at once and nothing is logged as appearing or going;
    * - `running`: after the baseline; new unnamed namespaces are admitted at most
-   *   MAX_NEW_UNNAMED_PER_SCAN per scan, namespaces coming and going are logged, a change of the
-   *   unwatched count rebuilds the topology;
+   *   MAX_NEW_UNNAMED_PER_SCAN per scan (collector/namespaces.ts), namespaces coming and going
+   *   are logged, a change of the unwatched count rebuilds the topology;
    * - `closed`: close() or a signal ran; helpers are gone, sample() and discover() throw.
    * starting → running (start() done) → closed; starting → closed when start() fails.
    */

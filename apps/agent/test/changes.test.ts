@@ -120,6 +120,15 @@ describe('COL7: change detection (collector/changes.ts)', () => {
       c.markDirty('r1');
       c.monitorEvent(addr(3, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
       c.monitorEvent(addr(4, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
+      // Before any forget: r1's re-probe ran (rediscoverDirty took it off); with no probe to check
+      // against, a kept fact would re-probe its namespace — only r2 kept one.
+      c.dirty.delete('r1');
+      c.settleAddresses(() => undefined);
+      expect(new Set(c.dirty)).toEqual(new Set(['r2']));
+      c.dirty.clear();
+      c.markDirty('r1');
+      c.monitorEvent(addr(3, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
+      c.monitorEvent(addr(4, 2, 'fe80::9/64', true), hostNsids, NAMESPACES);
       c.forget('r1');
       c.forget('r2');
       c.settleAddresses(() => undefined);

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SampleSchema, TopologySchema } from '@hopwatch/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -147,7 +147,7 @@ describe('collector on a fixture tree', () => {
     }
   });
 
-  it('RPS1: a changed rps_cpus shows in the topology through the refresh’s kept descriptors', async () => {
+  it('RPS1: a changed rps_cpus shows in the topology within the refresh period (round-robin over the namespaces)', async () => {
     const rps = `${root}/proc/4242/root/sys/class/net/hv0/queues/rx-0/rps_cpus`;
     const hv0 = () => collector.topology().ifaces.find((i) => i.id === 'ns-4026532315/hv0')?.rpsCpus;
     for (let i = 0; i < 3; i++) await collector.sample(); // every namespace refreshed (and kept) once
@@ -158,6 +158,49 @@ describe('collector on a fixture tree', () => {
     writeFileSync(rps, '0\n');
     for (let i = 0; i < 3; i++) await collector.sample();
     expect(hv0()).toBeNull();
+  });
+
+  it('RPS2: after two interfaces swap names, the refresh reads each name’s own rps_cpus, not the file its kept descriptor followed', async () => {
+    let swapped = false;
+    const swapping: Runner = async (cmd, args, stdin) => {
+      const r = await runner(cmd, args, stdin);
+      if (!swapped || cmd !== 'nsenter') return r;
+      const stdout = r.stdout
+        .replaceAll('"ifname":"eth0"', '"ifname":"@"')
+        .replaceAll('"ifname":"hv0"', '"ifname":"eth0"')
+        .replaceAll('"ifname":"@"', '"ifname":"hv0"');
+      return { ...r, stdout };
+    };
+    const c = await createAgentCollector(
+      {
+        procRoot: `${root}/proc`,
+        sysRoot: `${root}/sys`,
+        host: 'fixture-host',
+        log: (l, m) => logs.push(`${l}: ${m}`),
+      },
+      { run: swapping, netnsDir: `${root}/no-netns`, live: false },
+    );
+    try {
+      const net = `${root}/proc/4242/root/sys/class/net`;
+      const rpsOf = (name: string) =>
+        c.topology().ifaces.find((i) => i.id === `ns-4026532315/${name}`)?.rpsCpus;
+      for (let i = 0; i < 3; i++) await c.sample(); // every namespace refreshed (and kept) once
+      expect(rpsOf('hv0')).toBe('2');
+      expect(rpsOf('eth0')).toBeNull();
+      // The kernel swaps the names: each sysfs directory (and the descriptors kept in it) goes with its device.
+      renameSync(`${net}/hv0`, `${net}/tmp`);
+      renameSync(`${net}/eth0`, `${net}/hv0`);
+      renameSync(`${net}/tmp`, `${net}/eth0`);
+      swapped = true;
+      await c.discover();
+      writeFileSync(`${net}/hv0/queues/rx-0/rps_cpus`, '1\n'); // the device now named hv0 (ifindex 2)
+      for (let i = 0; i < 3; i++) await c.sample();
+      expect(c.topology().ifaces.find((i) => i.id === 'ns-4026532315/hv0')?.ifindex).toBe(2);
+      expect(rpsOf('hv0')).toBe('1');
+      expect(rpsOf('eth0')).toBe('2');
+    } finally {
+      await c.close();
+    }
   });
 
   it('SEC1: an rps_cpus that is a symlink (to a secret) is refused, logged, and left unknown', async () => {

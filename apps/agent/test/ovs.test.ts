@@ -2,11 +2,12 @@ import { type Iface, type Topology, TopologySchema } from '@hopwatch/shared';
 import { describe, expect, it } from 'vitest';
 import { parseOvsdbTarget } from '../src/ovs/client.ts';
 import { rowDelta, statsRow } from '../src/ovs/counters.ts';
-import { flowDelta } from '../src/ovs/health.ts';
+import { flowDelta, type HealthReading, type OvsHealth } from '../src/ovs/health.ts';
 import { decodeRpc, JsonSplitter } from '../src/ovs/jsonrpc.ts';
 import { parseCoverageShow, parseDpctlShow, parseDropFlows, parseFlowLine } from '../src/ovs/parse.ts';
 import { applyUpdates, emptyTables, viewOf } from '../src/ovs/rows.ts';
 import { applyOvs, ovsNamespace, viewShape } from '../src/ovs/topology.ts';
+import { HEALTH_WAIT_MS, OvsSource } from '../src/ovs/source.ts';
 import { unixctl } from '../src/ovs/unixctl.ts';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -417,5 +418,48 @@ describe('ovs-vswitchd control socket (OVS5)', () => {
       server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a slow ovs-vswitchd never holds a sample (OVS6)', () => {
+  /** An OvsSource over an online client with one bridge and a health whose poll ends only on `finish`. */
+  function wedged() {
+    let finish = () => {};
+    let pending: HealthReading = {};
+    const health = {
+      tick: () =>
+        new Promise<void>((resolve) => {
+          finish = () => {
+            pending = { coverage: { drop_action_of_pipeline: 3 } };
+            resolve();
+          };
+        }),
+      take: () => {
+        const r = pending;
+        pending = {};
+        return r;
+      },
+    } as unknown as OvsHealth;
+    const client = {
+      current: () => ({ bridges: [{ name: 'br-int', ports: [] }] }),
+      state: { status: 'online', detail: null },
+      dataVersion: 1,
+    };
+    const Source = OvsSource as unknown as new (c: unknown, h: OvsHealth) => OvsSource;
+    return { source: new Source(client, health), finish: () => finish() };
+  }
+
+  it('OVS6: a health tick that never ends: sample() returns within HEALTH_WAIT_MS; the late reading comes with the next sample', async () => {
+    const { source, finish } = wedged();
+    const t0 = performance.now();
+    const s = await source.sample(0, {});
+    const took = performance.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(HEALTH_WAIT_MS - 5);
+    expect(took).toBeLessThan(HEALTH_WAIT_MS + 500);
+    expect(s).toEqual({ state: 'online', detail: null });
+    finish();
+    await new Promise((r) => setTimeout(r, 0));
+    const next = await source.sample(1000, {});
+    expect(next.coverage).toEqual({ drop_action_of_pipeline: 3 });
   });
 });

@@ -3,7 +3,7 @@
  * parsers, the budgets. Kernel text comes from fixtures captured on the team VM (fixtures/README).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,19 @@ describe('SEC1: kernel files are opened defensively', () => {
     ).toThrow(/no longer in namespace/);
     expect(files.size).toBe(0);
     expect(files.readBytes(join(dir, 'plain'), 1024, () => {}).toString()).toBe('00000000,00000002\n');
+    expect(files.size).toBe(1);
+    files.closeAll();
+  });
+
+  it('SEC1: OpenFiles.read and readOrNull take the expected device too (tracer stats, rps_cpus)', () => {
+    const files = new OpenFiles();
+    const plain = join(dir, 'plain');
+    const dev = statSync(plain).dev;
+    expect(() => files.read(plain, 1024, -1)).toThrow(/expected kernel file system/);
+    expect(files.readOrNull(plain, 1024, -1)).toBeNull();
+    expect(files.size).toBe(0);
+    expect(files.readOrNull(plain, 1024, dev)).toBe('00000000,00000002\n');
+    expect(files.read(plain, 1024, dev)).toBe('00000000,00000002\n');
     expect(files.size).toBe(1);
     files.closeAll();
   });

@@ -194,7 +194,13 @@ describe.skipIf(!IS_ROOT)('topology and counters against ip -j -s -d link (root)
   it('COL7: addresses added and deleted (IPv4 and IPv6) show within two samples; address events are checked, not dropped', async () => {
     const addrs = () => collector.topology().ifaces.find((i) => i.id === ifaceId(N1, 'eth0'))!.addresses;
     expect(addrs()).toContain('10.253.0.1/24');
-    sh('ip', '-n', N1, 'addr', 'add', '10.254.7.1/24', 'dev', 'eth0');
+    // A /32 brings only a local-table route, which re-probes nothing: only its address event can
+    // show it (a /24 would add a main-table route, and that event re-probes the namespace anyway).
+    sh('ip', '-n', N1, 'addr', 'add', '10.254.7.1/32', 'dev', 'eth0');
+    await new Promise((r) => setTimeout(r, 100));
+    await collector.sample();
+    await collector.sample();
+    expect(addrs()).toContain('10.254.7.1/32');
     // The lab's namespaces run without IPv6 (support/netns.ts): this interface gets it back.
     sh('ip', 'netns', 'exec', N1, 'sysctl', '-qw', 'net.ipv6.conf.eth0.disable_ipv6=0');
     sh('ip', '-n', N1, '-6', 'addr', 'add', '2001:db8:7::1/64', 'dev', 'eth0', 'nodad');
@@ -202,7 +208,7 @@ describe.skipIf(!IS_ROOT)('topology and counters against ip -j -s -d link (root)
     await new Promise((r) => setTimeout(r, 100));
     await collector.sample();
     await collector.sample();
-    expect(addrs()).toContain('10.254.7.1/24');
+    expect(addrs()).toContain('10.254.7.1/32');
     expect(addrs()).toContain('2001:db8:7::1/64');
     expect(addrs()).not.toContain('10.253.0.1/24');
     sh('ip', '-n', N1, '-6', 'addr', 'del', '2001:db8:7::1/64', 'dev', 'eth0');
@@ -211,6 +217,11 @@ describe.skipIf(!IS_ROOT)('topology and counters against ip -j -s -d link (root)
     await collector.sample();
     expect(addrs()).not.toContain('2001:db8:7::1/64');
     sh('ip', 'netns', 'exec', N1, 'sysctl', '-qw', 'net.ipv6.conf.eth0.disable_ipv6=1');
+    sh('ip', '-n', N1, 'addr', 'del', '10.254.7.1/32', 'dev', 'eth0');
+    await new Promise((r) => setTimeout(r, 100));
+    await collector.sample();
+    await collector.sample();
+    expect(addrs()).not.toContain('10.254.7.1/32');
   });
 
   it('INT5: a namespace deleted between samples is dropped in words, its holder released at once', async () => {

@@ -17,7 +17,7 @@ export interface ProbedAddresses {
  *   link-local addresses of fresh interfaces arrive after DAD, often after the probe that saw them;
  * - unnamed namespaces (containers) are found by a /proc/PID/ns/net scan every PROC_SCAN_MS;
  * - rps_cpus is written through sysfs, which sends no netlink event: re-read round-robin
- *   (refreshRps, RPS_REFRESH_MS in collector.ts);
+ *   (refreshRps, RPS_REFRESH_MS in collector/discovery.ts);
  * - the safety net for whatever all that missed: every namespace is probed again once per
  *   FULL_REDISCOVERY_MS, a few at a time (one `ip` costs ~6 ms of CPU in the agent and ~10 ms in
  *   the child: 101 namespaces per 15 minutes measured ~2 ms per sample, per hour ~0.5 ms). Since

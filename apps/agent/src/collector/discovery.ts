@@ -16,7 +16,7 @@ import type { IdIndex, NsIds } from '../sampling/counter-reader.ts';
 import { countNetDevIfaces } from '../sampling/ns-files.ts';
 import { RpsFiles } from '../sampling/rps-files.ts';
 import type { ChangeTracker } from './changes.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { Namespaces } from './namespaces.ts';
 
 /**
@@ -160,6 +160,9 @@ export class Discovery {
       const before = this.probes.get(name);
       const key = probeKey(probe);
       changed ||= !before || probeKey(before) !== key;
+      // Kept rps_cpus descriptors are keyed by path (…/class/net/NAME/…) but follow their device:
+      // after a rename or a move they would read another device's file. Reopen them by path.
+      if (!before || namesMoved(before, probe)) this.rpsFiles.forget(name);
       this.probes.set(name, probe);
       this.probeBytes.set(name, key.length);
       if (name === '') this.hostNsids = probe.nsids;
@@ -243,4 +246,13 @@ function idsOf(p: NsProbe): NsIds {
 /** What a probe found, as a string: equal strings, same namespace as far as the topology goes. */
 function probeKey(p: NsProbe): string {
   return JSON.stringify([p.ns, p.links, p.routes, p.forwarding, [...p.nsids], [...p.rps]]);
+}
+
+/**
+ * An interface name of the earlier probe that no longer names the same ifindex (renamed, moved
+ * out, deleted): a descriptor kept under that name's path may now follow the wrong device.
+ */
+export function namesMoved(before: NsProbe, now: NsProbe): boolean {
+  const ifindexOf = new Map(now.links.map((l) => [l.name, l.ifindex]));
+  return before.links.some((l) => ifindexOf.get(l.name) !== l.ifindex);
 }

@@ -12,7 +12,7 @@ import { pickNamespaces } from '../budget.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { netnsMatcher } from '../util/glob.ts';
 import type { ChangeTracker } from './changes.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../util/map-limit.ts';
 
 /** Parallel holder starts: more would only queue on 2 cores. */
 const HOLDER_CONCURRENCY = 8;

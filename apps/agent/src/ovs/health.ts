@@ -73,9 +73,11 @@ export class OvsHealth {
   ) {}
 
   /**
-   * Polls when one is due (never two at once). The sample that starts a poll waits for it (a few
-   * ms of ovs-appctl, 2 s at worst): its numbers then land in this window, not one interval late —
-   * a 5-second `diagnose` would otherwise never see them.
+   * Polls when one is due (never two at once) and resolves when that poll ends: a few ms of
+   * ovs-appctl when ovs-vswitchd is well, but up to two appctl timeouts plus a dump-flows per bridge
+   * when it is wedged. Start-up waits for the whole poll (the baseline); a sample waits at most
+   * HEALTH_WAIT_MS (source.ts), so its numbers usually land in this window, not one interval late
+   * — a 5-second `diagnose` would otherwise never see them — and a slow poll's land in the next.
    */
   async tick(now: number, bridges: readonly string[]): Promise<void> {
     if (this.polling || now - this.lastPollAt < HEALTH_INTERVAL_MS) return;

@@ -16,6 +16,22 @@ import { applyOvs, type SyntheticPorts, viewShape } from './topology.ts';
 
 /** At start, how long the first topology waits for OVSDB's first answer (a live socket answers in ms). */
 const FIRST_LOOK_MS = 2000;
+/**
+ * How long a sample waits for a health reading it started. A healthy ovs-vswitchd answers in a few
+ * ms; a wedged one could hold a poll for seconds (two appctl timeouts, then dump-flows per bridge),
+ * and the sample goes on without it: the late reading lands in the next sample through take().
+ */
+export const HEALTH_WAIT_MS = 250;
+
+/** Waits for `p`, but no longer than `ms`. */
+function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 export class OvsSource {
   private synthetic: SyntheticPorts = new Map();
@@ -98,11 +114,15 @@ export class OvsSource {
     const { status, detail } = this.client.state;
     const online = status === 'online';
     const view = this.client.current();
-    // Awaited: the sample that starts a reading carries it (health.ts tick), as at start.
-    if (online && view)
-      await this.health?.tick(
-        now,
-        view.bridges.map((b) => b.name),
+    // Awaited, briefly: the sample that starts a reading carries it (health.ts tick) unless
+    // ovs-vswitchd is slow to answer, then the next one does (HEALTH_WAIT_MS).
+    if (online && view && this.health)
+      await waitAtMost(
+        this.health.tick(
+          now,
+          view.bridges.map((b) => b.name),
+        ),
+        HEALTH_WAIT_MS,
       );
     return { state: online ? 'online' : 'offline', detail, ...(this.health?.take() ?? {}) };
   }

@@ -22,6 +22,7 @@ import { splitJsonDocuments } from '../parse/json.ts';
 import { parseSnmp } from '../parse/snmp.ts';
 import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { DIRECT, type FileReader, netDir, readNsText } from '../sampling/ns-files.ts';
 import { MAX_FILE_BYTES } from '../util/procfs.ts';
 import { type ConntrackTotals, parseArp, parseConntrackStat, parseNftRuleset } from './parse.ts';
@@ -311,16 +312,4 @@ export class NsProtoReader {
       this.inflight.delete(key);
     }
   }
-}
-
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

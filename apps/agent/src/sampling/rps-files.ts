@@ -1,14 +1,17 @@
-import { OpenFiles, RefusedFile, reportRefusal } from '../util/procfs.ts';
+import { OpenFiles } from '../util/procfs.ts';
 
 /**
- * rps_cpus files through descriptors kept open, for the round-robin refresh (collector.ts): an
- * open of `/proc/HOLDER/root/sys/class/net/NAME/queues/rx-0/rps_cpus` walks the holder's root,
- * a symlink and four sysfs directories, and was most of the refresh's cost (~1.5–3 ms a second
- * at 1100 interfaces); a read at offset 0 of a kept sysfs descriptor shows the current mask.
+ * rps_cpus files through descriptors kept open, for the round-robin refresh (refreshRps in
+ * collector/discovery.ts): an open of `/proc/HOLDER/root/sys/class/net/NAME/queues/rx-0/rps_cpus`
+ * walks the holder's root, a symlink and four sysfs directories, and was most of the refresh's
+ * cost (~1.5–3 ms a second at 1100 interfaces); a read at offset 0 of a kept sysfs descriptor
+ * shows the current mask.
  *
  * Same rules as every kernel file (SPEC SEC1): opened `O_NOFOLLOW`, a regular file on the sysfs
  * the holder mounted (its device), read up to a cap. A kept descriptor follows its device through
- * a rename; one whose device was deleted fails (ENODEV) and is opened again by path once. Each
+ * a rename, away from its path: discovery forgets a namespace's when a re-probe finds a name on
+ * another ifindex (SPEC RPS2). One whose device was deleted fails (ENODEV) and is opened again by
+ * path once. Each
  * descriptor pins the holder's sysfs mount and with it the namespace, so a namespace's are
  * closed when it goes (forget), and an interface's when a refresh no longer reads it (renamed,
  * deleted).
@@ -39,22 +42,11 @@ export class RpsFiles {
 
   private readOne(path: string, maxBytes: number, dev: number | undefined): string | null {
     const kept = this.files.has(path);
-    try {
-      return this.files.readBytes(path, maxBytes, undefined, dev).toString('latin1');
-    } catch (e) {
-      if (e instanceof RefusedFile) {
-        reportRefusal(e);
-        return null;
-      }
-      if (!kept) return null;
-    }
-    // The kept descriptor failed (its device was deleted, maybe replaced under the same name).
-    try {
-      return this.files.readBytes(path, maxBytes, undefined, dev).toString('latin1');
-    } catch (e) {
-      if (e instanceof RefusedFile) reportRefusal(e);
-      return null;
-    }
+    const text = this.files.readOrNull(path, maxBytes, dev);
+    if (text !== null || !kept) return text;
+    // The kept descriptor failed (its device was deleted, maybe replaced under the same name):
+    // it was closed, this opens the path again.
+    return this.files.readOrNull(path, maxBytes, dev);
   }
 
   forget(ns: string): void {

@@ -11,7 +11,7 @@ import {
 } from '../parse/tracefs.ts';
 import type { LogFn } from '../util/log.ts';
 import { parseEffectiveCaps } from '../check.ts';
-import { OpenFiles, RefusedFile, readTextOrNull, reportRefusal } from '../util/procfs.ts';
+import { OpenFiles, readTextOrNull } from '../util/procfs.ts';
 import { execText } from '../util/exec.ts';
 import {
   findTracefs,
@@ -202,15 +202,8 @@ export class DropTracer {
 
   private lostOn(cpu: number): number {
     this.dev ??= this.dir === null ? undefined : deviceOf(this.dir);
-    let text: string;
-    try {
-      text = this.statsFiles
-        .readBytes(`${this.dir}/per_cpu/cpu${cpu}/stats`, undefined, undefined, this.dev)
-        .toString('latin1');
-    } catch (e) {
-      if (e instanceof RefusedFile) reportRefusal(e);
-      return 0;
-    }
+    const text = this.statsFiles.readOrNull(`${this.dir}/per_cpu/cpu${cpu}/stats`, undefined, this.dev);
+    if (text === null) return 0;
     const s = parseCpuStats(text);
     return s.overrun + s.dropped;
   }

@@ -175,8 +175,9 @@ export function nsInodeFromLink(link: string): number | null {
 export class OpenFiles {
   private readonly fds = new Map<string, number>();
 
-  read(path: string, maxBytes = MAX_FILE_BYTES): string {
-    const bytes = this.readBytes(path, maxBytes);
+  /** `dev`: the device the file must be on (openKernelFile), when it cannot be told from the path. */
+  read(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): string {
+    const bytes = this.readBytes(path, maxBytes, undefined, dev);
     return bytes.toString('latin1');
   }
 
@@ -205,9 +206,10 @@ export class OpenFiles {
     }
   }
 
-  readOrNull(path: string, maxBytes = MAX_FILE_BYTES): string | null {
+  /** read, or null when the file cannot be read (a refusal is reported). */
+  readOrNull(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): string | null {
     try {
-      return this.read(path, maxBytes);
+      return this.read(path, maxBytes, dev);
     } catch (e) {
       if (e instanceof RefusedFile) reportRefusal(e);
       return null;
