@@ -269,5 +269,7 @@ describe.runIf(natsAvailable('fleetRecording.test.ts'))('fleet recording on NATS
     expect(rec.truncated).toBe(false);
     // The count the timeline and diagnosis plan with: the messages' own, not the bad entry's.
     expect(reader.storedSamples('bi', t0, t)).toBe(4);
+    // The index named a wrong chunk: the load fell back to a scan, and counts as one.
+    expect(reader.loads).toEqual({ indexed: 0, scanned: 1 });
   }, 60_000);
 });

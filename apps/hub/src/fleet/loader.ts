@@ -126,8 +126,12 @@ export class RangeLoader {
   ): Promise<void> {
     const st = this.cache.host(host);
     const indexed = last === undefined ? null : fromIndex(st.summaries, start, end, st.firstStart, last);
-    this.counts[indexed ? 'indexed' : 'scanned'] += 1;
-    if (indexed && (await this.fill(host, start, end, indexed))) return;
+    // Counted by outcome: an index that named wrong chunks ends in a scan, and counts as one.
+    if (indexed && (await this.fill(host, start, end, indexed))) {
+      this.counts.indexed += 1;
+      return;
+    }
+    this.counts.scanned += 1;
     if (!(await this.fill(host, start, end, await this.scan(host, start, end))))
       throw new Error(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
   }
