@@ -166,6 +166,30 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(cache.windowAt('h', T0)).toBeUndefined();
   });
 
+  it('FLEET13: a scan whose pending messages never came (nothing read) rejects: no empty window, no answer from whatever the cache holds', async () => {
+    const refuse = async () => {
+      throw new Error('stream not found');
+    };
+    const jsm = { direct: { getMessage: refuse }, streams: { getMessage: refuse } };
+    // The consumer says five messages are pending, then every fetch ends with none.
+    const consumer = {
+      info: async () => ({ num_pending: 5 }),
+      fetch: async () => ({ async *[Symbol.asyncIterator]() {} }),
+      delete: async () => true,
+    };
+    const js = { consumers: { get: async () => consumer } };
+    const cache = new ReadCache();
+    cache.putChunk('h', chunk(0));
+    const loader = new RangeLoader(jsm as never, js as never, fleetNames('t'), cache, {
+      chunkMs: 10_000,
+      log: silentLogger,
+      onLastEnd: () => {},
+    });
+    await expect(loader.load('h', T0, T0 + 10_000)).rejects.toThrow(/reading chunks of h: .*scan/);
+    expect(cache.windowAt('h', T0)).toBeUndefined();
+    expect(loader.counts).toEqual({ indexed: 0, scanned: 1 });
+  });
+
   it('FLEET13: a host’s hour summaries are kept for SUMMARY_HOURS_KEPT hours at most, the oldest going first', () => {
     const cache = new ReadCache();
     for (let hr = 0; hr < SUMMARY_HOURS_KEPT + 5; hr++) cache.setSummaries('h', 1000 + hr, []);

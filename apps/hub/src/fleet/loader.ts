@@ -132,7 +132,12 @@ export class RangeLoader {
       return;
     }
     this.counts.scanned += 1;
-    if (!(await this.fill(host, start, end, await this.scan(host, start, end))))
+    const scanned = await this.scan(host, start, end);
+    // Pending messages that never came, none read: a window vouching for nothing would never
+    // match its range, and the read would answer untruncated from whatever the cache holds.
+    if (!scanned.complete && scanned.entries.length === 0)
+      throw new Error(`fleet: the scan of ${host}'s chunks from ${start} read none of its pending messages`);
+    if (!(await this.fill(host, start, end, scanned)))
       throw new Error(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
   }
 
