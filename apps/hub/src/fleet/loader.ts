@@ -11,7 +11,7 @@ import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
 import type { FleetNames } from './connect.ts';
 import { type ChunkEntry, ReadCache } from './readCache.ts';
 import { isTransient, whenJetStreamReady } from './streams.ts';
-import { HOUR_MS, type IndexedSummary, summaryMessageList } from './summaries.ts';
+import { HOUR_MS, type IndexedSummary, summaryMessageList, wellFormedEntry } from './summaries.ts';
 
 /**
  * A backfilled chunk is published after its samples' time, at most this much later (agents keep
@@ -32,9 +32,12 @@ const SCAN_BATCH = 1000;
 /** Hours of summaries one load reads (a week: a timeline of more answers from what it has). */
 const SUMMARY_HOURS_MAX = 24 * 8;
 
+/** A number header; null when absent or not a finite number (another writer's garbage). */
 export const num = (h: MsgHdrs | undefined, key: string): number | null => {
   const v = h?.get(key);
-  return v === undefined || v === '' ? null : Number(v);
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
 };
 
 export function decodeTopologyMsg(m: {
@@ -264,7 +267,9 @@ export class RangeLoader {
               codec: h?.get('Hw-Codec') ?? '',
               seq: m.seq,
             };
-            if (e.end >= start && e.start <= end) found.set(s, e);
+            // Headers another writer got wrong (an end before the start, a count out of range)
+            // would throw the cap off or fail every load that touches the chunk: not an entry.
+            if (wellFormedEntry(e) && e.end >= start && e.start <= end) found.set(s, e);
           }
           // Every chunk ending before published − slack has been read: past the cap there, stop.
           if (got % 50 === 0 || pending === 0) {
@@ -317,8 +322,15 @@ export class RangeLoader {
         for await (const m of batch) {
           got += 1;
           pending = m.info.pending;
-          const v = decodeTopologyMsg(m);
-          st.topologies.set(v.t, v.topology);
+          try {
+            const v = decodeTopologyMsg(m);
+            st.topologies.set(v.t, v.topology);
+          } catch (e) {
+            // Read past, not again: one unreadable version must not hide every later one.
+            this.opts.log.warn(
+              `fleet: skipping unreadable topology ${host}#${m.seq}: ${(e as Error).message}`,
+            );
+          }
           st.topoSeq = Math.max(st.topoSeq, m.seq);
         }
         if (got === 0) break;
