@@ -163,12 +163,7 @@ export class SummaryWriter {
       try {
         if (st.seq === null) {
           // From the stream leader, not a direct get: a replica's copy may lag the last write.
-          const last = await this.jsm.streams
-            .getMessage(this.names.summaryStream, { last_by_subj: subject })
-            .catch((e: Error) => {
-              if (/no message found|not found/i.test(e.message)) return null;
-              throw e;
-            });
+          const last = await this.jsm.streams.getMessage(this.names.summaryStream, { last_by_subj: subject });
           if (last) this.merge(st, summaryMessageList(last) ?? []);
           st.seq = last?.seq ?? 0;
           this.opts.onMerged(st.host, st.hour, this.listOf(st));
