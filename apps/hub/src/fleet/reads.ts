@@ -7,7 +7,7 @@ import type { CachedChunk, ReadCache } from './readCache.ts';
 /** What the owner of a host holds that the stream may not have yet. */
 export interface OwnerPending {
   /** Published, not yet acknowledged. */
-  unacked(host: string): CachedChunk[];
+  unacked(host: string): readonly CachedChunk[];
   /** Still open in the write pump. */
   open(host: string): OpenChunk[];
   /** The owner's latest topology version, if it holds the host. */
