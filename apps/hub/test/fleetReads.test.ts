@@ -48,6 +48,33 @@ describe('fleet reads (docs/fleet.md)', () => {
     expect(r.keyframes).toEqual([kf(T0 + 1000)]);
   });
 
+  it('FLEET10: a capped read decodes no further than the chunk that passes its cap, as the SQLite store reads', () => {
+    const cache = new ReadCache();
+    const chunks = [0, 1, 2].map(chunk);
+    // Chunk 3 cannot be decoded: a read that reached it would say so.
+    const broken = { ...chunk(3), data: new Uint8Array([1, 2, 3]) };
+    for (const c of [...chunks, broken]) cache.putChunk('h', c);
+    const window = () =>
+      cache.addWindow('h', {
+        start: T0,
+        end: T0 + 40_000,
+        until: T0 + 40_000,
+        entries: [...chunks, broken].map(entry),
+      });
+    const errors: string[] = [];
+    const reads = new FleetReads(cache, owner(), { ...silentLogger, error: (m) => errors.push(m) });
+    window();
+    const r = reads.readRange('h', T0, T0 + 40_000, { maxSamples: 15 });
+    expect(r.samples.map((s) => s.t)).toEqual(Array.from({ length: 15 }, (_, j) => T0 + (j + 1) * 1000));
+    expect(r.truncated).toBe(true);
+    expect(r.nextStart).toBe(T0 + 15_001);
+    expect(errors).toEqual([]);
+    // Uncapped, the read reaches it (and skips it, saying so).
+    window();
+    expect(reads.readRange('h', T0, T0 + 40_000).samples.length).toBe(30);
+    expect(errors).toEqual([expect.stringMatching(/skipping unreadable chunk h@/)]);
+  });
+
   it('FLEET13: a chunk of the load window evicted before the read: never a silent short answer, never a nextStart that does not advance', () => {
     const cache = new ReadCache(3);
     const chunks = [0, 1, 2, 3].map(chunk);
@@ -164,6 +191,30 @@ describe('fleet reads (docs/fleet.md)', () => {
     });
     await expect(loader.load('h', T0, T0 + 10_000)).rejects.toThrow(/reading chunks of h: stream not found/);
     expect(cache.windowAt('h', T0)).toBeUndefined();
+  });
+
+  it('FLEET13: a scan whose pending messages never came (nothing read) rejects: no empty window, no answer from whatever the cache holds', async () => {
+    const refuse = async () => {
+      throw new Error('stream not found');
+    };
+    const jsm = { direct: { getMessage: refuse }, streams: { getMessage: refuse } };
+    // The consumer says five messages are pending, then every fetch ends with none.
+    const consumer = {
+      info: async () => ({ num_pending: 5 }),
+      fetch: async () => ({ async *[Symbol.asyncIterator]() {} }),
+      delete: async () => true,
+    };
+    const js = { consumers: { get: async () => consumer } };
+    const cache = new ReadCache();
+    cache.putChunk('h', chunk(0));
+    const loader = new RangeLoader(jsm as never, js as never, fleetNames('t'), cache, {
+      chunkMs: 10_000,
+      log: silentLogger,
+      onLastEnd: () => {},
+    });
+    await expect(loader.load('h', T0, T0 + 10_000)).rejects.toThrow(/reading chunks of h: .*scan/);
+    expect(cache.windowAt('h', T0)).toBeUndefined();
+    expect(loader.counts).toEqual({ indexed: 0, scanned: 1 });
   });
 
   it('FLEET13: a host’s hour summaries are kept for SUMMARY_HOURS_KEPT hours at most, the oldest going first', () => {

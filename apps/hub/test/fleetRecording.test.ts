@@ -6,7 +6,7 @@ import { fleetNames } from '../src/fleet/connect.ts';
 import { LOAD_MAX_SAMPLES } from '../src/fleet/loader.ts';
 import { type NatsRecording, openNatsRecording } from '../src/fleet/recording.ts';
 import { silentLogger } from '../src/log.ts';
-import { CHUNK_CODEC, encodeChunk } from '../src/store/chunk.ts';
+import { CHUNK_CODEC, compressText, encodeChunk } from '../src/store/chunk.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 import type { NatsCluster } from './helpers/natsCluster.ts';
 import { natsAvailable, startNatsServer } from './helpers/natsServer.ts';
@@ -269,5 +269,36 @@ describe.runIf(natsAvailable('fleetRecording.test.ts'))('fleet recording on NATS
     expect(rec.truncated).toBe(false);
     // The count the timeline and diagnosis plan with: the messages' own, not the bad entry's.
     expect(reader.storedSamples('bi', t0, t)).toBe(4);
+    // The index named a wrong chunk: the load fell back to a scan, and counts as one.
+    expect(reader.loads).toEqual({ indexed: 0, scanned: 1 });
+  }, 60_000);
+  it('FLEET14: headers another writer left unparsable are not trusted: a chunk saying `Hw-Samples: abc` is still read, an unparsable topology is passed over and the next one taken', async () => {
+    const prefix = 'hostile';
+    const names = fleetNames(prefix);
+    await replica(prefix);
+    const js = jetstream(conns.at(-1)!);
+    const t0 = Date.now() - 60_000;
+    const samples = [1, 2, 3].map((i) => makeSample(t0 + i * 1000, { 'veth-a': row({ rxPackets: i }) }));
+    const h = headers();
+    h.set('Hw-Start', String(t0));
+    h.set('Hw-End', String(t0 + 3000));
+    h.set('Hw-Samples', 'abc');
+    h.set('Hw-Codec', CHUNK_CODEC);
+    await js.publish(names.chunkSubject('ho'), encodeChunk(samples, []), { headers: h, msgID: `ho:${t0}` });
+    const topo = (t: number, data: Uint8Array) => {
+      const th = headers();
+      th.set('Hw-T', String(t));
+      return js.publish(names.topoSubject('ho'), data, { headers: th });
+    };
+    await topo(t0 + 500, new TextEncoder().encode('not a compressed topology'));
+    await topo(t0 + 1500, compressText(JSON.stringify(makeTopology('ho'))));
+    const reader = await replica(prefix);
+    for (let i = 0; i < 2; i++) {
+      await reader.load!('ho', t0, t0 + 3000);
+      const rec = reader.readRange('ho', t0, t0 + 3000);
+      expect(rec.samples.map((s) => s.t)).toEqual([1, 2, 3].map((i) => t0 + i * 1000));
+      expect(rec.truncated).toBe(false);
+      expect(rec.topologies.map((v) => v.t)).toEqual([t0 + 1500]);
+    }
   }, 60_000);
 });

@@ -3,6 +3,8 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
+  type OrderedConsumerOptions,
   type StoredMsg,
 } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -11,7 +13,7 @@ import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
 import type { FleetNames } from './connect.ts';
 import { type ChunkEntry, ReadCache } from './readCache.ts';
 import { isTransient, whenJetStreamReady } from './streams.ts';
-import { HOUR_MS, type IndexedSummary, summaryMessageList } from './summaries.ts';
+import { HOUR_MS, type IndexedSummary, summaryMessageList, wellFormedEntry } from './summaries.ts';
 
 /**
  * A backfilled chunk is published after its samples' time, at most this much later (agents keep
@@ -29,12 +31,16 @@ const LOAD_WAIT_MS = 10_000;
 /** Chunk data fetched at once by direct get (each ~40 KB at 1000 interfaces). */
 const GET_CONCURRENCY = 16;
 const SCAN_BATCH = 1000;
+const TOPOLOGY_BATCH = 100;
 /** Hours of summaries one load reads (a week: a timeline of more answers from what it has). */
 const SUMMARY_HOURS_MAX = 24 * 8;
 
+/** A number header; null when absent or not a finite number (another writer's garbage). */
 export const num = (h: MsgHdrs | undefined, key: string): number | null => {
   const v = h?.get(key);
-  return v === undefined || v === '' ? null : Number(v);
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
 };
 
 export function decodeTopologyMsg(m: {
@@ -126,9 +132,18 @@ export class RangeLoader {
   ): Promise<void> {
     const st = this.cache.host(host);
     const indexed = last === undefined ? null : fromIndex(st.summaries, start, end, st.firstStart, last);
-    this.counts[indexed ? 'indexed' : 'scanned'] += 1;
-    if (indexed && (await this.fill(host, start, end, indexed))) return;
-    if (!(await this.fill(host, start, end, await this.scan(host, start, end))))
+    // Counted by outcome: an index that named wrong chunks ends in a scan, and counts as one.
+    if (indexed && (await this.fill(host, start, end, indexed))) {
+      this.counts.indexed += 1;
+      return;
+    }
+    this.counts.scanned += 1;
+    const scanned = await this.scan(host, start, end);
+    // Pending messages that never came, none read: a window vouching for nothing would never
+    // match its range, and the read would answer untruncated from whatever the cache holds.
+    if (!scanned.complete && scanned.entries.length === 0)
+      throw new Error(`fleet: the scan of ${host}'s chunks from ${start} read none of its pending messages`);
+    if (!(await this.fill(host, start, end, scanned)))
       throw new Error(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
   }
 
@@ -227,55 +242,50 @@ export class RangeLoader {
   ): Promise<{ entries: ChunkEntry[]; complete: boolean }> {
     const slackMs = this.opts.chunkMs + BACKFILL_HORIZON_MS;
     const found = new Map<number, ChunkEntry>();
-    const consumer = await this.js.consumers.get(this.names.chunkStream, {
-      filter_subjects: this.names.chunkSubject(host),
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(Math.max(0, start)).toISOString(),
-      headers_only: true,
-    });
+    let read = 0;
     let complete = true;
-    try {
-      let pending = (await consumer.info(true)).num_pending;
-      let safeSamples = 0;
-      outer: while (pending > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(pending, SCAN_BATCH), expires: 5_000 });
-        let got = 0;
-        for await (const m of batch) {
-          got += 1;
-          pending = m.info.pending;
-          const published = Math.floor(Number(m.info.timestampNanos) / 1e6);
-          if (published > end + slackMs) break outer;
-          const h = m.headers;
-          const s = num(h, 'Hw-Start');
-          if (s !== null && !found.has(s)) {
-            const e: ChunkEntry = {
-              start: s,
-              end: num(h, 'Hw-End') ?? s,
-              samples: num(h, 'Hw-Samples') ?? 0,
-              codec: h?.get('Hw-Codec') ?? '',
-              seq: m.seq,
-            };
-            if (e.end >= start && e.start <= end) found.set(s, e);
-          }
-          // Every chunk ending before published − slack has been read: past the cap there, stop.
-          if (got % 50 === 0 || pending === 0) {
-            safeSamples = 0;
-            for (const e of found.values()) if (e.end <= published - slackMs) safeSamples += e.samples;
-            if (safeSamples > LOAD_MAX_SAMPLES && pending > 0) {
-              complete = false;
-              break outer;
-            }
+    const how = await this.drain(
+      this.names.chunkStream,
+      {
+        filter_subjects: this.names.chunkSubject(host),
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: new Date(Math.max(0, start)).toISOString(),
+        headers_only: true,
+      },
+      SCAN_BATCH,
+      (m) => {
+        read += 1;
+        const pending = m.info.pending;
+        const published = Math.floor(Number(m.info.timestampNanos) / 1e6);
+        if (published > end + slackMs) return false;
+        const h = m.headers;
+        const s = num(h, 'Hw-Start');
+        if (s !== null && !found.has(s)) {
+          const e: ChunkEntry = {
+            start: s,
+            end: num(h, 'Hw-End') ?? s,
+            samples: num(h, 'Hw-Samples') ?? 0,
+            codec: h?.get('Hw-Codec') ?? '',
+            seq: m.seq,
+          };
+          // Headers another writer got wrong (an end before the start, a count out of range)
+          // would throw the cap off or fail every load that touches the chunk: not an entry.
+          if (wellFormedEntry(e) && e.end >= start && e.start <= end) found.set(s, e);
+        }
+        // Every chunk ending before published − slack has been read: past the cap there, stop.
+        if (read % 50 === 0 || pending === 0) {
+          let safeSamples = 0;
+          for (const e of found.values()) if (e.end <= published - slackMs) safeSamples += e.samples;
+          if (safeSamples > LOAD_MAX_SAMPLES && pending > 0) {
+            complete = false;
+            return false;
           }
         }
-        if (got === 0) {
-          // Pending messages that did not come: what follows was not read, so not vouched for.
-          complete = false;
-          break;
-        }
-      }
-    } finally {
-      void consumer.delete().catch(() => {});
-    }
+        return true;
+      },
+    );
+    // Pending messages that did not come: what follows was not read, so not vouched for.
+    if (how === 'short') complete = false;
     return { entries: [...found.values()].sort((a, b) => a.start - b.start), complete };
   }
 
@@ -295,25 +305,53 @@ export class RangeLoader {
       if (!st.topologies.has(lastT)) st.topologies.set(lastT, decodeTopologyMsg(last).topology);
       return;
     }
-    const consumer = await this.js.consumers.get(this.names.topoStream, {
-      filter_subjects: this.names.topoSubject(host),
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: st.topoSeq + 1,
-    });
+    await this.drain(
+      this.names.topoStream,
+      {
+        filter_subjects: this.names.topoSubject(host),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: st.topoSeq + 1,
+      },
+      TOPOLOGY_BATCH,
+      (m) => {
+        try {
+          const v = decodeTopologyMsg(m);
+          st.topologies.set(v.t, v.topology);
+        } catch (e) {
+          // Read past, not again: one unreadable version must not hide every later one.
+          this.opts.log.warn(`fleet: skipping unreadable topology ${host}#${m.seq}: ${(e as Error).message}`);
+        }
+        st.topoSeq = Math.max(st.topoSeq, m.seq);
+        return true;
+      },
+    );
+  }
+
+  /**
+   * An ordered consumer's messages in batches until none are pending, `each` says stop (false) or
+   * a fetch brings none of the pending ones; the consumer is deleted after. 'end': all read;
+   * 'stopped': by `each`; 'short': pending messages that did not come (not read, not vouched for).
+   */
+  private async drain(
+    stream: string,
+    opts: Partial<OrderedConsumerOptions>,
+    batchMax: number,
+    each: (m: JsMsg) => boolean,
+  ): Promise<'end' | 'stopped' | 'short'> {
+    const consumer = await this.js.consumers.get(stream, opts);
     try {
       let pending = (await consumer.info(true)).num_pending;
       while (pending > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(pending, 100), expires: 5_000 });
+        const batch = await consumer.fetch({ max_messages: Math.min(pending, batchMax), expires: 5_000 });
         let got = 0;
         for await (const m of batch) {
           got += 1;
           pending = m.info.pending;
-          const v = decodeTopologyMsg(m);
-          st.topologies.set(v.t, v.topology);
-          st.topoSeq = Math.max(st.topoSeq, m.seq);
+          if (!each(m)) return 'stopped';
         }
-        if (got === 0) break;
+        if (got === 0) return 'short';
       }
+      return 'end';
     } finally {
       void consumer.delete().catch(() => {});
     }

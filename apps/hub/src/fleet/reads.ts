@@ -1,15 +1,13 @@
-import type { Keyframe, Sample } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
 import type { ChunkSummary, Recording, TopologyVersion } from '../seams/recording.ts';
-import { decodeChunk } from '../store/chunk.ts';
 import type { OpenChunk } from '../store/pump.ts';
-import { assembleRange } from '../store/range.ts';
+import { assembleRange, collectRange } from '../store/range.ts';
 import type { CachedChunk, ReadCache } from './readCache.ts';
 
 /** What the owner of a host holds that the stream may not have yet. */
 export interface OwnerPending {
   /** Published, not yet acknowledged. */
-  unacked(host: string): CachedChunk[];
+  unacked(host: string): readonly CachedChunk[];
   /** Still open in the write pump. */
   open(host: string): OpenChunk[];
   /** The owner's latest topology version, if it holds the host. */
@@ -62,44 +60,24 @@ export class FleetReads {
     // The owner's unacknowledged chunks, once each: a chunk both cached and pending is one chunk.
     for (const c of this.owner.unacked(host)) if (!chunks.has(c.start)) chunks.set(c.start, c);
 
-    const samples: Sample[] = [];
-    const keyframes: Keyframe[] = [];
-    const seenSamples = new Set<number>();
-    const seenKeyframes = new Set<number>();
-    const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
-      for (const s of ss)
-        if (s.t >= start && s.t <= until && !seenSamples.has(s.t)) {
-          seenSamples.add(s.t);
-          samples.push(s);
-        }
-      for (const k of ks)
-        if (k.t >= start && k.t <= until && !seenKeyframes.has(k.t)) {
-          seenKeyframes.add(k.t);
-          keyframes.push(k);
-        }
-    };
-    const list = [...chunks.values()]
-      .filter((c) => c.end >= start && c.start <= until)
-      .sort((a, b) => a.start - b.start);
-    for (const c of list) {
-      try {
-        const d = decodeChunk(c.codec, Buffer.from(c.data));
-        take(d.samples, d.keyframes);
-      } catch (e) {
-        this.log.error(`fleet: skipping unreadable chunk ${host}@${c.start}: ${(e as Error).message}`);
-      }
-    }
-    for (const o of this.owner.open(host))
-      take(
-        o.texts.map((t) => JSON.parse(t) as Sample),
-        o.keyframes,
-      );
+    const maxSamples = ropts.maxSamples ?? Number.POSITIVE_INFINITY;
+    const { samples, keyframes } = collectRange({
+      start,
+      end: until,
+      maxSamples,
+      chunks: [...chunks.values()]
+        .filter((c) => c.end >= start && c.start <= until)
+        .sort((a, b) => a.start - b.start),
+      open: this.owner.open(host),
+      unique: true,
+      unreadable: (at, e) => this.log.error(`fleet: skipping unreadable chunk ${host}@${at}: ${e.message}`),
+    });
     const versions = [...(st?.topologies.entries() ?? [])].sort((a, b) => a[0] - b[0]);
     const rec = assembleRange({
       host,
       start,
       end: until,
-      maxSamples: ropts.maxSamples ?? Number.POSITIVE_INFINITY,
+      maxSamples,
       maxTopologies: ropts.maxTopologies ?? Number.POSITIVE_INFINITY,
       samples,
       keyframes,
@@ -112,13 +90,12 @@ export class FleetReads {
     });
     // The load's pins are no longer needed once its range has been read.
     w?.release?.();
+    // until ≥ start (windowAt's window holds start; a missing chunk at or before start threw
+    // above), so a reader paging on from nextStart always advances.
     if (!rec.truncated && until < end) {
       rec.truncated = true;
       rec.nextStart = until + 1;
     }
-    // A reader pages on from nextStart: one that does not advance would have it read forever.
-    if (rec.truncated && (rec.nextStart ?? start) <= start)
-      throw new Error(`fleet: read of ${host} from ${start} cannot advance (nextStart ${rec.nextStart})`);
     rec.end = end;
     return rec;
   }

@@ -223,14 +223,8 @@ export async function openNatsRecording(
   const reads = new FleetReads(
     cache,
     {
-      unacked: (host) =>
-        (unackedRows.get(host) ?? []).map((r) => ({
-          start: r.start,
-          end: r.end,
-          samples: r.samples,
-          codec: r.codec,
-          data: r.data,
-        })),
+      // The rows themselves (a ChunkRow is a CachedChunk): no copy per read.
+      unacked: (host) => unackedRows.get(host) ?? [],
       open: (host) => pump.pendingFor(host),
       latestTopology: (host) => {
         const v = latestTopology.get(host);

@@ -28,19 +28,33 @@ export const ENTRY_SAMPLES_MAX = 100_000;
  */
 export function summaryList(v: unknown): IndexedSummary[] | null {
   if (!Array.isArray(v)) return null;
-  return v.filter((x): x is IndexedSummary => {
-    if (typeof x !== 'object' || x === null) return false;
-    const { start, end, samples, seq } = x as IndexedSummary;
-    return (
-      Number.isFinite(start) &&
-      Number.isFinite(end) &&
-      start <= end &&
-      Number.isInteger(samples) &&
-      samples >= 0 &&
-      samples <= ENTRY_SAMPLES_MAX &&
-      (seq === undefined || (Number.isInteger(seq) && seq >= 1))
-    );
-  });
+  return v.filter((x): x is IndexedSummary => typeof x === 'object' && x !== null && wellFormedEntry(x));
+}
+
+/**
+ * A chunk's place as another writer said it (a summary entry, a chunk message's headers): a
+ * finite start ≤ end, a whole sample count in range, a sequence ≥ 1 if any.
+ */
+export function wellFormedEntry({
+  start,
+  end,
+  samples,
+  seq,
+}: {
+  start: number;
+  end: number;
+  samples: number;
+  seq?: number | undefined;
+}): boolean {
+  return (
+    Number.isFinite(start) &&
+    Number.isFinite(end) &&
+    start <= end &&
+    Number.isInteger(samples) &&
+    samples >= 0 &&
+    samples <= ENTRY_SAMPLES_MAX &&
+    (seq === undefined || (Number.isInteger(seq) && seq >= 1))
+  );
 }
 
 /** A summary message's entries; an unparsable one (a broken writer) as none, so it is replaced. */
@@ -149,12 +163,7 @@ export class SummaryWriter {
       try {
         if (st.seq === null) {
           // From the stream leader, not a direct get: a replica's copy may lag the last write.
-          const last = await this.jsm.streams
-            .getMessage(this.names.summaryStream, { last_by_subj: subject })
-            .catch((e: Error) => {
-              if (/no message found|not found/i.test(e.message)) return null;
-              throw e;
-            });
+          const last = await this.jsm.streams.getMessage(this.names.summaryStream, { last_by_subj: subject });
           if (last) this.merge(st, summaryMessageList(last) ?? []);
           st.seq = last?.seq ?? 0;
           this.opts.onMerged(st.host, st.hour, this.listOf(st));

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
 import type { ChunkSummary, Recording, TopologyVersion } from '../seams/recording.ts';
 import type { LossSummary } from '../state/summary.ts';
-import { decodeChunk, decompressText } from './chunk.ts';
+import { decompressText } from './chunk.ts';
 import type { OpenChunk } from './pump.ts';
-import { assembleRange } from './range.ts';
+import { assembleRange, collectRange } from './range.ts';
 import type { RecordingSql } from './sql.ts';
 
 /** Change detection by digest: keeping each host's topology JSON cost ~0.5 MB a host. */
@@ -66,29 +66,22 @@ export class RecordingReader {
   ): Recording {
     const maxSamples = ropts.maxSamples ?? Number.POSITIVE_INFINITY;
     const maxTopologies = ropts.maxTopologies ?? Number.POSITIVE_INFINITY;
-    const samples: Sample[] = [];
-    const keyframes: Keyframe[] = [];
-    const take = (ss: readonly Sample[], ks: readonly Keyframe[]) => {
-      for (const s of ss) if (s.t >= start && s.t <= end) samples.push(s);
-      for (const k of ks) if (k.t >= start && k.t <= end) keyframes.push(k);
-    };
     // Row by row (iterate, not all): a range of a year must not load a year of blobs to answer
     // with its first hour; rows after the cap are never read.
-    for (const row of this.sql.chunksIn(host, start, end)) {
-      try {
-        const c = decodeChunk(row.codec, row.data);
-        take(c.samples, c.keyframes);
-      } catch (e) {
+    const rows = this.sql.chunksIn(host, start, end);
+    const { samples, keyframes } = collectRange({
+      start,
+      end,
+      maxSamples,
+      chunks: (function* () {
+        for (const row of rows) yield { start: row.start_t, codec: row.codec, data: row.data };
+      })(),
+      open: this.pendingFor(host),
+      unreadable: (at, e) => {
         this.corruptChunks += 1;
-        this.log.error(`store: skipping unreadable chunk ${host}@${row.start_t}: ${(e as Error).message}`);
-      }
-      if (samples.length > maxSamples) break;
-    }
-    for (const c of this.pendingFor(host))
-      take(
-        c.texts.map((text) => JSON.parse(text) as Sample),
-        c.keyframes,
-      );
+        this.log.error(`store: skipping unreadable chunk ${host}@${at}: ${e.message}`);
+      },
+    });
     const { sql } = this;
     return assembleRange({
       host,
