@@ -157,7 +157,8 @@ test.describe
       const tIn = Math.round(inside());
       await page.goto(`/?host=${encodeURIComponent(host)}&t=${iso(tIn)}`);
       await expectReplayAt(page, tIn, 'loss');
-      await expect(page.getByTestId('findings').locator('[data-rule="R01"]')).toBeVisible();
+      // R01 may be named at more than one hop (the backlog is per CPU, every hop queued there).
+      await expect(page.getByTestId('findings').locator('[data-rule="R01"]').first()).toBeVisible();
 
       // The strip: a loss bucket over the window, none well after it.
       const strip = page.getByTestId('timeline-strip');
@@ -172,7 +173,21 @@ test.describe
       const losses = buckets.filter((b) => b.worst === 'loss');
       const bucketMs = (buckets[0]?.end ?? 0) - (buckets[0]?.start ?? 0);
       expect(losses.some((b) => b.start <= tIn && tIn <= b.end + bucketMs)).toBe(true);
-      expect(losses.filter((b) => b.start > faultOff + 6000 + bucketMs)).toEqual([]);
+      const lateLosses = losses.filter((b) => b.start > faultOff + 6000 + bucketMs);
+      if (lateLosses.length > 0) {
+        // Say what the map judged there (which hop, which rule), so a failure in CI can be read.
+        const late = lateLosses[0]!;
+        await page.goto(`/?host=${encodeURIComponent(host)}&t=${iso(late.start + Math.floor(bucketMs / 2))}`);
+        await expect(page.getByTestId('timeline')).toHaveAttribute('data-mode', 'replay');
+        const findings = await page
+          .getByTestId('findings')
+          .textContent()
+          .catch(() => '(no findings)');
+        expect(
+          lateLosses,
+          `loss after the fault (off at ${iso(faultOff)}); findings there:\n${findings}`,
+        ).toEqual([]);
+      }
 
       // After the window (a link, as a colleague would open it).
       const tA = after();
