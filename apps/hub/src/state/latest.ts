@@ -46,7 +46,8 @@ export class LatestSample {
     let o = 0;
     for (const id in ifaces) {
       const row = ifaces[id]!;
-      for (let j = 0; j < WIDTH; j++) v[o + j] = row[j] ?? 0;
+      // + 0: -0 becomes 0, as it did through JSON.
+      for (let j = 0; j < WIDTH; j++) v[o + j] = (row[j] ?? 0) + 0;
       o += WIDTH;
     }
   }
