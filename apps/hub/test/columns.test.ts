@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HubCore } from '../src/core.ts';
 import { createOnceLogger, silentLogger } from '../src/log.ts';
 import { LatestSample } from '../src/state/latest.ts';
+import { HostTotals } from '../src/state/totals.ts';
 import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeColumns } from '../src/store/chunk.ts';
 import { SampleColumns } from '../src/store/columns.ts';
 import { openStore, type Store } from '../src/store/store.ts';
@@ -166,5 +167,18 @@ describe('the latest sample', () => {
     core.onSample('h', { type: 'sample', seq: 2, backfill: false, sample: second });
     expect(serialised(second)).toBe(1);
     expect(JSON.parse(sent[1]!)).toEqual(second);
+  });
+});
+
+describe('running totals', () => {
+  it('COLS5: HostTotals sums every row whatever the order and set of interfaces from sample to sample', () => {
+    const totals = new HostTotals();
+    const samples = [...hostileChunk(), ...hostileChunk().reverse()];
+    for (const s of samples) totals.add(s);
+    const want = new Map<string, number>();
+    for (const s of samples)
+      for (const [id, r] of Object.entries(s.ifaces)) want.set(id, (want.get(id) ?? 0) + r[1]!);
+    for (const [id, n] of want) expect(totals.ifaces.get(id)![1]).toBe(n);
+    expect([...totals.ifaces.keys()].sort()).toEqual([...want.keys()].sort());
   });
 });

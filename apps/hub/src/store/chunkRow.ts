@@ -41,16 +41,15 @@ export function buildChunkRow(
 
 /**
  * The chunk's whole window as one sample: the interface rows summed by the encoder from its
- * columns, the rest (softnet, drops, qdiscs...) merged sample by sample from the rest texts
- * (mergeSamples without the rows: cheap).
+ * columns, the rest (softnet, drops, qdiscs...) merged from the rest texts in one mergeSamples
+ * (without the rows: cheap), as summarize() merges a window.
  */
 function windowOf(cols: SampleColumns, ifaceSums: Record<string, number[]>): Sample {
-  let window: Sample | null = null;
-  for (let si = 0; si < cols.length; si++) {
+  const bare = cols.t.map((t, si): Sample => {
     const rest = JSON.parse(cols.rest[si]!) as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>;
-    const bare: Sample = { ...rest, t: cols.t[si]!, elapsedMs: cols.e[si]!, ifaces: {} };
-    window = window ? mergeSamples([window, bare])! : bare;
-  }
-  window!.ifaces = ifaceSums;
-  return window!;
+    return { ...rest, t, elapsedMs: cols.e[si]!, ifaces: {} };
+  });
+  const window = bare.length === 1 ? bare[0]! : mergeSamples(bare)!;
+  window.ifaces = ifaceSums;
+  return window;
 }

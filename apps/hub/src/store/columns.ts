@@ -35,6 +35,9 @@ export class SampleColumns {
   /** Interface rows over all samples (MAX_CHUNK_ROWS). */
   rows = 0;
   private readonly slotOf = new Map<string, number>();
+  /** The previous sample's ids and slots in its order: the next one usually repeats it. */
+  private readonly lastIds: string[] = [];
+  private readonly lastSlots: number[] = [];
   /** Samples each column has room for. */
   private cap = INITIAL_SAMPLES;
   /** Slots the per-slot arrays have room for. */
@@ -78,10 +81,19 @@ export class SampleColumns {
     this.e.push(elapsedMs);
     this.rest.push(JSON.stringify(rest));
     const cap = this.cap;
+    const lastIds = this.lastIds;
+    const lastSlots = this.lastSlots;
+    let n = 0;
     for (const id in ifaces) {
       const row = ifaces[id]!;
-      let k = this.slotOf.get(id);
-      if (k === undefined) k = this.newSlot(id);
+      let k: number;
+      if (lastIds[n] === id) k = lastSlots[n]!;
+      else {
+        k = this.slotOf.get(id) ?? this.newSlot(id);
+        lastIds[n] = id;
+        lastSlots[n] = k;
+      }
+      n += 1;
       this.present[k * cap + si] = 1;
       this.rows += 1;
       const base = k * WIDTH;
@@ -94,6 +106,8 @@ export class SampleColumns {
         this.arena[c * cap + si] = x;
       }
     }
+    lastIds.length = n;
+    lastSlots.length = n;
   }
 
   /** Whether interface slot k is in sample si. */
