@@ -83,27 +83,40 @@ export class SampleColumns {
     const cap = this.cap;
     const lastIds = this.lastIds;
     const lastSlots = this.lastSlots;
+    // Locals for the inner loop; read again after a slot or a column made them grow.
+    let colAt = this.colAt;
+    let present = this.present;
+    let arena = this.arena;
     let n = 0;
     for (const id in ifaces) {
       const row = ifaces[id]!;
       let k: number;
       if (lastIds[n] === id) k = lastSlots[n]!;
       else {
-        k = this.slotOf.get(id) ?? this.newSlot(id);
+        let slot = this.slotOf.get(id);
+        if (slot === undefined) {
+          slot = this.newSlot(id);
+          colAt = this.colAt;
+          present = this.present;
+        }
+        k = slot;
         lastIds[n] = id;
         lastSlots[n] = k;
       }
       n += 1;
-      this.present[k * cap + si] = 1;
+      present[k * cap + si] = 1;
       this.rows += 1;
       const base = k * WIDTH;
       for (let j = 0; j < WIDTH; j++) {
-        const x = row[j] ?? 0;
-        // -0 stays 0, as the encoder always wrote it.
-        if (x === 0) continue;
-        let c = this.colAt[base + j]!;
-        if (c < 0) c = this.newColumn(base + j);
-        this.arena[c * cap + si] = x;
+        const x = row[j];
+        // -0 stays 0, as the encoder always wrote it; a short row's missing counters are 0.
+        if (x === 0 || x === undefined) continue;
+        let c = colAt[base + j]!;
+        if (c < 0) {
+          c = this.newColumn(base + j);
+          arena = this.arena;
+        }
+        arena[c * cap + si] = x;
       }
     }
     lastIds.length = n;
