@@ -1,11 +1,11 @@
-import type { Sample } from '@hopwatch/shared';
+import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HubCore } from '../src/core.ts';
 import { createOnceLogger, silentLogger } from '../src/log.ts';
 import { LatestSample } from '../src/state/latest.ts';
 import { HostTotals } from '../src/state/totals.ts';
 import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeColumns } from '../src/store/chunk.ts';
-import { SampleColumns } from '../src/store/columns.ts';
+import { MAX_COLUMN_VALUES, SampleColumns } from '../src/store/columns.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import cols2 from './fixtures/chunk-cols2.json' with { type: 'json' };
 import { makeSample, makeTopology, row } from './helpers/data.ts';
@@ -180,5 +180,29 @@ describe('running totals', () => {
       for (const [id, r] of Object.entries(s.ifaces)) want.set(id, (want.get(id) ?? 0) + r[1]!);
     for (const [id, n] of want) expect(totals.ifaces.get(id)![1]).toBe(n);
     expect([...totals.ifaces.keys()].sort()).toEqual([...want.keys()].sort());
+  });
+});
+
+describe('bounds', () => {
+  it('COLS6: a chunk laid out for many samples does not give a sample of many rows room for as many', () => {
+    const s = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(s);
+    const busy = row(Object.fromEntries(IFACE_COUNTERS.map((c) => [c, 3])));
+    // 10 000 one-row samples fill a chunk (MAX_CHUNK_SAMPLES): the next one is laid out for as many.
+    for (let i = 0; i < 10_000; i++) s.append('h', makeSample(T0 + i, { a: busy }, { elapsedMs: 1 }));
+    const wide: Record<string, number[]> = {};
+    for (let k = 0; k < 2000; k++) wide[`if${k}`] = busy;
+    const before = process.memoryUsage().arrayBuffers;
+    // Without the bound: 2000 rows × 16 columns × 10 000 samples, 2.5 GB.
+    for (let i = 0; i < 3; i++) s.append('h', makeSample(T0 + 20_000 + i, wide, { elapsedMs: 1 }));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+    expect(
+      s.readRange('h', T0 + 20_000, T0 + 30_000).samples.map((x) => Object.keys(x.ifaces).length),
+    ).toEqual([2000, 2000, 2000]);
+    // Past the bound the pump closes the chunk instead of growing it: valuesIfAdded says when.
+    const cols = new SampleColumns(undefined, 2000);
+    cols.add(makeSample(T0, wide));
+    expect(cols.valuesIfAdded(2000)).toBeLessThanOrEqual(MAX_COLUMN_VALUES);
+    expect(cols.valuesIfAdded(100_000)).toBeGreaterThan(MAX_COLUMN_VALUES);
   });
 });

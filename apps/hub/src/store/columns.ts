@@ -4,6 +4,16 @@ const WIDTH = IFACE_COUNTERS.length;
 /** Samples a column holds before it grows: a 10 s chunk at 1 Hz has 10 or 11. */
 const INITIAL_SAMPLES = 16;
 const INITIAL_SLOTS = 64;
+/**
+ * The most values one chunk's columns may hold (128 MB): what MAX_CHUNK_ROWS rows of WIDTH
+ * counters take, the bound the chunk reader holds a stored chunk to. Every column has room for
+ * as many samples as the chunk may reach, so without it a hostile agent could make a little
+ * input cost a lot: a chunk of 10 000 one-row samples lays the next chunk out for 10 000
+ * samples, and a sample of 400 000 busy rows after it would ask for 6·10⁶ columns of that.
+ * The write pump closes a chunk before a sample would pass it (valuesIfAdded), and a chunk's
+ * first sample gets columns short enough for it.
+ */
+export const MAX_COLUMN_VALUES = 1_000_000 * WIDTH;
 
 export interface ColumnsHint {
   samples: number;
@@ -39,28 +49,41 @@ export class SampleColumns {
   private readonly lastIds: string[] = [];
   private readonly lastSlots: number[] = [];
   /** Samples each column has room for. */
-  private cap = INITIAL_SAMPLES;
+  private cap: number;
   /** Slots the per-slot arrays have room for. */
-  private slotCap = INITIAL_SLOTS;
+  private slotCap: number;
   /** Per slot and counter (slot × WIDTH + j): the column's index in `arena`, -1 while all zero. */
-  private colAt = new Int32Array(INITIAL_SLOTS * WIDTH).fill(-1);
+  private colAt: Int32Array;
   /** Per slot and sample (slot × cap + si): 1 when the interface is in the sample. */
-  private present = new Uint8Array(INITIAL_SLOTS * INITIAL_SAMPLES);
+  private present: Uint8Array;
   /** Column c's values are arena[c × cap .. c × cap + cap). */
-  private arena = new Float64Array(16 * INITIAL_SAMPLES);
+  private arena: Float64Array;
   private cols = 0;
 
   /**
    * `hint`: the sizes of the host's previous chunk, so a chunk like it is laid out once instead
-   * of growing ~8 times on the way to 2500 columns.
+   * of growing ~8 times on the way to 2500 columns. `firstRows`: the rows of the sample about to
+   * be added first, whose columns must fit MAX_COLUMN_VALUES whatever the hint says.
    */
-  constructor(hint?: ColumnsHint) {
-    if (!hint) return;
-    this.cap = Math.max(INITIAL_SAMPLES, hint.samples);
-    this.slotCap = Math.max(INITIAL_SLOTS, hint.slots);
+  constructor(hint?: ColumnsHint, firstRows = 0) {
+    // An eighth of the bound for the first sample: a hostile one costs 16 MB here, not 128.
+    const fits = Math.max(1, Math.floor(MAX_COLUMN_VALUES / 8 / Math.max(1, firstRows * WIDTH)));
+    this.cap = Math.min(fits, Math.max(INITIAL_SAMPLES, hint?.samples ?? 0));
+    this.slotCap = Math.max(INITIAL_SLOTS, hint?.slots ?? 0);
+    const cols = Math.min(Math.max(16, hint?.cols ?? 0), Math.floor(MAX_COLUMN_VALUES / this.cap));
     this.colAt = new Int32Array(this.slotCap * WIDTH).fill(-1);
     this.present = new Uint8Array(this.slotCap * this.cap);
-    this.arena = new Float64Array(Math.max(16, hint.cols) * this.cap);
+    this.arena = new Float64Array(Math.max(1, cols) * this.cap);
+  }
+
+  /**
+   * The values the columns would hold, at most, after one more sample of `rows` rows (every
+   * counter of every row a new non-zero column): the pump closes the chunk first when this
+   * passes MAX_COLUMN_VALUES.
+   */
+  valuesIfAdded(rows: number): number {
+    const cap = this.t.length === this.cap ? this.cap * 2 : this.cap;
+    return (this.cols + rows * WIDTH) * cap;
   }
 
   /** What the next chunk of this host is likely to need. */

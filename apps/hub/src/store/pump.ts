@@ -2,7 +2,7 @@ import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
 import { chunkHasRoom, rowsOf } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
-import { type ColumnsHint, SampleColumns } from './columns.ts';
+import { type ColumnsHint, MAX_COLUMN_VALUES, SampleColumns } from './columns.ts';
 import type { ChunkRow } from './sql.ts';
 
 /** A host that stops sending still gets its last chunk written this long after the chunk opened. */
@@ -99,7 +99,8 @@ export class WritePump {
     if (
       chunk &&
       (sample.t - chunk.start > this.opts.chunkMs ||
-        !chunkHasRoom(chunk.columns.length, chunk.columns.rows, rows))
+        !chunkHasRoom(chunk.columns.length, chunk.columns.rows, rows) ||
+        chunk.columns.valuesIfAdded(rows) > MAX_COLUMN_VALUES)
     ) {
       this.close(chunk);
       chunk = undefined;
@@ -107,7 +108,7 @@ export class WritePump {
     if (!chunk) {
       chunk = {
         host,
-        columns: new SampleColumns(this.hints.get(host)),
+        columns: new SampleColumns(this.hints.get(host), rows),
         start: sample.t - sample.elapsedMs,
         end: sample.t,
         keyframes: this.earlyKeyframes.get(host) ?? [],
