@@ -2,15 +2,18 @@
  * npm run bench:hotpath -w @hopwatch/hub -- [--ifaces I] [--active F] [--rounds R]
  *
  * The hub's per-sample work on one 1000-interface host, stage by stage, in this process (no
- * sockets): parsing and validating the agent's frame, the JSON text kept for the recording and
- * the browsers, the running totals, a 10 s chunk's encoding, compression and loss summary, and
- * judging the latest sample. CPU time per agent-sample (process.cpuUsage, not wall time), and for
+ * sockets): parsing and validating the agent's frame, the copies kept for the recording (the
+ * open chunk's columns) and the judge (the latest sample), the running totals, a 10 s chunk's
+ * encoding, compression and loss summary, and judging the latest sample. (JSON.stringify of the
+ * sample is shown for comparison: since issue 12 it is made only while a browser watches.) CPU time per agent-sample (process.cpuUsage, not wall time), and for
  * the chunk codecs also bytes per interface-hour, so a codec is picked by both.
  */
 import { brotliCompressSync, constants as Z, deflateRawSync, gzipSync } from 'node:zlib';
 import { AgentMessageSchema, decodeAgentMessage, localize, type Sample } from '@hopwatch/shared';
 import { encodeChunkBody } from '../src/store/chunk.ts';
 import { buildChunkRow } from '../src/store/chunkRow.ts';
+import { SampleColumns } from '../src/store/columns.ts';
+import { LatestSample } from '../src/state/latest.ts';
 import { HostTotals } from '../src/state/totals.ts';
 import { benchArgs } from './args.ts';
 import { synthRates, synthSampleFrame, synthTopology } from './synthHost.ts';
@@ -25,7 +28,6 @@ const frames = Array.from({ length: CHUNK * a.rounds }, (_, i) =>
   synthSampleFrame(ids, rate, i, t0 + i * 1000),
 );
 const samples = frames.map((f) => (JSON.parse(f) as { sample: Sample }).sample);
-const texts = samples.map((s) => JSON.stringify(s));
 
 /**
  * CPU ms per call of fn(i) over i < n, after a warm-up pass: the best of three passes (the
@@ -52,15 +54,28 @@ rows.push([
   ms(perSample((i) => AgentMessageSchema.safeParse(parsed[i]))),
 ]);
 rows.push(['decodeAgentMessage (parse + validate)', ms(perSample((i) => decodeAgentMessage(frames[i]!)))]);
-rows.push(['JSON.stringify of the sample', ms(perSample((i) => JSON.stringify(samples[i]!)))]);
+rows.push([
+  'JSON.stringify of the sample (only while watched)',
+  ms(perSample((i) => JSON.stringify(samples[i]!))),
+]);
+const latest = new LatestSample();
+rows.push(["LatestSample.set (the judge's copy)", ms(perSample((i) => latest.set(samples[i]!)))]);
+rows.push(['LatestSample.sample (per judgement)', ms(perSample(() => latest.sample(), 30))]);
 const totals = new HostTotals();
 rows.push(['HostTotals.add', ms(perSample((i) => totals.add(samples[i]!)))]);
 rows.push(['localize of one sample (judging)', ms(perSample((i) => localize(topo, samples[i]!), 30))]);
 const chunks = a.rounds;
-const chunkMs = perSample(
-  (k) => buildChunkRow('h', { texts: texts.slice(k * CHUNK, k * CHUNK + CHUNK) }, [], topo, () => {}),
-  chunks,
-);
+const columnsOf = (k: number) => {
+  const cols = new SampleColumns();
+  for (let i = k * CHUNK; i < k * CHUNK + CHUNK; i++) cols.add(samples[i]!);
+  return cols;
+};
+rows.push([
+  'SampleColumns.add (the open chunk, on arrival)',
+  ms(perSample((k) => columnsOf(k), chunks) / CHUNK),
+]);
+const open = Array.from({ length: chunks }, (_, k) => columnsOf(k));
+const chunkMs = perSample((k) => buildChunkRow('h', { columns: open[k]! }, [], topo, () => {}), chunks);
 rows.push(['buildChunkRow per sample (encode + compress + summary)', ms(chunkMs / CHUNK)]);
 
 // Compressors over cols2's body (the binary columns), and chunk lengths (batching).

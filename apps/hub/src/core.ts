@@ -3,12 +3,12 @@ import {
   type HopReport,
   type HostSummary,
   localize,
-  type Sample,
   type Topology,
 } from '@hopwatch/shared';
 import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
+import { LatestSample } from './state/latest.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
@@ -74,11 +74,12 @@ export interface HostState {
   intervalMs: number;
   topology: { t: number; topology: Topology } | null;
   /**
-   * The latest live sample as its JSON text: parsed again only when judged or merged. Holding
-   * the parsed object (~3000 small objects at 1000 interfaces) for every host made each young-
-   * generation GC copy hundreds of thousands of objects (bench:hub saw 200-350 ms scavenges).
+   * The latest live sample, in buffers the host keeps (state/latest.ts): built again only when
+   * judged or when a browser starts watching. Holding the parsed object (~3000 small objects at
+   * 1000 interfaces) for every host made each young-generation GC copy hundreds of thousands of
+   * objects (bench:hub saw 200-350 ms scavenges); its JSON text cost a JSON.stringify per sample.
    */
-  latest: { t: number; json: string } | null;
+  latest: LatestSample | null;
   /** Hub clock of the last live sample. */
   lastSampleAt: number | null;
   totals: HostTotals;
@@ -152,7 +153,9 @@ export class HubCore {
   /** What a browser that starts watching `host` is sent at once (the Bus asks the owner). */
   liveState(host: string): LiveState | null {
     const s = this.hosts.get(host);
-    return s ? { topology: s.topology, latest: s.latest } : null;
+    return s
+      ? { topology: s.topology, latest: s.latest ? { t: s.latest.t, json: s.latest.json() } : null }
+      : null;
   }
 
   private stateOf(host: string): HostState {
@@ -250,19 +253,20 @@ export class HubCore {
   onSample(host: string, msg: SampleMessage): 'ok' | 'out_of_order' | 'future' {
     const { sample } = msg;
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
-    // Serialised once: the recording keeps this text and every browser watching gets it.
-    const json = JSON.stringify(sample);
-    if (!this.store.append(host, sample, json)) return 'out_of_order';
+    if (!this.store.append(host, sample)) return 'out_of_order';
     this.counters.samplesRecorded += 1;
     const state = this.stateOf(host);
     state.totals.add(sample);
     // Backfilled samples go to the recording and the counters, not to live views: a browser
     // watching live wants now, and replay reads the recording.
     if (msg.backfill) return 'ok';
-    state.latest = { t: sample.t, json };
+    state.latest ??= new LatestSample();
+    state.latest.set(sample);
     state.lastSampleAt = this.now();
     state.judgementStale = true;
-    this.bus.publishSample(host, json);
+    // Serialised only for someone watching (here, or on another replica through its lease), once
+    // for all of them: nobody watches most hosts most of the time.
+    if (this.bus.watched(host)) this.bus.publishSample(host, JSON.stringify(sample));
     return 'ok';
   }
 
@@ -288,8 +292,7 @@ export class HubCore {
     for (const [i, { s }] of stale.entries()) {
       if (i > 0 && performance.now() - t0 >= budgetMs) break;
       try {
-        const latest = s.latest ? (JSON.parse(s.latest.json) as Sample) : null;
-        s.reports = localize(s.topology!.topology, latest);
+        s.reports = localize(s.topology!.topology, s.latest?.sample() ?? null);
         s.summary = judgementOf(s.reports.values());
       } catch (e) {
         this.logOnce('warn', `judge:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);

@@ -15,6 +15,7 @@ import {
 } from '../src/store/chunk.ts';
 import { summarize } from '../src/state/summary.ts';
 import { buildChunkRow } from '../src/store/chunkRow.ts';
+import { SampleColumns } from '../src/store/columns.ts';
 import cols1 from './fixtures/chunk-cols1.json' with { type: 'json' };
 import { openStore, type Store } from '../src/store/store.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
@@ -94,14 +95,16 @@ describe('chunk codec', () => {
     ];
     expect(encodeChunkSummed(samples, []).ifaceSums).toEqual(mergeSamples(samples)!.ifaces);
     const topo = makeTopology('h', ['a', 'b']);
-    const fromTexts = buildChunkRow('h', { texts: samples.map((x) => JSON.stringify(x)) }, [], topo, (e) => {
+    const columns = new SampleColumns();
+    for (const x of samples) columns.add(x);
+    const fromColumns = buildChunkRow('h', { columns }, [], topo, (e) => {
       throw e;
     });
     const fromSamples = buildChunkRow('h', { samples }, [], topo, (e) => {
       throw e;
     });
-    expect(fromTexts?.summary).toBe(fromSamples?.summary);
-    expect(JSON.parse(fromTexts!.summary!)).toEqual(summarize(topo, samples));
+    expect(fromColumns?.summary).toBe(fromSamples?.summary);
+    expect(JSON.parse(fromColumns!.summary!)).toEqual(summarize(topo, samples));
     expect(summarize(topo, samples).drops).toBeGreaterThan(0);
   });
 });

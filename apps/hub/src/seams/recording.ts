@@ -16,8 +16,11 @@ import type { Marks } from '../store/marks.ts';
 export interface RecordingStore {
   /** Where the recording lives (a file, a stream): for logs, never shown to browsers. */
   readonly path: string;
-  /** `json`: JSON.stringify(sample), when the caller made it already. false: not newer than lastT. */
-  append(host: string, sample: Sample, json?: string): boolean;
+  /**
+   * false: not newer than lastT. The sample is copied (the embedded and fleet recordings into
+   * their open chunk's columns, store/columns.ts), never kept: the caller may drop it at once.
+   */
+  append(host: string, sample: Sample): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   /** false when identical to the host's latest version. */
   appendTopology(host: string, t: number, topology: Topology): boolean;

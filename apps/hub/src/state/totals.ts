@@ -31,17 +31,36 @@ export class HostTotals {
   readonly dropReasons = new Map<string, number>();
   /** `ifaceId\0kind` → drops. */
   readonly qdiscDrops = new Map<string, number>();
+  /**
+   * The previous sample's interface ids and their totals, in its order: an agent sends the same
+   * interfaces in the same order from sample to sample, so most rows find their totals here by
+   * position, without a map look-up (issue 12: 1000 look-ups a sample a host).
+   */
+  private lastIds: string[] = [];
+  private lastAccs: Float64Array[] = [];
 
   add(sample: Sample): void {
+    const ids = this.lastIds;
+    const accs = this.lastAccs;
+    let n = 0;
     for (const id in sample.ifaces) {
       const row = sample.ifaces[id]!;
-      let acc = this.ifaces.get(id);
-      if (!acc) {
-        acc = new Float64Array(COLUMNS.length);
-        this.ifaces.set(id, acc);
+      let acc: Float64Array | undefined;
+      if (ids[n] === id) acc = accs[n]!;
+      else {
+        acc = this.ifaces.get(id);
+        if (!acc) {
+          acc = new Float64Array(COLUMNS.length);
+          this.ifaces.set(id, acc);
+        }
+        ids[n] = id;
+        accs[n] = acc;
       }
+      n += 1;
       for (let k = 0; k < COLUMNS.length; k++) acc[k]! += row[COLUMNS[k]!] ?? 0;
     }
+    ids.length = n;
+    accs.length = n;
     for (const s of sample.softnet) {
       const acc = this.softnet.get(s.cpu) ?? [0, 0, 0];
       acc[0] += s.processed;

@@ -1,6 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import { IFACE_COUNTERS, type Keyframe, type Sample } from '@hopwatch/shared';
 import { checkSample } from '@hopwatch/shared/protocol/sampleFrame';
+import { SampleColumns } from './columns.ts';
 
 /**
  * One chunk = consecutive samples of one host, stored as one compressed row.
@@ -68,87 +69,50 @@ export function encodeChunk(samples: readonly Sample[], keyframes: readonly Keyf
 }
 
 export function encodeChunkSummed(samples: readonly Sample[], keyframes: readonly Keyframe[]): EncodedChunk {
-  return compressed(encodeChunkFrom(samples.length, (si) => samples[si]!, keyframes));
+  return encodeColumns(columnsOf(samples), keyframes);
 }
 
 /** The chunk's bytes before compression (bench:hotpath compares compressors on them). */
 export function encodeChunkBody(samples: readonly Sample[], keyframes: readonly Keyframe[]): Buffer {
   // A copy: the body is a view of the shared scratch buffer, overwritten by the next chunk.
-  return Buffer.from(encodeChunkFrom(samples.length, (si) => samples[si]!, keyframes).body);
+  return Buffer.from(columnsBody(columnsOf(samples), keyframes).body);
 }
 
-function compressed(c: { body: Buffer; ifaceSums: Record<string, number[]> }): EncodedChunk {
+function columnsOf(samples: readonly Sample[]): SampleColumns {
+  const cols = new SampleColumns();
+  for (const s of samples) cols.add(s);
+  return cols;
+}
+
+/** An open chunk's columns (columns.ts), encoded and compressed: the hub's write path. */
+export function encodeColumns(cols: SampleColumns, keyframes: readonly Keyframe[]): EncodedChunk {
+  const c = columnsBody(cols, keyframes);
   return { data: compress(c.body, BROTLI_MODE_GENERIC, CHUNK_BROTLI_QUALITY), ifaceSums: c.ifaceSums };
 }
 
 /**
- * The same chunk from samples' JSON texts, parsing one at a time (the hub's write path);
- * `onSample` sees each parsed sample once (the store folds them into the chunk's summary).
+ * The uncompressed body, straight from the columns. The header is put together from the
+ * samples' rest texts as they are: the same bytes JSON.stringify of the whole header gives.
  */
-export function encodeChunkTexts(
-  texts: readonly string[],
-  keyframes: readonly Keyframe[],
-  onSample: (s: Sample) => void = () => {},
-): EncodedChunk {
-  return compressed(
-    encodeChunkFrom(
-      texts.length,
-      (si) => {
-        const s = JSON.parse(texts[si]!) as Sample;
-        onSample(s);
-        return s;
-      },
-      keyframes,
-    ),
-  );
-}
-
-/**
- * Fills one Float64Array per interface (WIDTH × n): a chunk of 10 samples × 500 busy interfaces
- * would otherwise build 80 000 little arrays, all alive at once, which is what made young-
- * generation GC pauses long under load (bench:hub).
- */
-function encodeChunkFrom(
-  n: number,
-  sampleAt: (si: number) => Sample,
+function columnsBody(
+  cols: SampleColumns,
   keyframes: readonly Keyframe[],
 ): { body: Buffer; ifaceSums: Record<string, number[]> } {
   // The body returned is a view of `scratch`: compress or copy it before encoding another chunk.
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const values: Float64Array[] = [];
-  const present: Uint8Array[] = [];
-  const t: number[] = [];
-  const e: number[] = [];
-  const rest: SampleRest[] = [];
-  for (let si = 0; si < n; si++) {
-    const { t: st, elapsedMs, ifaces, ...other } = sampleAt(si);
-    t.push(st);
-    e.push(elapsedMs);
-    rest.push(other);
-    for (const id in ifaces) {
-      const row = ifaces[id]!;
-      let k = index.get(id);
-      if (k === undefined) {
-        k = ids.length;
-        index.set(id, k);
-        ids.push(id);
-        values.push(new Float64Array(WIDTH * n));
-        present.push(new Uint8Array(n));
-      }
-      const v = values[k]!;
-      for (let j = 0; j < WIDTH; j++) v[j * n + si] = row[j] ?? 0;
-      present[k]![si] = 1;
-    }
-  }
-  const p = present.map((at) => {
-    if (at.every((x) => x === 1)) return null;
+  const n = cols.length;
+  const ids = cols.ids;
+  const p = ids.map((_, k) => {
+    let all = true;
+    for (let si = 0; si < n && all; si++) all = cols.has(k, si);
+    if (all) return null;
     const list: number[] = [];
-    for (let i = 0; i < n; i++) if (at[i] === 1) list.push(i);
+    for (let si = 0; si < n; si++) if (cols.has(k, si)) list.push(si);
     return list;
   });
-  const header: ChunkHeader = { v: 2, t, e, ids, p, rest, k: [...keyframes] };
-  const head = Buffer.from(JSON.stringify(header));
+  const head = Buffer.from(
+    `{"v":2,"t":${JSON.stringify(cols.t)},"e":${JSON.stringify(cols.e)},"ids":${JSON.stringify(ids)},` +
+      `"p":${JSON.stringify(p)},"rest":[${cols.rest.join(',')}],"k":${JSON.stringify(keyframes)}}`,
+  );
   // Worst case: a tag and n float64s per column.
   const body = scratchOf(4 + head.length + ids.length * WIDTH * (1 + 8 * n));
   body.writeUInt32LE(head.length, 0);
@@ -156,28 +120,28 @@ function encodeChunkFrom(
   let o = 4 + head.length;
   const ifaceSums: Record<string, number[]> = {};
   for (let k = 0; k < ids.length; k++) {
-    const v = values[k]!;
     const sums = new Array<number>(WIDTH);
     for (let j = 0; j < WIDTH; j++) {
-      const off = j * n;
-      let zero = true;
+      const v = cols.column(k, j);
+      if (!v) {
+        sums[j] = 0;
+        body[o++] = COL_ZERO;
+        continue;
+      }
       let ints = true;
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        const x = v[off + i]!;
+        const x = v[i]!;
         sum += x;
-        if (x !== 0) zero = false;
         if (!(Number.isSafeInteger(x) && x >= 0)) ints = false;
       }
       sums[j] = sum;
-      // -0 is written as 0, as cols1's JSON text did.
-      if (zero) body[o++] = COL_ZERO;
-      else if (ints) {
+      if (ints) {
         body[o++] = COL_VARINT;
-        for (let i = 0; i < n; i++) o = writeVarint(body, o, v[off + i]!);
+        for (let i = 0; i < n; i++) o = writeVarint(body, o, v[i]!);
       } else {
         body[o++] = COL_F64;
-        for (let i = 0; i < n; i++) o = body.writeDoubleLE(v[off + i]!, o);
+        for (let i = 0; i < n; i++) o = body.writeDoubleLE(v[i]!, o);
       }
     }
     ifaceSums[ids[k]!] = sums;

@@ -1,57 +1,55 @@
 import { type Keyframe, mergeSamples, type Sample, type Topology } from '@hopwatch/shared';
 import { summarize } from '../state/summary.ts';
-import { CHUNK_CODEC, type EncodedChunk, encodeChunkSummed, encodeChunkTexts } from './chunk.ts';
+import { CHUNK_CODEC, encodeColumns } from './chunk.ts';
+import { SampleColumns } from './columns.ts';
 import type { ChunkRow } from './sql.ts';
 
 /**
  * One chunk as it is stored: its samples encoded (chunk.ts) and the loss summary of its whole
  * window, judged against `topology` (the version in force at the chunk's end). The one way a
- * chunk is made: the live pump passes the samples' JSON texts (parsed once, here), replay import
- * the parsed samples. A chunk whose summary cannot be made is still stored (replayable; the
+ * chunk is made: the live pump passes its open chunk's columns (columns.ts), replay import the
+ * parsed samples. A chunk whose summary cannot be made is still stored (replayable; the
  * timeline shows it as unjudged) and `onSummaryError` says why.
  */
 export function buildChunkRow(
   host: string,
-  samples: { texts: readonly string[] } | { samples: readonly Sample[] },
+  samples: { columns: SampleColumns } | { samples: readonly Sample[] },
   keyframes: readonly Keyframe[],
   topology: Topology | null,
   onSummaryError: (e: Error) => void,
 ): ChunkRow | null {
-  // The chunk's whole window, merged while encoding: one parse per sample, few live objects.
-  // Interface rows, most of a sample, are summed by the encoder from its columns; the rest is
-  // merged here sample by sample (mergeSamples without the rows: cheap).
-  let window: Sample | null = null;
-  let first: Sample | null = null;
-  let last: Sample | null = null;
-  const fold = (s: Sample) => {
-    first ??= s;
-    last = s;
-    const bare = { ...s, ifaces: {} };
-    window = window ? mergeSamples([window, bare]) : bare;
-  };
-  let encoded: EncodedChunk;
-  let count: number;
-  if ('texts' in samples) {
-    encoded = encodeChunkTexts(samples.texts, keyframes, fold);
-    count = samples.texts.length;
-  } else {
-    for (const s of samples.samples) fold(s);
-    encoded = encodeChunkSummed(samples.samples, keyframes);
-    count = samples.samples.length;
+  let cols: SampleColumns;
+  if ('columns' in samples) cols = samples.columns;
+  else {
+    cols = new SampleColumns();
+    for (const s of samples.samples) cols.add(s);
   }
-  const data = encoded.data;
-  const w = window as Sample | null;
-  if (w) w.ifaces = encoded.ifaceSums;
-  const f = first as Sample | null;
-  const l = last as Sample | null;
-  if (count === 0 || !w || !f || !l) return null;
+  const count = cols.length;
+  if (count === 0) return null;
+  const { data, ifaceSums } = encodeColumns(cols, keyframes);
   let summary: string | null = null;
   if (topology) {
     try {
-      summary = JSON.stringify(summarize(topology, [w]));
+      summary = JSON.stringify(summarize(topology, [windowOf(cols, ifaceSums)]));
     } catch (e) {
       onSummaryError(e as Error);
     }
   }
-  return { host, start: f.t - f.elapsedMs, end: l.t, samples: count, codec: CHUNK_CODEC, summary, data };
+  const start = cols.t[0]! - cols.e[0]!;
+  return { host, start, end: cols.t[count - 1]!, samples: count, codec: CHUNK_CODEC, summary, data };
+}
+
+/**
+ * The chunk's whole window as one sample: the interface rows summed by the encoder from its
+ * columns, the rest (softnet, drops, qdiscs...) merged from the rest texts in one mergeSamples
+ * (without the rows: cheap), as summarize() merges a window.
+ */
+function windowOf(cols: SampleColumns, ifaceSums: Record<string, number[]>): Sample {
+  const bare = cols.t.map((t, si): Sample => {
+    const rest = JSON.parse(cols.rest[si]!) as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>;
+    return { ...rest, t, elapsedMs: cols.e[si]!, ifaces: {} };
+  });
+  const window = bare.length === 1 ? bare[0]! : mergeSamples(bare)!;
+  window.ifaces = ifaceSums;
+  return window;
 }

@@ -2,6 +2,7 @@ import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
 import { chunkHasRoom, rowsOf } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
+import { type ColumnsHint, MAX_COLUMN_VALUES, SampleColumns } from './columns.ts';
 import type { ChunkRow } from './sql.ts';
 
 /** A host that stops sending still gets its last chunk written this long after the chunk opened. */
@@ -15,15 +16,14 @@ const PUMP_BACKLOG_BUDGET_MS = 40;
 const MAX_EARLY_KEYFRAMES = 4;
 
 /**
- * Samples wait as their JSON text, not as objects: one string per sample is ~half the memory of
- * the parsed object and costs the garbage collector nothing to trace, and a 10 s chunk lives
- * long enough to be promoted (bench:hub: RSS and GC time both went down).
+ * Samples wait as typed-array columns (columns.ts), filled as they arrive: not as parsed objects
+ * (~3000 per sample at 1000 interfaces, alive for 10 s, which made young-generation GC pauses
+ * long), and no longer as their JSON texts (issue 12: each text was made by JSON.stringify and
+ * parsed again at close, two of the largest costs of a hub replica).
  */
 export interface OpenChunk {
   host: string;
-  texts: string[];
-  /** Interfaces summed over the samples (MAX_CHUNK_ROWS). */
-  rows: number;
+  columns: SampleColumns;
   /** Start of the first sample's interval. */
   start: number;
   /** t of the last sample. */
@@ -63,6 +63,8 @@ export class WritePump {
   private readonly closing: OpenChunk[] = [];
   /** Keyframes that arrived while the host had no open chunk, per host. */
   private readonly earlyKeyframes = new Map<string, Keyframe[]>();
+  /** Per host, the sizes of its last chunk: the next one is laid out like it. */
+  private readonly hints = new Map<string, ColumnsHint>();
   private readonly writeSome: (budgetMs: number) => void;
 
   constructor(
@@ -91,21 +93,22 @@ export class WritePump {
       });
   }
 
-  add(host: string, sample: Sample, json: string): void {
+  add(host: string, sample: Sample): void {
     let chunk = this.open.get(host);
     const rows = rowsOf(sample);
     if (
       chunk &&
-      (sample.t - chunk.start > this.opts.chunkMs || !chunkHasRoom(chunk.texts.length, chunk.rows, rows))
+      (sample.t - chunk.start > this.opts.chunkMs ||
+        !chunkHasRoom(chunk.columns.length, chunk.columns.rows, rows) ||
+        chunk.columns.valuesIfAdded(rows) > MAX_COLUMN_VALUES)
     ) {
-      this.closing.push(chunk);
+      this.close(chunk);
       chunk = undefined;
     }
     if (!chunk) {
       chunk = {
         host,
-        texts: [],
-        rows: 0,
+        columns: new SampleColumns(this.hints.get(host), rows),
         start: sample.t - sample.elapsedMs,
         end: sample.t,
         keyframes: this.earlyKeyframes.get(host) ?? [],
@@ -114,9 +117,13 @@ export class WritePump {
       this.earlyKeyframes.delete(host);
       this.open.set(host, chunk);
     }
-    chunk.texts.push(json);
-    chunk.rows += rows;
+    chunk.columns.add(sample);
     chunk.end = sample.t;
+  }
+
+  private close(chunk: OpenChunk): void {
+    this.hints.set(chunk.host, chunk.columns.hint());
+    this.closing.push(chunk);
   }
 
   /**
@@ -142,7 +149,7 @@ export class WritePump {
 
   /** Every open chunk closed and written now. */
   flush(): void {
-    for (const chunk of this.open.values()) this.closing.push(chunk);
+    for (const chunk of this.open.values()) this.close(chunk);
     this.open.clear();
     this.pump(Number.POSITIVE_INFINITY);
   }
@@ -157,8 +164,8 @@ export class WritePump {
 
   samplesPending(): number {
     let n = 0;
-    for (const c of this.open.values()) n += c.texts.length;
-    for (const c of this.closing) n += c.texts.length;
+    for (const c of this.open.values()) n += c.columns.length;
+    for (const c of this.closing) n += c.columns.length;
     return n;
   }
 
@@ -167,7 +174,9 @@ export class WritePump {
     for (const [host, chunk] of this.open) {
       if (t - chunk.openedAt >= this.opts.chunkMs + IDLE_CLOSE_GRACE_MS) {
         this.open.delete(host);
-        this.closing.push(chunk);
+        this.close(chunk);
+        // Gone quiet: its next chunk, if any, is laid out from scratch.
+        this.hints.delete(host);
       }
     }
     if (this.closing.length === 0) return;
@@ -181,7 +190,7 @@ export class WritePump {
   private write(chunk: OpenChunk): void {
     const row = buildChunkRow(
       chunk.host,
-      { texts: chunk.texts },
+      { columns: chunk.columns },
       chunk.keyframes,
       this.opts.topologyOf(chunk.host),
       (e) => this.opts.log.warn(`store: could not summarise a chunk of ${chunk.host}: ${e.message}`),

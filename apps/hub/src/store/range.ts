@@ -77,7 +77,7 @@ export function collectRange(p: {
   end: number;
   maxSamples: number;
   chunks: Iterable<RangeChunk>;
-  open: readonly { texts: readonly string[]; keyframes: readonly Keyframe[] }[];
+  open: readonly { columns: { samples(): Sample[] }; keyframes: readonly Keyframe[] }[];
   unique?: boolean;
   unreadable: (chunkStart: number, e: Error) => void;
 }): { samples: Sample[]; keyframes: Keyframe[] } {
@@ -108,10 +108,7 @@ export function collectRange(p: {
     }
     if (samples.length > p.maxSamples) break;
   }
-  for (const o of p.open)
-    take(
-      o.texts.map((text) => JSON.parse(text) as Sample),
-      o.keyframes,
-    );
+  // Pending reads: the open chunks' samples built again from their columns.
+  for (const o of p.open) take(o.columns.samples(), o.keyframes);
   return { samples, keyframes };
 }

@@ -13,7 +13,7 @@
  * API (stable; issue 6's named recordings, export/import and `hopwatch replay` build on it):
  *
  *   const store = openStore('/path/hopwatch.db', { retentionMs, retentionBytes, chunkMs });
- *   store.append(host, sample, json?)     → false when sample.t ≤ lastT(host) (out of order, ignored)
+ *   store.append(host, sample)            → false when sample.t ≤ lastT(host) (out of order, ignored)
  *   store.appendKeyframe(host, keyframe)
  *   store.appendTopology(host, t, topo)   → false when identical to the host's latest version
  *   store.readRange(host, start, end)     → { topologies: [{t, topology}], samples, keyframes, ... }
@@ -165,13 +165,13 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     path,
     db,
 
-    append(host, sample, json = JSON.stringify(sample)) {
+    append(host, sample) {
       if (!db.open) return false;
       const last = lastTs.get(host);
       if (last !== undefined && sample.t <= last) return false;
       lastTs.set(host, sample.t);
       knownHosts.add(host);
-      pump.add(host, sample, json);
+      pump.add(host, sample);
       return true;
     },
 

@@ -1,0 +1,84 @@
+import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+
+const WIDTH = IFACE_COUNTERS.length;
+
+/**
+ * A host's latest live sample, copied into buffers the host keeps from sample to sample: its
+ * interface ids (the same array while the agent sends the same interfaces in the same order, as
+ * it does between topology changes) and one Float64Array of their rows. Built again as a Sample
+ * only when read: when the host is judged (every 10 s when nobody watches it) or a browser starts
+ * watching it.
+ *
+ * What it replaces (issue 12): JSON.stringify of every sample of every host, kept as text for
+ * these reads. Holding the parsed sample instead (~3000 small objects at 1000 interfaces, alive
+ * for a second, so promoted) made young-generation GC copy hundreds of thousands of objects.
+ */
+export class LatestSample {
+  t = 0;
+  private ids: string[] = [];
+  private values = new Float64Array(0);
+  /**
+   * Everything but t, elapsedMs and ifaces (softnet, drops, qdiscs...: ~70 small objects on a
+   * 64-CPU host), kept as the frame check made it: cheaper than its JSON text (a stringify per
+   * sample, a parse per read). Nothing changes a sample after its check.
+   */
+  private rest: Omit<Sample, 't' | 'elapsedMs' | 'ifaces'> | null = null;
+  private elapsedMs = 0;
+  private text: string | null = null;
+
+  set(sample: Sample): void {
+    const { t, elapsedMs, ifaces, ...rest } = sample;
+    this.t = t;
+    this.elapsedMs = elapsedMs;
+    this.rest = rest;
+    this.text = null;
+    let ids = this.ids;
+    let same = true;
+    let n = 0;
+    for (const id in ifaces) {
+      if (same && ids[n] !== id) {
+        same = false;
+        ids = ids.slice(0, n);
+      }
+      if (!same) ids.push(id);
+      n += 1;
+    }
+    if (same && ids.length !== n) ids = ids.slice(0, n);
+    this.ids = ids;
+    if (this.values.length < n * WIDTH) this.values = new Float64Array(Math.ceil(n * 1.25) * WIDTH);
+    const v = this.values;
+    let o = 0;
+    for (const id in ifaces) {
+      const row = ifaces[id]!;
+      // + 0: -0 becomes 0, as it did through JSON.
+      for (let j = 0; j < WIDTH; j++) v[o + j] = (row[j] ?? 0) + 0;
+      o += WIDTH;
+    }
+  }
+
+  /** The sample, built again (a fresh object each call: callers may keep or change it). */
+  sample(): Sample {
+    const ifaces: Record<string, number[]> = {};
+    const v = this.values;
+    for (let k = 0; k < this.ids.length; k++) {
+      const id = this.ids[k]!;
+      // The frame check never lets `__proto__` through; as a key it would set the prototype.
+      if (id === '__proto__') continue;
+      const row = new Array<number>(WIDTH);
+      for (let j = 0; j < WIDTH; j++) row[j] = v[k * WIDTH + j]!;
+      ifaces[id] = row;
+    }
+    return {
+      t: this.t,
+      elapsedMs: this.elapsedMs,
+      ifaces,
+      ...(this.rest as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>),
+    };
+  }
+
+  /** JSON.stringify(sample()), made once per sample and only when asked for. */
+  json(): string {
+    this.text ??= JSON.stringify(this.sample());
+    return this.text;
+  }
+}

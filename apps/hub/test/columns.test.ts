@@ -1,0 +1,208 @@
+import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HubCore } from '../src/core.ts';
+import { createOnceLogger, silentLogger } from '../src/log.ts';
+import { LatestSample } from '../src/state/latest.ts';
+import { HostTotals } from '../src/state/totals.ts';
+import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeColumns } from '../src/store/chunk.ts';
+import { MAX_COLUMN_VALUES, SampleColumns } from '../src/store/columns.ts';
+import { openStore, type Store } from '../src/store/store.ts';
+import cols2 from './fixtures/chunk-cols2.json' with { type: 'json' };
+import { makeSample, makeTopology, row } from './helpers/data.ts';
+
+/**
+ * COLS1–COLS4 (issue 12): the open chunk keeps its samples as typed-array columns filled on
+ * arrival (store/columns.ts) and the hub keeps each host's latest sample in reusable buffers
+ * (state/latest.ts). Whatever goes in must come out exactly, through the columns, the chunk
+ * codec and the recording's pending reads alike.
+ */
+const T0 = 1_700_000_000_000;
+const stores: Store[] = [];
+const cores: HubCore[] = [];
+afterEach(() => {
+  for (const c of cores.splice(0)) c.stop();
+  for (const s of stores.splice(0)) s.close();
+  vi.restoreAllMocks();
+});
+
+function columnsOf(samples: readonly Sample[]): SampleColumns {
+  const cols = new SampleColumns();
+  for (const s of samples) cols.add(s);
+  return cols;
+}
+
+/** Samples a hostile agent (or an unlucky host) can send within one chunk. */
+function hostileChunk(): Sample[] {
+  const out: Sample[] = [];
+  // Interfaces appearing and disappearing mid-chunk, one sample with none.
+  out.push(makeSample(T0, { a: row({ rxPackets: 5, rxBytes: 500 }), b: row() }));
+  out.push(makeSample(T0 + 1000, { b: row({ txDropped: 2 }), c: row({ rxFifo: 1 }) }));
+  out.push(makeSample(T0 + 2000, {}));
+  // A counter reset: the delta across it is huge (2^53 − 1), then small again; a fraction.
+  out.push(makeSample(T0 + 3000, { a: row({ rxBytes: 2 ** 53 - 1, rxPackets: 0.5 }) }));
+  out.push(makeSample(T0 + 4000, { a: row({ rxBytes: 3, rxPackets: 1 }), c: row({ txCarrier: 2 ** 40 }) }));
+  // A topology change mid-chunk: every interface renamed (a namespace recreated), new order.
+  out.push(makeSample(T0 + 5000, { 'ns9/b': row({ txPackets: 9 }), 'ns9/a': row({ rxPackets: 1 }) }));
+  out.push(
+    makeSample(
+      T0 + 6000,
+      { 'ns9/a': row({ rxPackets: 2 }), 'ns9/b': row({ txPackets: 10 }) },
+      {
+        elapsedMs: 999.25,
+        drops: [{ reason: 'CPU_BACKLOG', location: 'enqueue_to_backlog', cpu: 1, count: 3 }],
+        qdiscs: {
+          'ns9/a': {
+            kind: 'fq_codel',
+            packets: 9,
+            bytes: 900,
+            drops: 4,
+            overlimits: 0,
+            requeues: 0,
+            qlen: 1,
+          },
+        },
+      },
+    ),
+  );
+  // -0 is read back as 0 (JSON has no -0 either); a column that turns non-zero only late.
+  out.push(makeSample(T0 + 7000, { 'ns9/a': row({ rxPackets: -0, txFifo: 7 }) }));
+  return out;
+}
+
+/** What a sample is once through JSON (the wire, and the recording before issue 12): -0 is 0. */
+const viaJson = (s: readonly Sample[]) => JSON.parse(JSON.stringify(s)) as Sample[];
+
+describe('open chunk columns', () => {
+  it('COLS1: the columns give back exactly the samples that went in, hostile ones too', () => {
+    const samples = hostileChunk();
+    const cols = columnsOf(samples);
+    expect(cols.length).toBe(samples.length);
+    expect(cols.samples()).toEqual(viaJson(samples));
+    expect(Object.is(cols.sampleAt(7).ifaces['ns9/a']![1], 0)).toBe(true);
+    // Absent interfaces stay absent (not rows of zeros), present all-zero ones stay present.
+    expect(Object.keys(cols.sampleAt(2).ifaces)).toEqual([]);
+    expect(cols.sampleAt(0).ifaces.b).toEqual(row());
+    expect(cols.rows).toBe(samples.reduce((n, s) => n + Object.keys(s.ifaces).length, 0));
+  });
+
+  it('COLS1: growing past the columns’ room (samples, interfaces, non-zero columns) loses nothing', () => {
+    // 100 ms samples (100 a chunk) over 300 interfaces, a new one every sample: every array grows.
+    const samples = Array.from({ length: 100 }, (_, i) => {
+      const ifaces: Record<string, number[]> = {};
+      for (let k = 0; k < 200 + i; k++)
+        if ((k + i) % 7 !== 0) ifaces[`ns/if${k}`] = row({ rxBytes: k * 1000 + i, txPackets: (k * i) % 5 });
+      return makeSample(T0 + i * 100, ifaces, { elapsedMs: 100 });
+    });
+    const cols = columnsOf(samples);
+    expect(cols.samples()).toEqual(samples);
+    // Laid out from the hint of a chunk like it: the same answer.
+    const again = new SampleColumns(cols.hint());
+    for (const s of samples) again.add(s);
+    expect(again.samples()).toEqual(samples);
+  });
+
+  it('COLS2: the columns encode to the bytes the cols2 encoder wrote before them, which the reader reads', () => {
+    const samples = cols2.samples as Sample[];
+    const data = Buffer.from(cols2.data, 'base64');
+    expect(encodeColumns(columnsOf(samples), cols2.keyframes).data.equals(data)).toBe(true);
+    const back = decodeChunk(cols2.codec, data);
+    expect(back.samples).toEqual(samples);
+    expect(back.keyframes).toEqual(cols2.keyframes);
+    // And the hostile chunk, through the codec.
+    const hostile = hostileChunk();
+    expect(decodeChunk(CHUNK_CODEC, encodeChunk(hostile, [])).samples).toEqual(viaJson(hostile));
+  });
+
+  it('COLS3: a recording answers the same from its open chunk, its queue and its file', () => {
+    const s = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(s);
+    s.appendTopology('h', T0 - 1000, makeTopology('h', ['a', 'b', 'c']));
+    const samples = hostileChunk();
+    // Past 10 s the next sample closes the chunk (queued, not yet written).
+    const later = [makeSample(T0 + 12_000, { a: row({ rxPackets: 1 }) }), makeSample(T0 + 13_000, {})];
+    for (const x of [...samples, ...later]) expect(s.append('h', x)).toBe(true);
+    s.appendTopology('h', T0 + 5500, makeTopology('h', ['ns9/a', 'ns9/b']));
+    const all = viaJson([...samples, ...later]);
+    expect(s.readRange('h', 0, T0 + 60_000).samples).toEqual(all);
+    expect(s.stats().samplesPending).toBe(all.length);
+    s.flush();
+    expect(s.stats().samplesPending).toBe(0);
+    expect(s.readRange('h', 0, T0 + 60_000).samples).toEqual(all);
+    expect(s.readRange('h', T0 + 3000, T0 + 5000).samples).toEqual(all.slice(3, 6));
+  });
+});
+
+describe('the latest sample', () => {
+  it('COLS4: LatestSample gives back the last sample set, as interfaces come, go and reorder', () => {
+    const l = new LatestSample();
+    for (const s of hostileChunk()) {
+      l.set(s);
+      expect(l.sample()).toEqual(viaJson([s])[0]);
+      expect(l.json()).toBe(JSON.stringify(s));
+      expect(l.t).toBe(s.t);
+    }
+    // Fewer interfaces after many: nothing of the longer sample is left over.
+    const many: Record<string, number[]> = {};
+    for (let k = 0; k < 50; k++) many[`if${k}`] = row({ rxBytes: k + 1 });
+    l.set(makeSample(T0 + 9000, many));
+    l.set(makeSample(T0 + 10_000, { if3: row({ txBytes: 1 }) }));
+    expect(l.sample().ifaces).toEqual({ if3: row({ txBytes: 1 }) });
+  });
+
+  it('COLS4: a sample is serialised only while someone watches its host', () => {
+    const store = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(store);
+    const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => T0 + 60_000);
+    cores.push(core);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const sent: string[] = [];
+    const serialised = (s: Sample) => stringify.mock.calls.filter(([x]) => x === s).length;
+    const first = makeSample(T0, { a: row({ rxPackets: 1 }) });
+    core.onSample('h', { type: 'sample', seq: 1, backfill: false, sample: first });
+    expect(serialised(first)).toBe(0);
+    core.bus.watch('h', { topology() {}, sample: (_h, json) => sent.push(json) });
+    // The watcher got the latest sample at once, made from the kept copy.
+    expect(sent.map((j) => JSON.parse(j))).toEqual([first]);
+    const second = makeSample(T0 + 1000, { a: row({ rxPackets: 2 }) });
+    core.onSample('h', { type: 'sample', seq: 2, backfill: false, sample: second });
+    expect(serialised(second)).toBe(1);
+    expect(JSON.parse(sent[1]!)).toEqual(second);
+  });
+});
+
+describe('running totals', () => {
+  it('COLS5: HostTotals sums every row whatever the order and set of interfaces from sample to sample', () => {
+    const totals = new HostTotals();
+    const samples = [...hostileChunk(), ...hostileChunk().reverse()];
+    for (const s of samples) totals.add(s);
+    const want = new Map<string, number>();
+    for (const s of samples)
+      for (const [id, r] of Object.entries(s.ifaces)) want.set(id, (want.get(id) ?? 0) + r[1]!);
+    for (const [id, n] of want) expect(totals.ifaces.get(id)![1]).toBe(n);
+    expect([...totals.ifaces.keys()].sort()).toEqual([...want.keys()].sort());
+  });
+});
+
+describe('bounds', () => {
+  it('COLS6: a chunk laid out for many samples does not give a sample of many rows room for as many', () => {
+    const s = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(s);
+    const busy = row(Object.fromEntries(IFACE_COUNTERS.map((c) => [c, 3])));
+    // 10 000 one-row samples fill a chunk (MAX_CHUNK_SAMPLES): the next one is laid out for as many.
+    for (let i = 0; i < 10_000; i++) s.append('h', makeSample(T0 + i, { a: busy }, { elapsedMs: 1 }));
+    const wide: Record<string, number[]> = {};
+    for (let k = 0; k < 2000; k++) wide[`if${k}`] = busy;
+    const before = process.memoryUsage().arrayBuffers;
+    // Without the bound: 2000 rows × 16 columns × 10 000 samples, 2.5 GB.
+    for (let i = 0; i < 3; i++) s.append('h', makeSample(T0 + 20_000 + i, wide, { elapsedMs: 1 }));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+    expect(
+      s.readRange('h', T0 + 20_000, T0 + 30_000).samples.map((x) => Object.keys(x.ifaces).length),
+    ).toEqual([2000, 2000, 2000]);
+    // Past the bound the pump closes the chunk instead of growing it: valuesIfAdded says when.
+    const cols = new SampleColumns(undefined, 2000);
+    cols.add(makeSample(T0, wide));
+    expect(cols.valuesIfAdded(2000)).toBeLessThanOrEqual(MAX_COLUMN_VALUES);
+    expect(cols.valuesIfAdded(100_000)).toBeGreaterThan(MAX_COLUMN_VALUES);
+  });
+});
