@@ -134,8 +134,11 @@ export class NsProtoReader {
       const p = this.emit(ns.name, rpFilter(ns.name));
       if (p) out[ns.name] = p;
     }
-    for (const name of [...this.state.keys()])
-      if (!namespaces.some((n) => n.name === name)) this.state.delete(name);
+    // Namespaces no longer watched (forget() normally took them already): one set, not a scan each.
+    if (this.state.size > namespaces.length) {
+      const watched = new Set(namespaces.map((n) => n.name));
+      for (const name of [...this.state.keys()]) if (!watched.has(name)) this.state.delete(name);
+    }
     return out;
   }
 

@@ -143,10 +143,19 @@ export const SYSCTLS = [
   'net.ipv4.neigh.default.gc_thresh3',
 ] as const;
 
+/** Their paths under a proc root, made once per root (read every sample). */
+const sysctlPaths = new Map<string, readonly string[]>();
+
 export function readSysctls(files: FileReader, procRoot: string): Record<string, number> {
+  let paths = sysctlPaths.get(procRoot);
+  if (paths === undefined) {
+    paths = SYSCTLS.map((name) => `${procRoot}/sys/${name.replaceAll('.', '/')}`);
+    sysctlPaths.set(procRoot, paths);
+  }
   const out: Record<string, number> = {};
-  for (const name of SYSCTLS) {
-    const text = files.readOrNull(`${procRoot}/sys/${name.replaceAll('.', '/')}`);
+  for (let i = 0; i < SYSCTLS.length; i++) {
+    const name = SYSCTLS[i]!;
+    const text = files.readOrNull(paths[i]!);
     if (text === null) continue;
     const value = parseSysctl(name, text);
     if (value !== null) out[name] = value;
