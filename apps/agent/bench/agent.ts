@@ -59,6 +59,14 @@ function unitNodeFlags(): string[] {
   return exec[1]!.split(' ').filter(Boolean);
 }
 
+/** The unit's `Environment=NAME=VALUE` lines (e.g. MALLOC_ARENA_MAX): the agent runs with them here too. */
+function unitEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(ROOT, 'packaging/hopwatch-agent.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=(\w+)=(\S*)$/gm)) env[m[1]!] = m[2]!;
+  return env;
+}
+
 async function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<void> {
   let seen = '';
   await new Promise<void>((resolve, reject) => {
@@ -120,7 +128,11 @@ async function main(): Promise<void> {
     writeFileSync(tokenFile, AGENT_TOKEN, { mode: 0o600 });
     t = performance.now();
     console.log(
-      `agent: node ${unitNodeFlags().join(' ')} ${process.env.BENCH_AGENT ?? 'dist/hopwatch-agent.mjs'} (the systemd unit's node flags)`,
+      `agent: ${Object.entries(unitEnvironment())
+        .map(([k, v]) => `${k}=${v} `)
+        .join(
+          '',
+        )}node ${unitNodeFlags().join(' ')} ${process.env.BENCH_AGENT ?? 'dist/hopwatch-agent.mjs'} (the systemd unit's environment and node flags)`,
     );
     agent = spawn(
       process.execPath,
@@ -132,7 +144,10 @@ async function main(): Promise<void> {
         process.env.BENCH_AGENT ?? join(ROOT, 'dist/hopwatch-agent.mjs'),
         ...['--hub', `ws://127.0.0.1:${port}`, '--name', 'bench', '--netns', `${BENCH_NS}*,@host`],
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOPWATCH_TOKEN: AGENT_TOKEN } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...unitEnvironment(), HOPWATCH_TOKEN: AGENT_TOKEN },
+      },
     );
     const pid = agent.pid as number;
     // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
