@@ -7,10 +7,17 @@ import type { CounterTotals, IfaceTotal, NsIfaceTotals } from '../diff.ts';
 import type { NsEntry } from '../discovery/namespaces.ts';
 import { nsLabel } from '../discovery/probe.ts';
 import { parseNetDevBytes } from '../parse/netdev.ts';
-import { checkNamespace, netDevMaxBytes, netDir, readNsMib, readSoftnet } from './ns-files.ts';
+import {
+  checkNamespace,
+  NETDEV_LINE_MAX_BYTES,
+  netDevMaxBytes,
+  netDir,
+  readNsMib,
+  readSoftnet,
+} from './ns-files.ts';
 import type { Counter } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
-import { OpenFiles } from '../util/procfs.ts';
+import { OpenFiles, seqWholeBelow } from '../util/procfs.ts';
 
 /**
  * SNMP counters cost more to read than interface counters: the kernel formats ~400 of them per
@@ -153,7 +160,8 @@ export class CounterReader {
   /** The namespace's net/dev bytes (in the shared read buffer), or why not. */
   private readDev(ns: NsEntry, st: NsState): Buffer | string {
     try {
-      return this.files.readBytes(st.devPath, this.netDevCap, () => checkNamespace(this.procRoot, ns));
+      const check = () => checkNamespace(this.procRoot, ns);
+      return this.files.readBytes(st.devPath, this.netDevCap, check, undefined, NETDEV_WHOLE_BELOW);
     } catch (e) {
       st.rawLength = -1;
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -230,6 +238,9 @@ export class CounterReader {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A namespace's net/dev (~140 bytes an interface) under this size comes whole in one read. */
+const NETDEV_WHOLE_BELOW = seqWholeBelow(NETDEV_LINE_MAX_BYTES);
 
 function sameBytes(bytes: Buffer, st: NsState): boolean {
   return bytes.length === st.rawLength && bytes.compare(st.raw, 0, st.rawLength) === 0;
