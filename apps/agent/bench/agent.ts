@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { cpuWithChildrenMs } from './cpu.ts';
 import { BENCH_NS, buildLab, destroyLab, nsName } from './lab.ts';
-import { treeCpuMs, treeMemoryMb } from './proctree.ts';
+import { threadCpuMs, treeCpuMs, treeMemoryMb } from './proctree.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const NAMESPACES = 100;
@@ -57,6 +57,14 @@ function unitNodeFlags(): string[] {
   if (!exec)
     throw new Error('packaging/hopwatch-agent.service: no ExecStart=…node … hopwatch-agent.mjs line');
   return exec[1]!.split(' ').filter(Boolean);
+}
+
+/** The unit's `Environment=NAME=VALUE` lines (e.g. MALLOC_ARENA_MAX): the agent runs with them here too. */
+function unitEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(ROOT, 'packaging/hopwatch-agent.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=(\w+)=(\S*)$/gm)) env[m[1]!] = m[2]!;
+  return env;
 }
 
 async function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<void> {
@@ -120,7 +128,11 @@ async function main(): Promise<void> {
     writeFileSync(tokenFile, AGENT_TOKEN, { mode: 0o600 });
     t = performance.now();
     console.log(
-      `agent: node ${unitNodeFlags().join(' ')} dist/hopwatch-agent.mjs (the systemd unit's node flags)`,
+      `agent: ${Object.entries(unitEnvironment())
+        .map(([k, v]) => `${k}=${v} `)
+        .join(
+          '',
+        )}node ${unitNodeFlags().join(' ')} ${process.env.BENCH_AGENT ?? 'dist/hopwatch-agent.mjs'} (the systemd unit's environment and node flags)`,
     );
     agent = spawn(
       process.execPath,
@@ -128,10 +140,14 @@ async function main(): Promise<void> {
         ...unitNodeFlags(),
         // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", then bench/profile.ts on it.
         ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-        join(ROOT, 'dist/hopwatch-agent.mjs'),
+        // BENCH_AGENT=FILE: another build of the agent (e.g. the previous commit's), for before/after.
+        process.env.BENCH_AGENT ?? join(ROOT, 'dist/hopwatch-agent.mjs'),
         ...['--hub', `ws://127.0.0.1:${port}`, '--name', 'bench', '--netns', `${BENCH_NS}*,@host`],
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOPWATCH_TOKEN: AGENT_TOKEN } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...unitEnvironment(), HOPWATCH_TOKEN: AGENT_TOKEN },
+      },
     );
     const pid = agent.pid as number;
     // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
@@ -157,6 +173,7 @@ async function main(): Promise<void> {
       rssMax = Math.max(rssMax, treeMemoryMb(pid).rssMb);
     }
     const w1 = treeCpuMs(pid);
+    const t1 = threadCpuMs(pid);
     const warm = (total(w1) - total(w0)) / WARMUP_SECONDS;
     console.log(
       `warm-up, first ${WARMUP_SECONDS} s: ${fmt(warm, 2)} ms CPU per sample ` +
@@ -168,12 +185,18 @@ async function main(): Promise<void> {
       rssMax = Math.max(rssMax, treeMemoryMb(pid).rssMb);
     }
     const s1 = treeCpuMs(pid);
+    const t2 = threadCpuMs(pid);
     const steady = (total(s1) - total(w1)) / STEADY_SECONDS;
     console.log(
       `steady state, next ${STEADY_SECONDS} s: ${fmt(steady, 2)} ms CPU per sample ` +
         `(${fmt((s1.selfMs - w1.selfMs) / STEADY_SECONDS, 2)} agent process + ` +
         `${fmt((s1.childrenMs - w1.childrenMs) / STEADY_SECONDS, 2)} children: holders, ip monitor, tc, trace_pipe reader, every ip/nft it ran) ` +
         `[target ≤ ${TARGET_STEADY_MS}]`,
+    );
+    const perS = (a: number, b: number) => fmt((b - a) / STEADY_SECONDS, 2);
+    console.log(
+      `  its threads: main ${perS(t1.mainUserMs, t2.mainUserMs)} user + ${perS(t1.mainSystemMs, t2.mainSystemMs)} system ` +
+        `(the kernel generating what it reads), the others (V8 helpers, libuv) ${perS(t1.otherMs, t2.otherMs)} ms per sample`,
     );
     const mem = treeMemoryMb(pid);
     console.log(

@@ -3,14 +3,26 @@ import type { QdiscStats } from './parse/qdisc.ts';
 import type { SoftnetRow } from './parse/softnet.ts';
 import { type Counter, counterDelta, counterString, u32Delta } from './util/counter.ts';
 
+/** One interface's absolute counters; ifindex tells a recreated interface from the old one of the same name. */
+export interface IfaceTotal {
+  ifindex: number;
+  row: Counter[];
+}
+
+/**
+ * One namespace's interfaces by id. The reader hands back the very same map while the namespace's
+ * net/dev reads exactly as before (sampling/counter-reader.ts): identity means "nothing moved".
+ */
+export type NsIfaceTotals = ReadonlyMap<string, IfaceTotal>;
+
 /** Absolute counters at one instant (sampling/counter-reader.ts reads them): deltas are taken between two. */
 export interface CounterTotals {
-  /** By interface id; ifindex tells a recreated interface from the old one of the same name. */
-  ifaces: Map<string, { ifindex: number; row: Counter[] }>;
+  /** By namespace name, then interface id. */
+  ifaces: Map<string, NsIfaceTotals>;
   softnet: SoftnetRow[];
   /** By interface id, root qdiscs that queue (not noqueue). */
   qdiscs: Map<string, QdiscStats>;
-  /** By namespace name, then `Group.Field`. */
+  /** By namespace name, then `Group.Field`; the same map again while not re-read. */
   snmp: Map<string, Map<string, Counter>>;
 }
 
@@ -49,12 +61,17 @@ export function diffRow(
  */
 export function diffCounters(prev: CounterTotals, next: CounterTotals, elapsedMs: number): CounterDeltas {
   const ifaces: Record<string, number[]> = {};
-  for (const [id, n] of next.ifaces) {
-    const p = prev.ifaces.get(id);
-    // Most rows are idle: the collector passes the very same array then (see parseNetDev).
-    if (!p || (p.ifindex === n.ifindex && (p.row === n.row || sameValues(p.row, n.row)))) continue;
-    const { delta } = diffRow(p.row, n.row, p.ifindex === n.ifindex);
-    if (delta.some((d) => d !== 0)) ifaces[id] = delta;
+  for (const [ns, nextNs] of next.ifaces) {
+    const prevNs = prev.ifaces.get(ns);
+    // An idle namespace is the very same map (its net/dev read byte for byte as before).
+    if (prevNs === nextNs || prevNs === undefined) continue;
+    for (const [id, n] of nextNs) {
+      const p = prevNs.get(id);
+      // Most rows are idle: the reader passes the very same array then (see parseNetDev).
+      if (!p || (p.ifindex === n.ifindex && (p.row === n.row || sameValues(p.row, n.row)))) continue;
+      const { delta } = diffRow(p.row, n.row, p.ifindex === n.ifindex);
+      if (delta.some((d) => d !== 0)) ifaces[id] = delta;
+    }
   }
   return {
     elapsedMs,
@@ -127,7 +144,7 @@ export function diffSnmp(
   const out: Record<string, Record<string, number>> = {};
   for (const [ns, n] of next) {
     const p = prev.get(ns);
-    if (!p) continue;
+    if (!p || p === n) continue; // not re-read since: nothing to report
     let fields: Record<string, number> | null = null;
     for (const [key, value] of n) {
       const before = p.get(key);
@@ -145,7 +162,7 @@ export function diffSnmp(
 /** Absolute totals as exact decimal strings. */
 export function keyframeOf(t: number, snap: CounterTotals): Keyframe {
   const ifaces: Record<string, string[]> = {};
-  for (const [id, { row }] of snap.ifaces) ifaces[id] = row.map(counterString);
+  for (const ns of snap.ifaces.values()) for (const [id, { row }] of ns) ifaces[id] = row.map(counterString);
   return {
     t,
     ifaces,

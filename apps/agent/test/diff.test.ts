@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type CounterTotals, diffCounters, diffRow, diffSoftnet, keyframeOf } from '../src/diff.ts';
+import {
+  type CounterTotals,
+  diffCounters,
+  type IfaceTotal,
+  diffRow,
+  diffSoftnet,
+  keyframeOf,
+} from '../src/diff.ts';
 import { parseSoftnet } from '../src/parse/softnet.ts';
 import type { Counter } from '../src/util/counter.ts';
 import { counterDelta, u32Delta } from '../src/util/counter.ts';
@@ -28,8 +35,15 @@ function snap(
   ifaces: Record<string, [number, Counter[]]>,
   snmp: Record<string, Record<string, Counter>> = {},
 ): CounterTotals {
+  // Grouped by namespace as the reader does: `NETNS/IFNAME`, or the host's `IFNAME`.
+  const byNs = new Map<string, Map<string, IfaceTotal>>();
+  for (const [id, [ifindex, r]] of Object.entries(ifaces)) {
+    const ns = id.includes('/') ? id.slice(0, id.indexOf('/')) : '';
+    if (!byNs.has(ns)) byNs.set(ns, new Map());
+    byNs.get(ns)!.set(id, { ifindex, row: r });
+  }
   return {
-    ifaces: new Map(Object.entries(ifaces).map(([id, [ifindex, r]]) => [id, { ifindex, row: r }])),
+    ifaces: byNs,
     softnet: [],
     qdiscs: new Map(),
     snmp: new Map(Object.entries(snmp).map(([ns, f]) => [ns, new Map(Object.entries(f))])),

@@ -64,6 +64,9 @@ const ruleKey = (r: Pick<Rule, 'family' | 'table' | 'chain' | 'handle'>) =>
 
 interface NsState {
   ct: ConntrackTotals | null;
+  /** The text `ct` and `arp` were parsed from: the same text again is not parsed again. */
+  ctText: string | null;
+  arpText: string | null;
   /** The last reading of the ARP table (a gauge: sent as is until read again). */
   arp: ReturnType<typeof parseArp> | null;
   rules: Rule[];
@@ -131,8 +134,11 @@ export class NsProtoReader {
       const p = this.emit(ns.name, rpFilter(ns.name));
       if (p) out[ns.name] = p;
     }
-    for (const name of [...this.state.keys()])
-      if (!namespaces.some((n) => n.name === name)) this.state.delete(name);
+    // Namespaces no longer watched (forget() normally took them already): one set, not a scan each.
+    if (this.state.size > namespaces.length) {
+      const watched = new Set(namespaces.map((n) => n.name));
+      for (const name of [...this.state.keys()]) if (!watched.has(name)) this.state.delete(name);
+    }
     return out;
   }
 
@@ -151,7 +157,15 @@ export class NsProtoReader {
   private st(name: string): NsState {
     let s = this.state.get(name);
     if (!s) {
-      s = { ct: null, arp: null, rules: [], pending: new Map(), nftDue: performance.now() };
+      s = {
+        ct: null,
+        ctText: null,
+        arpText: null,
+        arp: null,
+        rules: [],
+        pending: new Map(),
+        nftDue: performance.now(),
+      };
       this.state.set(name, s);
     }
     return s;
@@ -172,7 +186,9 @@ export class NsProtoReader {
     const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
     const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
     const ctText = readCt ? this.text(ns, 'stat/nf_conntrack') : null;
-    const ct = ctText === null ? null : parseConntrackStat(ctText);
+    // An idle namespace's statistics read exactly as before (most samples): no parse.
+    const ct = ctText === null ? null : ctText === s.ctText ? s.ct : parseConntrackStat(ctText);
+    s.ctText = ct === null ? null : ctText;
     if (ct) {
       const prev = s.ct ?? ct;
       // u32 per-CPU counters summed: a wrap or a reset reads as a drop; treat it as 0.
@@ -188,7 +204,8 @@ export class NsProtoReader {
     }
     if (!(slot || neigh || s.arp === null)) return;
     const arp = this.text(ns, 'arp');
-    if (arp !== null) s.arp = parseArp(arp);
+    if (arp !== null && arp !== s.arpText) s.arp = parseArp(arp);
+    s.arpText = arp;
   }
 
   private readMib(ns: NsEntry): void {

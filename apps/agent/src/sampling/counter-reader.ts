@@ -1,26 +1,41 @@
 /**
  * CounterReader: every namespace's counters at one instant, as CounterTotals (diff.ts) keyed by
- * interface id — what deltas are taken between. Decides what to read each sample (net/dev always,
+ * namespace and interface id — what deltas are taken between. Decides what to read each sample (net/dev always,
  * snmp/netstat on their slots) and keeps what makes the next read cheap.
  */
-import type { CounterTotals } from '../diff.ts';
+import type { CounterTotals, IfaceTotal, NsIfaceTotals } from '../diff.ts';
 import type { NsEntry } from '../discovery/namespaces.ts';
 import { nsLabel } from '../discovery/probe.ts';
-import { netDevMaxBytes, netDir, readNsDev, readNsMib, readSoftnet } from './ns-files.ts';
+import { parseNetDevBytes } from '../parse/netdev.ts';
+import {
+  checkNamespace,
+  NETDEV_LINE_MAX_BYTES,
+  netDevMaxBytes,
+  netDir,
+  readNsMib,
+  readSoftnet,
+} from './ns-files.ts';
 import type { Counter } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
-import { OpenFiles } from '../util/procfs.ts';
+import { OpenFiles, seqWholeBelow } from '../util/procfs.ts';
 
 /**
  * SNMP counters cost more to read than interface counters: the kernel formats ~400 of them per
- * namespace (measured for 101 namespaces: /proc/PID/net/dev 3.1 ms, snmp 2.4 ms, netstat 6.7 ms).
- * So: `snmp` (Ip, Udp, Tcp) is read every sample for a namespace whose interfaces moved (its
- * stack only counts packets that crossed them) and every SNMP_EVERY samples otherwise;
- * `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples. Namespaces are
- * spread over the slots so no sample reads them all. A delta read late is not lost: it arrives
- * whole in the sample that reads it (at most NETSTAT_EVERY - 1 samples late).
+ * namespace (measured for 101 namespaces, cold as a 1 s sampler reads them: /proc/PID/net/dev
+ * 2.9 ms, snmp 1.6 ms, netstat 2.3 ms; `bench/readcost.ts`). So (SPEC COL9):
+ * - `snmp` (Ip, Udp, Tcp) is read in every sample where the namespace's net/dev moved (its stack
+ *   counts packets that crossed its interfaces, lo included: a sample that sees them move reads
+ *   what they did), `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples
+ *   while it moved since netstat was last read;
+ * - a quiet namespace (net/dev exactly as when they were last read) re-reads both every
+ *   QUIET_MIB_EVERY samples only: what moves there moved without a packet on any interface —
+ *   timers (Ip.ReasmTimeout/ReasmFails 30 s after a lone fragment, TcpExt.TW on TIME_WAIT
+ *   expiry), local sends that fail before reaching a device (Ip.OutNoRoutes, Udp.SndbufErrors),
+ *   a packet counted by its device a few µs before this read and by the stack after it.
+ * Namespaces are spread over the slots so no sample reads them all. A delta read late is not
+ * lost: it arrives whole in the sample that reads it.
  */
-const SNMP_EVERY = 5;
+const QUIET_MIB_EVERY = 15;
 /** netstat is the costlier file and its counters (TCP listen queues, InNoRoutes) the slower story. */
 const NETSTAT_EVERY = 10;
 
@@ -41,15 +56,37 @@ interface Mibs {
   merged: Map<string, Counter>;
 }
 
+/** What the reader keeps of one namespace between samples. */
+interface NsState {
+  /** The holder's pid the paths below are of (a new holder, new paths). */
+  pid: number | null;
+  /** Its net/dev path: one string kept, so the kept-descriptor lookup does not build one a sample. */
+  devPath: string;
+  /** The bytes of its latest net/dev read (`rawLength` of them), and what came of them: */
+  raw: Buffer;
+  rawLength: number;
+  rows: ReadonlyMap<string, Counter[]> | undefined;
+  /** ...matched against these ids: the namespace's totals, and whether its names differ from the ids. */
+  ids: NsIds | null;
+  totals: NsIfaceTotals;
+  mismatched: boolean;
+  mibs: Mibs | null;
+  /** net/dev moved since netstat was last read. */
+  netstatOwed: boolean;
+}
+
+const NO_TOTALS: NsIfaceTotals = new Map();
+
 /**
- * The per-sample read of every namespace's counters into CounterTotals keyed by interface
- * id. Keeps what makes the next read cheap: open descriptors, the previous rows (reused when
- * unchanged) and the last SNMP values.
+ * The per-sample read of every namespace's counters into CounterTotals keyed by namespace, then
+ * interface id. Keeps what makes the next read cheap: open descriptors, each namespace's last
+ * net/dev bytes and what they gave, the last SNMP values. An idle namespace (SPEC COL8) costs
+ * one pread and a byte comparison: its previous totals are handed back as they are (no parse, no
+ * per-interface work, nothing allocated), and the diff skips them by identity.
  */
 export class CounterReader {
   private readonly files = new OpenFiles();
-  private readonly lastRows = new Map<string, ReadonlyMap<string, Counter[]>>();
-  private readonly mibs = new Map<string, Mibs>();
+  private readonly state = new Map<string, NsState>();
   private tick = 0;
 
   constructor(
@@ -80,53 +117,103 @@ export class CounterReader {
     for (const ns of namespaces) {
       const known = ids.get(ns.name);
       if (!known) continue;
-      const rows = readNsDev(this.files, this.procRoot, ns, this.lastRows.get(ns.name), this.netDevCap);
-      if ('error' in rows) {
-        this.log('warn', `skipping ${nsLabel(ns)} this sample: ${rows.error}`);
+      const st = this.stateOf(ns);
+      const bytes = st === null ? 'no process lives in it' : this.readDev(ns, st);
+      if (typeof bytes === 'string' || st === null) {
+        this.log('warn', `skipping ${nsLabel(ns)} this sample: ${bytes as string}`);
         unreadable.push(ns.name);
         continue;
       }
-      this.lastRows.set(ns.name, rows);
-      let changed = false;
-      let matched = 0;
-      let active = false;
-      for (const [name, row] of rows) {
-        const k = known.byName.get(name);
-        if (k === undefined) {
-          changed = true;
-          continue;
-        }
-        if (k === null) continue;
-        matched++;
-        // parseNetDev hands back the previous array for an unchanged row: identity says idle.
-        const before = prev?.ifaces.get(k.id);
-        const same = before !== undefined && before.row === row && before.ifindex === k.ifindex;
-        snap.ifaces.set(k.id, same ? before : { ifindex: k.ifindex, row });
-        active ||= !same;
-      }
-      if (matched !== known.tracked) changed = true;
-      if (changed) mismatched.push(ns.name);
-      const slot = tick + ns.inode;
-      snap.snmp.set(ns.name, this.readMibs(ns, active, slot % SNMP_EVERY === 0, slot % NETSTAT_EVERY === 0));
+      if (st.ids !== known || !sameBytes(bytes, st)) this.match(st, bytes, known);
+      if (st.mismatched) mismatched.push(ns.name);
+      snap.ifaces.set(ns.name, st.totals);
+      // Not the map of the previous snapshot: something in this namespace moved since.
+      const active = st.totals !== prev?.ifaces.get(ns.name);
+      if (active) st.netstatOwed = true;
+      snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick + ns.inode));
     }
     return { snap, mismatched, unreadable };
   }
 
+  private stateOf(ns: NsEntry): NsState | null {
+    let st = this.state.get(ns.name);
+    if (st === undefined || st.pid !== ns.pid) {
+      const dir = netDir(this.procRoot, ns);
+      if (dir === null) return null;
+      st = {
+        pid: ns.pid,
+        devPath: `${dir}/dev`,
+        raw: EMPTY,
+        rawLength: -1,
+        rows: st?.rows,
+        ids: null,
+        totals: st?.totals ?? NO_TOTALS,
+        mismatched: false,
+        mibs: st?.mibs ?? null,
+        netstatOwed: true,
+      };
+      this.state.set(ns.name, st);
+    }
+    return st;
+  }
+
+  /** The namespace's net/dev bytes (in the shared read buffer), or why not. */
+  private readDev(ns: NsEntry, st: NsState): Buffer | string {
+    try {
+      const check = () => checkNamespace(this.procRoot, ns);
+      return this.files.readBytes(st.devPath, this.netDevCap, check, undefined, NETDEV_WHOLE_BELOW);
+    } catch (e) {
+      st.rawLength = -1;
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      return `cannot read ${st.devPath}: ${code}`;
+    }
+  }
+
+  /** net/dev bytes that differ from the last read (or new ids): parse, match names to ids, keep. */
+  private match(st: NsState, bytes: Buffer, known: NsIds): void {
+    const rows = parseNetDevBytes(bytes, st.rows);
+    const before = st.totals;
+    const totals = new Map<string, IfaceTotal>();
+    let changed = false;
+    let matched = 0;
+    let reused = 0;
+    for (const [name, row] of rows) {
+      const k = known.byName.get(name);
+      if (k === undefined) {
+        changed = true;
+        continue;
+      }
+      if (k === null) continue;
+      matched++;
+      // parseNetDev hands back the previous array for an unchanged row: identity says idle.
+      const b = before.get(k.id);
+      if (b !== undefined && b.row === row && b.ifindex === k.ifindex) {
+        totals.set(k.id, b);
+        reused++;
+      } else totals.set(k.id, { ifindex: k.ifindex, row });
+    }
+    st.rows = rows;
+    st.ids = known;
+    st.mismatched = changed || matched !== known.tracked;
+    // Bytes moved only where nothing is tracked (an ignored name): still the same totals.
+    st.totals = reused === totals.size && reused === before.size ? before : totals;
+    if (st.raw.length < bytes.length) st.raw = Buffer.allocUnsafeSlow(bytes.length + 256);
+    bytes.copy(st.raw, 0);
+    st.rawLength = bytes.length;
+  }
+
   /** The namespace's SNMP counters, re-read as the rules above say, else the last values. */
-  private readMibs(
-    ns: NsEntry,
-    active: boolean,
-    snmpSlot: boolean,
-    netstatSlot: boolean,
-  ): Map<string, Counter> {
-    const last = this.mibs.get(ns.name);
-    const readSnmp = !last || active || snmpSlot;
-    const readNetstat = !last || netstatSlot;
+  private readMibs(ns: NsEntry, st: NsState, active: boolean, slot: number): Map<string, Counter> {
+    const last = st.mibs;
+    const quietSlot = slot % QUIET_MIB_EVERY === 0;
+    const readSnmp = !last || active || quietSlot;
+    const readNetstat = !last || quietSlot || (st.netstatOwed && slot % NETSTAT_EVERY === 0);
     if (last && !readSnmp && !readNetstat) return last.merged;
     const snmp = readSnmp ? readNsMib(this.files, this.procRoot, ns, 'snmp') : last!.snmp;
     const netstat = readNetstat ? readNsMib(this.files, this.procRoot, ns, 'netstat') : last!.netstat;
+    if (readNetstat) st.netstatOwed = false;
     const merged = new Map([...snmp, ...netstat]);
-    this.mibs.set(ns.name, { snmp, netstat, merged });
+    st.mibs = { snmp, netstat, merged };
     return merged;
   }
 
@@ -142,11 +229,19 @@ export class CounterReader {
   forget(ns: NsEntry): void {
     const dir = netDir(this.procRoot, ns);
     if (dir !== null && ns.kind !== 'host') this.files.closeUnder(`${dir}/`);
-    this.mibs.delete(ns.name);
-    this.lastRows.delete(ns.name);
+    this.state.delete(ns.name);
   }
 
   close(): void {
     this.files.closeAll();
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A namespace's net/dev (~140 bytes an interface) under this size comes whole in one read. */
+const NETDEV_WHOLE_BELOW = seqWholeBelow(NETDEV_LINE_MAX_BYTES);
+
+function sameBytes(bytes: Buffer, st: NsState): boolean {
+  return bytes.length === st.rawLength && bytes.compare(st.raw, 0, st.rawLength) === 0;
 }

@@ -4,7 +4,6 @@
  * the host's softnet_stat and sysctls. Reading and parsing only: what to read when is
  * counter-reader.ts's job.
  */
-import { parseNetDevBytes } from '../parse/netdev.ts';
 import { parseSnmp } from '../parse/snmp.ts';
 import { parseOnlineCpus, parseSoftnet, type SoftnetRow, softnetLacksCpuIds } from '../parse/softnet.ts';
 import type { NsEntry } from '../discovery/namespaces.ts';
@@ -58,31 +57,13 @@ export function netDevMaxBytes(maxIfaces: number): number {
 }
 
 /**
- * Descriptors are kept open: the holder pins its namespace anyway, and the collector closes a
- * namespace's files with its holder. A kept descriptor reads the namespace it was opened in,
- * whatever later happens to the pid; so right after an open the pid's namespace is checked
- * against the inode discovery saw (SPEC SEC1): a pid that died and was reused by a process in
- * another namespace cannot swap one namespace's counters for another's.
+ * Descriptors are kept open (sampling/counter-reader.ts reads net/dev through them): the holder
+ * pins its namespace anyway, and the collector closes a namespace's files with its holder. A kept
+ * descriptor reads the namespace it was opened in, whatever later happens to the pid; so right
+ * after an open the pid's namespace is checked against the inode discovery saw (SPEC SEC1): a
+ * pid that died and was reused by a process in another namespace cannot swap one namespace's
+ * counters for another's.
  */
-export function readNsDev(
-  files: FileReader,
-  procRoot: string,
-  ns: NsEntry,
-  previous?: ReadonlyMap<string, Counter[]>,
-  maxBytes = netDevMaxBytes(4096),
-): ReadonlyMap<string, Counter[]> | { error: string } {
-  const dir = netDir(procRoot, ns);
-  if (dir === null) return { error: 'no process lives in it' };
-  try {
-    return parseNetDevBytes(
-      files.readBytes(`${dir}/dev`, maxBytes, () => checkNamespace(procRoot, ns)),
-      previous,
-    );
-  } catch (e) {
-    return { error: `cannot read ${dir}/dev: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-  }
-}
-
 /** Throws unless the process behind `ns` still lives in the namespace of `ns.inode`. */
 export function checkNamespace(procRoot: string, ns: NsEntry): void {
   const pid = ns.kind === 'host' ? 'self' : String(ns.pid);
@@ -162,10 +143,19 @@ export const SYSCTLS = [
   'net.ipv4.neigh.default.gc_thresh3',
 ] as const;
 
+/** Their paths under a proc root, made once per root (read every sample). */
+const sysctlPaths = new Map<string, readonly string[]>();
+
 export function readSysctls(files: FileReader, procRoot: string): Record<string, number> {
+  let paths = sysctlPaths.get(procRoot);
+  if (paths === undefined) {
+    paths = SYSCTLS.map((name) => `${procRoot}/sys/${name.replaceAll('.', '/')}`);
+    sysctlPaths.set(procRoot, paths);
+  }
   const out: Record<string, number> = {};
-  for (const name of SYSCTLS) {
-    const text = files.readOrNull(`${procRoot}/sys/${name.replaceAll('.', '/')}`);
+  for (let i = 0; i < SYSCTLS.length; i++) {
+    const name = SYSCTLS[i]!;
+    const text = files.readOrNull(paths[i]!);
     if (text === null) continue;
     const value = parseSysctl(name, text);
     if (value !== null) out[name] = value;

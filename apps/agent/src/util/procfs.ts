@@ -123,7 +123,7 @@ export function readBytes(path: string, maxBytes = MAX_FILE_BYTES, dev?: number)
  * (measured: the host's 15 KB /proc/net/dev came in pieces), so read until 0 — but never past
  * `maxBytes`: one byte more than that and the file is refused.
  */
-function readAll(fd: number, at0: 0 | null, maxBytes: number, path: string): Buffer {
+function readAll(fd: number, at0: 0 | null, maxBytes: number, path: string, wholeBelow = 0): Buffer {
   let length = 0;
   for (;;) {
     if (length === buffer.length) {
@@ -136,8 +136,20 @@ function readAll(fd: number, at0: 0 | null, maxBytes: number, path: string): Buf
     if (n === 0) break;
     length += n;
     if (length > maxBytes) throw new RefusedFile(path, `larger than ${maxBytes} bytes`, true);
+    // The caller knows the file cannot stop short below this size: that was all of it.
+    if (length < wholeBelow && n < want) break;
   }
   return buffer.subarray(0, length);
+}
+
+/**
+ * A seq_file (/proc/net/*) read stops short of the end only when its buffer (at least a page,
+ * 4096 bytes) cannot take the next record: so a read of a file whose records are at most
+ * `maxRecord` bytes that returns less than asked, with fewer than 4096 - maxRecord bytes in all,
+ * reached the end (fs/seq_file.c, seq_read_iter).
+ */
+export function seqWholeBelow(maxRecord: number): number {
+  return 4096 - maxRecord;
 }
 
 /**
@@ -184,9 +196,17 @@ export class OpenFiles {
   /**
    * The file's bytes in the shared read buffer: valid until the next read, copy what you keep.
    * `onOpen` runs once right after a new descriptor is opened; if it throws, the descriptor is
-   * closed and the read fails.
+   * closed and the read fails. `wholeBelow`: a read that returns less than asked and leaves the
+   * total below this many bytes was the whole file (no second read to see the end: half the
+   * syscalls of a small file); only for files whose reads cannot stop short below it (seqWholeBelow).
    */
-  readBytes(path: string, maxBytes = MAX_FILE_BYTES, onOpen?: () => void, dev?: number): Buffer {
+  readBytes(
+    path: string,
+    maxBytes = MAX_FILE_BYTES,
+    onOpen?: () => void,
+    dev?: number,
+    wholeBelow = 0,
+  ): Buffer {
     let fd = this.fds.get(path);
     if (fd === undefined) {
       fd = openKernelFile(path, dev);
@@ -199,7 +219,7 @@ export class OpenFiles {
       }
     }
     try {
-      return readAll(fd, 0, maxBytes, path);
+      return readAll(fd, 0, maxBytes, path, wholeBelow);
     } catch (e) {
       this.close(path);
       throw e;
