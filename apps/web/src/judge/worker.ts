@@ -14,7 +14,18 @@ const scope = self as unknown as {
 };
 
 const engine = createJudgeEngine();
-scope.onmessage = (ev) => {
-  for (const res of engine.handle(ev.data))
+/**
+ * Requests are taken as they come and handled together in a task queued behind them: the ones
+ * already waiting (the topology and the last seconds' samples of a page opening, the frames that
+ * came during a long judgement) are judged once (engine.handleAll).
+ */
+let queue: JudgeRequest[] = [];
+const flush = () => {
+  const reqs = queue;
+  queue = [];
+  for (const res of engine.handleAll(reqs))
     scope.postMessage(res, res.kind === 'judged' ? transferOf(res.changed) : []);
+};
+scope.onmessage = (ev) => {
+  if (queue.push(ev.data) === 1) setTimeout(flush, 0);
 };
