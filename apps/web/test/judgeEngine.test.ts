@@ -69,6 +69,39 @@ describe('judge worker engine', () => {
     ).toEqual([]);
   });
 
+  it("LOAD6: a host's first judgement may wait for its first sample; without one it is given on request", () => {
+    const e = createJudgeEngine();
+    const wait = { waitForSample: true };
+    expect(
+      e.handleAll(
+        [
+          { kind: 'reset', host: 'lab' },
+          { kind: 'topology', host: 'lab', topology: labTopology() },
+        ],
+        wait,
+      ),
+    ).toEqual([]);
+    expect(e.due()).toBe(true);
+    const j = judged(e.handleAll([{ kind: 'frame', raw: frame('lab', T0 + 1000) }], wait));
+    expect(j.lastT).toBe(T0 + 1000);
+    expect(e.due()).toBe(false);
+    // Judged once: a path change (no new sample) is judged at once.
+    expect(judged(e.handleAll([{ kind: 'path', from: LAB_PATH[0]!, to: LAB_PATH[7]! }], wait)).path).toEqual(
+      LAB_PATH,
+    );
+    // A host without samples: held, then judged on its topology alone when the wait is over.
+    expect(
+      e.handleAll(
+        [
+          { kind: 'reset', host: 'lab' },
+          { kind: 'topology', host: 'lab', topology: labTopology() },
+        ],
+        wait,
+      ),
+    ).toEqual([]);
+    expect(judged(e.handleAll([])).lastT).toBeNull();
+  });
+
   it('keeps the history and answers the selected hop with every judgement', () => {
     const e = createJudgeEngine();
     e.handle({ kind: 'reset', host: 'lab' });

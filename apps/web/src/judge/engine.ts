@@ -219,19 +219,33 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
    * ones the last judgement gives alone (stats diffed against what was sent); bad frames and a
    * hop's history come first, in order.
    */
-  function handleAll(reqs: readonly JudgeRequest[]): JudgeResponse[] {
+  function handleAll(reqs: readonly JudgeRequest[], opts: { waitForSample?: boolean } = {}): JudgeResponse[] {
     const out: JudgeResponse[] = [];
     for (const req of reqs) {
       const r = step(req);
       if (r === JUDGE) dirty = true;
       else out.push(...r);
     }
-    if (dirty) {
+    if (dirty && !(opts.waitForSample === true && canWait())) {
       dirty = false;
       out.push(...judge());
     }
     return out;
   }
 
-  return { handle: (req: JudgeRequest) => handleAll([req]), handleAll };
+  /**
+   * A host not judged yet, with no sample: its first judgement may wait a moment for one. The hub
+   * sends a host's topology and its last seconds' samples together, but they reach the worker
+   * through the UI thread, which is busy drawing the topology when the samples come: judging the
+   * topology alone first cost ~300 ms of worker time (3000 interfaces, a busy machine) and a
+   * 3000-hop answer for the UI thread, all before the judgement the first picture waits for.
+   */
+  const canWait = () => last === null && history.samples.length === 0;
+
+  return {
+    handle: (req: JudgeRequest) => handleAll([req]),
+    handleAll,
+    /** A judgement is held back (handleAll with waitForSample): handleAll([]) gives it. */
+    due: () => dirty,
+  };
 }
