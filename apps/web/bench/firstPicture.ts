@@ -13,13 +13,28 @@
  * The time is taken in a task queued from that frame's animation callback, so it includes the
  * frame's style, layout and paint. Until 2026-12 the bench stopped at the first frame with
  * unhidden nodes and an edge: the unframed, unjudged picture, 1.2–1.6 s before this one.
- * `steps` keeps when each condition first held, to say which one the first picture waits for.
+ * `steps` keeps when each condition first held, to say which one the first picture waits for,
+ * and when the hub's first topology and sample frames reached the page (`topology`, `sample`).
  */
 export const FIRST_PICTURE_SCRIPT = `
   (() => {
     const fp = { t: null, nodes: 0, steps: {} };
     window.__firstPicture = fp;
     const step = (name) => { if (!(name in fp.steps)) fp.steps[name] = Math.round(performance.now()); };
+    // When the hub's first topology and sample frames reach the page's main thread.
+    const desc = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+    Object.defineProperty(WebSocket.prototype, 'onmessage', {
+      get() { return desc.get.call(this); },
+      set(fn) {
+        desc.set.call(this, fn && function (ev) {
+          if (typeof ev.data === 'string') {
+            if (ev.data.startsWith('{"type":"topology"')) step('topology');
+            else if (ev.data.startsWith('{"type":"sample"')) step('sample');
+          }
+          return fn.call(this, ev);
+        });
+      },
+    });
     const framedAs = () => {
       const mark = performance.getEntriesByName('hopwatch:first-map')[0];
       const vp = mark && mark.detail && mark.detail.viewport;
@@ -62,7 +77,7 @@ export interface FirstPicture {
   /** ms since navigation start, after the paint of the first frame that met every condition. */
   t: number;
   nodes: number;
-  /** When each condition first held (ms since navigation start): nodes, judged, framed, all. */
+  /** When each condition first held (ms since navigation start): nodes, judged, framed, all; topology, sample: the hub's first frames in. */
   steps: Record<string, number>;
 }
 

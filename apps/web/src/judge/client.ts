@@ -61,6 +61,21 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
   }
   const post = (req: JudgeRequest) => worker.postMessage(req);
   let marks = 0;
+  let seeded: string | null = null;
+  /**
+   * The host whose recording is fetched once its first judgement is applied: the minutes before
+   * fill the sparklines, and the first picture does not wait for them (fetching, parsing and
+   * judging them beside the first sample cost it 100–250 ms on a busy machine, bench/first.ts).
+   */
+  let seedAfter: string | null = null;
+  const startSeed = (host: string) => {
+    // Not while replaying: the live minutes would merge into the replayed history (the replay
+    // controller reseeds when it returns to live).
+    if (selectReplayActive(store.getState())) return;
+    void seed(host, (req) => {
+      if (!selectReplayActive(store.getState())) post(req);
+    });
+  };
   const apply = (res: JudgeResponse) => {
     switch (res.kind) {
       case 'judged':
@@ -68,6 +83,10 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
         if (++marks % MARKS_KEPT === 0) performance.clearMarks(MARK_JUDGED);
         performance.mark(MARK_JUDGED, { detail: { ms: res.ms, changed: res.changed.ids.length } });
         store.getState().applyJudgement(res);
+        if (seedAfter === res.host) {
+          seedAfter = null;
+          startSeed(res.host);
+        }
         return;
       case 'hop':
         store.getState().applyHop(res.host, res.hop);
@@ -100,7 +119,6 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
     return said !== undefined && said === value;
   };
   store.setState({ judgeExternally: true });
-  let seeded: string | null = null;
   const frameOf = new WeakMap<Topology, string>();
   const offs = [
     store.subscribe(
@@ -124,16 +142,12 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
           post(
             raw !== undefined ? { kind: 'topology-frame', host, raw } : { kind: 'topology', host, topology },
           );
-        // The store now holds what the early answers are about.
-        drain();
-        // Not while replaying: the live minutes would merge into the replayed history (the
-        // replay controller reseeds when it returns to live).
         if (seeded !== host && !selectReplayActive(store.getState())) {
           seeded = host;
-          void seed(host, (req) => {
-            if (!selectReplayActive(store.getState())) post(req);
-          });
+          seedAfter = host;
         }
+        // The store now holds what the early answers are about.
+        drain();
       },
       { fireImmediately: true },
     ),
