@@ -71,8 +71,11 @@ export async function startFakeHub(opts: {
   port: number;
   scenario: Scenario;
   autoTick: boolean;
+  /** The build to serve (default DIST): bench/first.ts alternates two. */
+  dist?: string;
 }): Promise<FakeHub> {
   const { topology } = opts.scenario;
+  const dist = resolve(opts.dist ?? DIST);
   const host = topology.host;
   let seq = 0;
   let t = Date.now() - 1000;
@@ -112,9 +115,9 @@ export async function startFakeHub(opts: {
       res.end('{"error":"not in the fake hub"}');
       return;
     }
-    const file = normalize(join(DIST, url.pathname === '/' ? 'index.html' : url.pathname));
-    const ok = file.startsWith(DIST) && (await stat(file).catch(() => null))?.isFile();
-    const path = ok ? file : join(DIST, 'index.html');
+    const file = normalize(join(dist, url.pathname === '/' ? 'index.html' : url.pathname));
+    const ok = file.startsWith(dist) && (await stat(file).catch(() => null))?.isFile();
+    const path = ok ? file : join(dist, 'index.html');
     res.setHeader('content-type', TYPES[extname(path)] ?? 'application/octet-stream');
     res.end(await readFile(path));
   });

@@ -10,6 +10,7 @@
  */
 import { chromium } from 'playwright-core';
 import { scenario, startFakeHub } from './fakeHub.ts';
+import { FIRST_PICTURE_SCRIPT, type FirstPicture, firstPictureOf } from './firstPicture.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -173,21 +174,24 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  const ready = () =>
-    page.waitForFunction(
-      () =>
-        document.querySelectorAll('.react-flow__node').length > 0 &&
-        document.querySelectorAll('.react-flow__node[style*="visibility: hidden"]').length === 0 &&
-        document.querySelector('.react-flow__edge') !== null,
-      null,
-      { timeout: 60_000, polling: 'raf' },
-    );
+  // The bench's first picture: framed, judged, painted (bench/firstPicture.ts).
+  await page.addInitScript(FIRST_PICTURE_SCRIPT);
+  const ready = async () =>
+    (await (
+      await page.waitForFunction(firstPictureOf, null, { timeout: 60_000 })
+    ).jsonValue()) as FirstPicture;
   if (PHASE === 'load') {
     await browser.startTracing(page, { categories: CATEGORIES.split(',') });
     const t0 = Date.now();
     await page.goto(`${hub.url}/?host=synthetic-${IFACES}`);
-    await ready();
-    console.log(`first render (wall, from goto): ${Date.now() - t0} ms`);
+    const first = await ready();
+    console.log(
+      `first render (wall, from goto): ${Date.now() - t0} ms; in the page ${first.t.toFixed(0)} ms (${Object.entries(
+        first.steps,
+      )
+        .map(([k, t]) => `${k} ${t}`)
+        .join(', ')})`,
+    );
   } else {
     await page.goto(`${hub.url}/?host=synthetic-${IFACES}`);
     await ready();

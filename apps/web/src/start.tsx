@@ -45,6 +45,7 @@ const boot = await early.session;
 const root = createRoot(document.getElementById('root')!);
 if (boot.kind === 'out') {
   early.socket.stop();
+  early.judge?.worker.terminate();
   root.render(
     <StrictMode>
       <SignIn reason={boot.reason} />
@@ -54,7 +55,7 @@ if (boot.kind === 'out') {
   // Order matters: the URL decides the host before the socket subscribes.
   startUrlSync(appStore, window);
   startLayout(appStore);
-  const judge = startJudge(appStore);
+  const judge = startJudge(appStore, early.judge);
   startLive(appStore, early.socket, judge);
   const replay = startReplayLater(appStore, judge);
   watchSession(appStore);

@@ -2,6 +2,7 @@ import { evaluate } from '../src/judge/evaluate.ts';
 import { describe, expect, it } from 'vitest';
 import { createJudgeEngine, type Judged } from '../src/judge/engine.ts';
 import { unpackStats } from '../src/judge/pack.ts';
+import type { JudgeRequest } from '../src/judge/protocol.ts';
 import { createAppStore } from '../src/store/index.ts';
 import { LAB_PATH, labSample, labTopology } from './fixtures/topo.ts';
 
@@ -29,6 +30,76 @@ describe('judge worker engine', () => {
     const b = judged(e.handle({ kind: 'frame', raw: frame('lab', T0 + 2000, 40) }));
     expect(unpackStats(b.changed).find(([id]) => id === 'hwlab-qrouter-a1/qg-a1')?.[1].status).toBe('loss');
     expect(b.findings?.some((f) => f.rule === 'R01')).toBe(true);
+  });
+
+  it('LOAD6: requests that arrive together are judged once, as the last of them alone would be', () => {
+    const one = createJudgeEngine();
+    const all = createJudgeEngine();
+    const reqs: JudgeRequest[] = [
+      { kind: 'reset', host: 'lab' },
+      { kind: 'path', from: LAB_PATH[0]!, to: LAB_PATH[7]! },
+      { kind: 'topology', host: 'lab', topology: labTopology('backlog') },
+      { kind: 'watch', ids: null },
+      ...[1, 2, 3, 4].map((k) => ({ kind: 'frame' as const, raw: frame('lab', T0 + k * 1000, k * 10) })),
+      { kind: 'frame', raw: '{"type":"sample"' },
+    ];
+    // Step by step: every answer applied in turn, as the store does.
+    const held = new Map<string, unknown>();
+    let last: Judged | undefined;
+    for (const r of reqs)
+      for (const x of one.handle(r))
+        if (x.kind === 'judged') {
+          for (const [id, st] of unpackStats(x.changed)) held.set(id, st);
+          last = x;
+        }
+    const batch = all.handleAll(reqs);
+    expect(batch.map((r) => r.kind)).toEqual(['bad-frame', 'judged']);
+    const j = judged(batch);
+    expect(new Map(unpackStats(j.changed))).toEqual(held);
+    expect(j.changed.ids.length).toBe(labTopology().ifaces.length);
+    for (const k of ['lastT', 'path', 'pathError', 'windowSeconds', 'findings'] as const)
+      expect(j[k], k).toEqual(last![k]);
+    expect(j.findings?.some((f) => f.rule === 'R01')).toBe(true);
+    // A reset drops the judgement due for the host before it.
+    expect(
+      all.handleAll([
+        { kind: 'frame', raw: frame('lab', T0 + 5000) },
+        { kind: 'reset', host: 'x' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it("LOAD6: a host's first judgement may wait for its first sample; without one it is given on request", () => {
+    const e = createJudgeEngine();
+    const wait = { waitForSample: true };
+    expect(
+      e.handleAll(
+        [
+          { kind: 'reset', host: 'lab' },
+          { kind: 'topology', host: 'lab', topology: labTopology() },
+        ],
+        wait,
+      ),
+    ).toEqual([]);
+    expect(e.due()).toBe(true);
+    const j = judged(e.handleAll([{ kind: 'frame', raw: frame('lab', T0 + 1000) }], wait));
+    expect(j.lastT).toBe(T0 + 1000);
+    expect(e.due()).toBe(false);
+    // Judged once: a path change (no new sample) is judged at once.
+    expect(judged(e.handleAll([{ kind: 'path', from: LAB_PATH[0]!, to: LAB_PATH[7]! }], wait)).path).toEqual(
+      LAB_PATH,
+    );
+    // A host without samples: held, then judged on its topology alone when the wait is over.
+    expect(
+      e.handleAll(
+        [
+          { kind: 'reset', host: 'lab' },
+          { kind: 'topology', host: 'lab', topology: labTopology() },
+        ],
+        wait,
+      ),
+    ).toEqual([]);
+    expect(judged(e.handleAll([])).lastT).toBeNull();
   });
 
   it('keeps the history and answers the selected hop with every judgement', () => {

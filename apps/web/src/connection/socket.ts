@@ -51,6 +51,11 @@ export interface HubSocketOptions {
    * frames is loaded (connection/early.ts), and nothing is decoded or dropped meanwhile.
    */
   hold?: boolean;
+  /**
+   * While holding, each frame is offered here first; true: taken (not held for the app). The
+   * entry's judge worker takes the sample frames this way before the app is loaded (judge/early.ts).
+   */
+  onHeldFrame?: (raw: string) => boolean;
 }
 
 const OPEN = 1;
@@ -184,6 +189,7 @@ export class HubSocket {
     this.#lastFrameAt = Date.now();
     const raw = typeof data === 'string' ? data : String(data);
     if (this.#held !== null) {
+      if (this.#opts.onHeldFrame?.(raw) === true) return;
       if (this.#heldChars + raw.length <= MAX_HELD_CHARS) {
         this.#held.push(raw);
         this.#heldChars += raw.length;

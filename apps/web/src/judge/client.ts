@@ -1,6 +1,7 @@
 import { selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppState, AppStore } from '../store/index.ts';
 import type { Topology } from '@hopwatch/shared';
+import type { EarlyJudge, EarlyState } from './early.ts';
 import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
 export interface JudgeClient {
@@ -38,23 +39,54 @@ async function seed(host: string, post: (req: JudgeRequest) => void): Promise<vo
  * path changes go to the worker, its answers come back through applyJudgement. Returns null when
  * the browser cannot start a worker: the store then judges in place (same code, main thread).
  */
-export function startJudge(store: AppStore): JudgeClient | null {
+export function startJudge(store: AppStore, early: EarlyJudge | null = null): JudgeClient | null {
   let worker: Worker;
-  try {
-    worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-  } catch {
-    return null;
+  // The entry's worker (judge/early.ts) was told the URL's host, path and first topology: the
+  // store's first word on each is not said again when it is the same (a reset would throw the
+  // judged window away). Its judgements so far wait until the store has the topology they are
+  // about, then are applied in order, before any later one.
+  let told: EarlyState | null = null;
+  let pending: JudgeResponse[] | null = null;
+  if (early !== null) {
+    const adopted = early.adopt();
+    worker = adopted.worker;
+    told = adopted.told;
+    pending = told === null ? null : adopted.answers;
+  } else {
+    try {
+      worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    } catch {
+      return null;
+    }
   }
   const post = (req: JudgeRequest) => worker.postMessage(req);
   let marks = 0;
-  worker.onmessage = (ev: MessageEvent<JudgeResponse>) => {
-    const res = ev.data;
+  let seeded: string | null = null;
+  /**
+   * The host whose recording is fetched once its first judgement is applied: the minutes before
+   * fill the sparklines, and the first picture does not wait for them (fetching, parsing and
+   * judging them beside the first sample cost it 100–250 ms on a busy machine, bench/first.ts).
+   */
+  let seedAfter: string | null = null;
+  const startSeed = (host: string) => {
+    // Not while replaying: the live minutes would merge into the replayed history (the replay
+    // controller reseeds when it returns to live).
+    if (selectReplayActive(store.getState())) return;
+    void seed(host, (req) => {
+      if (!selectReplayActive(store.getState())) post(req);
+    });
+  };
+  const apply = (res: JudgeResponse) => {
     switch (res.kind) {
       case 'judged':
         // Marks accumulate in the page's timeline: keep at most MARKS_KEPT of them (a tab stays open for days).
         if (++marks % MARKS_KEPT === 0) performance.clearMarks(MARK_JUDGED);
         performance.mark(MARK_JUDGED, { detail: { ms: res.ms, changed: res.changed.ids.length } });
         store.getState().applyJudgement(res);
+        if (seedAfter === res.host) {
+          seedAfter = null;
+          startSeed(res.host);
+        }
         return;
       case 'hop':
         store.getState().applyHop(res.host, res.hop);
@@ -69,13 +101,35 @@ export function startJudge(store: AppStore): JudgeClient | null {
       }
     }
   };
+  worker.onmessage = (ev: MessageEvent<JudgeResponse>) => {
+    // Only judgements wait (they need the topology); a bad frame or a hop's history does not.
+    if (pending !== null && ev.data.kind === 'judged') pending.push(ev.data);
+    else apply(ev.data);
+  };
+  const drain = () => {
+    const list = pending ?? [];
+    pending = null;
+    for (const res of list) apply(res);
+  };
+  /** The early judge's word on `what`, once: true when the store's first word is the same. */
+  const toldAlready = <K extends keyof EarlyState>(what: K, value: EarlyState[K]): boolean => {
+    if (told === null) return false;
+    const said = told[what];
+    told = { ...told, [what]: undefined };
+    return said !== undefined && said === value;
+  };
   store.setState({ judgeExternally: true });
-  let seeded: string | null = null;
   const frameOf = new WeakMap<Topology, string>();
   const offs = [
     store.subscribe(
       (s: AppState) => s.host,
-      (host) => post({ kind: 'reset', host }),
+      (host) => {
+        if (toldAlready('host', host)) return;
+        // Another host: whatever the early judge said is about the old one (applyJudgement drops it).
+        told = null;
+        drain();
+        post({ kind: 'reset', host });
+      },
       { fireImmediately: true },
     ),
     store.subscribe(
@@ -84,17 +138,16 @@ export function startJudge(store: AppStore): JudgeClient | null {
         const { host } = store.getState();
         if (topology === null || host === null) return;
         const raw = frameOf.get(topology);
-        post(
-          raw !== undefined ? { kind: 'topology-frame', host, raw } : { kind: 'topology', host, topology },
-        );
-        // Not while replaying: the live minutes would merge into the replayed history (the
-        // replay controller reseeds when it returns to live).
+        if (raw === undefined || !toldAlready('topologyRaw', raw))
+          post(
+            raw !== undefined ? { kind: 'topology-frame', host, raw } : { kind: 'topology', host, topology },
+          );
         if (seeded !== host && !selectReplayActive(store.getState())) {
           seeded = host;
-          void seed(host, (req) => {
-            if (!selectReplayActive(store.getState())) post(req);
-          });
+          seedAfter = host;
         }
+        // The store now holds what the early answers are about.
+        drain();
       },
       { fireImmediately: true },
     ),
@@ -117,6 +170,7 @@ export function startJudge(store: AppStore): JudgeClient | null {
       (s: AppState) => `${s.from ?? ''}\n${s.to ?? ''}`,
       () => {
         const { from, to } = store.getState();
+        if (toldAlready('path', `${from ?? ''}\n${to ?? ''}`)) return;
         post({ kind: 'path', from, to });
       },
       { fireImmediately: true },

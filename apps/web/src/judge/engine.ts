@@ -1,6 +1,7 @@
-import { decodeHubToUi, type Sample, SampleSchema, type Topology } from '@hopwatch/shared';
+import type { Sample, Topology } from '@hopwatch/shared';
 import { decodeHubFrame } from '../connection/decodeHub.ts';
 import { JUDGE_WINDOW_SAMPLES } from './constants.ts';
+import { decodeSample, decodeSampleFrame } from './decodeSample.ts';
 import { evaluate, type HopStat } from './evaluate.ts';
 import { appendHistory, EMPTY_HISTORY, type History, hopHistory } from './history.ts';
 import { packStats } from './pack.ts';
@@ -8,13 +9,16 @@ import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
 export type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
 
+/** What a request asks when it changed the window, the topology or the path. */
+const JUDGE = Symbol('judge');
+
 /** What an unwatched hop's stats must still carry to the UI: status, path number, rules, notes. */
 const sameCoarse = (a: HopStat, b: HopStat) =>
   a.status === b.status && a.pathIndex === b.pathIndex && a.rules === b.rules && a.notes === b.notes;
 
 /**
  * The judge worker's state machine, without the worker (tested directly): decode a sample frame
- * (zod over every interface's row), keep the window and the history, judge with the shared code,
+ * (by hand: decodeSample.ts), keep the window and the history, judge with the shared code,
  * and answer only the hops whose stats changed plus the selected hop's history. The samples stay
  * here: shipping a thousand rows back to the UI thread every second would cost what we saved.
  */
@@ -128,14 +132,15 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
     const list = (body as { samples?: unknown }).samples;
     if (!Array.isArray(list)) return null;
     return list.flatMap((x) => {
-      const r = SampleSchema.safeParse(x);
-      return r.success ? [r.data] : [];
+      const sample = decodeSample(x);
+      return sample === null ? [] : [sample];
     });
   }
 
-  function handle(req: JudgeRequest): JudgeResponse[] {
+  function step(req: JudgeRequest): JudgeResponse[] | typeof JUDGE {
     switch (req.kind) {
       case 'reset':
+        dirty = false;
         forgetSent();
         last = null;
         host = req.host;
@@ -146,7 +151,7 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
       case 'topology':
         if (req.host !== host) return [];
         topology = req.topology;
-        return judge();
+        return JUDGE;
       case 'topology-frame': {
         if (req.host !== host) return [];
         const decoded = decodeHubFrame(req.raw);
@@ -155,23 +160,21 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
             { kind: 'bad-frame', error: decoded.ok ? "not this host's topology frame" : decoded.error },
           ];
         topology = decoded.value.topology;
-        return judge();
+        return JUDGE;
       }
       case 'frame': {
-        const decoded = decodeHubToUi(req.raw);
-        if (!decoded.ok || decoded.value.type !== 'sample') {
-          return [{ kind: 'bad-frame', error: decoded.ok ? 'not a sample frame' : decoded.error }];
-        }
+        const decoded = decodeSampleFrame(req.raw);
+        if (!decoded.ok) return [{ kind: 'bad-frame', error: decoded.error }];
         // Another host's late frame, a duplicate or an out-of-order backfill: not this window's.
         if (decoded.value.host !== host || !take(decoded.value.sample)) return [];
-        return judge();
+        return JUDGE;
       }
       case 'seed': {
         if (req.host !== host) return [];
         const samples = parseRecording(req.raw);
         if (samples === null) return [{ kind: 'bad-frame', error: 'recording: not a recording body' }];
         merge(samples);
-        return judge();
+        return JUDGE;
       }
       case 'window': {
         if (req.host !== host) return [];
@@ -179,22 +182,23 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         forgetSent();
         history = EMPTY_HISTORY;
         for (const s of [...req.samples].sort((a, b) => a.t - b.t)) take(s);
-        return judge();
+        return JUDGE;
       }
       case 'append': {
         if (req.host !== host) return [];
         let took = false;
         for (const s of req.samples) took = take(s) || took;
-        return took ? judge() : [];
+        return took ? JUDGE : [];
       }
       case 'path':
         from = req.from;
         to = req.to;
-        return judge();
+        return JUDGE;
       case 'watch':
         watched = req.ids === null ? null : new Set(req.ids);
-        // Hops that came into view get their current numbers now, not at the next sample.
-        return answer(now(), null);
+        // Hops that came into view get their current numbers now, not at the next sample (with
+        // a judgement due, its answer carries them).
+        return dirty ? [] : answer(now(), null);
       case 'select':
         sel = req.id;
         return host === null ? [] : [{ kind: 'hop', host, hop: hop() }];
@@ -205,5 +209,43 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
     }
   }
 
-  return { handle };
+  /** Set by a request whose judgement is due; cleared by the judgement (or a reset). */
+  let dirty = false;
+
+  /**
+   * Requests that arrived together, judged once after the last of them: a page opening takes
+   * the topology and the last seconds' samples at once, and judging each (100–250 ms cold at
+   * 3000 interfaces) only delayed the first picture, which shows the last. The answers are the
+   * ones the last judgement gives alone (stats diffed against what was sent); bad frames and a
+   * hop's history come first, in order.
+   */
+  function handleAll(reqs: readonly JudgeRequest[], opts: { waitForSample?: boolean } = {}): JudgeResponse[] {
+    const out: JudgeResponse[] = [];
+    for (const req of reqs) {
+      const r = step(req);
+      if (r === JUDGE) dirty = true;
+      else out.push(...r);
+    }
+    if (dirty && !(opts.waitForSample === true && canWait())) {
+      dirty = false;
+      out.push(...judge());
+    }
+    return out;
+  }
+
+  /**
+   * A host not judged yet, with no sample: its first judgement may wait a moment for one. The hub
+   * sends a host's topology and its last seconds' samples together, but they reach the worker
+   * through the UI thread, which is busy drawing the topology when the samples come: judging the
+   * topology alone first cost ~300 ms of worker time (3000 interfaces, a busy machine) and a
+   * 3000-hop answer for the UI thread, all before the judgement the first picture waits for.
+   */
+  const canWait = () => last === null && history.samples.length === 0;
+
+  return {
+    handle: (req: JudgeRequest) => handleAll([req]),
+    handleAll,
+    /** A judgement is held back (handleAll with waitForSample): handleAll([]) gives it. */
+    due: () => dirty,
+  };
 }
