@@ -25,17 +25,16 @@ import { OpenFiles, seqWholeBelow } from '../util/procfs.ts';
  * 2.9 ms, snmp 1.6 ms, netstat 2.3 ms; `bench/readcost.ts`). So (SPEC COL9):
  * - `snmp` (Ip, Udp, Tcp) is read in every sample where the namespace's net/dev moved (its stack
  *   counts packets that crossed its interfaces, lo included: a sample that sees them move reads
- *   what they did), `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples
- *   while it moved since netstat was last read;
- * - a quiet namespace (net/dev exactly as when they were last read) re-reads both every
- *   QUIET_MIB_EVERY samples only: what moves there moved without a packet on any interface —
- *   timers (Ip.ReasmTimeout/ReasmFails 30 s after a lone fragment, TcpExt.TW on TIME_WAIT
- *   expiry), local sends that fail before reaching a device (Ip.OutNoRoutes, Udp.SndbufErrors),
- *   a packet counted by its device a few µs before this read and by the stack after it.
+ *   what they did) and every QUIET_SNMP_EVERY samples otherwise: what moves in a quiet namespace
+ *   moved without a packet on any interface, and that is often the story itself — a sender with
+ *   no route sends nothing, and its Ip.OutNoRoutes is the only counter that says why (the lab's
+ *   `noroute` fault on the uplink; 15 samples here hid it from an 8 s `hopwatch diagnose`).
+ *   Also timers (Ip.ReasmFails 30 s after a lone fragment) and Udp.SndbufErrors;
+ * - `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples.
  * Namespaces are spread over the slots so no sample reads them all. A delta read late is not
  * lost: it arrives whole in the sample that reads it.
  */
-const QUIET_MIB_EVERY = 15;
+const QUIET_SNMP_EVERY = 5;
 /** netstat is the costlier file and its counters (TCP listen queues, InNoRoutes) the slower story. */
 const NETSTAT_EVERY = 10;
 
@@ -71,8 +70,6 @@ interface NsState {
   totals: NsIfaceTotals;
   mismatched: boolean;
   mibs: Mibs | null;
-  /** net/dev moved since netstat was last read. */
-  netstatOwed: boolean;
 }
 
 const NO_TOTALS: NsIfaceTotals = new Map();
@@ -129,7 +126,6 @@ export class CounterReader {
       snap.ifaces.set(ns.name, st.totals);
       // Not the map of the previous snapshot: something in this namespace moved since.
       const active = st.totals !== prev?.ifaces.get(ns.name);
-      if (active) st.netstatOwed = true;
       snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick + ns.inode));
     }
     return { snap, mismatched, unreadable };
@@ -150,7 +146,6 @@ export class CounterReader {
         totals: st?.totals ?? NO_TOTALS,
         mismatched: false,
         mibs: st?.mibs ?? null,
-        netstatOwed: true,
       };
       this.state.set(ns.name, st);
     }
@@ -205,13 +200,11 @@ export class CounterReader {
   /** The namespace's SNMP counters, re-read as the rules above say, else the last values. */
   private readMibs(ns: NsEntry, st: NsState, active: boolean, slot: number): Map<string, Counter> {
     const last = st.mibs;
-    const quietSlot = slot % QUIET_MIB_EVERY === 0;
-    const readSnmp = !last || active || quietSlot;
-    const readNetstat = !last || quietSlot || (st.netstatOwed && slot % NETSTAT_EVERY === 0);
+    const readSnmp = !last || active || slot % QUIET_SNMP_EVERY === 0;
+    const readNetstat = !last || slot % NETSTAT_EVERY === 0;
     if (last && !readSnmp && !readNetstat) return last.merged;
     const snmp = readSnmp ? readNsMib(this.files, this.procRoot, ns, 'snmp') : last!.snmp;
     const netstat = readNetstat ? readNsMib(this.files, this.procRoot, ns, 'netstat') : last!.netstat;
-    if (readNetstat) st.netstatOwed = false;
     const merged = new Map([...snmp, ...netstat]);
     st.mibs = { snmp, netstat, merged };
     return merged;
