@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
+import { IFACE_COUNTERS } from '@hopwatch/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Hub, silentLogger, startHub } from '../src/index.ts';
 import { exportStream } from '../src/replay/export.ts';
@@ -206,6 +207,33 @@ describe('import bounds', () => {
     expect(total).toBe(30);
     // Some moment of the import saw part of it committed: the write was not one blocking block.
     expect(seen.some((n) => n > 0 && n < total)).toBe(true);
+  });
+
+  it("IMP10: an imported chunk closes at the columns' bound, as the live pump does (a file of wide samples cannot make one huge chunk)", async () => {
+    // 20 samples 100 ms apart (one chunk by time), each with 3000 interfaces of its own, every
+    // counter moving: past 16 samples the columns would hold 17 × 3000 × 16 values × a 32-sample
+    // layout, 26 M > MAX_COLUMN_VALUES.
+    const src = openStore(':memory:', { autoPump: false });
+    stores.push(src);
+    src.appendTopology('h1', T0, makeTopology('h1'));
+    const busy = row(Object.fromEntries(IFACE_COUNTERS.map((c) => [c, 3])));
+    for (let i = 1; i <= 20; i++) {
+      const ifaces: Record<string, number[]> = {};
+      for (let k = 0; k < 3000; k++) ifaces[`s${i}-if${k}`] = busy;
+      src.append('h1', makeSample(T0 + i * 100, ifaces, { elapsedMs: 100 }));
+    }
+    src.flush();
+    const parts: Buffer[] = [];
+    for await (const c of exportStream(src, { hosts: ['h1'], start: T0, end: T0 + 3000, marks: [] }))
+      parts.push(c as Buffer);
+    const s = openStore(':memory:', { autoPump: false, chunkMs: 10_000 });
+    stores.push(s);
+    const result = await importRecording(s, Readable.from([Buffer.concat(parts)]), { batchBudgetMs: 0 });
+    expect(result.samples).toBe(20);
+    const chunks = (s.db.prepare(`SELECT count(*) AS n FROM chunks WHERE host = 'h1'`).get() as { n: number })
+      .n;
+    expect(chunks).toBeGreaterThan(1);
+    expect(s.readRange('h1', T0, T0 + 3000).samples).toHaveLength(20);
   });
 
   it('IMP7: a failure half-way through phase 2 removes what the earlier batches wrote', async () => {

@@ -5,8 +5,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
-import { type Keyframe, MAX_FRAME_BYTES, type Sample, type Topology } from '@hopwatch/shared';
+import { type Keyframe, MAX_FRAME_BYTES, type Topology } from '@hopwatch/shared';
 import { chunkHasRoom, rowsOf } from '../store/chunk.ts';
+import { MAX_COLUMN_VALUES, SampleColumns } from '../store/columns.ts';
 import { DEFAULT_CHUNK_MS, type Store } from '../store/store.ts';
 import { GZIP_MAGIC, type Line } from './format.ts';
 import { LineSplitter, LineTooLongError } from './lines.ts';
@@ -228,7 +229,10 @@ interface HostWrite {
   /** The host's name in the file. */
   from: string;
   topologies: { t: number; topology: Topology }[];
-  samples: Sample[];
+  /** The open chunk, held as the live pump holds it (and bounded by the same tests). */
+  columns: SampleColumns | null;
+  /** Its start (its first sample's t - elapsedMs). */
+  openStart: number;
   keyframes: Keyframe[];
   count: number;
   /** Interfaces summed over the open chunk's samples (MAX_CHUNK_ROWS). */
@@ -265,18 +269,27 @@ async function writeAll(
     const host = rename(from);
     let w = byHost.get(host);
     if (!w) {
-      w = { from, topologies: [], samples: [], keyframes: [], count: 0, rows: 0, start: 0, end: 0 };
+      w = {
+        from,
+        topologies: [],
+        columns: null,
+        openStart: 0,
+        keyframes: [],
+        count: 0,
+        rows: 0,
+        start: 0,
+        end: 0,
+      };
       byHost.set(host, w);
     }
     return w;
   };
   const flush = (host: string, w: HostWrite) => {
-    const last = w.samples.at(-1);
-    if (!last) return;
-    // Judged against the version in force at the chunk's end, as the live pump does.
-    const inForce = w.topologies.filter((v) => v.t <= last.t).at(-1) ?? w.topologies[0];
-    bulk.chunk(host, w.samples, w.keyframes, inForce?.topology ?? null);
-    w.samples = [];
+    if (w.columns === null) return;
+    // Judged against the version in force at the chunk's end (its last sample), as the live pump does.
+    const inForce = w.topologies.filter((v) => v.t <= w.end).at(-1) ?? w.topologies[0];
+    bulk.chunk(host, w.columns, w.keyframes, inForce?.topology ?? null);
+    w.columns = null;
     w.keyframes = [];
     w.rows = 0;
   };
@@ -298,18 +311,25 @@ async function writeAll(
       case 'sample': {
         const host = rename(l.host);
         const w = stateOf(l.host);
-        const open = w.samples[0];
         const rows = rowsOf(l.sample);
+        const open = w.columns;
+        // The pump's tests (store/pump.ts add): the reader's bounds and the columns' own.
         if (
           open &&
-          (l.sample.t - (open.t - open.elapsedMs) > chunkMs || !chunkHasRoom(w.samples.length, w.rows, rows))
+          (l.sample.t - w.openStart > chunkMs ||
+            !chunkHasRoom(open.length, w.rows, rows) ||
+            open.valuesIfAdded(rows) > MAX_COLUMN_VALUES)
         )
           flush(host, w);
+        if (w.columns === null) {
+          w.columns = new SampleColumns(undefined, rows);
+          w.openStart = l.sample.t - l.sample.elapsedMs;
+        }
+        w.columns.add(l.sample);
         w.rows += rows;
         if (w.count === 0) w.start = l.sample.t - l.sample.elapsedMs;
         w.end = l.sample.t;
         w.count += 1;
-        w.samples.push(l.sample);
         result.samples += 1;
         return;
       }

@@ -1,8 +1,9 @@
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { Keyframe, Topology } from '@hopwatch/shared';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../log.ts';
 import { compressText } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
+import type { SampleColumns } from './columns.ts';
 import type { RecordingSql } from './sql.ts';
 
 /** What a bulk write put in the file, by rowid, so a failure half-way can take it out again. */
@@ -32,11 +33,11 @@ export class BulkWriter {
 
   chunk(
     host: string,
-    samples: readonly Sample[],
+    columns: SampleColumns,
     keyframes: readonly Keyframe[],
     topology: Topology | null,
   ): void {
-    const row = buildChunkRow(host, { samples }, keyframes, topology, (e) =>
+    const row = buildChunkRow(host, { columns }, keyframes, topology, (e) =>
       this.log.warn(`store: could not summarise an imported chunk of ${host}: ${e.message}`),
     );
     if (row) this.written.chunks.push(this.sql.insertChunk(row));
