@@ -29,12 +29,15 @@ function raw(
 
 describe('the web build as the hub serves it (http/static.ts)', () => {
   const js = Buffer.from(`console.log(${JSON.stringify('hopwatch '.repeat(400))});`);
+  let base: string;
   let dist: string;
   let server: Server;
   let url: string;
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), 'hopwatch-static-'));
-    mkdirSync(join(dist, 'assets'));
+    base = mkdtempSync(join(tmpdir(), 'hopwatch-static-'));
+    // The build itself under a folder named assets: only dist/assets is hashed, not the page.
+    dist = join(base, 'assets', 'web');
+    mkdirSync(join(dist, 'assets'), { recursive: true });
     writeFileSync(join(dist, 'index.html'), '<!doctype html><title>hopwatch</title>');
     writeFileSync(join(dist, 'assets', 'app-1a2b.js'), js);
     writeFileSync(join(dist, 'assets', 'app-1a2b.js.br'), brotliCompressSync(js));
@@ -48,7 +51,7 @@ describe('the web build as the hub serves it (http/static.ts)', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
-    rmSync(dist, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
   });
 
   it('WEB1: a script goes as its brotli or gzip twin when the browser takes it, typed as the script', async () => {

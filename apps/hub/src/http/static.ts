@@ -31,13 +31,15 @@ which builds it first), then reload this page.</p>
  */
 export function webApp(dist: string): Router {
   const router = express.Router();
-  router.use('/assets', precompressed(join(dist, 'assets')));
+  const assets = join(dist, 'assets');
+  router.use('/assets', precompressed(assets));
   router.use(
     express.static(dist, {
       index: 'index.html',
       fallthrough: true,
       setHeaders: (res, path) => {
-        if (!path.includes(`${sep}assets${sep}`)) return;
+        // Under dist/assets only (a dist that itself sits under some …/assets/… is not all hashed).
+        if (!path.startsWith(assets + sep)) return;
         res.setHeader('Cache-Control', IMMUTABLE);
         res.setHeader('Vary', 'Accept-Encoding');
       },
@@ -81,7 +83,8 @@ function precompressed(assets: string): RequestHandler {
       res.setHeader('Vary', 'Accept-Encoding');
       // The original's type, not the twin's (send() keeps a type already set).
       res.type(extname(req.path));
-      res.sendFile(file, { maxAge: '1y', immutable: true }, (err) => {
+      res.setHeader('Cache-Control', IMMUTABLE); // send() keeps a Cache-Control already set
+      res.sendFile(file, (err) => {
         if (err && !res.headersSent) next(err);
       });
       return;
