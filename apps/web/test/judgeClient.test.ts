@@ -139,6 +139,15 @@ describe('the judge worker started by the entry (judge/early.ts) and adopted by 
     client.stop();
   });
 
+  it('LOAD7: the entry judges at most 60 held sample frames; later ones stay held for the app (the answers waiting for it are bounded)', () => {
+    const early = startEarlyJudge({ host: HOST, from: null, to: null })!;
+    const worker = FakeWorker.last!;
+    const taken = Array.from({ length: 100 }, () => early.feed(sampleRaw));
+    expect(taken.filter(Boolean)).toHaveLength(60);
+    expect(taken.slice(60).every((t) => !t)).toBe(true);
+    expect(worker.kinds().filter((k) => k === 'frame')).toHaveLength(60);
+  });
+
   it('LOAD7: a replay link: the entry only boots the worker, the app tells it everything', () => {
     const early = startEarlyJudge({ host: null, from: null, to: null })!;
     const worker = FakeWorker.last!;

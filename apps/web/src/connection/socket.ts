@@ -18,7 +18,9 @@ export const STALL_TIMEOUT_MS = 15_000;
 const STALL_CLOSE_CODE = 4000;
 
 /** How the hub serialises a sample frame (JSON.stringify keeps key order): cheap to recognise. */
-const SAMPLE_FRAME_PREFIX = '{"type":"sample"';
+export const SAMPLE_FRAME_PREFIX = '{"type":"sample"';
+/** A topology frame, written the same way (the early judge takes the first one). */
+export const TOPOLOGY_FRAME_PREFIX = '{"type":"topology"';
 
 type Listener<T> = (value: T) => void;
 /** A decoded frame, with the text it came as (the judge worker takes a topology as text). */
@@ -89,6 +91,7 @@ export class HubSocket {
   #seenErrors = new Set<string>();
   #held: string[] | null;
   #heldChars = 0;
+  #heldFull = false;
 
   constructor(opts: HubSocketOptions) {
     this.#opts = opts;
@@ -193,6 +196,12 @@ export class HubSocket {
       if (this.#heldChars + raw.length <= MAX_HELD_CHARS) {
         this.#held.push(raw);
         this.#heldChars += raw.length;
+      } else if (!this.#heldFull) {
+        // Said once: frames lost before the app came would otherwise leave no trace.
+        this.#heldFull = true;
+        console.warn(
+          `hopwatch: the page held ${this.#heldChars} characters of frames before the app took them; dropping more`,
+        );
       }
       return;
     }

@@ -1,8 +1,12 @@
+import { SAMPLE_FRAME_PREFIX, TOPOLOGY_FRAME_PREFIX } from '../connection/socket.ts';
 import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
-/** How the hub writes the frames the early judge takes (JSON.stringify keeps key order). */
-const SAMPLE_PREFIX = '{"type":"sample"';
-const TOPOLOGY_PREFIX = '{"type":"topology"';
+/**
+ * Sample frames the early judge takes before the app adopts it. Its answers wait for the app
+ * (adopt) and cannot be thinned (each says what changed since the one before), so past this the
+ * frames stay held by the socket (itself bounded) and reach the worker through the app, in order.
+ */
+const MAX_EARLY_SAMPLES = 60;
 
 /** What the early judge was told, so the app's judge client does not say it again. */
 export interface EarlyState {
@@ -49,6 +53,7 @@ export function startEarlyJudge(view: { host: string | null; from: string | null
   const told: EarlyState | null =
     host === null ? null : { host, path: `${view.from ?? ''}\n${view.to ?? ''}`, topologyRaw: null };
   let adopted = false;
+  let fed = 0;
   if (host !== null) {
     post({ kind: 'reset', host });
     post({ kind: 'path', from: view.from, to: view.to });
@@ -57,12 +62,14 @@ export function startEarlyJudge(view: { host: string | null; from: string | null
     worker,
     feed: (raw) => {
       if (told === null || adopted) return false;
-      if (raw.startsWith(SAMPLE_PREFIX)) {
+      if (raw.startsWith(SAMPLE_FRAME_PREFIX)) {
+        if (fed >= MAX_EARLY_SAMPLES) return false;
+        fed += 1;
         post({ kind: 'frame', raw });
         return true;
       }
       // The first topology only: a second one (an agent restart) is the app's to send.
-      if (host !== null && told.topologyRaw === null && raw.startsWith(TOPOLOGY_PREFIX)) {
+      if (host !== null && told.topologyRaw === null && raw.startsWith(TOPOLOGY_FRAME_PREFIX)) {
         told.topologyRaw = raw;
         post({ kind: 'topology-frame', host, raw });
       }
