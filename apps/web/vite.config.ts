@@ -62,7 +62,7 @@ const PRECOMPRESS_MIN_BYTES = 1024;
 /**
  * Writes a brotli (`.br`) and a gzip (`.gz`) twin beside every script and stylesheet of the build,
  * compressed once here at the highest levels: the hub serves them to browsers that take them
- * (apps/hub/src/http/static.ts), so the 460 KB app chunk crosses the network as ~120 KB.
+ * (apps/hub/src/http/static.ts), so the app chunk crosses the network at about a quarter of its size (figures: apps/web/README.md § Speed).
  */
 function precompress(): Plugin {
   return {

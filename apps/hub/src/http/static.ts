@@ -67,7 +67,7 @@ const TWINS = [
 
 /**
  * A script or stylesheet as its precompressed twin, when the browser takes that encoding: the
- * app's first chunk is 460 KB, 140 KB gzipped and less as brotli, compressed once at build time
+ * app's first chunk goes at about a quarter of its size (apps/web/README.md § Speed), compressed once at build time
  * instead of per request (or not at all, as express.static does). Anything else, or no twin,
  * falls through to express.static.
  */
