@@ -177,8 +177,11 @@ test.describe
       if (lateLosses.length > 0) {
         // Say what the map judged there (which hop, which rule), so a failure in CI can be read.
         const late = lateLosses[0]!;
-        await page.goto(`/?host=${encodeURIComponent(host)}&t=${iso(late.start + Math.floor(bucketMs / 2))}`);
-        await expect(page.getByTestId('timeline')).toHaveAttribute('data-mode', 'replay');
+        const tLate = late.start + Math.floor(bucketMs / 2);
+        await page.goto(`/?host=${encodeURIComponent(host)}&t=${iso(tLate)}`);
+        await expect(page.getByTestId('timeline')).toHaveAttribute('data-playhead', String(tLate));
+        // The replayed sample judged (before that the panel says "No host data yet").
+        await expect(page.getByTestId('findings')).not.toContainText('No host data', { timeout: 15_000 });
         const findings = await page
           .getByTestId('findings')
           .textContent()
