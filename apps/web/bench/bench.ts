@@ -15,18 +15,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 import { DIST, scenario, startFakeHub } from './fakeHub.ts';
 import { FIRST_PICTURE_SCRIPT, type FirstPicture, firstPictureOf } from './firstPicture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 const PORT = 7173;
 /** Spacing between pushed samples: above any tick cost, below the real 1 s interval to keep the bench short. */
 const TICK_SPACING_MS = 400;
@@ -114,7 +106,7 @@ const busy = (m: Record<string, number>) =>
 
 async function run(ifaces: number, expand: boolean): Promise<Result> {
   const hub = await startFakeHub({ port: PORT, scenario: scenario(`synthetic:${ifaces}`), autoTick: false });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     await page.addInitScript(INSTRUMENT);

@@ -9,6 +9,7 @@
  * framed, judged, painted) with when each of its conditions first held, then the medians.
  */
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 import { DIST, scenario, startFakeHub } from './fakeHub.ts';
 import { FIRST_PICTURE_SCRIPT, type FirstPicture, firstPictureOf } from './firstPicture.ts';
 
@@ -25,10 +26,7 @@ const IFACES = opt('ifaces', 3000);
 const dists = args.length > 0 ? args : [DIST];
 const PORT = 7175;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 const runs = new Map<string, FirstPicture[]>(dists.map((d) => [d, []]));
 try {
   for (let i = 0; i < RUNS; i++)

@@ -9,6 +9,7 @@
  * time of top-level tasks and the functions with the most self time.
  */
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 import { scenario, startFakeHub } from './fakeHub.ts';
 import { FIRST_PICTURE_SCRIPT, type FirstPicture, firstPictureOf } from './firstPicture.ts';
 
@@ -168,10 +169,7 @@ const hub = await startFakeHub({
   scenario: scenario(`synthetic:${IFACES}`),
   autoTick: false,
 });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
   // The bench's first picture: framed, judged, painted (bench/firstPicture.ts).

@@ -12,19 +12,11 @@
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { DIST, scenario, startFakeHub } from './fakeHub.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
 const DOCS = join(DIST, '..', '..', '..', 'docs');
 const SEED_HOP = 'hwlab-qrouter-a1/qg-a1';
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--no-first-run',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 
 async function bigHost(page: Page) {
   const hub = await startFakeHub({ port: 7178, scenario: scenario('synthetic:1000:loss'), autoTick: true });

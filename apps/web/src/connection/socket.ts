@@ -58,6 +58,16 @@ export interface HubSocketOptions {
    * entry's judge worker takes the sample frames this way before the app is loaded (judge/early.ts).
    */
   onHeldFrame?: (raw: string) => boolean;
+  /**
+   * Once released: a `topology` frame is given here as text the moment it comes (the judge worker
+   * decodes its own copy and starts on it), and the UI thread's decoding of it, with every frame
+   * behind it but samples, waits for the first sample frame behind it (TOPOLOGY_WAITS_FOR_SAMPLE_MS
+   * at most). The hub sends a host's topology and its last seconds' samples together: decoding,
+   * laying out and drawing 1 MB of topology at once kept this thread from reading the samples
+   * behind it for that long, and the judge waited for them (judge/client.ts, topologyAhead). Now
+   * the two threads work at once: this one on the topology, the worker on the judgement.
+   */
+  onTopologyFrame?: (raw: string) => void;
 }
 
 const OPEN = 1;
@@ -68,6 +78,14 @@ const OPEN = 1;
  * two; a page whose app never loads must not grow without end.
  */
 const MAX_HELD_CHARS = 2 * MAX_FRAME_BYTES;
+/**
+ * How long the UI thread's decoding of a topology frame waits for the first sample frame behind it
+ * (onTopologyFrame): the hub sends a host's last seconds right after its topology, and they reach
+ * the judge only once this thread reads them, which it does not while it draws the topology. A
+ * host that sends no samples has its topology drawn after this; its first judgement waits longer
+ * (judge/worker.ts, FIRST_SAMPLE_WAIT_MS).
+ */
+export const TOPOLOGY_WAITS_FOR_SAMPLE_MS = 250;
 /** Distinct bad-frame messages logged once each; past this, the rest are not logged. */
 const MAX_SEEN_ERRORS = 100;
 
@@ -92,6 +110,12 @@ export class HubSocket {
   #held: string[] | null;
   #heldChars = 0;
   #heldFull = false;
+  /** Frames waiting behind a topology frame the UI thread decodes in a task of its own (onTopologyFrame). */
+  #deferred: string[] | null = null;
+  #deferTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A sample frame came (held or not) since the last topology frame came. */
+  #sampleSinceTopology = false;
+  #deferDue = 0;
 
   constructor(opts: HubSocketOptions) {
     this.#opts = opts;
@@ -99,7 +123,7 @@ export class HubSocket {
   }
 
   /** Take the held frames, in order, with these handlers (and every later frame likewise). */
-  release(opts: Pick<HubSocketOptions, 'onBadFrame' | 'onSampleFrame'>): void {
+  release(opts: Pick<HubSocketOptions, 'onBadFrame' | 'onSampleFrame' | 'onTopologyFrame'>): void {
     this.#opts = { ...this.#opts, ...opts };
     const held = this.#held ?? [];
     this.#held = null;
@@ -140,6 +164,9 @@ export class HubSocket {
   stop(): void {
     this.#closed = true;
     this.#clearTimers();
+    if (this.#deferTimer !== null) clearTimeout(this.#deferTimer);
+    this.#deferTimer = null;
+    this.#deferred = null;
     this.#ws?.close(1000, 'bye');
     this.#ws = null;
   }
@@ -173,7 +200,13 @@ export class HubSocket {
       this.#send({ type: 'subscribe', hosts: this.#hosts });
       this.#pingTimer = setInterval(() => this.#ping(), PING_INTERVAL_MS);
     };
-    ws.onmessage = (ev) => this.#receive(ev.data);
+    ws.onmessage = (ev) => {
+      if (typeof ev.data === 'string') {
+        if (ev.data.startsWith(TOPOLOGY_FRAME_PREFIX)) this.#sampleSinceTopology = false;
+        else if (ev.data.startsWith(SAMPLE_FRAME_PREFIX)) this.#sampleSinceTopology = true;
+      }
+      this.#receive(ev.data);
+    };
     ws.onerror = () => {
       // A close event always follows; the retry is scheduled there.
     };
@@ -207,8 +240,49 @@ export class HubSocket {
     }
     if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {
       this.#opts.onSampleFrame(raw);
+      // The sample a deferred topology waits for is with the judge: draw the topology now.
+      if (this.#deferred !== null) this.#flushSoon(0);
       return;
     }
+    const onTopology = this.#opts.onTopologyFrame;
+    if (onTopology !== undefined && raw.startsWith(TOPOLOGY_FRAME_PREFIX)) {
+      onTopology(raw);
+      this.#defer(raw);
+      return;
+    }
+    // Behind a deferred topology, every other frame keeps its place (a host list, an error).
+    if (this.#deferred !== null) {
+      this.#deferred.push(raw);
+      return;
+    }
+    this.#decode(raw);
+  }
+
+  /** Decoded in a task of its own, with the frames queued behind it, in order. */
+  #defer(raw: string): void {
+    if (this.#deferred === null) this.#deferred = [];
+    this.#deferred.push(raw);
+    // Until a sample came after it (held meanwhile, or not), TOPOLOGY_WAITS_FOR_SAMPLE_MS at most.
+    this.#flushSoon(this.#sampleSinceTopology ? 0 : TOPOLOGY_WAITS_FOR_SAMPLE_MS);
+  }
+
+  /** Decode the deferred frames in `ms` (or sooner, if already due sooner). */
+  #flushSoon(ms: number): void {
+    const due = Date.now() + ms;
+    if (this.#deferTimer !== null) {
+      if (this.#deferDue <= due) return;
+      clearTimeout(this.#deferTimer);
+    }
+    this.#deferDue = due;
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = null;
+      const list = this.#deferred ?? [];
+      this.#deferred = null;
+      for (const r of list) this.#decode(r);
+    }, ms);
+  }
+
+  #decode(raw: string): void {
     const decoded = decodeHubFrame(raw);
     if (!decoded.ok) {
       if (!this.#seenErrors.has(decoded.error) && this.#seenErrors.size < MAX_SEEN_ERRORS) {

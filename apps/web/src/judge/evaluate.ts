@@ -1,11 +1,9 @@
-import {
-  findPath,
-  type HopReport,
-  judgeWindow,
-  mergeSamples,
-  type Sample,
-  type Topology,
-} from '@hopwatch/shared';
+import type { HopReport, Sample, Topology } from '@hopwatch/shared';
+// By their own paths, not the package's index: the index builds the protocol's zod schemas, which
+// the judge worker does without (it starts sooner: apps/web/README.md § Speed).
+import { judgeWindow } from '@hopwatch/shared/judge/localize';
+import { findPath } from '@hopwatch/shared/judge/path';
+import { mergeSamples } from '@hopwatch/shared/judge/window';
 import { type HopStat, type Judgement, reuseStats } from './judgement.ts';
 
 export { EMPTY_JUDGEMENT, type HopStat, type Judgement, reuseStats, sameStat } from './judgement.ts';

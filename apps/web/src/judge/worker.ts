@@ -1,10 +1,12 @@
-// First: the hub's CSP forbids eval, so zod runs jitless (auth/csp.ts).
-import '../auth/csp.ts';
 import { createJudgeEngine } from './engine.ts';
 import { transferOf } from './pack.ts';
 import type { JudgeRequest, JudgeResponse } from './protocol.ts';
 
 /**
+ * No zod in this worker (no auth/csp.ts either): samples and topologies are checked by hand
+ * (decodeSample.ts, decodeHub.ts) and the shared judge is imported by its own paths, so the worker
+ * starts without building zod's schemas on the way to the first picture (test/workerBundle.test.ts).
+ *
  * The judgement off the main thread: on a big host decoding and judging a sample is most of a
  * tick's work; the UI thread only applies the answer (judge/client.ts).
  */

@@ -1,4 +1,7 @@
-import { IFACE_COUNTERS, type IfaceCounterName, type Sample } from '../protocol/model.ts';
+// constants.ts, not model.ts: the judge must not build the protocol's zod schemas where it runs
+// (the web app's judge worker has no zod; apps/web/README.md § Speed).
+import { IFACE_COUNTERS, type IfaceCounterName } from '../protocol/constants.ts';
+import type { Sample } from '../protocol/model.ts';
 
 /** One interface's window deltas by name (the wire carries them as a positional row). */
 export type Counters = Readonly<Record<IfaceCounterName, number>>;

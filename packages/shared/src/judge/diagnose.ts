@@ -1,5 +1,5 @@
 import type { Diagnosis, Finding, HopReport } from '../protocol/diagnosis.ts';
-import { HOP_STATUSES } from '../protocol/diagnosis.ts';
+import { HOP_STATUSES } from '../protocol/constants.ts';
 import type { Sample, Topology } from '../protocol/model.ts';
 import { judgeWindow } from './localize.ts';
 import { findPath } from './path.ts';

@@ -1,14 +1,16 @@
 import type { AgentMessage } from './messages.ts';
-import { IFACE_COUNTERS, NsProtoSchema, OvsSampleSchema, type Sample } from './model.ts';
+import { IFACE_COUNTERS } from './constants.ts';
+import type { NsProto, OvsSample, Sample } from './model.ts';
 
 /**
  * The hub's hot path: every agent sends one `sample` frame a second, 1000 interface rows of 16
  * counters each, and zod's general machinery over those ~16 000 numbers cost the hub more CPU
  * than parsing the JSON did (issue 12). This is AgentSampleSchema's acceptance written out by
  * hand for values that came out of JSON.parse: the same types, bounds and shapes, unknown keys
- * dropped as zod drops them, a record's `__proto__` key skipped as zod skips it. The rare parts
- * (`nsproto`, `ovs`) are still checked by their zod schemas. sampleFrame.test.ts runs both over
- * the same valid and hostile frames so the two cannot drift: change one, the test names the other.
+ * dropped as zod drops them, a record's `__proto__` key skipped as zod skips it, the protocol
+ * parts (`nsproto`, `ovs`) included. sampleFrame.test.ts runs both over the same valid and hostile
+ * frames so the two cannot drift: change one, the test names the other. No zod here: the web
+ * app's judge worker checks its samples with this and starts without building zod's schemas.
  */
 export type SampleMessage = Extract<AgentMessage, { type: 'sample' }>;
 
@@ -170,20 +172,98 @@ function list<T>(v: unknown, path: string, item: (x: unknown, path: string) => T
   return out;
 }
 
-/** A rare part, checked by its zod schema (the same one AgentSampleSchema uses). */
-function byZod<T>(
-  schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: ZodLikeError } },
-  v: unknown,
-  path: string,
-): T {
-  const r = schema.safeParse(v);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${path}.${issue.path.join('.')}` : path;
-  throw new Invalid(where, issue?.message ?? 'invalid');
+/** `.nullable()`: null, or what `check` accepts. */
+function nullable<T>(v: unknown, path: string, check: (x: unknown, path: string) => T): T | null {
+  return v === null ? null : check(v, path);
 }
-interface ZodLikeError {
-  issues: { path: PropertyKey[]; message: string }[];
+
+/** z.enum(values) */
+function oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    throw new Invalid(path, `expected one of ${values.map((x) => `"${x}"`).join('|')}`);
+  return v as T;
+}
+
+/** ConntrackStatSchema */
+function conntrack(v: unknown, path: string): NonNullable<NsProto['conntrack']> {
+  const o = obj(v, path);
+  return {
+    count: count(o.count, `${path}.count`),
+    drop: count(o.drop, `${path}.drop`),
+    earlyDrop: count(o.earlyDrop, `${path}.earlyDrop`),
+    insertFailed: count(o.insertFailed, `${path}.insertFailed`),
+    invalid: count(o.invalid, `${path}.invalid`),
+  };
+}
+
+const VERDICTS = ['drop', 'reject'] as const;
+
+/** FirewallRuleSchema */
+function firewallRule(v: unknown, path: string): NonNullable<NsProto['firewall']>[number] {
+  const o = obj(v, path);
+  return {
+    family: str(o.family, `${path}.family`),
+    table: str(o.table, `${path}.table`),
+    chain: str(o.chain, `${path}.chain`),
+    hook: nullable(o.hook, `${path}.hook`, str),
+    handle: int(o.handle, `${path}.handle`),
+    verdict: oneOf(o.verdict, `${path}.verdict`, VERDICTS),
+    text: str(o.text, `${path}.text`),
+    packets: nullable(o.packets, `${path}.packets`, count),
+  };
+}
+
+/** NsProtoSchema: every field optional, absent ones left out (as zod leaves them). */
+function nsproto(v: unknown, path: string): NsProto {
+  const o = obj(v, path);
+  const out: NsProto = {};
+  if (o.conntrack !== undefined) out.conntrack = conntrack(o.conntrack, `${path}.conntrack`);
+  if (o.rpFilter !== undefined) out.rpFilter = record(o.rpFilter, `${path}.rpFilter`, int);
+  if (o.neighbours !== undefined) out.neighbours = uint(o.neighbours, `${path}.neighbours`);
+  if (o.unresolved !== undefined)
+    out.unresolved = list(o.unresolved, `${path}.unresolved`, (x, p) => {
+      const u = obj(x, p);
+      return { ip: str(u.ip, `${p}.ip`), dev: str(u.dev, `${p}.dev`) };
+    });
+  if (o.firewall !== undefined) out.firewall = list(o.firewall, `${path}.firewall`, firewallRule);
+  if (o.mib !== undefined) out.mib = record(o.mib, `${path}.mib`, count);
+  return out;
+}
+
+const OVS_STATES = ['online', 'offline'] as const;
+
+/** OvsSampleSchema */
+function ovs(v: unknown, path: string): OvsSample {
+  const o = obj(v, path);
+  const out: OvsSample = {
+    state: oneOf(o.state, `${path}.state`, OVS_STATES),
+    detail: nullable(o.detail, `${path}.detail`, str),
+  };
+  if (o.datapaths !== undefined)
+    out.datapaths = list(o.datapaths, `${path}.datapaths`, (x, p) => {
+      const d = obj(x, p);
+      return {
+        name: str(d.name, `${p}.name`),
+        hit: count(d.hit, `${p}.hit`),
+        missed: count(d.missed, `${p}.missed`),
+        lost: count(d.lost, `${p}.lost`),
+        flows: count(d.flows, `${p}.flows`),
+      };
+    });
+  if (o.coverage !== undefined) out.coverage = record(o.coverage, `${path}.coverage`, count);
+  if (o.dropFlows !== undefined)
+    out.dropFlows = list(o.dropFlows, `${path}.dropFlows`, (x, p) => {
+      const f = obj(x, p);
+      return {
+        bridge: str(f.bridge, `${p}.bridge`),
+        table: uint(f.table, `${p}.table`),
+        priority: int(f.priority, `${p}.priority`),
+        match: str(f.match, `${p}.match`),
+        cookie: str(f.cookie, `${p}.cookie`),
+        packets: count(f.packets, `${p}.packets`),
+      };
+    });
+  return out;
 }
 
 function sample(v: unknown, path: string): Sample {
@@ -202,9 +282,8 @@ function sample(v: unknown, path: string): Sample {
     sysctls: record(o.sysctls, `${path}.sysctls`, num),
     tracing: tracing(o.tracing, `${path}.tracing`),
   };
-  if (o.nsproto !== undefined)
-    out.nsproto = record(o.nsproto, `${path}.nsproto`, (x, p) => byZod(NsProtoSchema, x, p));
-  if (o.ovs !== undefined) out.ovs = byZod(OvsSampleSchema, o.ovs, `${path}.ovs`);
+  if (o.nsproto !== undefined) out.nsproto = record(o.nsproto, `${path}.nsproto`, nsproto);
+  if (o.ovs !== undefined) out.ovs = ovs(o.ovs, `${path}.ovs`);
   return out;
 }
 
