@@ -7,7 +7,6 @@ import {
   RECONNECT_MAX_DELAY_MS,
   type SocketLike,
   STALL_TIMEOUT_MS,
-  TOPOLOGY_WAITS_FOR_SAMPLE_MS,
 } from '../src/connection/socket.ts';
 import { createAppStore } from '../src/store/index.ts';
 import { labSample, labTopology } from './fixtures/topo.ts';
@@ -168,44 +167,6 @@ describe('HubSocket', () => {
     hub.stop();
     vi.advanceTimersByTime(10);
     expect(got).toEqual(['hosts', 'topology', 'pong', 'pong']);
-  });
-
-  it('LOAD8: a topology with no sample behind it is decoded after TOPOLOGY_WAITS_FOR_SAMPLE_MS; a held one whose samples the entry judge took, at once', () => {
-    const got: string[] = [];
-    const topology = JSON.stringify({ type: 'topology', host: 'lab', t: 1, topology: labTopology() });
-    hub.onMessage((m) => got.push(m.type));
-    hub.release({ onSampleFrame: () => {}, onTopologyFrame: () => {} });
-    hub.start();
-    const s = sockets.at(-1)!;
-    s.open();
-    s.receive(topology);
-    vi.advanceTimersByTime(TOPOLOGY_WAITS_FOR_SAMPLE_MS - 1);
-    expect(got).toEqual([]);
-    vi.advanceTimersByTime(1);
-    expect(got).toEqual(['topology']);
-
-    // Opened early: the topology held, the samples behind it taken by the entry's judge.
-    const early = new HubSocket({
-      url: 'ws://x',
-      hold: true,
-      onHeldFrame: (raw) => raw.startsWith('{"type":"sample"'),
-      createSocket: () => {
-        const x = new FakeSocket();
-        sockets.push(x);
-        return x;
-      },
-    });
-    const mine: string[] = [];
-    early.onMessage((m) => mine.push(m.type));
-    early.start();
-    const e = sockets.at(-1)!;
-    e.open();
-    e.receive(topology);
-    e.receive('{"type":"sample","host":"lab"}');
-    early.release({ onSampleFrame: () => {}, onTopologyFrame: () => {} });
-    vi.advanceTimersByTime(0);
-    expect(mine).toEqual(['topology']);
-    early.stop();
   });
 
   it('LOAD8: without a judge to take it (no worker), a topology frame is decoded in its own event, as before', () => {

@@ -61,11 +61,10 @@ export interface HubSocketOptions {
   /**
    * Once released: a `topology` frame is given here as text the moment it comes (the judge worker
    * decodes its own copy and starts on it), and the UI thread's decoding of it, with every frame
-   * behind it but samples, waits for the first sample frame behind it (TOPOLOGY_WAITS_FOR_SAMPLE_MS
-   * at most). The hub sends a host's topology and its last seconds' samples together: decoding,
-   * laying out and drawing 1 MB of topology at once kept this thread from reading the samples
-   * behind it for that long, and the judge waited for them (judge/client.ts, topologyAhead). Now
-   * the two threads work at once: this one on the topology, the worker on the judgement.
+   * behind it but samples, waits for a task of its own. The hub sends a host's topology and its
+   * last seconds' samples together: decoding, laying out and drawing 1 MB of topology in the
+   * frame's own event kept the samples behind it off the judge for that long, and the judge
+   * waited for them (judge/client.ts, topologyAhead).
    */
   onTopologyFrame?: (raw: string) => void;
 }
@@ -78,14 +77,6 @@ const OPEN = 1;
  * two; a page whose app never loads must not grow without end.
  */
 const MAX_HELD_CHARS = 2 * MAX_FRAME_BYTES;
-/**
- * How long the UI thread's decoding of a topology frame waits for the first sample frame behind it
- * (onTopologyFrame): the hub sends a host's last seconds right after its topology, and they reach
- * the judge only once this thread reads them, which it does not while it draws the topology. A
- * host that sends no samples has its topology drawn after this; its first judgement waits longer
- * (judge/worker.ts, FIRST_SAMPLE_WAIT_MS).
- */
-export const TOPOLOGY_WAITS_FOR_SAMPLE_MS = 250;
 /** Distinct bad-frame messages logged once each; past this, the rest are not logged. */
 const MAX_SEEN_ERRORS = 100;
 
@@ -113,9 +104,6 @@ export class HubSocket {
   /** Frames waiting behind a topology frame the UI thread decodes in a task of its own (onTopologyFrame). */
   #deferred: string[] | null = null;
   #deferTimer: ReturnType<typeof setTimeout> | null = null;
-  /** A sample frame came (held or not) since the last topology frame came. */
-  #sampleSinceTopology = false;
-  #deferDue = 0;
 
   constructor(opts: HubSocketOptions) {
     this.#opts = opts;
@@ -200,13 +188,7 @@ export class HubSocket {
       this.#send({ type: 'subscribe', hosts: this.#hosts });
       this.#pingTimer = setInterval(() => this.#ping(), PING_INTERVAL_MS);
     };
-    ws.onmessage = (ev) => {
-      if (typeof ev.data === 'string') {
-        if (ev.data.startsWith(TOPOLOGY_FRAME_PREFIX)) this.#sampleSinceTopology = false;
-        else if (ev.data.startsWith(SAMPLE_FRAME_PREFIX)) this.#sampleSinceTopology = true;
-      }
-      this.#receive(ev.data);
-    };
+    ws.onmessage = (ev) => this.#receive(ev.data);
     ws.onerror = () => {
       // A close event always follows; the retry is scheduled there.
     };
@@ -240,8 +222,6 @@ export class HubSocket {
     }
     if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {
       this.#opts.onSampleFrame(raw);
-      // The sample a deferred topology waits for is with the judge: draw the topology now.
-      if (this.#deferred !== null) this.#flushSoon(0);
       return;
     }
     const onTopology = this.#opts.onTopologyFrame;
@@ -262,24 +242,13 @@ export class HubSocket {
   #defer(raw: string): void {
     if (this.#deferred === null) this.#deferred = [];
     this.#deferred.push(raw);
-    // Until a sample came after it (held meanwhile, or not), TOPOLOGY_WAITS_FOR_SAMPLE_MS at most.
-    this.#flushSoon(this.#sampleSinceTopology ? 0 : TOPOLOGY_WAITS_FOR_SAMPLE_MS);
-  }
-
-  /** Decode the deferred frames in `ms` (or sooner, if already due sooner). */
-  #flushSoon(ms: number): void {
-    const due = Date.now() + ms;
-    if (this.#deferTimer !== null) {
-      if (this.#deferDue <= due) return;
-      clearTimeout(this.#deferTimer);
-    }
-    this.#deferDue = due;
+    if (this.#deferTimer !== null) return;
     this.#deferTimer = setTimeout(() => {
       this.#deferTimer = null;
       const list = this.#deferred ?? [];
       this.#deferred = null;
       for (const r of list) this.#decode(r);
-    }, ms);
+    }, 0);
   }
 
   #decode(raw: string): void {
