@@ -119,49 +119,6 @@ describe('the judge worker started by the entry (judge/early.ts) and adopted by 
     client.stop();
   });
 
-  it("LOAD8: a topology frame goes to the worker before this thread decodes it; the worker's judgements wait until the store has it, and it is not sent twice", () => {
-    const store = hostStore();
-    const client = startJudge(store)!;
-    const worker = FakeWorker.last!;
-    client.topologyAhead(topologyRaw);
-    expect(worker.posted.at(-1)).toEqual({ kind: 'topology-ahead', raw: topologyRaw });
-    client.frame(sampleRaw);
-    // Judged before the store has the topology: held (its namespaces could not be indexed yet).
-    worker.answer(judged(T0));
-    expect(store.getState().lastT).toBeNull();
-    client.topologyFrame(topology, topologyRaw);
-    store.getState().setTopology(HOST, topology);
-    client.topologyHandled(topologyRaw);
-    expect(worker.kinds().filter((k) => k.startsWith('topology'))).toEqual(['topology-ahead']);
-    expect(store.getState().lastT).toBe(T0);
-    expect(store.getState().statusIndex.nsStatus.size).toBeGreaterThan(0);
-    worker.answer(judged(T0 + 1000));
-    expect(store.getState().lastT).toBe(T0 + 1000);
-    // A frame the store does not take (another host's, late): the held judgements go when it is handled.
-    const otherRaw = JSON.stringify({ type: 'topology', host: 'other', t: T0, topology });
-    client.topologyAhead(otherRaw);
-    worker.answer(judged(T0 + 2000));
-    expect(store.getState().lastT).toBe(T0 + 1000);
-    client.topologyHandled(otherRaw);
-    expect(store.getState().lastT).toBe(T0 + 2000);
-    // Replaying: the live topology is not the worker's business.
-    store.setState({ t: T0 } as never);
-    const before = worker.posted.length;
-    client.topologyAhead(topologyRaw);
-    expect(worker.posted.length).toBe(before);
-    client.stop();
-  });
-
-  it("LOAD8: the entry's worker has the held topology already: given ahead again, it is not sent", () => {
-    const early = startEarlyJudge({ host: HOST, from: null, to: null })!;
-    const worker = FakeWorker.last!;
-    early.feed(topologyRaw);
-    const client = startJudge(hostStore(), early)!;
-    client.topologyAhead(topologyRaw);
-    expect(worker.kinds().filter((k) => k.startsWith('topology'))).toEqual(['topology-frame']);
-    client.stop();
-  });
-
   it('LOAD7: the recording of the last minutes is fetched after the first judgement, not beside it', async () => {
     const store = hostStore();
     const client = startJudge(store)!;

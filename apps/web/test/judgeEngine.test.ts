@@ -69,18 +69,6 @@ describe('judge worker engine', () => {
     ).toEqual([]);
   });
 
-  it("LOAD8: a topology frame given ahead of the UI thread is judged when it is this host's, and ignored without a word otherwise", () => {
-    const e = createJudgeEngine();
-    const raw = (host: string) => JSON.stringify({ type: 'topology', host, t: T0, topology: labTopology() });
-    e.handle({ kind: 'reset', host: 'lab' });
-    expect(e.handle({ kind: 'topology-ahead', raw: raw('other') })).toEqual([]);
-    expect(e.handle({ kind: 'topology-ahead', raw: '{"type":"topology"' })).toEqual([]);
-    expect(e.handle({ kind: 'frame', raw: frame('lab', T0 + 1000) })).toEqual([]);
-    const j = judged(e.handle({ kind: 'topology-ahead', raw: raw('lab') }));
-    expect(j.changed.ids.length).toBe(labTopology().ifaces.length);
-    expect(j.lastT).toBe(T0 + 1000);
-  });
-
   it("LOAD6: a host's first judgement may wait for its first sample; without one it is given on request", () => {
     const e = createJudgeEngine();
     const wait = { waitForSample: true };

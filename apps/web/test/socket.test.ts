@@ -136,50 +136,6 @@ describe('HubSocket', () => {
     expect(s.sent.filter((m) => JSON.parse(m).type === 'subscribe')).toHaveLength(2);
   });
 
-  it('LOAD8: a topology frame goes to the judge as text at once; its decoding, and every frame behind it but samples, wait for a task of their own, in order', () => {
-    const got: string[] = [];
-    const order: string[] = [];
-    const topologyRaw = JSON.stringify({ type: 'topology', host: 'lab', t: 1, topology: labTopology() });
-    hub.onMessage((m) => {
-      got.push(m.type);
-      order.push(m.type);
-    });
-    hub.release({
-      onSampleFrame: () => order.push('sample'),
-      onTopologyFrame: (raw) => order.push(raw === topologyRaw ? 'topology text' : 'other text'),
-    });
-    hub.start();
-    const s = sockets.at(-1)!;
-    s.open();
-    s.receive({ type: 'hosts', hosts: [] });
-    s.receive(topologyRaw);
-    s.receive('{"type":"sample","host":"lab"}');
-    s.receive({ type: 'pong', t: 1 });
-    s.receive('{"type":"sample","host":"lab"}');
-    // The samples reached the judge before this thread decoded the topology in front of them.
-    expect(order).toEqual(['hosts', 'topology text', 'sample', 'sample']);
-    vi.advanceTimersByTime(0);
-    expect(got).toEqual(['hosts', 'topology', 'pong']);
-    s.receive({ type: 'pong', t: 2 });
-    expect(got.at(-1)).toBe('pong');
-    // Stopped with a topology waiting: nothing is delivered after the stop.
-    s.receive(topologyRaw);
-    hub.stop();
-    vi.advanceTimersByTime(10);
-    expect(got).toEqual(['hosts', 'topology', 'pong', 'pong']);
-  });
-
-  it('LOAD8: without a judge to take it (no worker), a topology frame is decoded in its own event, as before', () => {
-    const got: string[] = [];
-    hub.onMessage((m) => got.push(m.type));
-    hub.release({ onSampleFrame: () => {} });
-    hub.start();
-    const s = sockets.at(-1)!;
-    s.open();
-    s.receive({ type: 'topology', host: 'lab', t: 1, topology: labTopology() });
-    expect(got).toEqual(['topology']);
-  });
-
   it('pings, and closes a stalled link so it reconnects', () => {
     hub.start();
     sockets[0]!.open();

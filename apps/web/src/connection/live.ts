@@ -23,8 +23,6 @@ export function startLive(store: AppStore, socket: HubSocket, judge: JudgeClient
             if (!selectReplayActive(store.getState())) judge.frame(raw);
           }
         : judgeInPlace(store),
-    // The worker starts on a topology while this thread decodes and draws it (socket.ts).
-    ...(judge !== null ? { onTopologyFrame: (raw: string) => judge.topologyAhead(raw) } : {}),
   };
   const offStatus = socket.onStatus((status) => store.getState().setConnection(status));
   store.getState().setConnection(socket.status);
@@ -33,8 +31,6 @@ export function startLive(store: AppStore, socket: HubSocket, judge: JudgeClient
     // 3000-interface object graph is not) and checks it itself.
     if (msg.type === 'topology') judge?.topologyFrame(msg.topology, raw);
     handle(store, msg);
-    // Taken or not (replaying, another host), the judgements held for it may go now.
-    if (msg.type === 'topology') judge?.topologyHandled(raw);
   });
   // Replaying: watch nothing live (selectLiveHost is null), so no frame fights the replay.
   const offHost = store.subscribe(selectLiveHost, (host) => socket.subscribe(host === null ? [] : [host]), {

@@ -58,15 +58,6 @@ export interface HubSocketOptions {
    * entry's judge worker takes the sample frames this way before the app is loaded (judge/early.ts).
    */
   onHeldFrame?: (raw: string) => boolean;
-  /**
-   * Once released: a `topology` frame is given here as text the moment it comes (the judge worker
-   * decodes its own copy and starts on it), and the UI thread's decoding of it, with every frame
-   * behind it but samples, waits for a task of its own. The hub sends a host's topology and its
-   * last seconds' samples together: decoding, laying out and drawing 1 MB of topology in the
-   * frame's own event kept the samples behind it off the judge for that long, and the judge
-   * waited for them (judge/client.ts, topologyAhead).
-   */
-  onTopologyFrame?: (raw: string) => void;
 }
 
 const OPEN = 1;
@@ -101,9 +92,6 @@ export class HubSocket {
   #held: string[] | null;
   #heldChars = 0;
   #heldFull = false;
-  /** Frames waiting behind a topology frame the UI thread decodes in a task of its own (onTopologyFrame). */
-  #deferred: string[] | null = null;
-  #deferTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: HubSocketOptions) {
     this.#opts = opts;
@@ -111,7 +99,7 @@ export class HubSocket {
   }
 
   /** Take the held frames, in order, with these handlers (and every later frame likewise). */
-  release(opts: Pick<HubSocketOptions, 'onBadFrame' | 'onSampleFrame' | 'onTopologyFrame'>): void {
+  release(opts: Pick<HubSocketOptions, 'onBadFrame' | 'onSampleFrame'>): void {
     this.#opts = { ...this.#opts, ...opts };
     const held = this.#held ?? [];
     this.#held = null;
@@ -152,9 +140,6 @@ export class HubSocket {
   stop(): void {
     this.#closed = true;
     this.#clearTimers();
-    if (this.#deferTimer !== null) clearTimeout(this.#deferTimer);
-    this.#deferTimer = null;
-    this.#deferred = null;
     this.#ws?.close(1000, 'bye');
     this.#ws = null;
   }
@@ -224,34 +209,6 @@ export class HubSocket {
       this.#opts.onSampleFrame(raw);
       return;
     }
-    const onTopology = this.#opts.onTopologyFrame;
-    if (onTopology !== undefined && raw.startsWith(TOPOLOGY_FRAME_PREFIX)) {
-      onTopology(raw);
-      this.#defer(raw);
-      return;
-    }
-    // Behind a deferred topology, every other frame keeps its place (a host list, an error).
-    if (this.#deferred !== null) {
-      this.#deferred.push(raw);
-      return;
-    }
-    this.#decode(raw);
-  }
-
-  /** Decoded in a task of its own, with the frames queued behind it, in order. */
-  #defer(raw: string): void {
-    if (this.#deferred === null) this.#deferred = [];
-    this.#deferred.push(raw);
-    if (this.#deferTimer !== null) return;
-    this.#deferTimer = setTimeout(() => {
-      this.#deferTimer = null;
-      const list = this.#deferred ?? [];
-      this.#deferred = null;
-      for (const r of list) this.#decode(r);
-    }, 0);
-  }
-
-  #decode(raw: string): void {
     const decoded = decodeHubFrame(raw);
     if (!decoded.ok) {
       if (!this.#seenErrors.has(decoded.error) && this.#seenErrors.size < MAX_SEEN_ERRORS) {

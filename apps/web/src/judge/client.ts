@@ -12,15 +12,6 @@ export interface JudgeClient {
    * worker gets the text instead of a clone of the object graph (~30 ms at 3000 interfaces).
    */
   topologyFrame: (topology: Topology, raw: string) => void;
-  /**
-   * A `topology` frame off the socket, before this thread decodes it (connection/socket.ts,
-   * onTopologyFrame): the worker decodes its own copy and judges it with the samples that follow,
-   * while this thread decodes, lays out and draws it. Its judgements wait until the store has the
-   * topology they are about (topologyHandled).
-   */
-  topologyAhead: (raw: string) => void;
-  /** This thread handled the frame given to topologyAhead (the store took it, or not): held judgements go. */
-  topologyHandled: (raw: string) => void;
   /** Any other request (replay feeds its windows through this). */
   post: (req: JudgeRequest) => void;
   stop: () => void;
@@ -129,8 +120,6 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
   };
   store.setState({ judgeExternally: true });
   const frameOf = new WeakMap<Topology, string>();
-  /** Topology frames the worker was given ahead of the store (topologyAhead), until this thread handled them. */
-  const ahead = new Set<string>();
   const offs = [
     store.subscribe(
       (s: AppState) => s.host,
@@ -138,7 +127,6 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
         if (toldAlready('host', host)) return;
         // Another host: whatever the early judge said is about the old one (applyJudgement drops it).
         told = null;
-        ahead.clear();
         drain();
         post({ kind: 'reset', host });
       },
@@ -150,9 +138,7 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
         const { host } = store.getState();
         if (topology === null || host === null) return;
         const raw = frameOf.get(topology);
-        // Given to the worker ahead of the store, or by the entry: not sent again.
-        const sentAhead = raw !== undefined && ahead.delete(raw);
-        if (!sentAhead && (raw === undefined || !toldAlready('topologyRaw', raw)))
+        if (raw === undefined || !toldAlready('topologyRaw', raw))
           post(
             raw !== undefined ? { kind: 'topology-frame', host, raw } : { kind: 'topology', host, topology },
           );
@@ -160,8 +146,8 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
           seeded = host;
           seedAfter = host;
         }
-        // The store now holds what the early answers are about (unless another frame is on its way).
-        if (ahead.size === 0) drain();
+        // The store now holds what the early answers are about.
+        drain();
       },
       { fireImmediately: true },
     ),
@@ -193,18 +179,6 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
   return {
     frame: (raw) => post({ kind: 'frame', raw }),
     topologyFrame: (topology, raw) => frameOf.set(topology, raw),
-    topologyAhead: (raw) => {
-      const s = store.getState();
-      // Replaying, the topology is the recorded one; the entry's worker has this one already.
-      if (s.host === null || selectReplayActive(s) || told?.topologyRaw === raw) return;
-      ahead.add(raw);
-      pending ??= [];
-      post({ kind: 'topology-ahead', raw });
-    },
-    topologyHandled: (raw) => {
-      ahead.delete(raw);
-      if (ahead.size === 0) drain();
-    },
     post,
     stop: () => {
       for (const off of offs) off();

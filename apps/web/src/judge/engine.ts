@@ -162,13 +162,6 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         topology = decoded.value.topology;
         return JUDGE;
       }
-      case 'topology-ahead': {
-        const decoded = decodeHubFrame(req.raw);
-        if (!decoded.ok || decoded.value.type !== 'topology' || host === null || decoded.value.host !== host)
-          return [];
-        topology = decoded.value.topology;
-        return JUDGE;
-      }
       case 'frame': {
         const decoded = decodeSampleFrame(req.raw);
         if (!decoded.ok) return [{ kind: 'bad-frame', error: decoded.error }];

@@ -9,12 +9,6 @@ export type JudgeRequest =
   | { kind: 'topology'; host: string; topology: Topology }
   /** The hub's `topology` frame as text (the UI thread checked it): the worker decodes its own copy. */
   | { kind: 'topology-frame'; host: string; raw: string }
-  /**
-   * A `topology` frame as it came off the socket, before the UI thread decoded it (judge/client.ts,
-   * topologyAhead): taken when it is this host's, silently ignored otherwise (the UI thread's own
-   * decoding counts a bad frame).
-   */
-  | { kind: 'topology-ahead'; raw: string }
   /** A live `sample` frame from the hub, still a string: the worker decodes and validates it. */
   | { kind: 'frame'; raw: string }
   /** The hub's recording of the last minutes (`GET /api/hosts/:host/recording` body, as text): fills the history at once. */
