@@ -17,6 +17,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--no-first-run',
   '--disable-sync',
+  // Chromium 156 loads its omnibox popup (a WebUI page of ~400 modules in a renderer of its own)
+  // with every new window, and each test opens one: work beside the app on the same two cores.
+  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup',
 ];
 
 /**
