@@ -16,6 +16,7 @@ import {
   readSoftnet,
 } from './ns-files.ts';
 import type { Counter } from '../util/counter.ts';
+import { KeptBytes } from '../util/kept-bytes.ts';
 import type { LogFn } from '../util/log.ts';
 import { OpenFiles, seqWholeBelow } from '../util/procfs.ts';
 
@@ -53,6 +54,9 @@ interface Mibs {
   snmp: Map<string, Counter>;
   netstat: Map<string, Counter>;
   merged: Map<string, Counter>;
+  /** The bytes each was parsed from: a re-read that says the same is not parsed (SPEC READ2). */
+  snmpBytes: KeptBytes;
+  netstatBytes: KeptBytes;
 }
 
 /** What the reader keeps of one namespace between samples. */
@@ -197,16 +201,27 @@ export class CounterReader {
     st.rawLength = bytes.length;
   }
 
-  /** The namespace's SNMP counters, re-read as the rules above say, else the last values. */
+  /**
+   * The namespace's SNMP counters, re-read as the rules above say, else the last values. A
+   * re-read file that reads as before keeps its map, and when both do the merged map is the
+   * same object: the diff skips it by identity (SPEC READ2).
+   */
   private readMibs(ns: NsEntry, st: NsState, active: boolean, slot: number): Map<string, Counter> {
     const last = st.mibs;
     const readSnmp = !last || active || slot % QUIET_SNMP_EVERY === 0;
     const readNetstat = !last || slot % NETSTAT_EVERY === 0;
     if (last && !readSnmp && !readNetstat) return last.merged;
-    const snmp = readSnmp ? readNsMib(this.files, this.procRoot, ns, 'snmp') : last!.snmp;
-    const netstat = readNetstat ? readNsMib(this.files, this.procRoot, ns, 'netstat') : last!.netstat;
+    const snmpBytes = last?.snmpBytes ?? new KeptBytes();
+    const netstatBytes = last?.netstatBytes ?? new KeptBytes();
+    const snmp = readSnmp
+      ? readNsMib(this.files, this.procRoot, ns, 'snmp', snmpBytes, last?.snmp)
+      : last!.snmp;
+    const netstat = readNetstat
+      ? readNsMib(this.files, this.procRoot, ns, 'netstat', netstatBytes, last?.netstat)
+      : last!.netstat;
+    if (last && snmp === last.snmp && netstat === last.netstat) return last.merged;
     const merged = new Map([...snmp, ...netstat]);
-    st.mibs = { snmp, netstat, merged };
+    st.mibs = { snmp, netstat, merged, snmpBytes, netstatBytes };
     return merged;
   }
 
