@@ -197,7 +197,7 @@ export class NsProtoReader {
    * arrives whole in the sample that reads it.
    */
   private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
-    if (netDir(this.procRoot, ns) === null) return;
+    if (ns.kind !== 'host' && ns.pid === null) return; // no holder: nothing to read (netDir)
     const s = this.st(ns.name);
     const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
     const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
@@ -263,17 +263,26 @@ export class NsProtoReader {
 
   private emit(name: string, rpFilter: Readonly<Record<string, number>> | undefined): NsProto | null {
     const s = this.state.get(name);
-    const p: NsProto = {};
     const mib = this.mibNow.get(name);
+    const ct = this.ctDelta.get(name);
+    const arp = s?.arp;
+    const hasCt =
+      ct !== undefined && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0);
+    const hasRp = rpFilter !== undefined && Object.keys(rpFilter).length > 0;
+    const hasRules = s !== undefined && s.rules.length > 0;
+    // Most namespaces have nothing to say most samples: no object made for them.
+    if (!mib && !hasCt && !hasRp && !hasRules && !(arp && (arp.entries > 0 || arp.unresolved.length > 0))) {
+      if (ct !== undefined) this.ctDelta.delete(name);
+      return null;
+    }
+    const p: NsProto = {};
     if (mib) p.mib = mib;
     this.mibNow.delete(name);
-    const ct = this.ctDelta.get(name);
-    if (ct && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0)) p.conntrack = ct;
-    if (rpFilter && Object.keys(rpFilter).length > 0) p.rpFilter = { ...rpFilter };
-    const arp = s?.arp;
+    if (hasCt) p.conntrack = ct;
+    if (hasRp) p.rpFilter = { ...rpFilter };
     if (arp && arp.entries > 0) p.neighbours = arp.entries;
     if (arp && arp.unresolved.length > 0) p.unresolved = arp.unresolved;
-    if (s && s.rules.length > 0) {
+    if (hasRules) {
       p.firewall = s.rules.map(({ total, ...r }) => ({
         ...r,
         packets: total === null ? null : (s.pending.get(ruleKey(r)) ?? 0),
@@ -281,7 +290,7 @@ export class NsProtoReader {
       s.pending.clear();
     }
     this.ctDelta.delete(name);
-    return Object.keys(p).length > 0 ? p : null;
+    return p;
   }
 
   /** NETFILTER_DROP came: read the rulesets now (all of them, rate-limited) to see which rule counted. */

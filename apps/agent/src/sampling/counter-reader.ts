@@ -65,6 +65,8 @@ interface NsState {
   pid: number | null;
   /** Its net/dev path: one string kept, so the kept-descriptor lookup does not build one a sample. */
   devPath: string;
+  /** The pid check run when its descriptor is (re)opened: one closure kept, not one a sample. */
+  check: () => void;
   /** The bytes of its latest net/dev read (`rawLength` of them), and what came of them: */
   raw: Buffer;
   rawLength: number;
@@ -143,6 +145,7 @@ export class CounterReader {
       st = {
         pid: ns.pid,
         devPath: `${dir}/dev`,
+        check: () => checkNamespace(this.procRoot, ns),
         raw: EMPTY,
         rawLength: -1,
         rows: st?.rows,
@@ -159,8 +162,7 @@ export class CounterReader {
   /** The namespace's net/dev bytes (in the shared read buffer), or why not. */
   private readDev(ns: NsEntry, st: NsState): Buffer | string {
     try {
-      const check = () => checkNamespace(this.procRoot, ns);
-      return this.files.readBytes(st.devPath, this.netDevCap, check, undefined, NETDEV_WHOLE_BELOW);
+      return this.files.readBytes(st.devPath, this.netDevCap, st.check, undefined, NETDEV_WHOLE_BELOW);
     } catch (e) {
       st.rawLength = -1;
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
