@@ -121,7 +121,7 @@ export class CounterReader {
       const known = ids.get(ns.name);
       if (!known) continue;
       const st = this.stateOf(ns);
-      const bytes = st === null ? 'no process lives in it' : this.readDev(ns, st);
+      const bytes = st === null ? 'no process lives in it' : this.readDev(st);
       if (typeof bytes === 'string' || st === null) {
         this.log('warn', `skipping ${nsLabel(ns)} this sample: ${bytes as string}`);
         unreadable.push(ns.name);
@@ -160,7 +160,7 @@ export class CounterReader {
   }
 
   /** The namespace's net/dev bytes (in the shared read buffer), or why not. */
-  private readDev(ns: NsEntry, st: NsState): Buffer | string {
+  private readDev(st: NsState): Buffer | string {
     try {
       return this.files.readBytes(st.devPath, this.netDevCap, st.check, undefined, NETDEV_WHOLE_BELOW);
     } catch (e) {
