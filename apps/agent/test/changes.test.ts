@@ -1,6 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ChangeTracker } from '../src/collector/changes.ts';
-import type { NsEntry } from '../src/discovery/namespaces.ts';
+import { type NsEntry, ProcessNsScanner } from '../src/discovery/namespaces.ts';
 import type { MonitorLine } from '../src/parse/monitor.ts';
 
 const ns = (name: string, kind: NsEntry['kind']): NsEntry => ({
@@ -146,5 +148,45 @@ describe('COL7: change detection (collector/changes.ts)', () => {
     expect(c.dirty.size).toBe(0);
     c.rpFilterDrops(31_000, hostNsids, NAMESPACES.values());
     expect(c.dirty.size).toBe(2);
+  });
+});
+
+describe('process namespace scanner', () => {
+  it('SCAN1: a pid that exits is forgotten, so the same pid reused in another namespace is read again', () => {
+    const root = mkdtempSync(`${tmpdir()}/hwt-ag-scan-`);
+    try {
+      const proc = (pid: number, inode: number) => {
+        mkdirSync(`${root}/${pid}/ns`, { recursive: true });
+        symlinkSync(`net:[${inode}]`, `${root}/${pid}/ns/net`);
+      };
+      proc(100, 5);
+      proc(200, 6);
+      mkdirSync(`${root}/self`);
+      const scanner = new ProcessNsScanner(root);
+      // Two scans that agree: both pids cached as confirmed.
+      expect(scanner.scan(0)).toEqual(
+        new Map([
+          [5, 100],
+          [6, 200],
+        ]),
+      );
+      expect(scanner.scan(1)).toEqual(
+        new Map([
+          [5, 100],
+          [6, 200],
+        ]),
+      );
+      rmSync(`${root}/200`, { recursive: true });
+      expect(scanner.scan(2)).toEqual(new Map([[5, 100]]));
+      proc(200, 7); // pid 200 again, in another namespace, before the next full re-read
+      expect(scanner.scan(3)).toEqual(
+        new Map([
+          [5, 100],
+          [7, 200],
+        ]),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,42 @@
 import * as fs from 'node:fs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { OpenFiles, seqWholeBelow } from '../src/util/procfs.ts';
+import type { NsEntry } from '../src/discovery/namespaces.ts';
+import * as snmp from '../src/parse/snmp.ts';
+import * as protoParse from '../src/proto/parse.ts';
+import { NsProtoReader } from '../src/proto/reader.ts';
+import { CounterReader } from '../src/sampling/counter-reader.ts';
+import { readNsMib, readSoftnet, readSysctls, SYSCTLS } from '../src/sampling/ns-files.ts';
+import { RpsFiles } from '../src/sampling/rps-files.ts';
+import { OpenFiles, seqWholeBelow, WHOLE_ON_SHORT_READ } from '../src/util/procfs.ts';
+import { FIXTURES, fixture } from './support/fixtures.ts';
 
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
   return { ...real, readSync: vi.fn(real.readSync) };
 });
+// Pass-through spies: how often a file's text is parsed.
+vi.mock('../src/parse/snmp.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/parse/snmp.ts')>();
+  return { ...real, parseSnmp: vi.fn(real.parseSnmp) };
+});
+vi.mock('../src/proto/parse.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/proto/parse.ts')>();
+  return {
+    ...real,
+    parseConntrackStat: vi.fn(real.parseConntrackStat),
+    parseArp: vi.fn(real.parseArp),
+  };
+});
+
+/** readSync calls made by `fn`. */
+function readsOf(fn: () => void): number {
+  const spy = vi.mocked(fs.readSync);
+  spy.mockClear();
+  fn();
+  return spy.mock.calls.length;
+}
 
 /** How many reads one OpenFiles.readBytes of `path` takes. */
 function reads(files: OpenFiles, path: string, wholeBelow?: number): number {
@@ -32,4 +61,113 @@ describe('kernel file reads', () => {
     expect(reads(files, `${dir}/large`, whole)).toBe(2);
     files.closeAll();
   });
+
+  it('READ1: files the kernel makes whole per read (sysctls, snmp, netstat, sysfs, tracefs stats) take one read of any size', () => {
+    const files = new OpenFiles();
+    writeFileSync(`${dir}/page`, 'x'.repeat(9000));
+    expect(reads(files, `${dir}/page`, WHOLE_ON_SHORT_READ)).toBe(1);
+    expect(files.readBytes(`${dir}/page`, 1 << 20, undefined, undefined, WHOLE_ON_SHORT_READ)).toHaveLength(
+      9000,
+    );
+    files.closeAll();
+  });
+
+  it('READ1: a sample reads each sysctl, softnet, snmp, netstat, rps_cpus, conntrack and arp file in one read', async () => {
+    const proc = `${dir}/read1/proc`;
+    for (const name of SYSCTLS) {
+      const path = `${proc}/sys/${name.replaceAll('.', '/')}`;
+      mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+      writeFileSync(path, name.endsWith('_bitmap') ? '0\n' : '1000\n');
+    }
+    mkdirSync(`${proc}/net`, { recursive: true });
+    writeFileSync(`${proc}/net/softnet_stat`, fixture('softnet/softnet-15-before.txt'));
+    cpSync(`${FIXTURES}/tree/proc/self`, `${proc}/self`, { recursive: true, verbatimSymlinks: true });
+    writeFileSync(`${proc}/self/net/arp`, fixture('proto/arp-unresolved.txt'));
+    mkdirSync(`${proc}/self/net/stat`);
+    writeFileSync(`${proc}/self/net/stat/nf_conntrack`, fixture('proto/nf_conntrack-empty.txt'));
+    const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
+    const files = new OpenFiles();
+    expect(readsOf(() => expect(readSysctls(files, proc)['net.core.netdev_max_backlog']).toBe(1000))).toBe(
+      SYSCTLS.length,
+    );
+    expect(readsOf(() => expect(readSoftnet(files, proc).length).toBeGreaterThan(0))).toBe(1);
+    expect(readsOf(() => expect(readNsMib(files, proc, host, 'snmp').size).toBeGreaterThan(0))).toBe(1);
+    expect(readsOf(() => expect(readNsMib(files, proc, host, 'netstat').size).toBeGreaterThan(0))).toBe(1);
+    const proto = new NsProtoReader(
+      proc,
+      async () => ({ code: 1, stdout: '', stderr: '' }),
+      () => {},
+      false,
+      files,
+    );
+    expect(await readsAsync(() => proto.sample([host], []))).toBe(2); // conntrack statistics and arp
+    const rps = new RpsFiles();
+    const reader = rps.refresh('');
+    writeFileSync(`${dir}/read1/rps_cpus`, '00000003\n');
+    expect(
+      readsOf(() => expect(reader.read(`${dir}/read1/rps_cpus`, 4096, undefined)).toBe('00000003\n')),
+    ).toBe(1);
+    rps.closeAll();
+    files.closeAll();
+  });
+
+  it('READ2: snmp, netstat, conntrack and arp that read as before are not parsed again, and the SNMP map is the same object', async () => {
+    const proc = `${dir}/read2/proc`;
+    cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
+    const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
+    const names = ['lo', 'ifb0', 'ifb1', 'eth0', 'hwtagh0'];
+    const ids = new Map([
+      ['', { byName: new Map(names.map((n, i) => [n, { id: n, ifindex: i + 1 }])), tracked: 5 }],
+    ]);
+    const reader = new CounterReader(proc, () => {});
+    vi.mocked(snmp.parseSnmp).mockClear();
+    let prev = reader.read([host], ids, null).snap;
+    const first = prev.snmp.get('');
+    // 12 samples: the quiet namespace's snmp is re-read on its 5-sample slots, netstat on its 10th.
+    for (let i = 0; i < 12; i++) {
+      prev = reader.read([host], ids, prev).snap;
+      expect(prev.snmp.get('')).toBe(first);
+    }
+    expect(vi.mocked(snmp.parseSnmp)).toHaveBeenCalledTimes(2); // the first snmp and netstat
+    // A counter that moves is parsed and reported as before.
+    const path = `${proc}/self/net/snmp`;
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/^Udp: 101 0/m, 'Udp: 101 7'));
+    let moved: number | undefined;
+    for (let i = 0; i < 5 && moved === undefined; i++) {
+      const next = reader.read([host], ids, prev).snap;
+      if (next.snmp.get('') !== first) moved = next.snmp.get('')!.get('Udp.NoPorts') as number;
+      prev = next;
+    }
+    expect(moved).toBe(7);
+    reader.close();
+
+    writeFileSync(`${proc}/self/net/arp`, fixture('proto/arp-unresolved.txt'));
+    mkdirSync(`${proc}/self/net/stat`);
+    writeFileSync(`${proc}/self/net/stat/nf_conntrack`, fixture('proto/nf_conntrack-empty.txt'));
+    const files = new OpenFiles();
+    const proto = new NsProtoReader(
+      proc,
+      async () => ({ code: 1, stdout: '', stderr: '' }),
+      () => {},
+      false,
+      files,
+    );
+    vi.mocked(protoParse.parseConntrackStat).mockClear();
+    vi.mocked(protoParse.parseArp).mockClear();
+    for (let i = 0; i < 12; i++) {
+      const out = await proto.sample([host], []);
+      expect(out['']?.unresolved).toEqual([{ ip: '10.10.0.5', dev: 'qr-a1' }]);
+    }
+    expect(vi.mocked(protoParse.parseConntrackStat)).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(protoParse.parseArp)).toHaveBeenCalledTimes(1);
+    files.closeAll();
+  });
 });
+
+/** readSync calls made by an async `fn`. */
+async function readsAsync(fn: () => Promise<unknown>): Promise<number> {
+  const spy = vi.mocked(fs.readSync);
+  spy.mockClear();
+  await fn();
+  return spy.mock.calls.length;
+}

@@ -89,10 +89,7 @@ export class Namespaces {
   /** Which namespaces processes live in; a relist only when that changed (the scan is cheap, the relist not). */
   private scanProcesses(): void {
     const scanned = this.scanner.scan(performance.now());
-    const same =
-      scanned.size === this.processNs.size &&
-      [...scanned].every(([inode, pid]) => this.processNs.get(inode) === pid);
-    if (same) return;
+    if (sameEntries(scanned, this.processNs)) return;
     this.processNs = scanned;
     this.changes.requestRelist();
   }
@@ -185,4 +182,11 @@ export class Namespaces {
     this.stopWatch?.();
     this.holders.closeAll();
   }
+}
+
+/** Whether two maps hold the same entries (no array made: this runs every scan). */
+function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }

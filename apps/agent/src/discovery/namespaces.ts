@@ -72,8 +72,10 @@ const FULL_SCAN_EVERY_MS = 30_000;
  * on the next scan); only new pids are read, plus a full re-read every FULL_SCAN_EVERY_MS.
  */
 export class ProcessNsScanner {
-  private readonly known = new Map<string, { inode: number; confirmed: boolean }>();
+  private readonly known = new Map<string, { inode: number; confirmed: boolean; scan: number }>();
   private lastFull = -Infinity;
+  /** Which scan this is: entries not seen by it are of pids gone (no set of live pids made). */
+  private scans = 0;
 
   constructor(
     private readonly procRoot: string,
@@ -91,11 +93,10 @@ export class ProcessNsScanner {
     }
     const full = now - this.lastFull >= FULL_SCAN_EVERY_MS;
     if (full) this.lastFull = now;
-    const alive = new Set<string>();
+    const scan = ++this.scans;
     for (const entry of entries) {
       const c = entry.charCodeAt(0);
       if (c < 48 || c > 57) continue;
-      alive.add(entry);
       let cached = this.known.get(entry);
       if (!cached?.confirmed || full) {
         const inode = readNsLink(this.procRoot, entry);
@@ -103,15 +104,16 @@ export class ProcessNsScanner {
           this.known.delete(entry);
           continue;
         }
-        cached = { inode, confirmed: cached?.inode === inode };
+        cached = { inode, confirmed: cached?.inode === inode, scan };
         this.known.set(entry, cached);
       }
+      cached.scan = scan;
       const pid = Number(entry);
       if (this.ignore(pid)) continue;
       const seen = found.get(cached.inode);
       if (seen === undefined || pid < seen) found.set(cached.inode, pid);
     }
-    for (const pid of this.known.keys()) if (!alive.has(pid)) this.known.delete(pid);
+    for (const [pid, cached] of this.known) if (cached.scan !== scan) this.known.delete(pid);
     return found;
   }
 }

@@ -23,8 +23,9 @@ import { parseSnmp } from '../parse/snmp.ts';
 import { counterDelta } from '../util/counter.ts';
 import type { LogFn } from '../util/log.ts';
 import { mapLimit } from '../util/map-limit.ts';
-import { DIRECT, type FileReader, netDir, readNsText } from '../sampling/ns-files.ts';
-import { MAX_FILE_BYTES } from '../util/procfs.ts';
+import { DIRECT, type FileReader, netDir, readNsBytes, readNsText } from '../sampling/ns-files.ts';
+import { KeptBytes } from '../util/kept-bytes.ts';
+import { MAX_FILE_BYTES, seqWholeBelow, WHOLE_ON_SHORT_READ } from '../util/procfs.ts';
 import { type ConntrackTotals, parseArp, parseConntrackStat, parseNftRuleset } from './parse.ts';
 
 /** NETFILTER_DROP re-reads every namespace's ruleset at most this often. */
@@ -58,15 +59,30 @@ const PROCFS_EVERY = 5;
 /** Parallel reads: more only queue on two cores. */
 const CONCURRENCY = 4;
 
+/**
+ * When one read is the whole file (SPEC READ1): conntrack statistics (a line per CPU, ~160
+ * bytes) and the ARP table (a line per neighbour, < 256 bytes with the longest hardware address)
+ * are seq_files of records; snmp and netstat single_open files.
+ */
+const WHOLE_BELOW = {
+  'stat/nf_conntrack': seqWholeBelow(256),
+  arp: seqWholeBelow(256),
+  snmp: WHOLE_ON_SHORT_READ,
+  netstat: WHOLE_ON_SHORT_READ,
+} as const;
+
 type Rule = Omit<FirewallRule, 'packets'> & { total: number | null };
 const ruleKey = (r: Pick<Rule, 'family' | 'table' | 'chain' | 'handle'>) =>
   `${r.family}|${r.table}|${r.chain}|${r.handle}`;
 
 interface NsState {
   ct: ConntrackTotals | null;
-  /** The text `ct` and `arp` were parsed from: the same text again is not parsed again. */
-  ctText: string | null;
-  arpText: string | null;
+  /**
+   * The bytes `ct` and `arp` were parsed from: the same bytes again (an idle namespace, most
+   * reads, also across the samples that do not read them) make no string and no parse (SPEC READ2).
+   */
+  ctBytes: KeptBytes;
+  arpBytes: KeptBytes;
   /** The last reading of the ARP table (a gauge: sent as is until read again). */
   arp: ReturnType<typeof parseArp> | null;
   rules: Rule[];
@@ -159,8 +175,8 @@ export class NsProtoReader {
     if (!s) {
       s = {
         ct: null,
-        ctText: null,
-        arpText: null,
+        ctBytes: new KeptBytes(),
+        arpBytes: new KeptBytes(),
         arp: null,
         rules: [],
         pending: new Map(),
@@ -181,14 +197,20 @@ export class NsProtoReader {
    * arrives whole in the sample that reads it.
    */
   private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
-    if (netDir(this.procRoot, ns) === null) return;
+    if (ns.kind !== 'host' && ns.pid === null) return; // no holder: nothing to read (netDir)
     const s = this.st(ns.name);
     const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
     const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
-    const ctText = readCt ? this.text(ns, 'stat/nf_conntrack') : null;
-    // An idle namespace's statistics read exactly as before (most samples): no parse.
-    const ct = ctText === null ? null : ctText === s.ctText ? s.ct : parseConntrackStat(ctText);
-    s.ctText = ct === null ? null : ctText;
+    const ctBytes = readCt ? this.bytes(ns, 'stat/nf_conntrack') : null;
+    // An idle namespace's statistics read exactly as before (most reads): no string, no parse.
+    // Bytes are kept only with a parse that gave totals, so `same` means s.ct is theirs.
+    let ct: ConntrackTotals | null = null;
+    if (ctBytes !== null && s.ctBytes.same(ctBytes)) ct = s.ct;
+    else if (ctBytes !== null) {
+      ct = parseConntrackStat(ctBytes.toString('latin1'));
+      if (ct === null) s.ctBytes.reset();
+      else s.ctBytes.keep(ctBytes);
+    }
     if (ct) {
       const prev = s.ct ?? ct;
       // u32 per-CPU counters summed: a wrap or a reset reads as a drop; treat it as 0.
@@ -203,15 +225,18 @@ export class NsProtoReader {
       s.ct = ct;
     }
     if (!(slot || neigh || s.arp === null)) return;
-    const arp = this.text(ns, 'arp');
-    if (arp !== null && arp !== s.arpText) s.arp = parseArp(arp);
-    s.arpText = arp;
+    const arp = this.bytes(ns, 'arp');
+    if (arp === null) s.arpBytes.reset();
+    else if (!s.arpBytes.same(arp)) {
+      s.arp = parseArp(arp.toString('latin1'));
+      s.arpBytes.keep(arp);
+    }
   }
 
   private readMib(ns: NsEntry): void {
     if (netDir(this.procRoot, ns) === null) return;
     const now = new Map<string, number | bigint>();
-    for (const file of ['snmp', 'netstat']) {
+    for (const file of ['snmp', 'netstat'] as const) {
       const text = this.text(ns, file);
       if (text !== null) for (const [k, v] of parseSnmp(text, MIB_KEYS)) now.set(k, v);
     }
@@ -227,23 +252,37 @@ export class NsProtoReader {
     if (Object.keys(moved).length > 0) this.mibNow.set(ns.name, moved);
   }
 
-  private text(ns: NsEntry, file: string): string | null {
-    return readNsText(this.files, this.procRoot, ns, file, MAX_FILE_BYTES);
+  private text(ns: NsEntry, file: 'snmp' | 'netstat'): string | null {
+    return readNsText(this.files, this.procRoot, ns, file, MAX_FILE_BYTES, WHOLE_BELOW[file]);
+  }
+
+  /** The file's bytes in the shared read buffer (valid until the next read). */
+  private bytes(ns: NsEntry, file: 'stat/nf_conntrack' | 'arp'): Buffer | null {
+    return readNsBytes(this.files, this.procRoot, ns, file, MAX_FILE_BYTES, WHOLE_BELOW[file]);
   }
 
   private emit(name: string, rpFilter: Readonly<Record<string, number>> | undefined): NsProto | null {
     const s = this.state.get(name);
-    const p: NsProto = {};
     const mib = this.mibNow.get(name);
+    const ct = this.ctDelta.get(name);
+    const arp = s?.arp;
+    const hasCt =
+      ct !== undefined && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0);
+    const hasRp = rpFilter !== undefined && Object.keys(rpFilter).length > 0;
+    const hasRules = s !== undefined && s.rules.length > 0;
+    // Most namespaces have nothing to say most samples: no object made for them.
+    if (!mib && !hasCt && !hasRp && !hasRules && !(arp && (arp.entries > 0 || arp.unresolved.length > 0))) {
+      if (ct !== undefined) this.ctDelta.delete(name);
+      return null;
+    }
+    const p: NsProto = {};
     if (mib) p.mib = mib;
     this.mibNow.delete(name);
-    const ct = this.ctDelta.get(name);
-    if (ct && (ct.count > 0 || ct.drop + ct.earlyDrop + ct.insertFailed + ct.invalid > 0)) p.conntrack = ct;
-    if (rpFilter && Object.keys(rpFilter).length > 0) p.rpFilter = { ...rpFilter };
-    const arp = s?.arp;
+    if (hasCt) p.conntrack = ct;
+    if (hasRp) p.rpFilter = { ...rpFilter };
     if (arp && arp.entries > 0) p.neighbours = arp.entries;
     if (arp && arp.unresolved.length > 0) p.unresolved = arp.unresolved;
-    if (s && s.rules.length > 0) {
+    if (hasRules) {
       p.firewall = s.rules.map(({ total, ...r }) => ({
         ...r,
         packets: total === null ? null : (s.pending.get(ruleKey(r)) ?? 0),
@@ -251,7 +290,7 @@ export class NsProtoReader {
       s.pending.clear();
     }
     this.ctDelta.delete(name);
-    return Object.keys(p).length > 0 ? p : null;
+    return p;
   }
 
   /** NETFILTER_DROP came: read the rulesets now (all of them, rate-limited) to see which rule counted. */

@@ -16,6 +16,7 @@ import {
   readSoftnet,
 } from './ns-files.ts';
 import type { Counter } from '../util/counter.ts';
+import { KeptBytes } from '../util/kept-bytes.ts';
 import type { LogFn } from '../util/log.ts';
 import { OpenFiles, seqWholeBelow } from '../util/procfs.ts';
 
@@ -53,6 +54,9 @@ interface Mibs {
   snmp: Map<string, Counter>;
   netstat: Map<string, Counter>;
   merged: Map<string, Counter>;
+  /** The bytes each was parsed from: a re-read that says the same is not parsed (SPEC READ2). */
+  snmpBytes: KeptBytes;
+  netstatBytes: KeptBytes;
 }
 
 /** What the reader keeps of one namespace between samples. */
@@ -61,6 +65,8 @@ interface NsState {
   pid: number | null;
   /** Its net/dev path: one string kept, so the kept-descriptor lookup does not build one a sample. */
   devPath: string;
+  /** The pid check run when its descriptor is (re)opened: one closure kept, not one a sample. */
+  check: () => void;
   /** The bytes of its latest net/dev read (`rawLength` of them), and what came of them: */
   raw: Buffer;
   rawLength: number;
@@ -115,7 +121,7 @@ export class CounterReader {
       const known = ids.get(ns.name);
       if (!known) continue;
       const st = this.stateOf(ns);
-      const bytes = st === null ? 'no process lives in it' : this.readDev(ns, st);
+      const bytes = st === null ? 'no process lives in it' : this.readDev(st);
       if (typeof bytes === 'string' || st === null) {
         this.log('warn', `skipping ${nsLabel(ns)} this sample: ${bytes as string}`);
         unreadable.push(ns.name);
@@ -139,6 +145,7 @@ export class CounterReader {
       st = {
         pid: ns.pid,
         devPath: `${dir}/dev`,
+        check: () => checkNamespace(this.procRoot, ns),
         raw: EMPTY,
         rawLength: -1,
         rows: st?.rows,
@@ -153,10 +160,9 @@ export class CounterReader {
   }
 
   /** The namespace's net/dev bytes (in the shared read buffer), or why not. */
-  private readDev(ns: NsEntry, st: NsState): Buffer | string {
+  private readDev(st: NsState): Buffer | string {
     try {
-      const check = () => checkNamespace(this.procRoot, ns);
-      return this.files.readBytes(st.devPath, this.netDevCap, check, undefined, NETDEV_WHOLE_BELOW);
+      return this.files.readBytes(st.devPath, this.netDevCap, st.check, undefined, NETDEV_WHOLE_BELOW);
     } catch (e) {
       st.rawLength = -1;
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -197,16 +203,27 @@ export class CounterReader {
     st.rawLength = bytes.length;
   }
 
-  /** The namespace's SNMP counters, re-read as the rules above say, else the last values. */
+  /**
+   * The namespace's SNMP counters, re-read as the rules above say, else the last values. A
+   * re-read file that reads as before keeps its map, and when both do the merged map is the
+   * same object: the diff skips it by identity (SPEC READ2).
+   */
   private readMibs(ns: NsEntry, st: NsState, active: boolean, slot: number): Map<string, Counter> {
     const last = st.mibs;
     const readSnmp = !last || active || slot % QUIET_SNMP_EVERY === 0;
     const readNetstat = !last || slot % NETSTAT_EVERY === 0;
     if (last && !readSnmp && !readNetstat) return last.merged;
-    const snmp = readSnmp ? readNsMib(this.files, this.procRoot, ns, 'snmp') : last!.snmp;
-    const netstat = readNetstat ? readNsMib(this.files, this.procRoot, ns, 'netstat') : last!.netstat;
+    const snmpBytes = last?.snmpBytes ?? new KeptBytes();
+    const netstatBytes = last?.netstatBytes ?? new KeptBytes();
+    const snmp = readSnmp
+      ? readNsMib(this.files, this.procRoot, ns, 'snmp', snmpBytes, last?.snmp)
+      : last!.snmp;
+    const netstat = readNetstat
+      ? readNsMib(this.files, this.procRoot, ns, 'netstat', netstatBytes, last?.netstat)
+      : last!.netstat;
+    if (last && snmp === last.snmp && netstat === last.netstat) return last.merged;
     const merged = new Map([...snmp, ...netstat]);
-    st.mibs = { snmp, netstat, merged };
+    st.mibs = { snmp, netstat, merged, snmpBytes, netstatBytes };
     return merged;
   }
 

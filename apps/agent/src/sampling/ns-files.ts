@@ -8,6 +8,7 @@ import { parseSnmp } from '../parse/snmp.ts';
 import { parseOnlineCpus, parseSoftnet, type SoftnetRow, softnetLacksCpuIds } from '../parse/softnet.ts';
 import type { NsEntry } from '../discovery/namespaces.ts';
 import type { Counter } from '../util/counter.ts';
+import type { KeptBytes } from '../util/kept-bytes.ts';
 import { readlinkSync } from 'node:fs';
 import {
   nsInodeFromLink,
@@ -16,6 +17,8 @@ import {
   readText,
   readTextOrNull,
   reportRefusal,
+  seqWholeBelow,
+  WHOLE_ON_SHORT_READ,
 } from '../util/procfs.ts';
 
 /** Where sample reads go: kept descriptors (OpenFiles) or plain open-read-close. */
@@ -25,8 +28,15 @@ export interface FileReader {
    * Bytes in a shared buffer, valid until the next read. `onOpen` runs when a descriptor was
    * newly opened for this read, and fails the read by throwing.
    */
-  readBytes(path: string, maxBytes?: number, onOpen?: () => void): Buffer;
-  readOrNull(path: string, maxBytes?: number): string | null;
+  readBytes(
+    path: string,
+    maxBytes?: number,
+    onOpen?: () => void,
+    dev?: number,
+    /** Kept descriptors only: a short read leaving less than this is the whole file (procfs.ts). */
+    wholeBelow?: number,
+  ): Buffer;
+  readOrNull(path: string, maxBytes?: number, dev?: number, wholeBelow?: number): string | null;
 }
 
 export const DIRECT: FileReader = {
@@ -78,36 +88,64 @@ export function checkNamespace(procRoot: string, ns: NsEntry): void {
 const SNMP_MAX_BYTES = 256 * 1024;
 
 /**
- * A text file of a namespace's /proc/PID/net (`snmp`, `stat/nf_conntrack`, `arp`…) through
- * `files`, with the same pid check on open as net/dev; null when it cannot be read (a refusal is
- * logged once, as readTextOrNull does).
+ * A file of a namespace's /proc/PID/net (`snmp`, `stat/nf_conntrack`, `arp`…) through `files`,
+ * with the same pid check on open as net/dev: its bytes in the shared read buffer (valid until
+ * the next read), or null when it cannot be read (a refusal is logged once, as readTextOrNull
+ * does). `wholeBelow` as OpenFiles.readBytes (SPEC READ1).
  */
-export function readNsText(
+export function readNsBytes(
   files: FileReader,
   procRoot: string,
   ns: NsEntry,
   file: string,
   maxBytes: number,
-): string | null {
+  wholeBelow = 0,
+): Buffer | null {
   const dir = netDir(procRoot, ns);
   if (dir === null) return null;
   try {
-    return files.readBytes(`${dir}/${file}`, maxBytes, () => checkNamespace(procRoot, ns)).toString('latin1');
+    const check = () => checkNamespace(procRoot, ns);
+    return files.readBytes(`${dir}/${file}`, maxBytes, check, undefined, wholeBelow);
   } catch (e) {
     if (e instanceof RefusedFile) reportRefusal(e);
     return null;
   }
 }
 
-/** One of a namespace's SNMP files: `snmp` (Ip, Udp, Tcp) or `netstat` (IpExt, TcpExt). */
+/** readNsBytes as text. */
+export function readNsText(
+  files: FileReader,
+  procRoot: string,
+  ns: NsEntry,
+  file: string,
+  maxBytes: number,
+  wholeBelow = 0,
+): string | null {
+  return readNsBytes(files, procRoot, ns, file, maxBytes, wholeBelow)?.toString('latin1') ?? null;
+}
+
+/**
+ * One of a namespace's SNMP files: `snmp` (Ip, Udp, Tcp) or `netstat` (IpExt, TcpExt). When it
+ * reads byte for byte as the bytes `kept` from the previous read, `previous` (the counters parsed
+ * from them) is handed back as it is: no string, no parse, and the diff skips it by identity.
+ */
 export function readNsMib(
   files: FileReader,
   procRoot: string,
   ns: NsEntry,
   file: 'snmp' | 'netstat',
+  kept?: KeptBytes,
+  previous?: Map<string, Counter>,
 ): Map<string, Counter> {
-  const text = readNsText(files, procRoot, ns, file, SNMP_MAX_BYTES);
-  return text === null ? new Map() : parseSnmp(text);
+  // single_open files: one read (SPEC READ1).
+  const bytes = readNsBytes(files, procRoot, ns, file, SNMP_MAX_BYTES, WHOLE_ON_SHORT_READ);
+  if (bytes === null) {
+    kept?.reset();
+    return new Map();
+  }
+  if (kept && previous && kept.same(bytes)) return previous;
+  kept?.keep(bytes);
+  return parseSnmp(bytes.toString('latin1'));
 }
 
 /** One ~150-byte line per CPU: room for 8192 CPUs. */
@@ -116,15 +154,20 @@ const SOFTNET_MAX_BYTES = 1024 * 1024;
 /** /proc/stat carries one `intr` line of every IRQ count: large on big hosts. */
 const PROC_STAT_MAX_BYTES = 4 * 1024 * 1024;
 
+/** A softnet_stat line: at most 15 columns of `%08x ` (135 bytes); 256 leaves room for more. */
+const SOFTNET_WHOLE_BELOW = seqWholeBelow(256);
+
 /**
  * Global, identical in every namespace: read once per sample. Kernels before 5.10 (RHEL 8,
  * Ubuntu 20.04) print no CPU id: the online CPUs are then read from /proc/stat, so an offline
  * CPU does not shift every later row onto the wrong CPU.
  */
 export function readSoftnet(files: FileReader, procRoot: string): SoftnetRow[] {
-  const text = files.readOrNull(`${procRoot}/net/softnet_stat`, SOFTNET_MAX_BYTES) ?? '';
+  const text =
+    files.readOrNull(`${procRoot}/net/softnet_stat`, SOFTNET_MAX_BYTES, undefined, SOFTNET_WHOLE_BELOW) ?? '';
   if (!softnetLacksCpuIds(text)) return parseSoftnet(text);
-  return parseSoftnet(text, parseOnlineCpus(files.readOrNull(`${procRoot}/stat`, PROC_STAT_MAX_BYTES) ?? ''));
+  const stat = files.readOrNull(`${procRoot}/stat`, PROC_STAT_MAX_BYTES, undefined, WHOLE_ON_SHORT_READ);
+  return parseSoftnet(text, parseOnlineCpus(stat ?? ''));
 }
 
 /**
@@ -155,7 +198,8 @@ export function readSysctls(files: FileReader, procRoot: string): Record<string,
   const out: Record<string, number> = {};
   for (let i = 0; i < SYSCTLS.length; i++) {
     const name = SYSCTLS[i]!;
-    const text = files.readOrNull(paths[i]!);
+    // A sysctl is formatted whole by one read (SPEC READ1).
+    const text = files.readOrNull(paths[i]!, undefined, undefined, WHOLE_ON_SHORT_READ);
     if (text === null) continue;
     const value = parseSysctl(name, text);
     if (value !== null) out[name] = value;

@@ -1,4 +1,4 @@
-import { OpenFiles } from '../util/procfs.ts';
+import { OpenFiles, WHOLE_ON_SHORT_READ } from '../util/procfs.ts';
 
 /**
  * rps_cpus files through descriptors kept open, for the round-robin refresh (refreshRps in
@@ -42,11 +42,12 @@ export class RpsFiles {
 
   private readOne(path: string, maxBytes: number, dev: number | undefined): string | null {
     const kept = this.files.has(path);
-    const text = this.files.readOrNull(path, maxBytes, dev);
+    // A sysfs attribute comes whole in one read (SPEC READ1).
+    const text = this.files.readOrNull(path, maxBytes, dev, WHOLE_ON_SHORT_READ);
     if (text !== null || !kept) return text;
     // The kept descriptor failed (its device was deleted, maybe replaced under the same name):
     // it was closed, this opens the path again.
-    return this.files.readOrNull(path, maxBytes, dev);
+    return this.files.readOrNull(path, maxBytes, dev, WHOLE_ON_SHORT_READ);
   }
 
   forget(ns: string): void {

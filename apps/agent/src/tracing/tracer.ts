@@ -11,7 +11,7 @@ import {
 } from '../parse/tracefs.ts';
 import type { LogFn } from '../util/log.ts';
 import { parseEffectiveCaps } from '../check.ts';
-import { OpenFiles, readTextOrNull } from '../util/procfs.ts';
+import { OpenFiles, readTextOrNull, WHOLE_ON_SHORT_READ } from '../util/procfs.ts';
 import { execText } from '../util/exec.ts';
 import {
   findTracefs,
@@ -202,7 +202,9 @@ export class DropTracer {
 
   private lostOn(cpu: number): number {
     this.dev ??= this.dir === null ? undefined : deviceOf(this.dir);
-    const text = this.statsFiles.readOrNull(`${this.dir}/per_cpu/cpu${cpu}/stats`, undefined, this.dev);
+    // simple_read_from_buffer: whole in one read (SPEC READ1).
+    const path = `${this.dir}/per_cpu/cpu${cpu}/stats`;
+    const text = this.statsFiles.readOrNull(path, undefined, this.dev, WHOLE_ON_SHORT_READ);
     if (text === null) return 0;
     const s = parseCpuStats(text);
     return s.overrun + s.dropped;

@@ -153,6 +153,16 @@ export function seqWholeBelow(maxRecord: number): number {
 }
 
 /**
+ * Files the kernel produces whole for every read at offset 0, of any size: single_open seq_files
+ * (/proc/net/snmp, /proc/net/netstat, /proc/stat: one `show` into a buffer grown until it fits,
+ * all of it copied when the reader's buffer is larger), sysfs attributes (rps_cpus: one
+ * `show` of at most a page), sysctls (proc_sys_call_handler formats the value once) and tracefs
+ * `per_cpu/cpuN/stats` (simple_read_from_buffer). A read of these that returns less than asked
+ * is all of it: no second read to see the end (SPEC READ1).
+ */
+export const WHOLE_ON_SHORT_READ = Number.POSITIVE_INFINITY;
+
+/**
  * readText, or null when the file does not exist, cannot be read or was refused (a refusal is
  * logged once; the caller says why a missing value matters).
  */
@@ -188,8 +198,8 @@ export class OpenFiles {
   private readonly fds = new Map<string, number>();
 
   /** `dev`: the device the file must be on (openKernelFile), when it cannot be told from the path. */
-  read(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): string {
-    const bytes = this.readBytes(path, maxBytes, undefined, dev);
+  read(path: string, maxBytes = MAX_FILE_BYTES, dev?: number, wholeBelow = 0): string {
+    const bytes = this.readBytes(path, maxBytes, undefined, dev, wholeBelow);
     return bytes.toString('latin1');
   }
 
@@ -227,9 +237,9 @@ export class OpenFiles {
   }
 
   /** read, or null when the file cannot be read (a refusal is reported). */
-  readOrNull(path: string, maxBytes = MAX_FILE_BYTES, dev?: number): string | null {
+  readOrNull(path: string, maxBytes = MAX_FILE_BYTES, dev?: number, wholeBelow = 0): string | null {
     try {
-      return this.read(path, maxBytes, dev);
+      return this.read(path, maxBytes, dev, wholeBelow);
     } catch (e) {
       if (e instanceof RefusedFile) reportRefusal(e);
       return null;
