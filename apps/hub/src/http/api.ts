@@ -2,6 +2,7 @@ import { diagnose, resolveIface } from '@hopwatch/shared';
 import { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
 import { parseTime } from '../time.ts';
+import { recordingJson } from './recordingJson.ts';
 import { storedSamples, timeline } from './timeline.ts';
 
 /** A recording response holds at most this many samples (1 h at 1 Hz); page on with nextStart. */
@@ -96,12 +97,16 @@ export function apiRouter(core: HubCore): Router {
     const end = parseTime(query(req, 'end'));
     if (start === null || end === null || end < start)
       return fail(res, 400, 'start and end are required (ms since the epoch or ISO times), start ≤ end');
+    const t0 = performance.now();
     await store.load?.(host, start, end);
+    const t1 = performance.now();
     const rec = store.readRange(host, start, end, {
       maxSamples: RECORDING_MAX_SAMPLES,
       maxTopologies: RECORDING_MAX_TOPOLOGIES,
     });
-    res.json({
+    const t2 = performance.now();
+    // The text res.json would send, its topologies' text reused (recordingJson.ts).
+    const body = recordingJson({
       host,
       start,
       end,
@@ -110,6 +115,11 @@ export function apiRouter(core: HubCore): Router {
       truncated: rec.truncated,
       nextStart: rec.nextStart,
     });
+    const t3 = performance.now();
+    // Where a seek's time went, for bench:fleet and an operator's browser tools (issue 12).
+    const ms = (a: number, b: number) => (b - a).toFixed(1);
+    res.set('Server-Timing', `load;dur=${ms(t0, t1)}, read;dur=${ms(t1, t2)}, json;dur=${ms(t2, t3)}`);
+    res.type('application/json').send(body);
   });
 
   router.get('/hosts/:host/timeline', async (req, res) => {
