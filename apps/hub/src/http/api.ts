@@ -2,7 +2,6 @@ import { diagnose, resolveIface } from '@hopwatch/shared';
 import { type Request, type Response, Router } from 'express';
 import type { HubCore } from '../core.ts';
 import { parseTime } from '../time.ts';
-import { recordingJson } from './recordingJson.ts';
 import { storedSamples, timeline } from './timeline.ts';
 
 /** A recording response holds at most this many samples (1 h at 1 Hz); page on with nextStart. */
@@ -105,8 +104,8 @@ export function apiRouter(core: HubCore): Router {
       maxTopologies: RECORDING_MAX_TOPOLOGIES,
     });
     const t2 = performance.now();
-    // The text res.json would send, its topologies' text reused (recordingJson.ts).
-    const body = recordingJson({
+    // res.json's own text, stringified here so the header can say what it cost.
+    const body = JSON.stringify({
       host,
       start,
       end,
