@@ -321,6 +321,10 @@ export async function openNatsRecording(
       pump.flush();
     },
 
+    onChunkJudged(listener) {
+      pump.onJudged = listener;
+    },
+
     enforceRetention() {
       // The streams' own limits (max_age, max_bytes) do this on the servers.
       return { deletedChunks: 0, deletedBytes: 0 };

@@ -1,4 +1,4 @@
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { HopReport, Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { LossSummary } from '../state/summary.ts';
 import type { Marks } from '../store/marks.ts';
 
@@ -50,6 +50,13 @@ export interface RecordingStore {
    * embedded one has it on disk already and has no load. Callers await it before reading.
    */
   load?(host: string, start: number, end: number): Promise<void>;
+  /**
+   * `listener` is told the judgement of each live chunk's window once the chunk is written (the
+   * `localize` its loss summary comes from): the hub shows it as the status of a host nobody
+   * watches instead of judging the host a second time (core.ts). One listener; a later call
+   * replaces it.
+   */
+  onChunkJudged?(listener: (host: string, end: number, reports: Map<string, HopReport>) => void): void;
   /** Named recordings kept with this recording (store/marks.ts). */
   marks(): Marks;
   /** Write every open chunk now. */

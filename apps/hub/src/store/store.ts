@@ -214,6 +214,10 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       if (!readonly) pump.flush();
     },
 
+    onChunkJudged(listener) {
+      pump.onJudged = listener;
+    },
+
     enforceRetention() {
       if (readonly) return { deletedChunks: 0, deletedBytes: 0 };
       const r = enforceRetention(db, sql, totalBytes, { retentionMs, retentionBytes, log, now });
