@@ -9,6 +9,7 @@ import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
 import { LatestSample } from './state/latest.ts';
+import { RowPacker } from './state/rows.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
@@ -86,6 +87,8 @@ export interface HostState {
   /** Hub clock of the last live sample. */
   lastSampleAt: number | null;
   totals: HostTotals;
+  /** Its samples' interface rows, one walk each (state/rows.ts). */
+  rows: RowPacker;
   /**
    * The latest judgement, hop by hop: localize() of the latest sample (refreshJudgements, may lag
    * it) or of the latest chunk's window (chunkJudged).
@@ -179,6 +182,7 @@ export class HubCore {
         latest: null,
         lastSampleAt: null,
         totals: new HostTotals(),
+        rows: new RowPacker(),
         reports: null,
         summary: null,
         judgementStale: true,
@@ -263,15 +267,17 @@ export class HubCore {
   onSample(host: string, msg: SampleMessage): 'ok' | 'out_of_order' | 'future' {
     const { sample } = msg;
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
-    if (!this.store.append(host, sample)) return 'out_of_order';
-    this.counters.samplesRecorded += 1;
     const state = this.stateOf(host);
-    state.totals.add(sample);
+    // One walk over the rows for the recording, the totals and the latest sample (state/rows.ts).
+    const rows = state.rows.pack(sample.ifaces);
+    if (!this.store.append(host, sample, rows)) return 'out_of_order';
+    this.counters.samplesRecorded += 1;
+    state.totals.add(sample, rows);
     // Backfilled samples go to the recording and the counters, not to live views: a browser
     // watching live wants now, and replay reads the recording.
     if (msg.backfill) return 'ok';
     state.latest ??= new LatestSample();
-    state.latest.set(sample);
+    state.latest.set(sample, rows);
     state.lastSampleAt = this.now();
     state.judgementStale = true;
     // Serialised only for someone watching (here, or on another replica through its lease), once

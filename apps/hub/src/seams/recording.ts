@@ -1,4 +1,5 @@
 import type { HopReport, Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { IfaceRows } from '../state/rows.ts';
 import type { LossSummary } from '../state/summary.ts';
 import type { Marks } from '../store/marks.ts';
 
@@ -19,8 +20,9 @@ export interface RecordingStore {
   /**
    * false: not newer than lastT. The sample is copied (the embedded and fleet recordings into
    * their open chunk's columns, store/columns.ts), never kept: the caller may drop it at once.
+   * `rows`: its interface rows (state/rows.ts) when the caller has them, else made here.
    */
-  append(host: string, sample: Sample): boolean;
+  append(host: string, sample: Sample, rows?: IfaceRows): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   /** false when identical to the host's latest version. */
   appendTopology(host: string, t: number, topology: Topology): boolean;

@@ -1,4 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { type IfaceRows, rowsOfSample } from './rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 
@@ -15,7 +16,8 @@ const WIDTH = IFACE_COUNTERS.length;
  */
 export class LatestSample {
   t = 0;
-  private ids: string[] = [];
+  /** The sample's ids (state/rows.ts): never changed once handed out, so kept as they are. */
+  private ids: readonly string[] = [];
   private values = new Float64Array(0);
   /**
    * Everything but t, elapsedMs and ifaces (softnet, drops, qdiscs...: ~70 small objects on a
@@ -26,30 +28,20 @@ export class LatestSample {
   private elapsedMs = 0;
   private text: string | null = null;
 
-  set(sample: Sample): void {
-    const { t, elapsedMs, ifaces, ...rest } = sample;
+  set(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+    const { t, elapsedMs, ifaces: _, ...rest } = sample;
     this.t = t;
     this.elapsedMs = elapsedMs;
     this.rest = rest;
     this.text = null;
-    let ids = this.ids;
-    let same = true;
-    let n = 0;
-    for (const id in ifaces) {
-      if (same && ids[n] !== id) {
-        same = false;
-        ids = ids.slice(0, n);
-      }
-      if (!same) ids.push(id);
-      n += 1;
-    }
-    if (same && ids.length !== n) ids = ids.slice(0, n);
-    this.ids = ids;
+    this.ids = rows.ids;
+    const list = rows.rows;
+    const n = list.length;
     if (this.values.length < n * WIDTH) this.values = new Float64Array(Math.ceil(n * 1.25) * WIDTH);
     const v = this.values;
     let o = 0;
-    for (const id in ifaces) {
-      const row = ifaces[id]!;
+    for (let r = 0; r < n; r++) {
+      const row = list[r]!;
       // + 0: -0 becomes 0, as it did through JSON.
       for (let j = 0; j < WIDTH; j++) v[o + j] = (row[j] ?? 0) + 0;
       o += WIDTH;

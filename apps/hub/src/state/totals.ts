@@ -1,4 +1,5 @@
 import { IFACE_COUNTER_INDEX, type Sample } from '@hopwatch/shared';
+import { type IfaceRows, rowsOfSample } from './rows.ts';
 
 /**
  * Running totals for /metrics, accumulated from the agents' deltas (the hub never sees the
@@ -32,35 +33,22 @@ export class HostTotals {
   /** `ifaceId\0kind` → drops. */
   readonly qdiscDrops = new Map<string, number>();
   /**
-   * The previous sample's interface ids and their totals, in its order: an agent sends the same
-   * interfaces in the same order from sample to sample, so most rows find their totals here by
-   * position, without a map look-up (issue 12: 1000 look-ups a sample a host).
+   * The previous sample's interface ids (state/rows.ts: the same array while they repeat) and
+   * their totals in its order: an agent sends the same interfaces in the same order from sample
+   * to sample, so the rows find their totals by position, without a map look-up (issue 12: 1000
+   * look-ups a sample a host).
    */
-  private lastIds: string[] = [];
+  private lastIds: readonly string[] = [];
   private lastAccs: Float64Array[] = [];
 
-  add(sample: Sample): void {
-    const ids = this.lastIds;
-    const accs = this.lastAccs;
-    let n = 0;
-    for (const id in sample.ifaces) {
-      const row = sample.ifaces[id]!;
-      let acc: Float64Array | undefined;
-      if (ids[n] === id) acc = accs[n]!;
-      else {
-        acc = this.ifaces.get(id);
-        if (!acc) {
-          acc = new Float64Array(COLUMNS.length);
-          this.ifaces.set(id, acc);
-        }
-        ids[n] = id;
-        accs[n] = acc;
-      }
-      n += 1;
+  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+    const accs = this.accsOf(rows.ids);
+    const list = rows.rows;
+    for (let r = 0; r < list.length; r++) {
+      const row = list[r]!;
+      const acc = accs[r]!;
       for (let k = 0; k < COLUMNS.length; k++) acc[k]! += row[COLUMNS[k]!] ?? 0;
     }
-    ids.length = n;
-    accs.length = n;
     for (const s of sample.softnet) {
       const acc = this.softnet.get(s.cpu) ?? [0, 0, 0];
       acc[0] += s.processed;
@@ -77,5 +65,25 @@ export class HostTotals {
       const key = `${id}\0${q.kind}`;
       this.qdiscDrops.set(key, (this.qdiscDrops.get(key) ?? 0) + q.drops);
     }
+  }
+
+  /** Each id's totals, in order: the previous sample's when `ids` is its array. */
+  private accsOf(ids: readonly string[]): Float64Array[] {
+    if (ids === this.lastIds) return this.lastAccs;
+    const prev = this.lastIds;
+    const prevAccs = this.lastAccs;
+    const accs = new Array<Float64Array>(ids.length);
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r]!;
+      let acc = prev[r] === id ? prevAccs[r] : this.ifaces.get(id);
+      if (!acc) {
+        acc = new Float64Array(COLUMNS.length);
+        this.ifaces.set(id, acc);
+      }
+      accs[r] = acc;
+    }
+    this.lastIds = ids;
+    this.lastAccs = accs;
+    return accs;
   }
 }

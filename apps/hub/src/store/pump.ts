@@ -1,6 +1,7 @@
 import type { HopReport, Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
-import { chunkHasRoom, rowsOf } from './chunk.ts';
+import { type IfaceRows, rowsOfSample } from '../state/rows.ts';
+import { chunkHasRoom } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
 import { type ColumnsHint, MAX_COLUMN_VALUES, SampleColumns } from './columns.ts';
 import type { ChunkRow } from './sql.ts';
@@ -101,9 +102,10 @@ export class WritePump {
       });
   }
 
-  add(host: string, sample: Sample): void {
+  /** `ifaceRows`: the sample's interface rows (state/rows.ts) when the caller has them. */
+  add(host: string, sample: Sample, ifaceRows: IfaceRows = rowsOfSample(sample)): void {
     let chunk = this.open.get(host);
-    const rows = rowsOf(sample);
+    const rows = ifaceRows.ids.length;
     if (
       chunk &&
       (sample.t - chunk.start > this.opts.chunkMs ||
@@ -125,7 +127,7 @@ export class WritePump {
       this.earlyKeyframes.delete(host);
       this.open.set(host, chunk);
     }
-    chunk.columns.add(sample);
+    chunk.columns.add(sample, ifaceRows);
     chunk.end = sample.t;
   }
 
