@@ -9,7 +9,7 @@ import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
 import { LatestSample } from './state/latest.ts';
-import { RowPacker } from './state/rows.ts';
+import { type IfaceRows, RowPacker } from './state/rows.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
@@ -264,12 +264,16 @@ export class HubCore {
     return 'ok';
   }
 
-  onSample(host: string, msg: SampleMessage): 'ok' | 'out_of_order' | 'future' {
+  /**
+   * `scanned`: the sample's interface rows when the frame was read straight into them
+   * (ws/sampleScan.ts); else they are made here, one walk for the recording, the totals and the
+   * latest sample (state/rows.ts). Either way they are copied before this returns.
+   */
+  onSample(host: string, msg: SampleMessage, scanned?: IfaceRows): 'ok' | 'out_of_order' | 'future' {
     const { sample } = msg;
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
     const state = this.stateOf(host);
-    // One walk over the rows for the recording, the totals and the latest sample (state/rows.ts).
-    const rows = state.rows.pack(sample.ifaces);
+    const rows = scanned ?? state.rows.pack(sample.ifaces);
     if (!this.store.append(host, sample, rows)) return 'out_of_order';
     this.counters.samplesRecorded += 1;
     state.totals.add(sample, rows);

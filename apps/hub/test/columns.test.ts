@@ -198,7 +198,7 @@ describe('one walk over the rows', () => {
     const c = p.pack({ y: row() });
     expect([b.ids, c.ids]).toEqual([['y', 'x'], ['y']]);
     expect(p.pack({ y: row(), z: row() }).ids).toEqual(['y', 'z']);
-    expect(p.pack({}).rows).toEqual([]);
+    expect(p.pack({}).ids).toEqual([]);
   });
 
   it('COLS7: a host whose interfaces repeat, then come, go and reorder: its recording, totals and latest sample follow the ids', () => {

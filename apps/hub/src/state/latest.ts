@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
-import { type IfaceRows, rowsOfSample } from './rows.ts';
+import { type IfaceRows, restOf, rowsOfSample } from './rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 
@@ -29,23 +29,17 @@ export class LatestSample {
   private text: string | null = null;
 
   set(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
-    const { t, elapsedMs, ifaces: _, ...rest } = sample;
-    this.t = t;
-    this.elapsedMs = elapsedMs;
-    this.rest = rest;
+    this.t = sample.t;
+    this.elapsedMs = sample.elapsedMs;
+    this.rest = restOf(sample);
     this.text = null;
     this.ids = rows.ids;
-    const list = rows.rows;
-    const n = list.length;
-    if (this.values.length < n * WIDTH) this.values = new Float64Array(Math.ceil(n * 1.25) * WIDTH);
+    const n = rows.ids.length * WIDTH;
+    if (this.values.length < n) this.values = new Float64Array(Math.ceil(n * 1.25));
     const v = this.values;
-    let o = 0;
-    for (let r = 0; r < n; r++) {
-      const row = list[r]!;
-      // + 0: -0 becomes 0, as it did through JSON.
-      for (let j = 0; j < WIDTH; j++) v[o + j] = (row[j] ?? 0) + 0;
-      o += WIDTH;
-    }
+    const from = rows.values;
+    // + 0: -0 becomes 0, as it did through JSON.
+    for (let i = 0; i < n; i++) v[i] = from[i]! + 0;
   }
 
   /** The sample, built again (a fresh object each call: callers may keep or change it). */

@@ -1,4 +1,4 @@
-import { IFACE_COUNTER_INDEX, type Sample } from '@hopwatch/shared';
+import { IFACE_COUNTER_INDEX, IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
 import { type IfaceRows, rowsOfSample } from './rows.ts';
 
 /**
@@ -17,6 +17,7 @@ export const IFACE_TOTALS = [
   ['transmit_dropped', 'txDropped', 'Packets dropped on transmit (tx_dropped)'],
 ] as const;
 const COLUMNS = IFACE_TOTALS.map(([, name]) => IFACE_COUNTER_INDEX[name]);
+const WIDTH = IFACE_COUNTERS.length;
 
 export interface QdiscTotal {
   kind: string;
@@ -43,11 +44,11 @@ export class HostTotals {
 
   add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
     const accs = this.accsOf(rows.ids);
-    const list = rows.rows;
-    for (let r = 0; r < list.length; r++) {
-      const row = list[r]!;
+    const v = rows.values;
+    for (let r = 0; r < accs.length; r++) {
       const acc = accs[r]!;
-      for (let k = 0; k < COLUMNS.length; k++) acc[k]! += row[COLUMNS[k]!] ?? 0;
+      const from = r * WIDTH;
+      for (let k = 0; k < COLUMNS.length; k++) acc[k]! += v[from + COLUMNS[k]!]!;
     }
     for (const s of sample.softnet) {
       const acc = this.softnet.get(s.cpu) ?? [0, 0, 0];

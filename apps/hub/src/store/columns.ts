@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
-import { type IfaceRows, rowsOfSample } from '../state/rows.ts';
+import { type IfaceRows, restOf, rowsOfSample } from '../state/rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 /** Samples a column holds before it grows: a 10 s chunk at 1 Hz has 10 or 11. */
@@ -105,29 +105,28 @@ export class SampleColumns {
    * its interface rows (state/rows.ts) when the caller has them already.
    */
   add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
-    const { t, elapsedMs, ifaces: _, ...rest } = sample;
     const si = this.t.length;
     if (si === this.cap) this.growSamples();
-    this.t.push(t);
-    this.e.push(elapsedMs);
-    this.rest.push(JSON.stringify(rest));
+    this.t.push(sample.t);
+    this.e.push(sample.elapsedMs);
+    this.rest.push(JSON.stringify(restOf(sample)));
     const slots = this.slotsOf(rows.ids);
     const cap = this.cap;
     // Locals for the inner loop; read again after a column made the arena grow.
     const colAt = this.colAt;
     const present = this.present;
     let arena = this.arena;
-    const list = rows.rows;
-    const n = list.length;
+    const v = rows.values;
+    const n = rows.ids.length;
     for (let r = 0; r < n; r++) {
-      const row = list[r]!;
       const k = slots[r]!;
       present[k * cap + si] = 1;
       const base = k * WIDTH;
+      const from = r * WIDTH;
       for (let j = 0; j < WIDTH; j++) {
-        const x = row[j];
-        // -0 stays 0, as the encoder always wrote it; a short row's missing counters are 0.
-        if (x === 0 || x === undefined) continue;
+        const x = v[from + j]!;
+        // -0 stays 0, as the encoder always wrote it.
+        if (x === 0) continue;
         let c = colAt[base + j]!;
         if (c < 0) {
           c = this.newColumn(base + j);
