@@ -2,7 +2,8 @@
  * npm run bench:path -w @hopwatch/hub -- [--hosts H] [--ifaces I] [--seconds S] [--warmup W]
  *
  * The hub's whole per-sample path in one process, without sockets: H hosts' sample frames
- * (the agent's text, 47.5 KiB at 1000 interfaces) decoded and checked, handed to HubCore (the
+ * (the agent's text, 47.5 KiB at 1000 interfaces) read and checked as the agent's socket reads them
+ * (ws/sampleScan.ts), handed to HubCore (the
  * recording's open chunk, the latest sample, the running totals), judged on the hub's cadence
  * (refreshJudgements twice a simulated second, nobody watching), and every 10 s each host's
  * chunk encoded, compressed and summarised into an in-memory SQLite recording. Time is
@@ -16,6 +17,7 @@ import { decodeAgentMessage } from '@hopwatch/shared';
 import { HubCore } from '../src/core.ts';
 import { createOnceLogger, silentLogger } from '../src/log.ts';
 import { openStore } from '../src/store/store.ts';
+import { SampleScanner } from '../src/ws/sampleScan.ts';
 import { benchArgs } from './args.ts';
 import { synthRates, synthSampleFrame, synthTopology } from './synthHost.ts';
 
@@ -38,7 +40,7 @@ const hosts = Array.from({ length: a.hosts }, (_, h) => {
     const at = text.indexOf('"t":1,');
     return [text.slice(0, at + 4), text.slice(at + 5)] as const;
   });
-  return { name, frames };
+  return { name, frames, scanner: new SampleScanner() };
 });
 
 let gcMs = 0;
@@ -58,9 +60,15 @@ for (let sec = 1; sec <= a.warmup + a.seconds; sec++) {
   now = T0 + sec * 1000;
   for (const [h, host] of hosts.entries()) {
     const [head, tail] = host.frames[(sec + h) % VARIANTS]!;
-    const decoded = decodeAgentMessage(`${head}${now}${tail}`);
-    if (!decoded.ok || decoded.value.type !== 'sample') throw new Error('bench frame refused');
-    core.onSample(host.name, decoded.value);
+    // As the agent's socket reads it (ws/agentSession.ts): into buffers, else decoded.
+    const text = `${head}${now}${tail}`;
+    const scanned = host.scanner.scan(text);
+    if (scanned) core.onSample(host.name, scanned.msg, scanned.rows);
+    else {
+      const decoded = decodeAgentMessage(text);
+      if (!decoded.ok || decoded.value.type !== 'sample') throw new Error('bench frame refused');
+      core.onSample(host.name, decoded.value);
+    }
   }
   core.refreshJudgements();
   now += 500;

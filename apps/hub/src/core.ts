@@ -9,6 +9,7 @@ import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
 import { LatestSample } from './state/latest.ts';
+import { type IfaceRows, RowPacker } from './state/rows.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
@@ -31,14 +32,17 @@ export const JUDGE_BUDGET_MS = 40;
 /** How often hosts are judged (watched ones when stale, the others when due). */
 export const JUDGE_INTERVAL_MS = 500;
 /**
- * A host no browser watches is judged at most this often (its latest sample): its status in the
- * host list, the fleet's host statuses and `hopwatch_hop_status` are at most this old (plus a
- * judging tick) while judging fits its budget, which at ~1.3 ms per 1000-interface host
- * (bench:hotpath) is ~600 such hosts per process; beyond that the lag grows in proportion. A
- * watched host is judged on every tick its latest sample changed, as before. (issue 12: judging
- * every host every tick cost more than all the rest of the hub's work on a sample.)
+ * A host no browser watches takes its status from its recording: each chunk's window (10 s) is
+ * judged once for the timeline's summary when the chunk is written, and that judgement is the
+ * host's status too (chunkJudged). The hub judges such a host itself only when it has no
+ * judgement yet or its last is older than this: a chunk that could not be judged (no topology),
+ * a host whose chunks stopped. So its status is at most ~10 s (a chunk) old, and a host nobody
+ * looks at costs one `localize` per chunk. (issue 12: judging every host every tick cost more
+ * than all the rest of the hub's work on a sample; then judging it every 10 s besides its chunk
+ * was a fifth of a replica's CPU.) A watched host is judged on every tick its latest sample
+ * changed, as before.
  */
-export const UNWATCHED_JUDGE_EVERY_MS = 10_000;
+export const UNWATCHED_JUDGE_EVERY_MS = 15_000;
 /** How often slow browsers are checked for room to take their pending (merged) frames. */
 const UI_DRAIN_INTERVAL_MS = 50;
 /**
@@ -83,13 +87,20 @@ export interface HostState {
   /** Hub clock of the last live sample. */
   lastSampleAt: number | null;
   totals: HostTotals;
-  /** localize() of the latest sample (see refreshJudgements: may lag the latest sample). */
+  /** Its samples' interface rows, one walk each (state/rows.ts). */
+  rows: RowPacker;
+  /**
+   * The latest judgement, hop by hop: localize() of the latest sample (refreshJudgements, may lag
+   * it) or of the latest chunk's window (chunkJudged).
+   */
   reports: Map<string, HopReport> | null;
   summary: HostJudgement | null;
   /** The latest sample or topology changed since reports were computed. */
   judgementStale: boolean;
   /** Hub clock of the last judgement; the stalest host goes first. */
   judgedAt: number;
+  /** t of the last sample the judgement covers (a window's last): older windows do not replace it. */
+  judgedT: number;
 }
 
 /** The seams besides the recording; both default to this process alone (seams/). */
@@ -125,6 +136,7 @@ export class HubCore {
   ) {
     this.bus = seams.bus ?? new InProcessBus((host) => this.liveState(host));
     this.registry = seams.registry ?? new InProcessRegistry(now);
+    store.onChunkJudged?.((host, end, reports) => this.chunkJudged(host, end, reports));
     for (const host of store.hosts()) {
       const state = this.stateOf(host);
       const topo = store.topologyAt(host, Number.MAX_SAFE_INTEGER);
@@ -170,10 +182,12 @@ export class HubCore {
         latest: null,
         lastSampleAt: null,
         totals: new HostTotals(),
+        rows: new RowPacker(),
         reports: null,
         summary: null,
         judgementStale: true,
         judgedAt: 0,
+        judgedT: 0,
       };
       this.hosts.set(host, s);
     }
@@ -250,18 +264,24 @@ export class HubCore {
     return 'ok';
   }
 
-  onSample(host: string, msg: SampleMessage): 'ok' | 'out_of_order' | 'future' {
+  /**
+   * `scanned`: the sample's interface rows when the frame was read straight into them
+   * (ws/sampleScan.ts); else they are made here, one walk for the recording, the totals and the
+   * latest sample (state/rows.ts). Either way they are copied before this returns.
+   */
+  onSample(host: string, msg: SampleMessage, scanned?: IfaceRows): 'ok' | 'out_of_order' | 'future' {
     const { sample } = msg;
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
-    if (!this.store.append(host, sample)) return 'out_of_order';
-    this.counters.samplesRecorded += 1;
     const state = this.stateOf(host);
-    state.totals.add(sample);
+    const rows = scanned ?? state.rows.pack(sample.ifaces);
+    if (!this.store.append(host, sample, rows)) return 'out_of_order';
+    this.counters.samplesRecorded += 1;
+    state.totals.add(sample, rows);
     // Backfilled samples go to the recording and the counters, not to live views: a browser
     // watching live wants now, and replay reads the recording.
     if (msg.backfill) return 'ok';
     state.latest ??= new LatestSample();
-    state.latest.set(sample);
+    state.latest.set(sample, rows);
     state.lastSampleAt = this.now();
     state.judgementStale = true;
     // Serialised only for someone watching (here, or on another replica through its lease), once
@@ -274,10 +294,10 @@ export class HubCore {
 
   /**
    * Re-judges hosts whose latest sample changed, watched ones first and then stalest first, until
-   * `budgetMs` is spent: a watched host whenever it changed, any other host at most every
-   * UNWATCHED_JUDGE_EVERY_MS.
-   * localize() of a 1000-interface host costs ~1.3 ms (bench:hotpath), so judging 500 hosts on
-   * every sample would take most of a core; this way a host nobody looks at costs a tenth of that.
+   * `budgetMs` is spent: a watched host whenever it changed, any other host only when it has no
+   * judgement yet or none for UNWATCHED_JUDGE_EVERY_MS (its chunks' windows judge it meanwhile).
+   * localize() of a 1000-interface host costs ~1–3 ms (bench:hotpath, bench:path), so judging
+   * 500 hosts on every sample would take most of a core.
    */
   refreshJudgements(budgetMs: number = JUDGE_BUDGET_MS): void {
     const t0 = performance.now();
@@ -299,7 +319,28 @@ export class HubCore {
       }
       s.judgementStale = false;
       s.judgedAt = this.now();
+      s.judgedT = s.latest?.t ?? 0;
     }
+  }
+
+  /**
+   * A chunk of `host` was written and its window judged for the recording's loss summary: that
+   * judgement becomes the status of a host nobody watches, so the host is not judged a second
+   * time (refreshJudgements leaves it alone while these keep coming). The status then says the
+   * window's worst hop and rule — a loss anywhere in the last ~10 s, as the timeline's cell
+   * says it — not only the last sample's. Not for a watched host (judged from its latest sample
+   * on every change, which a window would contradict for a moment), nor for a window that ended
+   * before the judgement held or long before the latest live sample (a backfill's chunks: the
+   * past is not the status).
+   */
+  private chunkJudged(host: string, end: number, reports: Map<string, HopReport>): void {
+    const s = this.hosts.get(host);
+    if (!s || end <= s.judgedT || this.bus.watched(host)) return;
+    if (s.latest && s.latest.t - end > UNWATCHED_JUDGE_EVERY_MS) return;
+    s.reports = reports;
+    s.summary = judgementOf(reports.values());
+    s.judgedAt = this.now();
+    s.judgedT = end;
   }
 
   /** Hosts this process holds or has recorded, as every browser's host list shows them. */

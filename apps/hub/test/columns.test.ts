@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HubCore } from '../src/core.ts';
 import { createOnceLogger, silentLogger } from '../src/log.ts';
 import { LatestSample } from '../src/state/latest.ts';
+import { RowPacker } from '../src/state/rows.ts';
 import { HostTotals } from '../src/state/totals.ts';
 import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeColumns } from '../src/store/chunk.ts';
 import { MAX_COLUMN_VALUES, SampleColumns } from '../src/store/columns.ts';
@@ -180,6 +181,59 @@ describe('running totals', () => {
       for (const [id, r] of Object.entries(s.ifaces)) want.set(id, (want.get(id) ?? 0) + r[1]!);
     for (const [id, n] of want) expect(totals.ifaces.get(id)![1]).toBe(n);
     expect([...totals.ifaces.keys()].sort()).toEqual([...want.keys()].sort());
+  });
+});
+
+describe('one walk over the rows', () => {
+  it('COLS7: RowPacker hands out the same ids array while the ids repeat, a new one otherwise, and never changes one', () => {
+    const p = new RowPacker();
+    const a = p.pack({ x: row(), y: row() });
+    expect(p.pack({ x: row(), y: row({ rxPackets: 1 }) }).ids).toBe(a.ids);
+    const b = p.pack({ y: row(), x: row() });
+    expect(b.ids).not.toBe(a.ids);
+    expect([a.ids, b.ids]).toEqual([
+      ['x', 'y'],
+      ['y', 'x'],
+    ]);
+    const c = p.pack({ y: row() });
+    expect([b.ids, c.ids]).toEqual([['y', 'x'], ['y']]);
+    expect(p.pack({ y: row(), z: row() }).ids).toEqual(['y', 'z']);
+    expect(p.pack({}).ids).toEqual([]);
+  });
+
+  it('COLS7: a host whose interfaces repeat, then come, go and reorder: its recording, totals and latest sample follow the ids', () => {
+    const store = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(store);
+    const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => T0 + 60_000);
+    cores.push(core);
+    const steady = (t: number, k: number) =>
+      makeSample(t, { a: row({ rxPackets: k }), b: row({ txPackets: k }) });
+    const samples = [
+      steady(T0 - 2000, 1),
+      steady(T0 - 1000, 2),
+      ...hostileChunk(),
+      steady(T0 + 8000, 3),
+      steady(T0 + 9000, 4),
+      // A second chunk: its columns start from the host's ids array as it stands.
+      steady(T0 + 20_000, 5),
+      steady(T0 + 21_000, 6),
+    ];
+    for (const [i, s] of samples.entries())
+      expect(core.onSample('h', { type: 'sample', seq: i, backfill: false, sample: s })).toBe('ok');
+    const state = core.hosts.get('h')!;
+    expect(state.latest!.sample()).toEqual(viaJson([samples.at(-1)!])[0]);
+    // Pending (open chunks) and written chunks alike.
+    expect(store.readRange('h', 0, T0 + 60_000).samples).toEqual(viaJson(samples));
+    store.flush();
+    expect(store.readRange('h', 0, T0 + 60_000).samples).toEqual(viaJson(samples));
+    const want = new Map<string, number>();
+    for (const s of samples)
+      for (const [id, r] of Object.entries(s.ifaces)) want.set(id, (want.get(id) ?? 0) + r[1]! + r[9]!);
+    for (const [id, n] of want) {
+      const acc = state.totals.ifaces.get(id)!;
+      // IFACE_TOTALS order: receive_bytes, receive_packets, ..., transmit_packets at 5.
+      expect(acc[1]! + acc[5]!).toBe(n);
+    }
   });
 });
 

@@ -44,19 +44,70 @@ function hub(hosts: readonly string[] = ['h1']) {
   const advance = (ms: number) => {
     now += ms;
   };
-  return { core, send, shown, worst, advance };
+  return { core, store, send, shown, worst, advance };
 }
 
 describe('judging cadence (issue 12)', () => {
-  it('JUDGE1: a host nobody watches is judged at once, then at most every UNWATCHED_JUDGE_EVERY_MS', () => {
+  it('JUDGE1: a host nobody watches is judged at once, then by its chunks, and by the hub itself only past UNWATCHED_JUDGE_EVERY_MS without one', () => {
     const h = hub();
     h.send(true);
     expect(h.worst()).toBe('loss');
     h.send(false);
-    // Not due yet: the host list keeps the last judgement.
+    // Not due yet, and no chunk written: the host list keeps the last judgement.
     expect(h.worst()).toBe('loss');
-    h.advance(UNWATCHED_JUDGE_EVERY_MS);
+    h.advance(UNWATCHED_JUDGE_EVERY_MS - 1500);
+    expect(h.worst()).toBe('loss');
+    h.advance(1500);
     expect(h.worst()).toBe('ok');
+  });
+
+  it("JUDGE4: an unwatched host's status is its written chunk's window, worst hop and rule included, without judging it again", () => {
+    const h = hub();
+    h.send(false);
+    expect(h.worst()).toBe('ok');
+    h.send(true);
+    for (let i = 0; i < 3; i++) h.send(false);
+    // Judged on its first sample; nothing due since (the lossy second is not shown yet).
+    expect(h.worst()).toBe('ok');
+    h.store.flush();
+    // The chunk's window holds the lossy second: the status says so, though the latest is clean.
+    const row = h.core.localSummaries()[0]!;
+    expect(row.worst).toBe('loss');
+    expect(row.worstHop).not.toBeNull();
+    expect(row.rule).not.toBeNull();
+    expect(h.store.summaries('h1', 0, Number.MAX_SAFE_INTEGER).at(-1)?.worst).toBe('loss');
+    // The hub does not judge the latest (clean) sample over it while chunks keep coming...
+    h.send(false);
+    h.advance(UNWATCHED_JUDGE_EVERY_MS - 2000);
+    expect(h.worst()).toBe('loss');
+    // ...and the next clean window clears it.
+    h.store.flush();
+    expect(h.shown()).toBe('ok');
+  });
+
+  it("JUDGE5: a chunk's window is not the status of a watched host, nor one older than the judgement held", () => {
+    const h = hub();
+    h.core.bus.watch('h1', { topology() {}, sample() {} });
+    h.send(true);
+    h.send(false);
+    expect(h.worst()).toBe('ok');
+    // The window has the lossy second; the watched host's status stays its latest sample's.
+    h.store.flush();
+    expect(h.shown()).toBe('ok');
+
+    // Watched at its last sample, then left: the window it is in ends no later than the sample
+    // already judged, so it does not replace that judgement.
+    const b = hub(['h2']);
+    b.send(true);
+    b.core.refreshJudgements(Number.POSITIVE_INFINITY);
+    expect(b.shown('h2')).toBe('loss');
+    const stop = b.core.bus.watch('h2', { topology() {}, sample() {} });
+    b.send(false);
+    b.core.refreshJudgements(Number.POSITIVE_INFINITY);
+    expect(b.shown('h2')).toBe('ok');
+    stop();
+    b.store.flush();
+    expect(b.shown('h2')).toBe('ok');
   });
 
   it('JUDGE2: a watched host is judged whenever its latest sample changed', () => {

@@ -239,13 +239,13 @@ export async function openNatsRecording(
     seekByTime,
     loads: loader.counts,
 
-    append(host, sample) {
+    append(host, sample, rows) {
       if (closed) return false;
       const last = lastTs.get(host);
       if (last !== undefined && sample.t <= last) return false;
       lastTs.set(host, sample.t);
       knownHosts.add(host);
-      pump.add(host, sample);
+      pump.add(host, sample, rows);
       return true;
     },
 
@@ -319,6 +319,10 @@ export async function openNatsRecording(
 
     flush() {
       pump.flush();
+    },
+
+    onChunkJudged(listener) {
+      pump.onJudged = listener;
     },
 
     enforceRetention() {

@@ -95,7 +95,7 @@ export function* metricsText(core: HubCore, onlyHost: string | null): Generator<
   yield header(
     `${P}_hop_status`,
     'gauge',
-    `Loss status of each hop in the latest judged sample, from localize(): ${legend}.`,
+    `Loss status of each hop in the host's latest judgement, from localize(): of its latest sample while a browser watches it, else of its latest 10 s chunk: ${legend}.`,
   );
   core.refreshJudgements();
   for (const h of hosts) {

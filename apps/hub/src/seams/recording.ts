@@ -1,4 +1,5 @@
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { HopReport, Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { IfaceRows } from '../state/rows.ts';
 import type { LossSummary } from '../state/summary.ts';
 import type { Marks } from '../store/marks.ts';
 
@@ -19,8 +20,9 @@ export interface RecordingStore {
   /**
    * false: not newer than lastT. The sample is copied (the embedded and fleet recordings into
    * their open chunk's columns, store/columns.ts), never kept: the caller may drop it at once.
+   * `rows`: its interface rows (state/rows.ts) when the caller has them, else made here.
    */
-  append(host: string, sample: Sample): boolean;
+  append(host: string, sample: Sample, rows?: IfaceRows): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   /** false when identical to the host's latest version. */
   appendTopology(host: string, t: number, topology: Topology): boolean;
@@ -50,6 +52,13 @@ export interface RecordingStore {
    * embedded one has it on disk already and has no load. Callers await it before reading.
    */
   load?(host: string, start: number, end: number): Promise<void>;
+  /**
+   * `listener` is told the judgement of each live chunk's window once the chunk is written (the
+   * `localize` its loss summary comes from): the hub shows it as the status of a host nobody
+   * watches instead of judging the host a second time (core.ts). One listener; a later call
+   * replaces it.
+   */
+  onChunkJudged?(listener: (host: string, end: number, reports: Map<string, HopReport>) => void): void;
   /** Named recordings kept with this recording (store/marks.ts). */
   marks(): Marks;
   /** Write every open chunk now. */

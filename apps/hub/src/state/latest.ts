@@ -1,4 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { type IfaceRows, restOf, rowsOfSample } from './rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 
@@ -15,7 +16,8 @@ const WIDTH = IFACE_COUNTERS.length;
  */
 export class LatestSample {
   t = 0;
-  private ids: string[] = [];
+  /** The sample's ids (state/rows.ts): never changed once handed out, so kept as they are. */
+  private ids: readonly string[] = [];
   private values = new Float64Array(0);
   /**
    * Everything but t, elapsedMs and ifaces (softnet, drops, qdiscs...: ~70 small objects on a
@@ -26,34 +28,18 @@ export class LatestSample {
   private elapsedMs = 0;
   private text: string | null = null;
 
-  set(sample: Sample): void {
-    const { t, elapsedMs, ifaces, ...rest } = sample;
-    this.t = t;
-    this.elapsedMs = elapsedMs;
-    this.rest = rest;
+  set(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+    this.t = sample.t;
+    this.elapsedMs = sample.elapsedMs;
+    this.rest = restOf(sample);
     this.text = null;
-    let ids = this.ids;
-    let same = true;
-    let n = 0;
-    for (const id in ifaces) {
-      if (same && ids[n] !== id) {
-        same = false;
-        ids = ids.slice(0, n);
-      }
-      if (!same) ids.push(id);
-      n += 1;
-    }
-    if (same && ids.length !== n) ids = ids.slice(0, n);
-    this.ids = ids;
-    if (this.values.length < n * WIDTH) this.values = new Float64Array(Math.ceil(n * 1.25) * WIDTH);
+    this.ids = rows.ids;
+    const n = rows.ids.length * WIDTH;
+    if (this.values.length < n) this.values = new Float64Array(Math.ceil(n * 1.25));
     const v = this.values;
-    let o = 0;
-    for (const id in ifaces) {
-      const row = ifaces[id]!;
-      // + 0: -0 becomes 0, as it did through JSON.
-      for (let j = 0; j < WIDTH; j++) v[o + j] = (row[j] ?? 0) + 0;
-      o += WIDTH;
-    }
+    const from = rows.values;
+    // + 0: -0 becomes 0, as it did through JSON.
+    for (let i = 0; i < n; i++) v[i] = from[i]! + 0;
   }
 
   /** The sample, built again (a fresh object each call: callers may keep or change it). */

@@ -1,4 +1,5 @@
-import { IFACE_COUNTER_INDEX, type Sample } from '@hopwatch/shared';
+import { IFACE_COUNTER_INDEX, IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { type IfaceRows, rowsOfSample } from './rows.ts';
 
 /**
  * Running totals for /metrics, accumulated from the agents' deltas (the hub never sees the
@@ -16,6 +17,7 @@ export const IFACE_TOTALS = [
   ['transmit_dropped', 'txDropped', 'Packets dropped on transmit (tx_dropped)'],
 ] as const;
 const COLUMNS = IFACE_TOTALS.map(([, name]) => IFACE_COUNTER_INDEX[name]);
+const WIDTH = IFACE_COUNTERS.length;
 
 export interface QdiscTotal {
   kind: string;
@@ -32,35 +34,22 @@ export class HostTotals {
   /** `ifaceId\0kind` → drops. */
   readonly qdiscDrops = new Map<string, number>();
   /**
-   * The previous sample's interface ids and their totals, in its order: an agent sends the same
-   * interfaces in the same order from sample to sample, so most rows find their totals here by
-   * position, without a map look-up (issue 12: 1000 look-ups a sample a host).
+   * The previous sample's interface ids (state/rows.ts: the same array while they repeat) and
+   * their totals in its order: an agent sends the same interfaces in the same order from sample
+   * to sample, so the rows find their totals by position, without a map look-up (issue 12: 1000
+   * look-ups a sample a host).
    */
-  private lastIds: string[] = [];
+  private lastIds: readonly string[] = [];
   private lastAccs: Float64Array[] = [];
 
-  add(sample: Sample): void {
-    const ids = this.lastIds;
-    const accs = this.lastAccs;
-    let n = 0;
-    for (const id in sample.ifaces) {
-      const row = sample.ifaces[id]!;
-      let acc: Float64Array | undefined;
-      if (ids[n] === id) acc = accs[n]!;
-      else {
-        acc = this.ifaces.get(id);
-        if (!acc) {
-          acc = new Float64Array(COLUMNS.length);
-          this.ifaces.set(id, acc);
-        }
-        ids[n] = id;
-        accs[n] = acc;
-      }
-      n += 1;
-      for (let k = 0; k < COLUMNS.length; k++) acc[k]! += row[COLUMNS[k]!] ?? 0;
+  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+    const accs = this.accsOf(rows.ids);
+    const v = rows.values;
+    for (let r = 0; r < accs.length; r++) {
+      const acc = accs[r]!;
+      const from = r * WIDTH;
+      for (let k = 0; k < COLUMNS.length; k++) acc[k]! += v[from + COLUMNS[k]!]!;
     }
-    ids.length = n;
-    accs.length = n;
     for (const s of sample.softnet) {
       const acc = this.softnet.get(s.cpu) ?? [0, 0, 0];
       acc[0] += s.processed;
@@ -77,5 +66,25 @@ export class HostTotals {
       const key = `${id}\0${q.kind}`;
       this.qdiscDrops.set(key, (this.qdiscDrops.get(key) ?? 0) + q.drops);
     }
+  }
+
+  /** Each id's totals, in order: the previous sample's when `ids` is its array. */
+  private accsOf(ids: readonly string[]): Float64Array[] {
+    if (ids === this.lastIds) return this.lastAccs;
+    const prev = this.lastIds;
+    const prevAccs = this.lastAccs;
+    const accs = new Array<Float64Array>(ids.length);
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r]!;
+      let acc = prev[r] === id ? prevAccs[r] : this.ifaces.get(id);
+      if (!acc) {
+        acc = new Float64Array(COLUMNS.length);
+        this.ifaces.set(id, acc);
+      }
+      accs[r] = acc;
+    }
+    this.lastIds = ids;
+    this.lastAccs = accs;
+    return accs;
   }
 }

@@ -1,5 +1,12 @@
-import { type Keyframe, mergeSamples, type Sample, type Topology } from '@hopwatch/shared';
-import { summarize } from '../state/summary.ts';
+import {
+  type HopReport,
+  type Keyframe,
+  localize,
+  mergeSamples,
+  type Sample,
+  type Topology,
+} from '@hopwatch/shared';
+import { summaryOf } from '../state/summary.ts';
 import { CHUNK_CODEC, encodeColumns } from './chunk.ts';
 import { SampleColumns } from './columns.ts';
 import type { ChunkRow } from './sql.ts';
@@ -9,7 +16,9 @@ import type { ChunkRow } from './sql.ts';
  * window, judged against `topology` (the version in force at the chunk's end). The one way a
  * chunk is made: the live pump passes its open chunk's columns (columns.ts), replay import the
  * parsed samples. A chunk whose summary cannot be made is still stored (replayable; the
- * timeline shows it as unjudged) and `onSummaryError` says why.
+ * timeline shows it as unjudged) and `onSummaryError` says why. `onJudged` gets the window's
+ * judgement, hop by hop, which the live hub also shows as the status of a host nobody watches
+ * (core.ts chunkJudged): one `localize` of the window serves the timeline and the host list.
  */
 export function buildChunkRow(
   host: string,
@@ -17,6 +26,7 @@ export function buildChunkRow(
   keyframes: readonly Keyframe[],
   topology: Topology | null,
   onSummaryError: (e: Error) => void,
+  onJudged?: (reports: Map<string, HopReport>) => void,
 ): ChunkRow | null {
   let cols: SampleColumns;
   if ('columns' in samples) cols = samples.columns;
@@ -30,7 +40,10 @@ export function buildChunkRow(
   let summary: string | null = null;
   if (topology) {
     try {
-      summary = JSON.stringify(summarize(topology, [windowOf(cols, ifaceSums)]));
+      // summarize() of one sample, the window: the same localize, its hops kept for onJudged.
+      const reports = localize(topology, windowOf(cols, ifaceSums));
+      summary = JSON.stringify(summaryOf(reports.values()));
+      onJudged?.(reports);
     } catch (e) {
       onSummaryError(e as Error);
     }

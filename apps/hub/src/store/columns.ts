@@ -1,4 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { type IfaceRows, restOf, rowsOfSample } from '../state/rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 /** Samples a column holds before it grows: a 10 s chunk at 1 Hz has 10 or 11. */
@@ -45,9 +46,13 @@ export class SampleColumns {
   /** Interface rows over all samples (MAX_CHUNK_ROWS). */
   rows = 0;
   private readonly slotOf = new Map<string, number>();
-  /** The previous sample's ids and slots in its order: the next one usually repeats it. */
-  private readonly lastIds: string[] = [];
-  private readonly lastSlots: number[] = [];
+  /**
+   * The previous sample's ids (state/rows.ts: the same array while they repeat) and their slots
+   * in its order: the next sample usually has the very same array, so its rows find their slots
+   * by position with no look-up at all.
+   */
+  private lastIds: readonly string[] = [];
+  private lastSlots: number[] = [];
   /** Samples each column has room for. */
   private cap: number;
   /** Slots the per-slot arrays have room for. */
@@ -95,45 +100,33 @@ export class SampleColumns {
     return this.t.length;
   }
 
-  /** Appends a checked sample (the agent frame's check: rows of WIDTH finite counters). */
-  add(sample: Sample): void {
-    const { t, elapsedMs, ifaces, ...rest } = sample;
+  /**
+   * Appends a checked sample (the agent frame's check: rows of WIDTH finite counters); `rows` are
+   * its interface rows (state/rows.ts) when the caller has them already.
+   */
+  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
     const si = this.t.length;
     if (si === this.cap) this.growSamples();
-    this.t.push(t);
-    this.e.push(elapsedMs);
-    this.rest.push(JSON.stringify(rest));
+    this.t.push(sample.t);
+    this.e.push(sample.elapsedMs);
+    this.rest.push(JSON.stringify(restOf(sample)));
+    const slots = this.slotsOf(rows.ids);
     const cap = this.cap;
-    const lastIds = this.lastIds;
-    const lastSlots = this.lastSlots;
-    // Locals for the inner loop; read again after a slot or a column made them grow.
-    let colAt = this.colAt;
-    let present = this.present;
+    // Locals for the inner loop; read again after a column made the arena grow.
+    const colAt = this.colAt;
+    const present = this.present;
     let arena = this.arena;
-    let n = 0;
-    for (const id in ifaces) {
-      const row = ifaces[id]!;
-      let k: number;
-      if (lastIds[n] === id) k = lastSlots[n]!;
-      else {
-        let slot = this.slotOf.get(id);
-        if (slot === undefined) {
-          slot = this.newSlot(id);
-          colAt = this.colAt;
-          present = this.present;
-        }
-        k = slot;
-        lastIds[n] = id;
-        lastSlots[n] = k;
-      }
-      n += 1;
+    const v = rows.values;
+    const n = rows.ids.length;
+    for (let r = 0; r < n; r++) {
+      const k = slots[r]!;
       present[k * cap + si] = 1;
-      this.rows += 1;
       const base = k * WIDTH;
+      const from = r * WIDTH;
       for (let j = 0; j < WIDTH; j++) {
-        const x = row[j];
-        // -0 stays 0, as the encoder always wrote it; a short row's missing counters are 0.
-        if (x === 0 || x === undefined) continue;
+        const x = v[from + j]!;
+        // -0 stays 0, as the encoder always wrote it.
+        if (x === 0) continue;
         let c = colAt[base + j]!;
         if (c < 0) {
           c = this.newColumn(base + j);
@@ -142,8 +135,26 @@ export class SampleColumns {
         arena[c * cap + si] = x;
       }
     }
-    lastIds.length = n;
-    lastSlots.length = n;
+    this.rows += n;
+  }
+
+  /**
+   * Each id's slot, in order: the previous sample's when `ids` is its array, else found (by
+   * position in the previous ids, then by look-up) and new slots made for new ids.
+   */
+  private slotsOf(ids: readonly string[]): number[] {
+    if (ids === this.lastIds) return this.lastSlots;
+    const prev = this.lastIds;
+    const prevSlots = this.lastSlots;
+    const slots = new Array<number>(ids.length);
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r]!;
+      if (prev[r] === id) slots[r] = prevSlots[r]!;
+      else slots[r] = this.slotOf.get(id) ?? this.newSlot(id);
+    }
+    this.lastIds = ids;
+    this.lastSlots = slots;
+    return slots;
   }
 
   /** Whether interface slot k is in sample si. */

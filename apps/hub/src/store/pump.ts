@@ -1,6 +1,7 @@
-import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
+import type { HopReport, Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
-import { chunkHasRoom, rowsOf } from './chunk.ts';
+import { type IfaceRows, rowsOfSample } from '../state/rows.ts';
+import { chunkHasRoom } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
 import { type ColumnsHint, MAX_COLUMN_VALUES, SampleColumns } from './columns.ts';
 import type { ChunkRow } from './sql.ts';
@@ -51,6 +52,12 @@ export interface PumpOptions {
 }
 
 /**
+ * A live chunk's window was judged (its loss summary's `localize`, hop by hop), once the chunk
+ * is written: `end` is the t of its last sample.
+ */
+export type ChunkJudgedListener = (host: string, end: number, reports: Map<string, HopReport>) => void;
+
+/**
  * The write path of a recording: samples collect in memory per host and become one
  * compressed chunk (chunkRow.ts) every chunkMs; full chunks queue and are written by tick() in
  * small transactions under a time budget, so that 200 hosts closing chunks in the same second
@@ -66,6 +73,8 @@ export class WritePump {
   /** Per host, the sizes of its last chunk: the next one is laid out like it. */
   private readonly hints = new Map<string, ColumnsHint>();
   private readonly writeSome: (budgetMs: number) => void;
+  /** Told of each written chunk's judgement (the hub's host statuses, core.ts). */
+  onJudged: ChunkJudgedListener | null = null;
 
   constructor(
     private readonly sink: ChunkSink,
@@ -93,9 +102,10 @@ export class WritePump {
       });
   }
 
-  add(host: string, sample: Sample): void {
+  /** `ifaceRows`: the sample's interface rows (state/rows.ts) when the caller has them. */
+  add(host: string, sample: Sample, ifaceRows: IfaceRows = rowsOfSample(sample)): void {
     let chunk = this.open.get(host);
-    const rows = rowsOf(sample);
+    const rows = ifaceRows.ids.length;
     if (
       chunk &&
       (sample.t - chunk.start > this.opts.chunkMs ||
@@ -117,7 +127,7 @@ export class WritePump {
       this.earlyKeyframes.delete(host);
       this.open.set(host, chunk);
     }
-    chunk.columns.add(sample);
+    chunk.columns.add(sample, ifaceRows);
     chunk.end = sample.t;
   }
 
@@ -188,15 +198,27 @@ export class WritePump {
   }
 
   private write(chunk: OpenChunk): void {
+    let reports: Map<string, HopReport> | null = null;
     const row = buildChunkRow(
       chunk.host,
       { columns: chunk.columns },
       chunk.keyframes,
       this.opts.topologyOf(chunk.host),
       (e) => this.opts.log.warn(`store: could not summarise a chunk of ${chunk.host}: ${e.message}`),
+      (r) => {
+        reports = r;
+      },
     );
     if (!row) return;
     this.sink.write(row);
     this.opts.onWritten(row.data.length);
+    if (reports && this.onJudged) {
+      // The chunk is written whatever a listener does.
+      try {
+        this.onJudged(chunk.host, row.end, reports);
+      } catch (e) {
+        this.opts.log.error(`store: the judgement of a chunk of ${chunk.host}: ${(e as Error).message}`);
+      }
+    }
   }
 }

@@ -165,13 +165,13 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     path,
     db,
 
-    append(host, sample) {
+    append(host, sample, rows) {
       if (!db.open) return false;
       const last = lastTs.get(host);
       if (last !== undefined && sample.t <= last) return false;
       lastTs.set(host, sample.t);
       knownHosts.add(host);
-      pump.add(host, sample);
+      pump.add(host, sample, rows);
       return true;
     },
 
@@ -212,6 +212,10 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 
     flush() {
       if (!readonly) pump.flush();
+    },
+
+    onChunkJudged(listener) {
+      pump.onJudged = listener;
     },
 
     enforceRetention() {

@@ -9,8 +9,10 @@ import {
 import type { RawData, WebSocket } from 'ws';
 import { AGENT_GONE_MIN_MS, type AgentLink, type HubCore } from '../core.ts';
 import type { RejectReason } from '../state/counters.ts';
+import type { IfaceRows } from '../state/rows.ts';
 import { closeWith } from './close.ts';
 import { TokenBucket } from './rateLimit.ts';
+import { detach, SampleScanner } from './sampleScan.ts';
 
 /** An agent must say hello this soon after connecting, or its socket is closed. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -84,7 +86,9 @@ export function handleAgent(
   let resumeTimer: NodeJS.Timeout | null = null;
   let alive = true;
   /** Non-null while the hello's host name is being claimed: the frames that came meanwhile. */
-  let claiming: AgentMessage[] | null = null;
+  let claiming: { msg: AgentMessage; rows?: IfaceRows }[] | null = null;
+  /** Sample frames read with their rows straight into buffers (sampleScan.ts). */
+  const scanner = new SampleScanner();
 
   const link: AgentLink & { instance: string } = {
     instance: '',
@@ -172,7 +176,7 @@ export function handleAgent(
         }
         host = hello.host;
         send({ type: 'welcome', protocol: PROTOCOL_VERSION, lastT: core.store.lastT(hello.host) });
-        for (const m of waiting) handle(m);
+        for (const m of waiting) handle(m.msg, m.rows);
       })
       .catch((e: Error) => {
         claiming = null;
@@ -182,9 +186,9 @@ export function handleAgent(
   }
 
   /** One decoded frame, errors contained: a bug in one handler must not end the loop. */
-  function handle(msg: AgentMessage): void {
+  function handle(msg: AgentMessage, rows?: IfaceRows): void {
     try {
-      onMessage(msg);
+      onMessage(msg, rows);
     } catch (e) {
       core.counters.reject('internal_error');
       core.logOnce(
@@ -195,7 +199,7 @@ export function handleAgent(
     }
   }
 
-  function onMessage(msg: AgentMessage): void {
+  function onMessage(msg: AgentMessage, rows?: IfaceRows): void {
     if (msg.type !== 'hello' && host === null) {
       bad('before_hello', `"${msg.type}" before hello`);
       closeWith(ws, CLOSE.badFrame, 'send hello first');
@@ -216,7 +220,7 @@ export function handleAgent(
         return;
       }
       case 'sample': {
-        const r = core.onSample(host!, msg);
+        const r = core.onSample(host!, msg, rows);
         if (r === 'out_of_order')
           bad('out_of_order', `sample t=${msg.sample.t} is not newer than ${core.store.lastT(host!)}`);
         else if (r === 'future')
@@ -256,20 +260,30 @@ export function handleAgent(
       bad('binary', 'binary frames are not part of protocol 1');
       return;
     }
-    const decoded = decodeAgentMessage(data.toString());
-    if (!decoded.ok) {
-      bad(reasonOf(decoded.error), decoded.error);
-      return;
+    const text = data.toString();
+    // A sample frame in the agent's plain form is read with its rows into buffers; any other
+    // frame, or one this reading declines, is decoded as ever (sampleScan.ts).
+    const scanned = scanner.scan(text);
+    let msg: AgentMessage;
+    if (scanned) msg = scanned.msg;
+    else {
+      const decoded = decodeAgentMessage(text);
+      if (!decoded.ok) {
+        bad(reasonOf(decoded.error), decoded.error);
+        return;
+      }
+      msg = decoded.value;
     }
     if (claiming !== null) {
       if (claiming.length >= MAX_FRAMES_WHILE_CLAIMING) {
         bad('invalid', `more than ${MAX_FRAMES_WHILE_CLAIMING} frames before the welcome`);
         return;
       }
-      claiming.push(decoded.value);
+      // Held past this frame: its rows may not stay in the scanner's buffer.
+      claiming.push(scanned ? detach(scanned) : { msg });
       return;
     }
-    handle(decoded.value);
+    handle(msg, scanned?.rows);
   });
 
   ws.on('pong', () => {
