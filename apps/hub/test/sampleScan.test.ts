@@ -141,4 +141,18 @@ describe('sample frames read into buffers', () => {
     expect(held.rows.values.subarray(0, WIDTH)).toEqual(Float64Array.from(busy(1)));
     expect(held.msg.sample.ifaces).toEqual({ a: busy(1) });
   });
+
+  it('SCAN4: a sample whose ifaces were not read before the next frame refuses to be read, even when that frame is declined', () => {
+    const s = new SampleScanner();
+    const first = s.scan(frameOf(makeSample(T0, { a: busy(1) })))!;
+    const read = s.scan(frameOf(makeSample(T0 + 1000, { a: busy(2) })))!;
+    expect(read.msg.sample.ifaces).toEqual({ a: busy(2) });
+    expect(() => first.msg.sample.ifaces).toThrow(/after the next frame/);
+    // Declined part way through its rows (the values of `a` already written over): the sample
+    // read before it keeps what it read, nothing unread is handed out.
+    const pending = s.scan(frameOf(makeSample(T0 + 2000, { a: busy(3) })))!;
+    expect(s.scan(frameOf(makeSample(T0 + 3000, { a: busy(4) })).replace(/\]\}/, ',1]}'))).toBeNull();
+    expect(read.msg.sample.ifaces).toEqual({ a: busy(2) });
+    expect(() => pending.msg.sample.ifaces).toThrow(/after the next frame/);
+  });
 });

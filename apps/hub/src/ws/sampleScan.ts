@@ -39,8 +39,11 @@ export interface ScannedSample {
 export class SampleScanner {
   private ids: readonly string[] = [];
   private values = new Float64Array(0);
+  /** Moves with every frame offered: a sample's lazy `ifaces` is valid only while it has not. */
+  private generation = 0;
 
   scan(text: string): ScannedSample | null {
+    const generation = ++this.generation;
     if (text.length > MAX_FRAME_BYTES) return null;
     const m = PREFIX.exec(text);
     if (!m) return null;
@@ -66,6 +69,10 @@ export class SampleScanner {
       enumerable: true,
       configurable: true,
       get: () => {
+        // Read late, the buffer would hold another frame's counters (or a declined frame's
+        // partial ones): say so loudly rather than hand out wrong numbers.
+        if (built === null && generation !== this.generation)
+          throw new Error("a scanned sample's ifaces were read after the next frame came (ws/sampleScan.ts)");
         built ??= ifacesOf(rows);
         return built;
       },
@@ -78,8 +85,9 @@ export class SampleScanner {
 
   /**
    * Reads the rows of the `ifaces` object whose body starts at `p` into this.ids / this.values;
-   * returns the index of its closing brace, or -1 for anything but the plain form (the ids and
-   * values then are this scanner's previous ones, unchanged).
+   * returns the index of its closing brace, or -1 for anything but the plain form (the ids then
+   * are this scanner's previous ones; the values may be partly overwritten, which is why a
+   * previous sample's lazy `ifaces` refuses to be read once another frame was offered).
    */
   private rows(text: string, p: number): number {
     const prev = this.ids;
