@@ -147,6 +147,13 @@ describe.skipIf(!IS_ROOT)('hub with a real agent on real namespaces (root)', () 
     ).json()) as { path: string[] | null; hops: { id: string; rxPackets: number }[] };
     expect(d.path).toEqual([`${NS_A}/va`, `${NS_B}/vb`]);
     expect(d.hops.find((h) => h.id === `${NS_B}/vb`)?.rxPackets).toBeGreaterThan(0);
+
+    // SCAN5: the real agent's sample frames all take the hub's fast reader (ws/sampleScan.ts
+    // expects the agent's own key order); a change on either side that sends them down the
+    // slow path shows here, not only as CPU in a bench.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(Number(/^hopwatch_samples_recorded_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^hopwatch_sample_frames_decoded_total 0$/m);
   }, 60_000);
 
   it('kill -9 of the hub: the agent reconnects on its own, backfills, and the recording has no gap', async () => {

@@ -138,6 +138,12 @@ function* hubHealth(core: HubCore): Generator<string> {
     [`${P}_frames_received_total`, 'counter', 'WebSocket frames received from agents.', c.framesReceived],
     [`${P}_frame_bytes_received_total`, 'counter', 'Bytes of agent frames received.', c.bytesReceived],
     [`${P}_samples_recorded_total`, 'counter', 'Samples accepted and recorded.', c.samplesRecorded],
+    [
+      `${P}_sample_frames_decoded_total`,
+      'counter',
+      "Agent sample frames the fast reader declined, decoded whole instead (slower, nothing lost): ~0 from hopwatch's own agents.",
+      c.sampleFramesDecoded,
+    ],
     [`${P}_ui_samples_sent_total`, 'counter', 'Sample frames sent to browsers.', c.uiSamplesSent],
     [
       `${P}_ui_samples_merged_total`,

@@ -46,6 +46,12 @@ export class HubCounters {
   framesReceived = 0;
   bytesReceived = 0;
   samplesRecorded = 0;
+  /**
+   * Agent sample frames decoded whole (JSON.parse of every row) because the fast reader
+   * (ws/sampleScan.ts) declined them: ~0 from our own agents; a rise means their frame layout
+   * moved away from what the reader expects (slower, nothing lost).
+   */
+  sampleFramesDecoded = 0;
   uiSamplesSent = 0;
   /** Samples folded into a merged frame for a slow browser instead of being queued. */
   uiSamplesMerged = 0;

@@ -273,6 +273,7 @@ export function handleAgent(
         return;
       }
       msg = decoded.value;
+      if (msg.type === 'sample') core.counters.sampleFramesDecoded += 1;
     }
     if (claiming !== null) {
       if (claiming.length >= MAX_FRAMES_WHILE_CLAIMING) {
