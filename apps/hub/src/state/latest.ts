@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
-import { type IfaceRows, restOf, rowsOfSample } from './rows.ts';
+import { type IfaceRows, ifacesOf, restOf, rowsOfSample } from './rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 
@@ -44,20 +44,10 @@ export class LatestSample {
 
   /** The sample, built again (a fresh object each call: callers may keep or change it). */
   sample(): Sample {
-    const ifaces: Record<string, number[]> = {};
-    const v = this.values;
-    for (let k = 0; k < this.ids.length; k++) {
-      const id = this.ids[k]!;
-      // The frame check never lets `__proto__` through; as a key it would set the prototype.
-      if (id === '__proto__') continue;
-      const row = new Array<number>(WIDTH);
-      for (let j = 0; j < WIDTH; j++) row[j] = v[k * WIDTH + j]!;
-      ifaces[id] = row;
-    }
     return {
       t: this.t,
       elapsedMs: this.elapsedMs,
-      ifaces,
+      ifaces: ifacesOf({ ids: this.ids, values: this.values }),
       ...(this.rest as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>),
     };
   }
