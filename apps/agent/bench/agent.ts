@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const started = treeCpuMs(pid);
     console.log(
       `agent process start (node, holders, discovery, tracefs) to connected: ${fmt(performance.now() - t, 0)} ms wall, ` +
-        `${fmt(total(started), 0)} ms CPU`,
+        `${fmt(total(started), 0)} ms CPU, RSS ${fmt(treeMemoryMb(pid).rssMb, 0)} MB`,
     );
 
     const w0 = treeCpuMs(pid);
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
     }
     const w1 = treeCpuMs(pid);
     const t1 = threadCpuMs(pid);
+    const rssWarmMax = rssMax;
     const warm = (total(w1) - total(w0)) / WARMUP_SECONDS;
     console.log(
       `warm-up, first ${WARMUP_SECONDS} s: ${fmt(warm, 2)} ms CPU per sample ` +
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
     );
     const mem = treeMemoryMb(pid);
     console.log(
-      `RSS: agent process max ${fmt(rssMax, 0)} MB, at the end ${fmt(mem.rssMb, 0)} MB ` +
+      `RSS: agent process max ${fmt(rssMax, 0)} MB (first ${WARMUP_SECONDS} s ${fmt(rssWarmMax, 0)}), at the end ${fmt(mem.rssMb, 0)} MB ` +
         `(${fmt(mem.anonMb, 0)} anonymous + ${fmt(mem.fileMb, 0)} file-backed) [target ≤ ${TARGET_RSS_MB}]; ` +
         `its ${mem.children} descendant processes ${fmt(mem.childrenPssMb, 0)} MB PSS`,
     );

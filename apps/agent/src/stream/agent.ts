@@ -7,6 +7,7 @@ import { createAgentCollector } from '../collector.ts';
 import type { AgentOptions, ResolvedOptions } from '../options.ts';
 import { HubConnection, type HubStatus, type HubTls } from './connection.ts';
 import { SampleRing } from './ring.ts';
+import { fullGc } from '../util/full-gc.ts';
 
 export interface AgentHandle {
   status(): 'connecting' | 'online' | 'offline' | 'error';
@@ -29,7 +30,11 @@ export const KEYFRAME_EVERY_SAMPLES = 60;
 export async function startAgent(
   opts: AgentOptions & { hub: string; token?: string | null; tls?: HubTls },
 ): Promise<AgentHandle> {
-  return streamFrom(await createAgentCollector(opts), opts.hub, opts.token ?? null, opts.tls);
+  const collector = await createAgentCollector(opts);
+  // The start (probes, holders, the baseline) is the agent's memory peak: give it back now
+  // rather than carry it for the agent's life (SPEC MEM1).
+  fullGc();
+  return streamFrom(collector, opts.hub, opts.token ?? null, opts.tls);
 }
 
 /** What the streaming agent needs from a collector (AgentCollector; a fake in tests). */
