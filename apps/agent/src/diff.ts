@@ -173,3 +173,29 @@ export function keyframeOf(t: number, snap: CounterTotals): Keyframe {
     })),
   };
 }
+
+/**
+ * The keyframe as JSON text, written straight from the totals (SPEC CTR8): the same document as
+ * `JSON.stringify(keyframeOf(t, snap))`, up to the order of interface keys. keyframeOf makes an
+ * array of 16 strings per interface; at 1100 interfaces, with JSON.stringify after it, that was
+ * ~3 MB made in one go every minute, and about half of it was caught alive by the scavenges that
+ * ran while it was being made, so it was promoted and left to the next full collection. Here a
+ * row costs its number JSON and one replace: ~0.5 MB.
+ */
+export function keyframeJson(t: number, snap: CounterTotals): string {
+  const parts: string[] = [];
+  for (const ns of snap.ifaces.values()) {
+    for (const [id, { row }] of ns) parts.push(`${JSON.stringify(id)}:${rowJson(row)}`);
+  }
+  const softnet = snap.softnet.map(
+    (r) => `{"cpu":${r.cpu},"processed":"${r.processed}","dropped":"${r.dropped}"}`,
+  );
+  return `{"t":${t},"ifaces":{${parts.join(',')}},"softnet":[${softnet.join(',')}]}`;
+}
+
+/** `["1","2",…]`: a row of counters as exact decimal strings. */
+function rowJson(row: Counter[]): string {
+  for (const v of row) if (typeof v !== 'number') return JSON.stringify(row.map(counterString));
+  // Integers below 2^53 print the same in JSON as String(n): digits only, no exponent.
+  return row.length === 0 ? '[]' : `["${JSON.stringify(row).slice(1, -1).replaceAll(',', '","')}"]`;
+}

@@ -45,6 +45,8 @@ export interface SampleSource {
   topology(): Topology;
   sample(): Promise<Sample>;
   keyframe(): Keyframe;
+  /** keyframe() already as JSON (the collector writes it without the objects: SPEC CTR8). */
+  keyframeJson?(): string;
   close(): Promise<void>;
 }
 
@@ -143,7 +145,10 @@ class StreamingAgent implements AgentHandle {
 
   private sendKeyframe(): void {
     this.samplesSinceKeyframe = 0;
-    this.conn.send(this.frame({ type: 'keyframe', seq: this.seq++, keyframe: this.collector.keyframe() }));
+    const seq = this.seq++;
+    const json = this.collector.keyframeJson?.() ?? JSON.stringify(this.collector.keyframe());
+    // Same document as frame({ type: 'keyframe', seq, keyframe }).
+    this.conn.send(`{"type":"keyframe","seq":${seq},"keyframe":${json}}`);
   }
 
   private async run(): Promise<void> {
