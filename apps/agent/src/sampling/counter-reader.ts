@@ -118,7 +118,10 @@ export class CounterReader {
     };
     const mismatched: string[] = [];
     const unreadable: string[] = [];
-    for (const ns of namespaces) {
+    // An array and an indexed loop: no iterator result per namespace per sample (see diffCounters).
+    const list = Array.isArray(namespaces) ? (namespaces as NsEntry[]) : [...namespaces];
+    for (let i = 0; i < list.length; i++) {
+      const ns = list[i]!;
       const known = ids.get(ns.name);
       if (!known) continue;
       const st = this.stateOf(ns);
