@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { cpuWithChildrenMs } from './cpu.ts';
 import { BENCH_NS, buildLab, destroyLab, nsName } from './lab.ts';
-import { threadCpuMs, treeCpuMs, treeMemoryMb } from './proctree.ts';
+import { minorFaults, threadCpuMs, treeCpuMs, treeMemoryMb } from './proctree.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const NAMESPACES = 100;
@@ -163,10 +163,11 @@ async function main(): Promise<void> {
     const started = treeCpuMs(pid);
     console.log(
       `agent process start (node, holders, discovery, tracefs) to connected: ${fmt(performance.now() - t, 0)} ms wall, ` +
-        `${fmt(total(started), 0)} ms CPU`,
+        `${fmt(total(started), 0)} ms CPU, RSS ${fmt(treeMemoryMb(pid).rssMb, 0)} MB`,
     );
 
     const w0 = treeCpuMs(pid);
+    const f0 = minorFaults(pid);
     let rssMax = 0;
     for (let i = 0; i < WARMUP_SECONDS; i++) {
       await sleep(1000);
@@ -174,6 +175,8 @@ async function main(): Promise<void> {
     }
     const w1 = treeCpuMs(pid);
     const t1 = threadCpuMs(pid);
+    const rssWarmMax = rssMax;
+    const f1 = minorFaults(pid);
     const warm = (total(w1) - total(w0)) / WARMUP_SECONDS;
     console.log(
       `warm-up, first ${WARMUP_SECONDS} s: ${fmt(warm, 2)} ms CPU per sample ` +
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
     }
     const s1 = treeCpuMs(pid);
     const t2 = threadCpuMs(pid);
+    const f2 = minorFaults(pid);
     const steady = (total(s1) - total(w1)) / STEADY_SECONDS;
     console.log(
       `steady state, next ${STEADY_SECONDS} s: ${fmt(steady, 2)} ms CPU per sample ` +
@@ -196,11 +200,12 @@ async function main(): Promise<void> {
     const perS = (a: number, b: number) => fmt((b - a) / STEADY_SECONDS, 2);
     console.log(
       `  its threads: main ${perS(t1.mainUserMs, t2.mainUserMs)} user + ${perS(t1.mainSystemMs, t2.mainSystemMs)} system ` +
-        `(the kernel generating what it reads), the others (V8 helpers, libuv) ${perS(t1.otherMs, t2.otherMs)} ms per sample`,
+        `(the kernel generating what it reads), the others (V8 helpers, libuv) ${perS(t1.otherMs, t2.otherMs)} ms per sample; ` +
+        `minor page faults per sample ${fmt((f1 - f0) / WARMUP_SECONDS, 0)} warm-up, ${fmt((f2 - f1) / STEADY_SECONDS, 0)} steady`,
     );
     const mem = treeMemoryMb(pid);
     console.log(
-      `RSS: agent process max ${fmt(rssMax, 0)} MB, at the end ${fmt(mem.rssMb, 0)} MB ` +
+      `RSS: agent process max ${fmt(rssMax, 0)} MB (first ${WARMUP_SECONDS} s ${fmt(rssWarmMax, 0)}), at the end ${fmt(mem.rssMb, 0)} MB ` +
         `(${fmt(mem.anonMb, 0)} anonymous + ${fmt(mem.fileMb, 0)} file-backed) [target ≤ ${TARGET_RSS_MB}]; ` +
         `its ${mem.children} descendant processes ${fmt(mem.childrenPssMb, 0)} MB PSS`,
     );

@@ -1,7 +1,7 @@
 import { cpus, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Keyframe, Sample, Topology } from '@hopwatch/shared';
-import { type CounterTotals, diffCounters, keyframeOf } from './diff.ts';
+import { type CounterTotals, diffCounters, keyframeJson, keyframeOf } from './diff.ts';
 import { LinkMonitor } from './discovery/monitor.ts';
 import type { Runner } from './discovery/probe.ts';
 import { OvsSource } from './ovs/source.ts';
@@ -185,6 +185,11 @@ export class AgentCollector implements Collector {
   /** Absolute totals of the latest sample (or the baseline), for the periodic keyframe. */
   keyframe(): Keyframe {
     return keyframeOf(Date.now(), this.prev ?? emptySnapshot());
+  }
+
+  /** keyframe() as JSON, written straight from the totals (SPEC CTR8). */
+  keyframeJson(): string {
+    return keyframeJson(Date.now(), this.prev ?? emptySnapshot());
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@ import {
   type IfaceTotal,
   diffRow,
   diffSoftnet,
+  keyframeJson,
   keyframeOf,
 } from '../src/diff.ts';
 import { parseSoftnet } from '../src/parse/softnet.ts';
@@ -105,6 +106,21 @@ describe('counter deltas', () => {
       1000,
     );
     expect(d.snmp).toEqual({ '': { 'Udp.NoPorts': 7 } });
+  });
+
+  it('CTR8: the keyframe written as text is the JSON of keyframeOf (bigints, odd names, softnet, empty)', () => {
+    const totals = snap({
+      eth0: [2, row(18446744073709551615n, 7)],
+      'ns-1/veth"q\\x': [3, row(9007199254740991, 0)],
+      '10': [4, row(0)],
+      'ns-2/lo': [1, []],
+    });
+    totals.softnet = parseSoftnet(fixture('softnet/softnet-15-after.txt'));
+    const t = 1_700_000_000_123;
+    expect(JSON.parse(keyframeJson(t, totals))).toEqual(JSON.parse(JSON.stringify(keyframeOf(t, totals))));
+    const empty = snap({});
+    expect(JSON.parse(keyframeJson(5, empty))).toEqual(JSON.parse(JSON.stringify(keyframeOf(5, empty))));
+    expect(keyframeJson(5, empty)).toBe('{"t":5,"ifaces":{},"softnet":[]}');
   });
 
   it('CTR7: keyframes carry exact decimal strings', () => {

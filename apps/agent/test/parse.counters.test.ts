@@ -1,9 +1,47 @@
 import { IFACE_COUNTER_INDEX } from '@hopwatch/shared';
 import { describe, expect, it } from 'vitest';
-import { parseNetDev } from '../src/parse/netdev.ts';
+import { parseNetDev, scanNetDevBytes } from '../src/parse/netdev.ts';
 import { parseSnmp, SNMP_FIELDS } from '../src/parse/snmp.ts';
 import { parseSoftnet } from '../src/parse/softnet.ts';
 import { fixture } from './support/fixtures.ts';
+
+describe('scanNetDevBytes (COL8)', () => {
+  const scan = (text: string, names: readonly string[] = []) => {
+    const rows = new Map<string, unknown[]>();
+    const out = scanNetDevBytes(Buffer.from(text, 'latin1'), names, (name, values) =>
+      rows.set(name, values.slice()),
+    );
+    return { rows, names: out };
+  };
+
+  it('COL8: gives the same rows as parseNetDev, in file order, without a map of rows', () => {
+    const text = fixture('tree/proc/self/net/dev');
+    const { rows, names } = scan(text);
+    expect(rows).toEqual(parseNetDev(text));
+    expect(names).toEqual([...parseNetDev(text).keys()]);
+  });
+
+  it('COL8: unchanged names hand back the very same array; a rename, a vanished or a new line a new one', () => {
+    const text = fixture('tree/proc/self/net/dev');
+    const first = scan(text).names;
+    expect(scan(text, first).names).toBe(first);
+    const renamed = scan(text.replace(/^(\s*)eth0:/m, '$1eth9:'), first).names;
+    expect(renamed).not.toBe(first);
+    expect(renamed).toContain('eth9');
+    const fewer = scan(text.replace(/^\s*lo:.*\n/m, ''), first).names;
+    expect(fewer).toEqual(first.filter((n) => n !== 'lo'));
+    const more = scan(`${text}   new0: ${'0 '.repeat(16)}\n`, first).names;
+    expect(more).toEqual([...first, 'new0']);
+  });
+
+  it('COL8: a line without its 16 counters is left out, the rest still read', () => {
+    const text = fixture('tree/proc/self/net/dev');
+    const broken = text.replace(/^(\s*lo:)(.*)$/m, '$1 1 2 3');
+    const { rows } = scan(broken);
+    expect(rows.has('lo')).toBe(false);
+    expect(rows.size).toBe(parseNetDev(text).size - 1);
+  });
+});
 
 describe('parseNetDev', () => {
   it('reads every interface of a real /proc/net/dev with its 16 columns', () => {

@@ -140,3 +140,64 @@ function sameAsScratch(row: Counter[]): boolean {
   for (let k = 0; k < COLUMNS; k++) if (row[k] !== scratch[k]) return false;
   return true;
 }
+
+/**
+ * The same lines as parseNetDevBytes, without building a map: `row(name, values)` is called for
+ * each well-formed interface line, `values` a scratch array valid only during the call (copy what
+ * you keep). The sampler matches rows to interface ids as they come, so an active namespace costs
+ * one map of totals a sample instead of a map of rows and then a map of totals (SPEC COL8).
+ * Names are taken from `names` (the previous scan's, in file order) when the bytes match; the
+ * names of this scan are returned, the very same array when they did not change.
+ */
+export function scanNetDevBytes(
+  bytes: Uint8Array,
+  names: readonly string[],
+  row: (name: string, values: Counter[]) => void,
+): readonly string[] {
+  let out: string[] | null = null;
+  let n = 0;
+  const end = bytes.length;
+  let pos = bytes.indexOf(NEWLINE);
+  pos = pos < 0 ? -1 : bytes.indexOf(NEWLINE, pos + 1);
+  if (pos < 0) return names.length === 0 ? names : [];
+  pos++;
+  while (pos < end) {
+    let lineEnd = bytes.indexOf(NEWLINE, pos);
+    if (lineEnd < 0) lineEnd = end;
+    const colon = bytes.indexOf(COLON, pos);
+    if (colon < 0 || colon > lineEnd) {
+      pos = lineEnd + 1;
+      continue;
+    }
+    let nameStart = pos;
+    while (nameStart < colon && bytes[nameStart] === SPACE) nameStart++;
+    const expected = out === null ? names[n] : undefined;
+    const name =
+      expected !== undefined && sameName(bytes, nameStart, colon, expected)
+        ? expected
+        : nameOf(bytes, nameStart, colon);
+    let count = 0;
+    let i = colon + 1;
+    while (i < lineEnd && count < COLUMNS) {
+      while (i < lineEnd && bytes[i] === SPACE) i++;
+      const start = i;
+      let value = 0;
+      while (i < lineEnd) {
+        const c = bytes[i]!;
+        if (c < DIGIT_0 || c > DIGIT_9) break;
+        value = value * 10 + (c - DIGIT_0);
+        i++;
+      }
+      if (i === start) break;
+      scratch[count++] = i - start > SAFE_DIGITS ? parseCounter(latin1(bytes, start, i)) : value;
+    }
+    pos = lineEnd + 1;
+    if (name === '' || count !== COLUMNS) continue;
+    if (out === null && name !== expected) out = names.slice(0, n);
+    if (out !== null) out.push(name);
+    n++;
+    row(name, scratch);
+  }
+  if (out === null && n !== names.length) out = names.slice(0, n);
+  return out ?? names;
+}

@@ -137,7 +137,9 @@ export class NsProtoReader {
     const seen = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
     const neigh = [...seen].some((r) => r.startsWith('NEIGH_'));
     this.tick++;
-    for (const ns of namespaces) this.readProcfs(ns, seen.has('NETFILTER_DROP'), neigh);
+    // Indexed loops over the namespaces each sample: no iterator result per step (see diffCounters).
+    const netfilter = seen.has('NETFILTER_DROP');
+    for (let i = 0; i < namespaces.length; i++) this.readProcfs(namespaces[i]!, netfilter, neigh);
     if (drops.some((d) => d.count > 0 && MIB_REASONS.has(d.reason))) {
       for (const ns of namespaces) this.readMib(ns);
     } else this.mibPrev.clear();
@@ -146,9 +148,10 @@ export class NsProtoReader {
       this.readOwed(namespaces);
     }
     const out: Record<string, NsProto> = {};
-    for (const ns of namespaces) {
-      const p = this.emit(ns.name, rpFilter(ns.name));
-      if (p) out[ns.name] = p;
+    for (let i = 0; i < namespaces.length; i++) {
+      const name = namespaces[i]!.name;
+      const p = this.emit(name, rpFilter(name));
+      if (p) out[name] = p;
     }
     // Namespaces no longer watched (forget() normally took them already): one set, not a scan each.
     if (this.state.size > namespaces.length) {

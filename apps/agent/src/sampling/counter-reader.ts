@@ -6,7 +6,7 @@
 import type { CounterTotals, IfaceTotal, NsIfaceTotals } from '../diff.ts';
 import type { NsEntry } from '../discovery/namespaces.ts';
 import { nsLabel } from '../discovery/probe.ts';
-import { parseNetDevBytes } from '../parse/netdev.ts';
+import { scanNetDevBytes } from '../parse/netdev.ts';
 import {
   checkNamespace,
   NETDEV_LINE_MAX_BYTES,
@@ -70,7 +70,8 @@ interface NsState {
   /** The bytes of its latest net/dev read (`rawLength` of them), and what came of them: */
   raw: Buffer;
   rawLength: number;
-  rows: ReadonlyMap<string, Counter[]> | undefined;
+  /** Its interface names in file order, as the latest scan read them (their strings are reused). */
+  names: readonly string[];
   /** ...matched against these ids: the namespace's totals, and whether its names differ from the ids. */
   ids: NsIds | null;
   totals: NsIfaceTotals;
@@ -117,7 +118,10 @@ export class CounterReader {
     };
     const mismatched: string[] = [];
     const unreadable: string[] = [];
-    for (const ns of namespaces) {
+    // An array and an indexed loop: no iterator result per namespace per sample (see diffCounters).
+    const list = Array.isArray(namespaces) ? (namespaces as NsEntry[]) : [...namespaces];
+    for (let i = 0; i < list.length; i++) {
+      const ns = list[i]!;
       const known = ids.get(ns.name);
       if (!known) continue;
       const st = this.stateOf(ns);
@@ -148,7 +152,7 @@ export class CounterReader {
         check: () => checkNamespace(this.procRoot, ns),
         raw: EMPTY,
         rawLength: -1,
-        rows: st?.rows,
+        names: st?.names ?? NO_NAMES,
         ids: null,
         totals: st?.totals ?? NO_TOTALS,
         mismatched: false,
@@ -172,28 +176,27 @@ export class CounterReader {
 
   /** net/dev bytes that differ from the last read (or new ids): parse, match names to ids, keep. */
   private match(st: NsState, bytes: Buffer, known: NsIds): void {
-    const rows = parseNetDevBytes(bytes, st.rows);
     const before = st.totals;
     const totals = new Map<string, IfaceTotal>();
     let changed = false;
     let matched = 0;
     let reused = 0;
-    for (const [name, row] of rows) {
+    // Rows are matched to ids as the scan reads them: no map of rows in between.
+    st.names = scanNetDevBytes(bytes, st.names, (name, values) => {
       const k = known.byName.get(name);
       if (k === undefined) {
         changed = true;
-        continue;
+        return;
       }
-      if (k === null) continue;
+      if (k === null) return;
       matched++;
-      // parseNetDev hands back the previous array for an unchanged row: identity says idle.
+      // An unchanged row keeps its very total (and array): identity tells the diff it is idle.
       const b = before.get(k.id);
-      if (b !== undefined && b.row === row && b.ifindex === k.ifindex) {
+      if (b !== undefined && b.ifindex === k.ifindex && sameRow(b.row, values)) {
         totals.set(k.id, b);
         reused++;
-      } else totals.set(k.id, { ifindex: k.ifindex, row });
-    }
-    st.rows = rows;
+      } else totals.set(k.id, { ifindex: k.ifindex, row: values.slice() });
+    });
     st.ids = known;
     st.mismatched = changed || matched !== known.tracked;
     // Bytes moved only where nothing is tracked (an ignored name): still the same totals.
@@ -248,6 +251,13 @@ export class CounterReader {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_NAMES: readonly string[] = [];
+
+function sameRow(row: Counter[], values: Counter[]): boolean {
+  if (row.length !== values.length) return false;
+  for (let i = 0; i < values.length; i++) if (row[i] !== values[i]) return false;
+  return true;
+}
 
 /** A namespace's net/dev (~140 bytes an interface) under this size comes whole in one read. */
 const NETDEV_WHOLE_BELOW = seqWholeBelow(NETDEV_LINE_MAX_BYTES);

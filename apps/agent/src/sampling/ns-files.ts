@@ -101,15 +101,49 @@ export function readNsBytes(
   maxBytes: number,
   wholeBelow = 0,
 ): Buffer | null {
-  const dir = netDir(procRoot, ns);
-  if (dir === null) return null;
+  const paths = nsPaths(procRoot, ns);
+  if (paths === null) return null;
+  let path = paths.files.get(file);
+  if (path === undefined) {
+    path = `${paths.dir}/${file}`;
+    paths.files.set(file, path);
+  }
   try {
-    const check = () => checkNamespace(procRoot, ns);
-    return files.readBytes(`${dir}/${file}`, maxBytes, check, undefined, wholeBelow);
+    return files.readBytes(path, maxBytes, paths.check, undefined, wholeBelow);
   } catch (e) {
     if (e instanceof RefusedFile) reportRefusal(e);
     return null;
   }
+}
+
+/**
+ * A namespace's /proc/PID/net paths and its pid check, made once per namespace and holder rather
+ * than a string and a closure per file per sample (the per-sample reads of ~100 namespaces made
+ * them tens of thousands of times a minute: garbage, and page faults for the young generation).
+ */
+interface NsPaths {
+  procRoot: string;
+  pid: number | null;
+  dir: string;
+  check: () => void;
+  files: Map<string, string>;
+}
+const pathsByNs = new WeakMap<NsEntry, NsPaths>();
+
+function nsPaths(procRoot: string, ns: NsEntry): NsPaths | null {
+  const kept = pathsByNs.get(ns);
+  if (kept !== undefined && kept.pid === ns.pid && kept.procRoot === procRoot) return kept;
+  const dir = netDir(procRoot, ns);
+  if (dir === null) return null;
+  const paths: NsPaths = {
+    procRoot,
+    pid: ns.pid,
+    dir,
+    check: () => checkNamespace(procRoot, ns),
+    files: new Map(),
+  };
+  pathsByNs.set(ns, paths);
+  return paths;
 }
 
 /** readNsBytes as text. */

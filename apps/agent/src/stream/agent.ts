@@ -7,6 +7,7 @@ import { createAgentCollector } from '../collector.ts';
 import type { AgentOptions, ResolvedOptions } from '../options.ts';
 import { HubConnection, type HubStatus, type HubTls } from './connection.ts';
 import { SampleRing } from './ring.ts';
+import { fullGc } from '../util/full-gc.ts';
 
 export interface AgentHandle {
   status(): 'connecting' | 'online' | 'offline' | 'error';
@@ -29,7 +30,11 @@ export const KEYFRAME_EVERY_SAMPLES = 60;
 export async function startAgent(
   opts: AgentOptions & { hub: string; token?: string | null; tls?: HubTls },
 ): Promise<AgentHandle> {
-  return streamFrom(await createAgentCollector(opts), opts.hub, opts.token ?? null, opts.tls);
+  const collector = await createAgentCollector(opts);
+  // The start (probes, holders, the baseline) is the agent's memory peak: give it back now
+  // rather than carry it for the agent's life (SPEC MEM1).
+  fullGc();
+  return streamFrom(collector, opts.hub, opts.token ?? null, opts.tls);
 }
 
 /** What the streaming agent needs from a collector (AgentCollector; a fake in tests). */
@@ -40,6 +45,8 @@ export interface SampleSource {
   topology(): Topology;
   sample(): Promise<Sample>;
   keyframe(): Keyframe;
+  /** keyframe() already as JSON (the collector writes it without the objects: SPEC CTR8). */
+  keyframeJson?(): string;
   close(): Promise<void>;
 }
 
@@ -138,7 +145,10 @@ class StreamingAgent implements AgentHandle {
 
   private sendKeyframe(): void {
     this.samplesSinceKeyframe = 0;
-    this.conn.send(this.frame({ type: 'keyframe', seq: this.seq++, keyframe: this.collector.keyframe() }));
+    const seq = this.seq++;
+    const json = this.collector.keyframeJson?.() ?? JSON.stringify(this.collector.keyframe());
+    // Same document as frame({ type: 'keyframe', seq, keyframe }).
+    this.conn.send(`{"type":"keyframe","seq":${seq},"keyframe":${json}}`);
   }
 
   private async run(): Promise<void> {
