@@ -5,7 +5,9 @@
  * - the map framed: MapCanvas set its `hopwatch:first-map` mark with the viewport of the first
  *   picture, and the canvas's transform is that viewport (not React Flow's default 0,0 ×1 that
  *   shows before it);
- * - React Flow's nodes in the DOM, none of them still hidden for measuring, and an edge drawn;
+ * - React Flow's nodes in the DOM, none of them still hidden for measuring, and an edge drawn,
+ *   in a canvas that is shown (MapCanvas mounts React Flow hidden while the first sample is
+ *   judged: nodes in the DOM are not yet a picture);
  * - every interface node carrying the design contract's `data-hop` and `data-status`, and none of
  *   them `idle`: every interface of the synthetic host is busy, so `idle` there means "not judged
  *   yet", a picture without its loss.
@@ -48,9 +50,11 @@ export const FIRST_PICTURE_SCRIPT = `
     };
     const poll = () => {
       const nodes = document.querySelectorAll('.react-flow__node');
+      const flow = document.querySelector('.react-flow');
       const shown = nodes.length > 0 &&
         document.querySelector('.react-flow__node[style*="visibility: hidden"]') === null &&
-        document.querySelector('.react-flow__edge') !== null;
+        document.querySelector('.react-flow__edge') !== null &&
+        getComputedStyle(flow).visibility === 'visible';
       if (shown) step('nodes');
       const ifaces = document.querySelectorAll('.react-flow__node-iface');
       let judged = ifaces.length > 0;
