@@ -66,7 +66,7 @@ describe('the canvas mounted while the first sample is judged (issue 14, first r
     ['no loss', null],
     ['a hop losing packets (framed on it, elsewhere than the canvas was made at)', 'hwlab-qrouter-a1/qg-a1'],
   ])(
-    'LOAD11: React Flow is mounted hidden once the nodes are laid out, and shown at the first picture once judged (%s)',
+    'LOAD11: React Flow is mounted hidden once the nodes are laid out and a sample went to the judge, and shown at the first picture once judged (%s)',
     (_, losing) => {
       (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver ??= NoResize;
       Element.prototype.scrollIntoView ??= () => {};
@@ -76,6 +76,9 @@ describe('the canvas mounted while the first sample is judged (issue 14, first r
       appStore.getState().setTopology(HOST, topology);
       stop = startLayout(appStore);
       const { container } = render(<App />);
+      // No sample on its way yet: nothing is mounted (the thread reads the hub's frames meanwhile).
+      expect(container.querySelector('.react-flow')).toBeNull();
+      act(() => appStore.getState().noteSampleSent());
       // Not judged yet: the canvas is made (its nodes drawn) but neither shown nor reachable.
       const flow = container.querySelector<HTMLElement>('.react-flow');
       expect(flow).not.toBeNull();

@@ -23,6 +23,7 @@ import {
 } from 'react';
 import { cellPosition, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';
+import { warmLocalTime } from '../replay/time.ts';
 import { roundCamera } from '../url/view.ts';
 import {
   buildFlowEdges,
@@ -59,6 +60,7 @@ const MAX_ZOOM = 4;
 
 /** Whether a sample was judged yet: a boolean, so the canvas does not re-render on every tick. */
 const selectJudged = (s: AppState) => s.lastT !== null;
+const selectSampleSent = (s: AppState) => s.sampleSent;
 const selectHost = (s: AppState) => s.host;
 /** How long the first picture waits for a judged sample before framing what it has. */
 const FIRST_FRAME_WAIT_MS = 1500;
@@ -127,6 +129,7 @@ function Canvas() {
   // first sample is judged (so the loss is known) and its loss hops are on the map, and, for a link
   // with from/to, the path is answered. A host that sends nothing is framed after FIRST_FRAME_WAIT_MS.
   const judged = useApp(selectJudged);
+  const sampleSent = useApp(selectSampleSent);
   const [waitOver, setWaitOver] = useState(false);
   const [made, setMade] = useState<Made | null>(null);
   /** The first picture's frame, once it is known: the canvas is shown from then on. */
@@ -145,13 +148,16 @@ function Canvas() {
     const size = { width: el?.clientWidth ?? 0, height: el?.clientHeight ?? 0 };
     const frame = () => cam ?? firstFrame({ nodes, edges, path, statsById, ...size });
     if (!firstPictureKnown({ cam, from, to, pathError, statsById, path, judged, waitOver, nodes })) {
-      if (made === null) setMade({ viewport: frame(), ...size });
+      // Made once a sample is on its way to the judge, not as soon as the nodes are: the hub's
+      // sample frames follow the topology, and this thread reads them (the socket is its own) only
+      // between its tasks; mounting first held them back by the mount's length (~75 ms, traces).
+      if (made === null && sampleSent) setMade({ viewport: frame(), ...size });
       return;
     }
     const viewport = frame();
     if (made === null) setMade({ viewport, ...size });
     setFirst(viewport);
-  }, [first, made, nodes, edges, path, judged, waitOver]);
+  }, [first, made, nodes, edges, path, judged, waitOver, sampleSent]);
   // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects, and on
   // a path ← → walk along it (the selection and the focus move hop by hop).
   const onKeyDown = useCallback((e: KeyboardEvent<HTMLDivElement>) => {
@@ -283,6 +289,13 @@ function Flow({ made, first, nodes, edges, path, layout, pathMode, wrapper }: Fl
     const [x, y, zoom] = store.getState().transform;
     if (x !== first.x || y !== first.y || zoom !== first.zoom) void rf.setViewport(first);
   }, [first, rf, store]);
+  // Made hidden, while the judgement is on its way: this thread waits for it, so the clock's
+  // locale data (the page's first Intl formatter, 35–140 ms) is loaded now, in a task of its own,
+  // instead of in the render of the first picture, whose clock shows the judged sample's time.
+  const madeHidden = useRef(!shown);
+  useEffect(() => {
+    if (madeHidden.current) setTimeout(warmLocalTime, 0);
+  }, []);
   // Once, when the first picture is drawn (the values it was drawn with).
   const marked = useRef(false);
   useEffect(() => {
