@@ -16,7 +16,8 @@
  * frame's style, layout and paint. Until 2026-12 the bench stopped at the first frame with
  * unhidden nodes and an edge: the unframed, unjudged picture, 1.2–1.6 s before this one.
  * `steps` keeps when each condition first held, to say which one the first picture waits for,
- * and when the hub's first topology and sample frames reached the page (`topology`, `sample`).
+ * and when the hub's first topology and sample frames reached the page (`topology`, `sample`),
+ * when the page made its hub socket (`socket`) and when it opened (`open`).
  */
 export const FIRST_PICTURE_SCRIPT = `
   (() => {
@@ -35,6 +36,15 @@ export const FIRST_PICTURE_SCRIPT = `
           }
           return fn.call(this, ev);
         });
+      },
+    });
+    // When the page made its hub socket and when it opened (the subscription is sent then).
+    const openDesc = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onopen');
+    Object.defineProperty(WebSocket.prototype, 'onopen', {
+      get() { return openDesc.get.call(this); },
+      set(fn) {
+        step('socket');
+        openDesc.set.call(this, fn && function (ev) { step('open'); return fn.call(this, ev); });
       },
     });
     const framedAs = () => {
