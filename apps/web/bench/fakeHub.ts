@@ -26,6 +26,15 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+/**
+ * Samples sent after the topology when a browser subscribes. The hub sends the latest one
+ * (apps/hub/src/seams/bus.ts, LiveState: "its topology and latest sample"); until webfirst3 this
+ * stand-in sent the last five, 4 × 167 KB more for the page to read and its judge to judge
+ * beside the first picture at 3000 interfaces. HOPWATCH_FAKEHUB_SUBSCRIBE_SAMPLES=5 sends them
+ * again, to compare with figures measured before.
+ */
+const SUBSCRIBE_SAMPLES = Number(process.env.HOPWATCH_FAKEHUB_SUBSCRIBE_SAMPLES ?? 1);
+
 export interface Scenario {
   topology: Topology;
   /** What the host list says (the real hub judges; the fake one is told). */
@@ -130,7 +139,8 @@ export async function startFakeHub(opts: {
       if (msg.type === 'ping') send(ws, { type: 'pong', t: msg.t ?? 0 });
       if (msg.type === 'subscribe' && msg.hosts?.includes(host)) {
         send(ws, { type: 'topology', host, t, topology });
-        for (const s of history.slice(-5)) send(ws, { type: 'sample', host, merged: 1, sample: s });
+        for (const s of history.slice(-SUBSCRIBE_SAMPLES))
+          send(ws, { type: 'sample', host, merged: 1, sample: s });
       }
     });
   });

@@ -62,7 +62,7 @@ for (const [dist, list] of runs) {
   const step = (k: string) => median(list.map((f) => f.steps[k] ?? NaN)).toFixed(0);
   console.log(
     `median ${dist}: first render ${median(list.map((f) => f.t)).toFixed(0)} ms at ${IFACES} interfaces ` +
-      `(topology in ${step('topology')}, first sample in ${step('sample')}, nodes ${step('nodes')}, judged ${step('judged')}, ` +
+      `(socket made ${step('socket')}, open ${step('open')}, topology in ${step('topology')}, first sample in ${step('sample')}, nodes ${step('nodes')}, judged ${step('judged')}, ` +
       `framed ${step('framed')}) over ${list.length} runs`,
   );
 }

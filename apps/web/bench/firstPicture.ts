@@ -5,7 +5,9 @@
  * - the map framed: MapCanvas set its `hopwatch:first-map` mark with the viewport of the first
  *   picture, and the canvas's transform is that viewport (not React Flow's default 0,0 ×1 that
  *   shows before it);
- * - React Flow's nodes in the DOM, none of them still hidden for measuring, and an edge drawn;
+ * - React Flow's nodes in the DOM, none of them still hidden for measuring, and an edge drawn,
+ *   in a canvas that is shown (MapCanvas mounts React Flow hidden while the first sample is
+ *   judged: nodes in the DOM are not yet a picture);
  * - every interface node carrying the design contract's `data-hop` and `data-status`, and none of
  *   them `idle`: every interface of the synthetic host is busy, so `idle` there means "not judged
  *   yet", a picture without its loss.
@@ -14,7 +16,8 @@
  * frame's style, layout and paint. Until 2026-12 the bench stopped at the first frame with
  * unhidden nodes and an edge: the unframed, unjudged picture, 1.2–1.6 s before this one.
  * `steps` keeps when each condition first held, to say which one the first picture waits for,
- * and when the hub's first topology and sample frames reached the page (`topology`, `sample`).
+ * and when the hub's first topology and sample frames reached the page (`topology`, `sample`),
+ * when the page made its hub socket (`socket`) and when it opened (`open`).
  */
 export const FIRST_PICTURE_SCRIPT = `
   (() => {
@@ -35,6 +38,15 @@ export const FIRST_PICTURE_SCRIPT = `
         });
       },
     });
+    // When the page made its hub socket and when it opened (the subscription is sent then).
+    const openDesc = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onopen');
+    Object.defineProperty(WebSocket.prototype, 'onopen', {
+      get() { return openDesc.get.call(this); },
+      set(fn) {
+        step('socket');
+        openDesc.set.call(this, fn && function (ev) { step('open'); return fn.call(this, ev); });
+      },
+    });
     const framedAs = () => {
       const mark = performance.getEntriesByName('hopwatch:first-map')[0];
       const vp = mark && mark.detail && mark.detail.viewport;
@@ -48,9 +60,11 @@ export const FIRST_PICTURE_SCRIPT = `
     };
     const poll = () => {
       const nodes = document.querySelectorAll('.react-flow__node');
+      const flow = document.querySelector('.react-flow');
       const shown = nodes.length > 0 &&
         document.querySelector('.react-flow__node[style*="visibility: hidden"]') === null &&
-        document.querySelector('.react-flow__edge') !== null;
+        document.querySelector('.react-flow__edge') !== null &&
+        getComputedStyle(flow).visibility === 'visible';
       if (shown) step('nodes');
       const ifaces = document.querySelectorAll('.react-flow__node-iface');
       let judged = ifaces.length > 0;

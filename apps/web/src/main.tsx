@@ -1,5 +1,4 @@
 import { startEarly } from './connection/early.ts';
-import { warmLocalTime } from './replay/time.ts';
 
 /**
  * The page's entry, a few KB: the session check and the hub socket start here, and the app
@@ -8,5 +7,3 @@ import { warmLocalTime } from './replay/time.ts';
  */
 startEarly(window);
 void import('./start.tsx');
-// The locale data the clock needs, loaded while the main thread waits for the app's bundle.
-setTimeout(warmLocalTime, 0);

@@ -95,6 +95,8 @@ describe('the judge worker started by the entry (judge/early.ts) and adopted by 
 
     const store = hostStore();
     const client = startJudge(store, early)!;
+    // LOAD11: the samples the entry's judge took are on their way (the map mounts its canvas).
+    expect(store.getState().sampleSent).toBe(true);
     // No reset (the judged window would be lost), no path again: only what the entry could not know.
     expect(worker.kinds().slice(4)).toEqual(['watch', 'select']);
     expect(store.getState().lastT).toBeNull();
@@ -132,6 +134,10 @@ describe('the judge worker started by the entry (judge/early.ts) and adopted by 
     expect(fetched).toHaveLength(1);
     expect(fetched[0]).toMatch(/^\/api\/hosts\/lab\/recording\?start=\d+&end=\d+$/);
     expect(worker.kinds().at(-1)).toBe('seed');
+    // LOAD11: the map mounts its canvas once a sample is on its way to the judge.
+    expect(store.getState().sampleSent).toBe(false);
+    client.frame(sampleRaw);
+    expect(store.getState().sampleSent).toBe(true);
     // Once per host.
     worker.answer(judged(T0 + 1000));
     await new Promise((r) => setTimeout(r, 0));

@@ -47,11 +47,14 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
   // about, then are applied in order, before any later one.
   let told: EarlyState | null = null;
   let pending: JudgeResponse[] | null = null;
+  /** The host the early judge was given samples of (the store's, unless the URL changed since). */
+  let earlySamplesOf: string | null = null;
   if (early !== null) {
     const adopted = early.adopt();
     worker = adopted.worker;
     told = adopted.told;
     pending = told === null ? null : adopted.answers;
+    if (adopted.samples > 0) earlySamplesOf = told?.host ?? null;
   } else {
     try {
       worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -176,8 +179,12 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
       { fireImmediately: true },
     ),
   ];
+  if (earlySamplesOf !== null && earlySamplesOf === store.getState().host) store.getState().noteSampleSent();
   return {
-    frame: (raw) => post({ kind: 'frame', raw }),
+    frame: (raw) => {
+      post({ kind: 'frame', raw });
+      store.getState().noteSampleSent();
+    },
     topologyFrame: (topology, raw) => frameOf.set(topology, raw),
     post,
     stop: () => {

@@ -34,7 +34,7 @@ export interface EarlyJudge {
    */
   feed: (raw: string) => boolean;
   /** Hands the worker over: what it was told, and its answers so far (then the caller's). */
-  adopt: () => { worker: Worker; told: EarlyState | null; answers: JudgeResponse[] };
+  adopt: () => { worker: Worker; told: EarlyState | null; answers: JudgeResponse[]; samples: number };
 }
 
 /** null when this browser cannot start a module worker (the app then judges in place). */
@@ -78,7 +78,7 @@ export function startEarlyJudge(view: { host: string | null; from: string | null
     adopt: () => {
       adopted = true;
       worker.onmessage = null;
-      return { worker, told, answers: answers.splice(0) };
+      return { worker, told, answers: answers.splice(0), samples: fed };
     },
   };
   return early;

@@ -12,6 +12,13 @@ export type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
 /** What a request asks when it changed the window, the topology or the path. */
 const JUDGE = Symbol('judge');
 
+/**
+ * How long a host's first judgement waits for its first sample (canWait), counted from when its
+ * topology came: the samples follow the topology within a UI-thread task or two; a host that
+ * sends none is judged on its topology alone after this.
+ */
+export const FIRST_SAMPLE_WAIT_MS = 300;
+
 /** What an unwatched hop's stats must still carry to the UI: status, path number, rules, notes. */
 const sameCoarse = (a: HopStat, b: HopStat) =>
   a.status === b.status && a.pathIndex === b.pathIndex && a.rules === b.rules && a.notes === b.notes;
@@ -25,6 +32,8 @@ const sameCoarse = (a: HopStat, b: HopStat) =>
 export function createJudgeEngine(now: () => number = () => performance.now()) {
   let host: string | null = null;
   let topology: Topology | null = null;
+  /** When this host's topology came, while its first judgement may still wait (else null). */
+  let waitFrom: number | null = null;
   let history: History = EMPTY_HISTORY;
   let from: string | null = null;
   let to: string | null = null;
@@ -145,12 +154,14 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
         last = null;
         host = req.host;
         topology = null;
+        waitFrom = null;
         history = EMPTY_HISTORY;
         stats = new Map();
         return [];
       case 'topology':
         if (req.host !== host) return [];
         topology = req.topology;
+        if (canWait()) waitFrom ??= now();
         return JUDGE;
       case 'topology-frame': {
         if (req.host !== host) return [];
@@ -160,6 +171,7 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
             { kind: 'bad-frame', error: decoded.ok ? "not this host's topology frame" : decoded.error },
           ];
         topology = decoded.value.topology;
+        if (canWait()) waitFrom ??= now();
         return JUDGE;
       }
       case 'frame': {
@@ -226,8 +238,9 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
       if (r === JUDGE) dirty = true;
       else out.push(...r);
     }
-    if (dirty && !(opts.waitForSample === true && canWait())) {
+    if (dirty && !(opts.waitForSample === true && (waitLeft() ?? 0) > 0)) {
       dirty = false;
+      waitFrom = null;
       out.push(...judge());
     }
     return out;
@@ -242,10 +255,24 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
    */
   const canWait = () => last === null && history.samples.length === 0;
 
+  /**
+   * How long the held first judgement may still wait for a sample, ms (0: give it now), or null
+   * when none is held. Counted from the topology, not from the first request: a wait started
+   * before the topology (a worker started by the page's entry is told the host and path at once)
+   * ran out while the topology was on its way, and the topology was judged alone just before its
+   * samples came (~250 ms of worker time on the way to the first picture, profile.ts).
+   * Nothing to judge yet (no topology): nothing is held, null.
+   */
+  function waitLeft(): number | null {
+    if (!dirty || topology === null || !canWait()) return null;
+    return Math.max(0, FIRST_SAMPLE_WAIT_MS - (now() - (waitFrom ?? now())));
+  }
+
   return {
     handle: (req: JudgeRequest) => handleAll([req]),
     handleAll,
     /** A judgement is held back (handleAll with waitForSample): handleAll([]) gives it. */
     due: () => dirty,
+    waitLeft,
   };
 }

@@ -23,6 +23,7 @@ import {
 } from 'react';
 import { cellPosition, NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
 import { type AppState, appStore, useApp } from '../store/index.ts';
+import { warmLocalTime } from '../replay/time.ts';
 import { roundCamera } from '../url/view.ts';
 import {
   buildFlowEdges,
@@ -59,6 +60,7 @@ const MAX_ZOOM = 4;
 
 /** Whether a sample was judged yet: a boolean, so the canvas does not re-render on every tick. */
 const selectJudged = (s: AppState) => s.lastT !== null;
+const selectSampleSent = (s: AppState) => s.sampleSent;
 const selectHost = (s: AppState) => s.host;
 /** How long the first picture waits for a judged sample before framing what it has. */
 const FIRST_FRAME_WAIT_MS = 1500;
@@ -67,22 +69,28 @@ export const MARK_PATH_LAID_OUT = 'hopwatch:path-laid-out';
 const selectTheme = (s: { theme: 'light' | 'dark' }) => s.theme;
 const selectFocus = (s: { focus: { id: string; seq: number } | null }) => s.focus;
 
+const HIDDEN = { visibility: 'hidden' } as const;
+
 const minimapColor = (n: FlowNode) =>
   n.type === 'lane' ? 'rgba(128,128,128,0.15)' : 'rgba(128,128,128,0.7)';
 
-/** The first picture: where it is framed and the canvas's size then (bench/firstPicture.ts). */
-interface FirstPicture {
+/** The canvas as React Flow is made: its size then and the frame it starts at. */
+interface Made {
   viewport: Viewport;
   width: number;
   height: number;
 }
 
 /**
- * One host's map. React Flow is mounted only once the first picture is known (the nodes laid out,
- * the first sample judged, the frame computed), and is handed the nodes, the canvas's size and the
- * frame when its store is made: it draws that picture in one render. Mounted before, it drew the
- * nodes' second pass (they reach its store in an effect), then the unjudged nodes at 0,0 ×1, then
- * the framed, judged picture: three renders of the canvas before the one the operator reads.
+ * One host's map. React Flow is mounted as soon as the nodes are laid out, hidden, and is handed
+ * the nodes, the canvas's size and a frame when its store is made: it draws in one render. It is
+ * shown once the first picture is known (the first sample judged, so the loss is known, and the
+ * frame computed on it: bench/firstPicture.ts), moved to that frame first if it differs.
+ * Mounted while the judge worker judges the first sample, its mount (React Flow's render, its
+ * forced layout reading the pane's size, d3-zoom) overlaps the worker instead of following it:
+ * what is left after the judgement is the statuses of the nodes on screen (~175 → ~50 ms of this
+ * thread at 3000 interfaces in the traces: apps/web/README.md § Speed). Mounted before its nodes
+ * were in, it drew them in a second pass (they reach its store in an effect) and at 0,0 ×1.
  */
 function Canvas() {
   const baseGraph = useApp(selectViewGraph);
@@ -121,8 +129,11 @@ function Canvas() {
   // first sample is judged (so the loss is known) and its loss hops are on the map, and, for a link
   // with from/to, the path is answered. A host that sends nothing is framed after FIRST_FRAME_WAIT_MS.
   const judged = useApp(selectJudged);
+  const sampleSent = useApp(selectSampleSent);
   const [waitOver, setWaitOver] = useState(false);
-  const [first, setFirst] = useState<FirstPicture | null>(null);
+  const [made, setMade] = useState<Made | null>(null);
+  /** The first picture's frame, once it is known: the canvas is shown from then on. */
+  const [first, setFirst] = useState<Viewport | null>(null);
   const hasNodes = nodes.length > 0;
   useEffect(() => {
     if (!hasNodes) return;
@@ -133,17 +144,20 @@ function Canvas() {
   useLayoutEffect(() => {
     if (first !== null || nodes.length === 0) return;
     const { cam, from, to, pathError, statsById } = appStore.getState();
-    if (cam === null && !waitOver) {
-      if (from !== null && to !== null && path === null && pathError === null) return;
-      if (!judged) return;
-      const shown = new Set(nodes.map((n) => n.id));
-      for (const [id, st] of statsById) if (st.status === 'loss' && !shown.has(id)) return;
-    }
     const el = wrapper.current;
     const size = { width: el?.clientWidth ?? 0, height: el?.clientHeight ?? 0 };
-    setFirst({ viewport: cam ?? firstFrame({ nodes, edges, path, statsById, ...size }), ...size });
-  }, [first, nodes, edges, path, judged, waitOver]);
-
+    const frame = () => cam ?? firstFrame({ nodes, edges, path, statsById, ...size });
+    if (!firstPictureKnown({ cam, from, to, pathError, statsById, path, judged, waitOver, nodes })) {
+      // Made once a sample is on its way to the judge, not as soon as the nodes are: the hub's
+      // sample frames follow the topology, and this thread reads them (the socket is its own) only
+      // between its tasks; mounting first held them back by the mount's length (~75 ms, traces).
+      if (made === null && sampleSent) setMade({ viewport: frame(), ...size });
+      return;
+    }
+    const viewport = frame();
+    if (made === null) setMade({ viewport, ...size });
+    setFirst(viewport);
+  }, [first, made, nodes, edges, path, judged, waitOver, sampleSent]);
   // Keyboard: Tab moves through nodes (React Flow makes them focusable), Enter selects, and on
   // a path ← → walk along it (the selection and the focus move hop by hop).
   const onKeyDown = useCallback((e: KeyboardEvent<HTMLDivElement>) => {
@@ -186,17 +200,18 @@ function Canvas() {
       aria-roledescription="map"
       data-mode={pathMode ? 'path' : 'datapath'}
     >
-      {first !== null && (
+      {made !== null && (
         <ReactFlowProvider
           initialNodes={nodes}
           initialEdges={edges}
-          initialWidth={first.width}
-          initialHeight={first.height}
+          initialWidth={made.width}
+          initialHeight={made.height}
           initialMinZoom={MIN_ZOOM}
           initialMaxZoom={MAX_ZOOM}
         >
-          <StartAt viewport={first.viewport} />
+          <StartAt viewport={made.viewport} />
           <Flow
+            made={made}
             first={first}
             nodes={nodes}
             edges={edges}
@@ -212,6 +227,31 @@ function Canvas() {
 }
 
 /**
+ * Whether the first picture can be framed: there are nodes (their sizes are given, not measured),
+ * the first sample is judged (so the loss is known) and its loss hops are on the map, and, for a
+ * link with from/to, the path is answered. A link with a camera is framed by it at once; a host
+ * that sends nothing is framed after FIRST_FRAME_WAIT_MS.
+ */
+function firstPictureKnown(s: {
+  cam: Viewport | null;
+  from: string | null;
+  to: string | null;
+  pathError: string | null;
+  statsById: ReadonlyMap<string, { status: string }>;
+  path: readonly string[] | null;
+  judged: boolean;
+  waitOver: boolean;
+  nodes: readonly FlowNode[];
+}): boolean {
+  if (s.cam !== null || s.waitOver) return true;
+  if (s.from !== null && s.to !== null && s.path === null && s.pathError === null) return false;
+  if (!s.judged) return false;
+  const shown = new Set(s.nodes.map((n) => n.id));
+  for (const [id, st] of s.statsById) if (st.status === 'loss' && !shown.has(id)) return false;
+  return true;
+}
+
+/**
  * Puts the first picture's viewport in React Flow's store as it is made, before anything reads
  * it: its own `defaultViewport` reaches the store only in an effect after the first render, which
  * would draw (and pick the visible nodes of) the picture at 0,0 ×1 first. Nothing subscribes to
@@ -224,7 +264,9 @@ function StartAt({ viewport }: { viewport: Viewport }) {
 }
 
 interface FlowProps {
-  first: FirstPicture;
+  made: Made;
+  /** The first picture's frame; null: not known yet, the canvas is mounted but hidden. */
+  first: Viewport | null;
   nodes: FlowNode[];
   edges: HopFlowEdge[];
   path: string[] | null;
@@ -233,16 +275,34 @@ interface FlowProps {
   wrapper: RefObject<HTMLDivElement | null>;
 }
 
-function Flow({ first, nodes, edges, path, layout, pathMode, wrapper }: FlowProps) {
+function Flow({ made, first, nodes, edges, path, layout, pathMode, wrapper }: FlowProps) {
   const theme = useApp(selectTheme);
   const focus = useApp(selectFocus);
   const rf = useReactFlow();
+  const store = useStoreApi();
 
-  // Once, when the first picture is drawn (the values it was drawn with).
-  const drawn = useRef({ nodes: nodes.length, viewport: first.viewport });
+  // Shown: at the first picture's frame, moved there before paint when the canvas was made at
+  // another (the loss was not known then). d3-zoom applies a move without duration at once.
+  const shown = first !== null;
+  useLayoutEffect(() => {
+    if (first === null) return;
+    const [x, y, zoom] = store.getState().transform;
+    if (x !== first.x || y !== first.y || zoom !== first.zoom) void rf.setViewport(first);
+  }, [first, rf, store]);
+  // Made hidden, while the judgement is on its way: this thread waits for it, so the clock's
+  // locale data (the page's first Intl formatter, 35–140 ms) is loaded now, in a task of its own,
+  // instead of in the render of the first picture, whose clock shows the judged sample's time.
+  const madeHidden = useRef(!shown);
   useEffect(() => {
-    performance.mark(MARK_FIRST_MAP, { detail: drawn.current });
+    if (madeHidden.current) setTimeout(warmLocalTime, 0);
   }, []);
+  // Once, when the first picture is drawn (the values it was drawn with).
+  const marked = useRef(false);
+  useEffect(() => {
+    if (first === null || marked.current) return;
+    marked.current = true;
+    performance.mark(MARK_FIRST_MAP, { detail: { nodes: nodes.length, viewport: first } });
+  }, [first, nodes.length]);
 
   // Entering or leaving path mode moves every node: frame the new picture (the path, or the host).
   // A link with from/to opens in path mode: its camera (or the first frame) already is the
@@ -303,7 +363,12 @@ function Flow({ first, nodes, edges, path, layout, pathMode, wrapper }: FlowProp
       onMoveEnd={onMoveEnd}
       zoomOnDoubleClick={false}
       proOptions={{ hideAttribution: false }}
-      defaultViewport={first.viewport}
+      defaultViewport={made.viewport}
+      // Mounted before the first picture is known, drawn but not shown (and out of the
+      // accessibility tree and the tab order) until it is.
+      style={shown ? undefined : HIDDEN}
+      aria-hidden={shown ? undefined : true}
+      inert={!shown}
     >
       <Background variant={BackgroundVariant.Dots} gap={24} size={1} />
       <Controls showInteractive={false} position="bottom-left" />

@@ -39,6 +39,12 @@ export interface LiveSlice {
   historyRows: number;
   /** End of the newest sample judged, ms since the epoch. */
   lastT: number | null;
+  /**
+   * A sample of this host went to the judge worker, so a judgement is on its way (the map mounts
+   * its canvas, hidden, while it comes: map/MapCanvas.tsx). Set once per host, not every tick.
+   */
+  sampleSent: boolean;
+  noteSampleSent: () => void;
   /** The selected hop's counters and series for the detail panel. */
   hopHistory: HopHistory | null;
   /** Frames that failed to decode (logged once, counted here). */
@@ -94,6 +100,10 @@ export const createLiveSlice =
     hopHistory: null,
     badFrames: 0,
     hubError: null,
+    sampleSent: false,
+    noteSampleSent: () => {
+      if (!get().sampleSent) set({ sampleSent: true });
+    },
     statusIndex: EMPTY_STATUS_INDEX,
     statusIndexFor: null,
     ...EMPTY_JUDGEMENT,
@@ -147,6 +157,7 @@ export const createLiveSlice =
         history: [],
         historyRows: 0,
         lastT: null,
+        sampleSent: false,
         hopHistory: null,
         statusIndex: EMPTY_STATUS_INDEX,
         statusIndexFor: null,
