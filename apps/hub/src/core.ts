@@ -10,6 +10,7 @@ import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
 import { LatestSample } from './state/latest.ts';
 import { type IfaceRows, RowPacker } from './state/rows.ts';
+import { type HopStatuses, hopStatusesOf } from './state/hopStatus.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
@@ -90,10 +91,11 @@ export interface HostState {
   /** Its samples' interface rows, one walk each (state/rows.ts). */
   rows: RowPacker;
   /**
-   * The latest judgement, hop by hop: localize() of the latest sample (refreshJudgements, may lag
-   * it) or of the latest chunk's window (chunkJudged).
+   * The latest judgement's status per hop (/metrics): localize() of the latest sample
+   * (refreshJudgements, may lag it) or of the latest chunk's window (chunkJudged). Not the
+   * reports themselves: see state/hopStatus.ts.
    */
-  reports: Map<string, HopReport> | null;
+  hops: HopStatuses | null;
   summary: HostJudgement | null;
   /** The latest sample or topology changed since reports were computed. */
   judgementStale: boolean;
@@ -183,7 +185,7 @@ export class HubCore {
         lastSampleAt: null,
         totals: new HostTotals(),
         rows: new RowPacker(),
-        reports: null,
+        hops: null,
         summary: null,
         judgementStale: true,
         judgedAt: 0,
@@ -312,8 +314,9 @@ export class HubCore {
     for (const [i, { s }] of stale.entries()) {
       if (i > 0 && performance.now() - t0 >= budgetMs) break;
       try {
-        s.reports = localize(s.topology!.topology, s.latest?.sample() ?? null);
-        s.summary = judgementOf(s.reports.values());
+        const reports = localize(s.topology!.topology, s.latest?.sample() ?? null);
+        s.hops = hopStatusesOf(reports);
+        s.summary = judgementOf(reports.values());
       } catch (e) {
         this.logOnce('warn', `judge:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);
       }
@@ -337,7 +340,7 @@ export class HubCore {
     const s = this.hosts.get(host);
     if (!s || end <= s.judgedT || this.bus.watched(host)) return;
     if (s.latest && s.latest.t - end > UNWATCHED_JUDGE_EVERY_MS) return;
-    s.reports = reports;
+    s.hops = hopStatusesOf(reports);
     s.summary = judgementOf(reports.values());
     s.judgedAt = this.now();
     s.judgedT = end;
