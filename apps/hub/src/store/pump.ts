@@ -198,6 +198,16 @@ export class WritePump {
   }
 
   private write(chunk: OpenChunk): void {
+    try {
+      this.writeRow(chunk);
+    } finally {
+      // Encoded (or failed to): off the queue, so no reader sees it again; its arrays are lent
+      // to the next chunks (columns.ts release).
+      chunk.columns.release();
+    }
+  }
+
+  private writeRow(chunk: OpenChunk): void {
     let reports: Map<string, HopReport> | null = null;
     const row = buildChunkRow(
       chunk.host,
