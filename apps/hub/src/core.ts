@@ -9,7 +9,7 @@ import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
 import { LatestSample } from './state/latest.ts';
-import { type IfaceRows, RowPacker } from './state/rows.ts';
+import { type IfaceRows, RowPacker, restTextOf } from './state/rows.ts';
 import { type HopStatuses, hopStatusesOf } from './state/hopStatus.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
@@ -276,14 +276,16 @@ export class HubCore {
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
     const state = this.stateOf(host);
     const rows = scanned ?? state.rows.pack(sample.ifaces);
-    if (!this.store.append(host, sample, rows)) return 'out_of_order';
+    // One text of the rest (softnet, drops...) for the open chunk and the latest sample alike.
+    const rest = restTextOf(sample);
+    if (!this.store.append(host, sample, rows, rest)) return 'out_of_order';
     this.counters.samplesRecorded += 1;
     state.totals.add(sample, rows);
     // Backfilled samples go to the recording and the counters, not to live views: a browser
     // watching live wants now, and replay reads the recording.
     if (msg.backfill) return 'ok';
     state.latest ??= new LatestSample();
-    state.latest.set(sample, rows);
+    state.latest.set(sample, rows, rest);
     state.lastSampleAt = this.now();
     state.judgementStale = true;
     // Serialised only for someone watching (here, or on another replica through its lease), once

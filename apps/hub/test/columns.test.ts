@@ -170,6 +170,26 @@ describe('the latest sample', () => {
     expect(serialised(second)).toBe(1);
     expect(JSON.parse(sent[1]!)).toEqual(second);
   });
+
+  it("COLS9: the host's latest sample and its open chunk keep one text of the sample's rest, not the frame's objects", () => {
+    const store = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(store);
+    const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => T0 + 60_000);
+    cores.push(core);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const sample = makeSample(T0, { a: row({ rxPackets: 1 }) });
+    const expected = viaJson([sample])[0];
+    core.onSample('h', { type: 'sample', seq: 1, backfill: false, sample });
+    // One JSON text of the rest (softnet, drops...), shared by the chunk and the latest sample.
+    expect(
+      stringify.mock.calls.filter(([x]) => typeof x === 'object' && x !== null && 'softnet' in x),
+    ).toHaveLength(1);
+    // Nothing of the frame's objects is held: the caller may drop or reuse them at once.
+    sample.softnet[0]!.processed = 999;
+    sample.drops.push({ reason: 'X', location: 'y', cpu: 0, count: 1 });
+    expect(core.hosts.get('h')!.latest!.sample()).toEqual(expected);
+    expect(store.readRange('h', 0, T0 + 1).samples).toEqual([expected]);
+  });
 });
 
 describe('running totals', () => {

@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
-import { type IfaceRows, restOf, rowsOfSample } from '../state/rows.ts';
+import { type IfaceRows, restTextOf, rowsOfSample } from '../state/rows.ts';
 import { ArenaPool } from './arenaPool.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
@@ -66,11 +66,11 @@ export class SampleColumns {
   /** Slots the per-slot arrays have room for. */
   private slotCap: number;
   /** Per slot and counter (slot × WIDTH + j): the column's index in `arena`, -1 while all zero. */
-  private colAt: Int32Array;
+  private colAt: Int32Array<ArrayBuffer>;
   /** Per slot and sample (slot × cap + si): 1 when the interface is in the sample. */
-  private present: Uint8Array;
+  private present: Uint8Array<ArrayBuffer>;
   /** Column c's values are arena[c × cap .. c × cap + cap). */
-  private arena: Float64Array;
+  private arena: Float64Array<ArrayBuffer>;
   private cols = 0;
   /** The arrays went back to the pools (release): nothing may read or add any more. */
   private released = false;
@@ -132,15 +132,16 @@ export class SampleColumns {
 
   /**
    * Appends a checked sample (the agent frame's check: rows of WIDTH finite counters); `rows` are
-   * its interface rows (state/rows.ts) when the caller has them already.
+   * its interface rows and `rest` the JSON text of the rest of it (state/rows.ts) when the
+   * caller has them already.
    */
-  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample), rest: string = restTextOf(sample)): void {
     this.live();
     const si = this.t.length;
     if (si === this.cap) this.growSamples();
     this.t.push(sample.t);
     this.e.push(sample.elapsedMs);
-    this.rest.push(JSON.stringify(restOf(sample)));
+    this.rest.push(rest);
     const slots = this.slotsOf(rows.ids);
     const cap = this.cap;
     // Locals for the inner loop; read again after a column made the arena grow.
