@@ -71,7 +71,9 @@ function inputsHash() {
 /**
  * ws and express are CommonJS: inside an ESM bundle their `require('events')` needs a real
  * `require`. ws probes the optional native add-ons bufferutil/utf-8-validate in a try/catch:
- * left external, the probe fails as it does without them installed.
+ * left external, they are found at run time among the package's own dependencies. bufferutil is
+ * one (native unmasking of the agents' frames, apps/hub/README.md); utf-8-validate is not, and
+ * its probe fails as it does without it.
  */
 const BANNER = [
   "import { createRequire as __hwCreateRequire } from 'node:module';",

@@ -9,10 +9,11 @@
  * replicas), NATS CPU and stored bytes per interface-hour, live latency p50/p99 and seek latency
  * (a fresh replica reading L s, default 30, of a host it does not hold; the web app's replay pages
  * are 10 s; the first J seeks, default 0, warm the fresh replica up and are not counted). Run under `flock
- * /tmp/hopwatch-root.lock`: it wants the machine's two cores to itself.
+ * /tmp/hopwatch-root.lock`: it wants the machine's two cores to itself. BENCH_NODE_FLAGS: node flags
+ * for every replica; BENCH_HUB_LOG=DIR: each replica's stdout to DIR/NAME.log (--trace-gc-nvp).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +81,9 @@ async function replica(dir: string, name: string): Promise<{ url: string; pid: n
     ...['--access-token-file', join(dir, 'access.token'), '--retention-mb', '1500'],
     ...['--nats', cluster!.urls.join(','), '--replica-name', name],
   ]);
+  // BENCH_HUB_LOG=DIR: each replica's stdout (e.g. --trace-gc-nvp in BENCH_NODE_FLAGS) to DIR/NAME.log.
+  if (process.env.BENCH_HUB_LOG)
+    child.stdout!.pipe(createWriteStream(join(process.env.BENCH_HUB_LOG, `${name}.log`)));
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {

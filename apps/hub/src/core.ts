@@ -9,7 +9,8 @@ import type { Logger, OnceLogger } from './log.ts';
 import { HubCounters } from './state/counters.ts';
 import { startLoopDelayMonitor } from './state/loopDelay.ts';
 import { LatestSample } from './state/latest.ts';
-import { type IfaceRows, RowPacker } from './state/rows.ts';
+import { type IfaceRows, RowPacker, restTextOf } from './state/rows.ts';
+import { type HopStatuses, hopStatusesOf } from './state/hopStatus.ts';
 import { type HostJudgement, judgementOf } from './state/summary.ts';
 import { HostTotals } from './state/totals.ts';
 import { type Bus, InProcessBus, type LiveState } from './seams/bus.ts';
@@ -90,10 +91,11 @@ export interface HostState {
   /** Its samples' interface rows, one walk each (state/rows.ts). */
   rows: RowPacker;
   /**
-   * The latest judgement, hop by hop: localize() of the latest sample (refreshJudgements, may lag
-   * it) or of the latest chunk's window (chunkJudged).
+   * The latest judgement's status per hop (/metrics): localize() of the latest sample
+   * (refreshJudgements, may lag it) or of the latest chunk's window (chunkJudged). Not the
+   * reports themselves: see state/hopStatus.ts.
    */
-  reports: Map<string, HopReport> | null;
+  hops: HopStatuses | null;
   summary: HostJudgement | null;
   /** The latest sample or topology changed since reports were computed. */
   judgementStale: boolean;
@@ -183,7 +185,7 @@ export class HubCore {
         lastSampleAt: null,
         totals: new HostTotals(),
         rows: new RowPacker(),
-        reports: null,
+        hops: null,
         summary: null,
         judgementStale: true,
         judgedAt: 0,
@@ -274,14 +276,16 @@ export class HubCore {
     if (sample.t > this.now() + MAX_FUTURE_SKEW_MS) return 'future';
     const state = this.stateOf(host);
     const rows = scanned ?? state.rows.pack(sample.ifaces);
-    if (!this.store.append(host, sample, rows)) return 'out_of_order';
+    // One text of the rest (softnet, drops...) for the open chunk and the latest sample alike.
+    const rest = restTextOf(sample);
+    if (!this.store.append(host, sample, rows, rest)) return 'out_of_order';
     this.counters.samplesRecorded += 1;
     state.totals.add(sample, rows);
     // Backfilled samples go to the recording and the counters, not to live views: a browser
     // watching live wants now, and replay reads the recording.
     if (msg.backfill) return 'ok';
     state.latest ??= new LatestSample();
-    state.latest.set(sample, rows);
+    state.latest.set(sample, rows, rest);
     state.lastSampleAt = this.now();
     state.judgementStale = true;
     // Serialised only for someone watching (here, or on another replica through its lease), once
@@ -312,8 +316,9 @@ export class HubCore {
     for (const [i, { s }] of stale.entries()) {
       if (i > 0 && performance.now() - t0 >= budgetMs) break;
       try {
-        s.reports = localize(s.topology!.topology, s.latest?.sample() ?? null);
-        s.summary = judgementOf(s.reports.values());
+        const reports = localize(s.topology!.topology, s.latest?.sample() ?? null);
+        s.hops = hopStatusesOf(reports);
+        s.summary = judgementOf(reports.values());
       } catch (e) {
         this.logOnce('warn', `judge:${s.host}`, `judging ${s.host} failed: ${(e as Error).message}`);
       }
@@ -337,7 +342,7 @@ export class HubCore {
     const s = this.hosts.get(host);
     if (!s || end <= s.judgedT || this.bus.watched(host)) return;
     if (s.latest && s.latest.t - end > UNWATCHED_JUDGE_EVERY_MS) return;
-    s.reports = reports;
+    s.hops = hopStatusesOf(reports);
     s.summary = judgementOf(reports.values());
     s.judgedAt = this.now();
     s.judgedT = end;

@@ -5,16 +5,17 @@ import { createOnceLogger, silentLogger } from '../src/log.ts';
 import { LatestSample } from '../src/state/latest.ts';
 import { RowPacker } from '../src/state/rows.ts';
 import { HostTotals } from '../src/state/totals.ts';
+import { ArenaPool, classLength, POOL_MAX_BYTES } from '../src/store/arenaPool.ts';
 import { CHUNK_CODEC, decodeChunk, encodeChunk, encodeColumns } from '../src/store/chunk.ts';
-import { MAX_COLUMN_VALUES, SampleColumns } from '../src/store/columns.ts';
+import { columnPools, MAX_COLUMN_VALUES, SampleColumns } from '../src/store/columns.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import cols2 from './fixtures/chunk-cols2.json' with { type: 'json' };
 import { makeSample, makeTopology, row } from './helpers/data.ts';
 
 /**
- * COLS1–COLS4 (issue 12): the open chunk keeps its samples as typed-array columns filled on
- * arrival (store/columns.ts) and the hub keeps each host's latest sample in reusable buffers
- * (state/latest.ts). Whatever goes in must come out exactly, through the columns, the chunk
+ * COLS1–COLS8 (issue 12): the open chunk keeps its samples as typed-array columns filled on
+ * arrival (store/columns.ts), whose arrays a written chunk lends to the next (arenaPool.ts),
+ * and the hub keeps each host's latest sample in reusable buffers (state/latest.ts). Whatever goes in must come out exactly, through the columns, the chunk
  * codec and the recording's pending reads alike.
  */
 const T0 = 1_700_000_000_000;
@@ -169,6 +170,26 @@ describe('the latest sample', () => {
     expect(serialised(second)).toBe(1);
     expect(JSON.parse(sent[1]!)).toEqual(second);
   });
+
+  it("COLS9: the host's latest sample and its open chunk keep one text of the sample's rest, not the frame's objects", () => {
+    const store = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(store);
+    const core = new HubCore(store, silentLogger, createOnceLogger(silentLogger), () => T0 + 60_000);
+    cores.push(core);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const sample = makeSample(T0, { a: row({ rxPackets: 1 }) });
+    const expected = viaJson([sample])[0];
+    core.onSample('h', { type: 'sample', seq: 1, backfill: false, sample });
+    // One JSON text of the rest (softnet, drops...), shared by the chunk and the latest sample.
+    expect(
+      stringify.mock.calls.filter(([x]) => typeof x === 'object' && x !== null && 'softnet' in x),
+    ).toHaveLength(1);
+    // Nothing of the frame's objects is held: the caller may drop or reuse them at once.
+    sample.softnet[0]!.processed = 999;
+    sample.drops.push({ reason: 'X', location: 'y', cpu: 0, count: 1 });
+    expect(core.hosts.get('h')!.latest!.sample()).toEqual(expected);
+    expect(store.readRange('h', 0, T0 + 1).samples).toEqual([expected]);
+  });
 });
 
 describe('running totals', () => {
@@ -258,5 +279,68 @@ describe('bounds', () => {
     cols.add(makeSample(T0, wide));
     expect(cols.valuesIfAdded(2000)).toBeLessThanOrEqual(MAX_COLUMN_VALUES);
     expect(cols.valuesIfAdded(100_000)).toBeGreaterThan(MAX_COLUMN_VALUES);
+  });
+});
+
+describe("the columns' arrays, lent from chunk to chunk", () => {
+  it('COLS8: the pool lends an array back cleared (0, or -1 for the slot table), sized by class', () => {
+    const pool = new ArenaPool((n) => new Int32Array(n), -1);
+    const a = pool.take(5000);
+    expect(a.length).toBe(classLength(5000));
+    expect(classLength(5000)).toBeGreaterThanOrEqual(5000);
+    expect(classLength(5000)).toBeLessThanOrEqual(5000 * 1.25);
+    a.fill(7);
+    pool.give(a);
+    // Another size of the same class gets the same array, every element -1 again.
+    const b = pool.take(classLength(5000) - 3);
+    expect(b).toBe(a);
+    expect(b.every((x) => x === -1)).toBe(true);
+    expect([pool.made, pool.reused]).toEqual([1, 1]);
+    // Bounded: it keeps no more than POOL_MAX_BYTES.
+    for (let i = 0; i < 20; i++) pool.give(new Int32Array(classLength(POOL_MAX_BYTES / 16)));
+    expect(pool.heldBytes()).toBeLessThanOrEqual(POOL_MAX_BYTES);
+  });
+
+  it("COLS8: a written chunk's arrays serve the next chunks, which read back only their own samples", () => {
+    const s = openStore(':memory:', { autoPump: false, now: () => T0 });
+    stores.push(s);
+    const many = (n: number, offset: number, t: number) => {
+      const ifaces: Record<string, number[]> = {};
+      for (let k = 0; k < n; k++) ifaces[`ns/if${k + offset}`] = row({ rxBytes: 1000 + k, txDropped: k % 3 });
+      return makeSample(t, ifaces);
+    };
+    const made = () => columnPools.arena.made + columnPools.colAt.made;
+    const chunk = (from: number, f: (t: number, i: number) => Sample) =>
+      Array.from({ length: 10 }, (_, i) => f(T0 + from + i * 1000, i));
+    // Chunk 1: 600 busy interfaces. Chunk 2 is laid out like it (the host's hint): its arrays are
+    // chunk 1's, none made. Chunks 3 and 4: other interfaces and counters in those arrays.
+    const first = chunk(0, (t) => many(600, 0, t));
+    const second = chunk(20_000, (t) => many(600, 0, t));
+    const third = chunk(40_000, (t, i) => makeSample(t, { [`ns/other${i % 2}`]: row({ txPackets: i }) }));
+    const fourth = chunk(60_000, (t) => many(500, 300, t));
+    for (const x of first) s.append('h', x);
+    s.flush();
+    const madeBefore = made();
+    for (const x of second) s.append('h', x);
+    expect(made()).toBe(madeBefore);
+    s.flush();
+    for (const x of third) s.append('h', x);
+    s.flush();
+    for (const x of fourth) s.append('h', x);
+    s.flush();
+    // Nothing of an earlier chunk shows through the arrays it lent.
+    const range = (a: number, b: number) => s.readRange('h', T0 + a, T0 + b).samples;
+    expect(range(-5000, 15_000)).toEqual(viaJson(first));
+    expect(range(15_000, 35_000)).toEqual(viaJson(second));
+    expect(range(35_000, 55_000)).toEqual(viaJson(third));
+    expect(range(55_000, 75_000)).toEqual(viaJson(fourth));
+  });
+
+  it('COLS8: columns handed back refuse to be read or added to', () => {
+    const cols = columnsOf(hostileChunk());
+    cols.release();
+    expect(() => cols.sampleAt(0)).toThrow(/after their chunk was written/);
+    expect(() => cols.column(0, 0)).toThrow(/after their chunk was written/);
+    expect(() => cols.add(makeSample(T0, {}))).toThrow(/after their chunk was written/);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubCore, UNWATCHED_JUDGE_EVERY_MS } from '../src/core.ts';
+import { metricsText } from '../src/http/metrics.ts';
 import { createOnceLogger, silentLogger } from '../src/log.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { makeSample, makeTopology, row } from './helpers/data.ts';
@@ -131,5 +132,34 @@ describe('judging cadence (issue 12)', () => {
     h.core.refreshJudgements(0);
     expect(h.shown('seen')).toBe('loss');
     expect([h.shown('idle-1'), h.shown('idle-2')]).toEqual(['ok', 'ok']);
+  });
+
+  it("JUDGE6: a host keeps each hop's status of its judgement, not its reports, and hopwatch_hop_status says them", () => {
+    const h = hub();
+    const hopStatus = () =>
+      [...metricsText(h.core, 'h1')]
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('hopwatch_hop_status{'));
+    h.send(true);
+    expect(h.worst()).toBe('loss');
+    // The veth pair's loss is shown on the receiving end (localize deduplicates pairs).
+    expect(hopStatus()).toEqual([
+      'hopwatch_hop_status{host="h1",netns="",interface="veth-a"} 1',
+      'hopwatch_hop_status{host="h1",netns="ns1",interface="veth-b"} 3',
+    ]);
+    // Three small objects per host whatever its size (state/hopStatus.ts), no HopReport.
+    const hops = h.core.hosts.get('h1')!.hops!;
+    expect(Object.keys(hops)).toEqual(['netns', 'names', 'status']);
+    expect(hops.status).toBeInstanceOf(Uint8Array);
+    // A clean chunk window (the host unwatched) replaces them: every hop ok.
+    for (let i = 0; i < 11; i++) h.send(false);
+    h.store.flush();
+    h.send(false);
+    h.store.flush();
+    expect(hopStatus()).toEqual([
+      'hopwatch_hop_status{host="h1",netns="",interface="veth-a"} 1',
+      'hopwatch_hop_status{host="h1",netns="ns1",interface="veth-b"} 1',
+    ]);
   });
 });

@@ -239,13 +239,13 @@ export async function openNatsRecording(
     seekByTime,
     loads: loader.counts,
 
-    append(host, sample, rows) {
+    append(host, sample, rows, rest) {
       if (closed) return false;
       const last = lastTs.get(host);
       if (last !== undefined && sample.t <= last) return false;
       lastTs.set(host, sample.t);
       knownHosts.add(host);
-      pump.add(host, sample, rows);
+      pump.add(host, sample, rows, rest);
       return true;
     },
 

@@ -100,9 +100,10 @@ export function* metricsText(core: HubCore, onlyHost: string | null): Generator<
   core.refreshJudgements();
   for (const h of hosts) {
     let out = '';
-    for (const r of h.reports?.values() ?? []) {
-      const labels = { host: h.host, netns: r.netns, interface: r.name };
-      out += line(`${P}_hop_status`, labels, HOP_STATUSES.indexOf(r.status));
+    const hops = h.hops;
+    for (let i = 0; hops && i < hops.status.length; i++) {
+      const labels = { host: h.host, netns: hops.netns[i]!, interface: hops.names[i]! };
+      out += line(`${P}_hop_status`, labels, hops.status[i]!);
     }
     yield out;
   }

@@ -20,9 +20,10 @@ export interface RecordingStore {
   /**
    * false: not newer than lastT. The sample is copied (the embedded and fleet recordings into
    * their open chunk's columns, store/columns.ts), never kept: the caller may drop it at once.
-   * `rows`: its interface rows (state/rows.ts) when the caller has them, else made here.
+   * `rows`: its interface rows (state/rows.ts) when the caller has them, else made here; `rest`:
+   * likewise the JSON text of the rest of it (state/rows.ts restTextOf).
    */
-  append(host: string, sample: Sample, rows?: IfaceRows): boolean;
+  append(host: string, sample: Sample, rows?: IfaceRows, rest?: string): boolean;
   appendKeyframe(host: string, keyframe: Keyframe): void;
   /** false when identical to the host's latest version. */
   appendTopology(host: string, t: number, topology: Topology): boolean;

@@ -1,5 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
-import { type IfaceRows, ifacesOf, restOf, rowsOfSample } from './rows.ts';
+import { type IfaceRows, ifacesOf, restTextOf, rowsOfSample } from './rows.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 
@@ -21,17 +21,20 @@ export class LatestSample {
   private values = new Float64Array(0);
   /**
    * Everything but t, elapsedMs and ifaces (softnet, drops, qdiscs...: ~70 small objects on a
-   * 64-CPU host), kept as the frame check made it: cheaper than its JSON text (a stringify per
-   * sample, a parse per read). Nothing changes a sample after its check.
+   * 64-CPU host) as its JSON text, the very string the open chunk keeps for the sample
+   * (store/columns.ts), parsed again when read. Not the objects the frame check made (issue 12):
+   * held for a second, every host's were copied by two scavenges into the old generation and
+   * died there, a steady part of what a replica's garbage collector did.
    */
-  private rest: Omit<Sample, 't' | 'elapsedMs' | 'ifaces'> | null = null;
+  private rest = '{}';
   private elapsedMs = 0;
   private text: string | null = null;
 
-  set(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+  /** `rows`, `rest`: the sample's interface rows and rest text (state/rows.ts), when made already. */
+  set(sample: Sample, rows: IfaceRows = rowsOfSample(sample), rest: string = restTextOf(sample)): void {
     this.t = sample.t;
     this.elapsedMs = sample.elapsedMs;
-    this.rest = restOf(sample);
+    this.rest = rest;
     this.text = null;
     this.ids = rows.ids;
     const n = rows.ids.length * WIDTH;
@@ -48,7 +51,7 @@ export class LatestSample {
       t: this.t,
       elapsedMs: this.elapsedMs,
       ifaces: ifacesOf({ ids: this.ids, values: this.values }),
-      ...(this.rest as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>),
+      ...(JSON.parse(this.rest) as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>),
     };
   }
 

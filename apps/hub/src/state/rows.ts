@@ -70,6 +70,14 @@ export function ifacesOf(rows: IfaceRows): Sample['ifaces'] {
   return out;
 }
 
+/**
+ * restOf's JSON text: what an open chunk keeps of each sample besides its rows (store/columns.ts)
+ * and the host's latest sample too (state/latest.ts), one text for both.
+ */
+export function restTextOf(sample: Sample): string {
+  return JSON.stringify(restOf(sample));
+}
+
 /** Everything of a sample but t, elapsedMs and ifaces, in its order, without reading ifaces. */
 export function restOf(sample: Sample): Omit<Sample, 't' | 'elapsedMs' | 'ifaces'> {
   const rest: Record<string, unknown> = {};

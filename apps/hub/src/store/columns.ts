@@ -1,5 +1,6 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
-import { type IfaceRows, restOf, rowsOfSample } from '../state/rows.ts';
+import { type IfaceRows, restTextOf, rowsOfSample } from '../state/rows.ts';
+import { ArenaPool } from './arenaPool.ts';
 
 const WIDTH = IFACE_COUNTERS.length;
 /** Samples a column holds before it grows: a 10 s chunk at 1 Hz has 10 or 11. */
@@ -15,6 +16,13 @@ const INITIAL_SLOTS = 64;
  * first sample gets columns short enough for it.
  */
 export const MAX_COLUMN_VALUES = 1_000_000 * WIDTH;
+
+/** Columns' arrays, lent from chunk to chunk (arenaPool.ts): the pump releases a written chunk's. */
+export const columnPools = {
+  arena: new ArenaPool((n) => new Float64Array(n), 0),
+  colAt: new ArenaPool((n) => new Int32Array(n), -1),
+  present: new ArenaPool((n) => new Uint8Array(n), 0),
+};
 
 export interface ColumnsHint {
   samples: number;
@@ -58,12 +66,14 @@ export class SampleColumns {
   /** Slots the per-slot arrays have room for. */
   private slotCap: number;
   /** Per slot and counter (slot × WIDTH + j): the column's index in `arena`, -1 while all zero. */
-  private colAt: Int32Array;
+  private colAt: Int32Array<ArrayBuffer>;
   /** Per slot and sample (slot × cap + si): 1 when the interface is in the sample. */
-  private present: Uint8Array;
+  private present: Uint8Array<ArrayBuffer>;
   /** Column c's values are arena[c × cap .. c × cap + cap). */
-  private arena: Float64Array;
+  private arena: Float64Array<ArrayBuffer>;
   private cols = 0;
+  /** The arrays went back to the pools (release): nothing may read or add any more. */
+  private released = false;
 
   /**
    * `hint`: the sizes of the host's previous chunk, so a chunk like it is laid out once instead
@@ -76,9 +86,29 @@ export class SampleColumns {
     this.cap = Math.min(fits, Math.max(INITIAL_SAMPLES, hint?.samples ?? 0));
     this.slotCap = Math.max(INITIAL_SLOTS, hint?.slots ?? 0);
     const cols = Math.min(Math.max(16, hint?.cols ?? 0), Math.floor(MAX_COLUMN_VALUES / this.cap));
-    this.colAt = new Int32Array(this.slotCap * WIDTH).fill(-1);
-    this.present = new Uint8Array(this.slotCap * this.cap);
-    this.arena = new Float64Array(Math.max(1, cols) * this.cap);
+    this.colAt = columnPools.colAt.take(this.slotCap * WIDTH);
+    this.present = columnPools.present.take(this.slotCap * this.cap);
+    this.arena = columnPools.arena.take(Math.max(1, cols) * this.cap);
+  }
+
+  /**
+   * The chunk is written and nobody reads these columns again (the write pump): their arrays go
+   * back to the pools for the next chunks. Any later read or add throws rather than see another
+   * chunk's numbers.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    columnPools.arena.give(this.arena);
+    columnPools.colAt.give(this.colAt);
+    columnPools.present.give(this.present);
+    this.arena = new Float64Array(0);
+    this.colAt = new Int32Array(0);
+    this.present = new Uint8Array(0);
+  }
+
+  private live(): void {
+    if (this.released) throw new Error('columns read after their chunk was written (store/columns.ts)');
   }
 
   /**
@@ -102,14 +132,16 @@ export class SampleColumns {
 
   /**
    * Appends a checked sample (the agent frame's check: rows of WIDTH finite counters); `rows` are
-   * its interface rows (state/rows.ts) when the caller has them already.
+   * its interface rows and `rest` the JSON text of the rest of it (state/rows.ts) when the
+   * caller has them already.
    */
-  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
+  add(sample: Sample, rows: IfaceRows = rowsOfSample(sample), rest: string = restTextOf(sample)): void {
+    this.live();
     const si = this.t.length;
     if (si === this.cap) this.growSamples();
     this.t.push(sample.t);
     this.e.push(sample.elapsedMs);
-    this.rest.push(JSON.stringify(restOf(sample)));
+    this.rest.push(rest);
     const slots = this.slotsOf(rows.ids);
     const cap = this.cap;
     // Locals for the inner loop; read again after a column made the arena grow.
@@ -167,6 +199,7 @@ export class SampleColumns {
    * of the arena: read it before the next add().
    */
   column(k: number, j: number): Float64Array | null {
+    this.live();
     const c = this.colAt[k * WIDTH + j]!;
     if (c < 0) return null;
     const from = c * this.cap;
@@ -175,6 +208,7 @@ export class SampleColumns {
 
   /** Sample si, built again (pending reads of an open chunk, the judge's latest sample). */
   sampleAt(si: number): Sample {
+    this.live();
     const rest = JSON.parse(this.rest[si]!) as Omit<Sample, 't' | 'elapsedMs' | 'ifaces'>;
     const ifaces: Record<string, number[]> = {};
     const cap = this.cap;
@@ -202,11 +236,13 @@ export class SampleColumns {
     const k = this.ids.length;
     if (k === this.slotCap) {
       this.slotCap *= 2;
-      const colAt = new Int32Array(this.slotCap * WIDTH).fill(-1);
+      const colAt = columnPools.colAt.take(this.slotCap * WIDTH);
       colAt.set(this.colAt);
+      columnPools.colAt.give(this.colAt);
       this.colAt = colAt;
-      const present = new Uint8Array(this.slotCap * this.cap);
+      const present = columnPools.present.take(this.slotCap * this.cap);
       present.set(this.present);
+      columnPools.present.give(this.present);
       this.present = present;
     }
     this.ids.push(id);
@@ -217,8 +253,9 @@ export class SampleColumns {
   private newColumn(at: number): number {
     const c = this.cols++;
     if (this.cols * this.cap > this.arena.length) {
-      const arena = new Float64Array(this.arena.length * 2);
+      const arena = columnPools.arena.take(this.arena.length * 2);
       arena.set(this.arena);
+      columnPools.arena.give(this.arena);
       this.arena = arena;
     }
     this.colAt[at] = c;
@@ -229,12 +266,14 @@ export class SampleColumns {
   private growSamples(): void {
     const old = this.cap;
     const cap = old * 2;
-    const arena = new Float64Array(Math.max(this.cols, 16) * cap);
+    const arena = columnPools.arena.take(Math.max(this.cols, 16) * cap);
     for (let c = 0; c < this.cols; c++) arena.set(this.arena.subarray(c * old, c * old + old), c * cap);
+    columnPools.arena.give(this.arena);
     this.arena = arena;
-    const present = new Uint8Array(this.slotCap * cap);
+    const present = columnPools.present.take(this.slotCap * cap);
     for (let k = 0; k < this.ids.length; k++)
       present.set(this.present.subarray(k * old, k * old + old), k * cap);
+    columnPools.present.give(this.present);
     this.present = present;
     this.cap = cap;
   }

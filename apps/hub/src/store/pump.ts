@@ -1,6 +1,6 @@
 import type { HopReport, Keyframe, Sample, Topology } from '@hopwatch/shared';
 import type { Logger } from '../log.ts';
-import { type IfaceRows, rowsOfSample } from '../state/rows.ts';
+import { type IfaceRows, restTextOf, rowsOfSample } from '../state/rows.ts';
 import { chunkHasRoom } from './chunk.ts';
 import { buildChunkRow } from './chunkRow.ts';
 import { type ColumnsHint, MAX_COLUMN_VALUES, SampleColumns } from './columns.ts';
@@ -102,8 +102,16 @@ export class WritePump {
       });
   }
 
-  /** `ifaceRows`: the sample's interface rows (state/rows.ts) when the caller has them. */
-  add(host: string, sample: Sample, ifaceRows: IfaceRows = rowsOfSample(sample)): void {
+  /**
+   * `ifaceRows`: the sample's interface rows (state/rows.ts) when the caller has them; `rest`:
+   * the JSON text of the rest of it, likewise.
+   */
+  add(
+    host: string,
+    sample: Sample,
+    ifaceRows: IfaceRows = rowsOfSample(sample),
+    rest: string = restTextOf(sample),
+  ): void {
     let chunk = this.open.get(host);
     const rows = ifaceRows.ids.length;
     if (
@@ -127,7 +135,7 @@ export class WritePump {
       this.earlyKeyframes.delete(host);
       this.open.set(host, chunk);
     }
-    chunk.columns.add(sample, ifaceRows);
+    chunk.columns.add(sample, ifaceRows, rest);
     chunk.end = sample.t;
   }
 
@@ -198,6 +206,16 @@ export class WritePump {
   }
 
   private write(chunk: OpenChunk): void {
+    try {
+      this.writeRow(chunk);
+    } finally {
+      // Encoded (or failed to): off the queue, so no reader sees it again; its arrays are lent
+      // to the next chunks (columns.ts release).
+      chunk.columns.release();
+    }
+  }
+
+  private writeRow(chunk: OpenChunk): void {
     let reports: Map<string, HopReport> | null = null;
     const row = buildChunkRow(
       chunk.host,

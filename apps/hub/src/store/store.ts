@@ -165,13 +165,13 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     path,
     db,
 
-    append(host, sample, rows) {
+    append(host, sample, rows, rest) {
       if (!db.open) return false;
       const last = lastTs.get(host);
       if (last !== undefined && sample.t <= last) return false;
       lastTs.set(host, sample.t);
       knownHosts.add(host);
-      pump.add(host, sample, rows);
+      pump.add(host, sample, rows, rest);
       return true;
     },
 
