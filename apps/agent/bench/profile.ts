@@ -56,7 +56,7 @@ const AREAS: [string, RegExp][] = [
   ['/proc scan for unnamed namespaces', /^scanProcesses$/],
   [
     'parsing and diffing counters',
-    /^(parseNetDevBytes|parseSnmp|diffCounters|parseSoftnet|parseConntrackStat|parseArp)$/,
+    /^(scanNetDevBytes|parseNetDevBytes|parseSnmp|diffCounters|parseSoftnet|parseConntrackStat|parseArp)$/,
   ],
   ['encoding and sending frames', /^(stringify|sampleFrame|send|frame)$/],
   ['garbage collector', /^\(garbage collector\)$/],

@@ -17,12 +17,10 @@ const scratch: Counter[] = new Array(COLUMNS).fill(0);
  * counter leaves no space after the colon ("veth1234:123456789"); names cannot contain ':' (the
  * kernel's dev_valid_name forbids it), so the first colon ends the name.
  *
- * This runs for every interface every second, so: a hand scanner (numbers built digit by digit,
- * no intermediate strings), and when `previous` holds an equal row for the name, that same array
- * is returned instead of a new one, and when every row is unchanged the previous map itself.
- * Most interfaces are idle most seconds; reusing their rows
- * keeps the retained snapshot made of long-lived objects and the garbage collector quiet
- * (measured: mark-compacts of ~25 ms every few seconds at 1000 interfaces without it).
+ * The rows as a map, by name in file order. When `previous` holds an equal row for a name, that
+ * same array is in the map, and when every row and name is as in `previous`, `previous` itself is
+ * returned. The sampler does not use this map: it takes the rows one by one from
+ * scanNetDevBytes, which this is made on (one scanner for both).
  */
 export function parseNetDev(
   text: string,
@@ -34,84 +32,24 @@ export function parseNetDev(
 const NEWLINE = 10;
 const COLON = 58;
 
-/**
- * The same over the raw bytes of the file: the sampler hands over its read buffer, so the ~1.5 KB
- * text of each namespace never becomes a string (that was most of a sample's garbage).
- */
+/** The same over the raw bytes of the file. */
 export function parseNetDevBytes(
   bytes: Uint8Array,
   previous?: ReadonlyMap<string, Counter[]>,
 ): ReadonlyMap<string, Counter[]> {
-  // An idle namespace reads exactly as before: `previous` itself is handed back, and no map is
-  // made until the first line that differs from it (then with the equal lines before it).
-  let rows: Map<string, Counter[]> | null = null;
-  let unchanged = 0;
-  const materialise = (): Map<string, Counter[]> => {
-    const out = new Map<string, Counter[]>();
-    if (previous && unchanged > 0) {
-      for (const [name, row] of previous) {
-        out.set(name, row);
-        if (out.size === unchanged) break;
-      }
-    }
-    return out;
-  };
-  const end = bytes.length;
-  // Interfaces come in the same order every read: take the name string from the previous read
-  // when the bytes match, instead of making a new one per interface per second.
-  const names = previous?.keys();
-  let pos = bytes.indexOf(NEWLINE);
-  pos = pos < 0 ? -1 : bytes.indexOf(NEWLINE, pos + 1);
-  if (pos < 0) return new Map();
-  pos++;
-  while (pos < end) {
-    let lineEnd = bytes.indexOf(NEWLINE, pos);
-    if (lineEnd < 0) lineEnd = end;
-    const colon = bytes.indexOf(COLON, pos);
-    if (colon < 0 || colon > lineEnd) {
-      pos = lineEnd + 1;
-      continue;
-    }
-    let nameStart = pos;
-    while (nameStart < colon && bytes[nameStart] === SPACE) nameStart++;
-    const expected = names?.next().value;
-    const name =
-      expected !== undefined && sameName(bytes, nameStart, colon, expected)
-        ? expected
-        : nameOf(bytes, nameStart, colon);
-    let count = 0;
-    let i = colon + 1;
-    while (i < lineEnd && count < COLUMNS) {
-      while (i < lineEnd && bytes[i] === SPACE) i++;
-      const start = i;
-      let value = 0;
-      while (i < lineEnd) {
-        const c = bytes[i]!;
-        if (c < DIGIT_0 || c > DIGIT_9) break;
-        value = value * 10 + (c - DIGIT_0);
-        i++;
-      }
-      if (i === start) break;
-      scratch[count++] = i - start > SAFE_DIGITS ? parseCounter(latin1(bytes, start, i)) : value;
-    }
-    pos = lineEnd + 1;
-    if (name === '' || count !== COLUMNS) {
-      rows ??= materialise(); // a line left out: what follows no longer lines up with `previous`
-      continue;
-    }
+  const rows = new Map<string, Counter[]>();
+  let same = previous !== undefined;
+  const previousNames = previous === undefined ? [] : [...previous.keys()];
+  const names = scanNetDevBytes(bytes, previousNames, (name, values) => {
     const before = previous?.get(name);
-    const same = before !== undefined && sameAsScratch(before);
-    if (rows === null) {
-      if (same && name === expected) {
-        unchanged++;
-        continue;
-      }
-      rows = materialise();
+    if (before !== undefined && sameRow(before, values)) rows.set(name, before);
+    else {
+      rows.set(name, values.slice());
+      same = false;
     }
-    rows.set(name, same ? before : scratch.slice());
-  }
-  if (rows === null) return previous !== undefined && unchanged === previous.size ? previous : materialise();
-  return rows;
+  });
+  // The scan hands back the very names array it was given when every name came as before.
+  return same && names === previousNames ? (previous as ReadonlyMap<string, Counter[]>) : rows;
 }
 
 /**
@@ -136,13 +74,13 @@ function sameName(bytes: Uint8Array, start: number, end: number, name: string): 
   return true;
 }
 
-function sameAsScratch(row: Counter[]): boolean {
-  for (let k = 0; k < COLUMNS; k++) if (row[k] !== scratch[k]) return false;
+function sameRow(row: Counter[], values: Counter[]): boolean {
+  for (let k = 0; k < COLUMNS; k++) if (row[k] !== values[k]) return false;
   return true;
 }
 
 /**
- * The same lines as parseNetDevBytes, without building a map: `row(name, values)` is called for
+ * The scanner of /proc/net/dev's bytes (format above), without building a map: `row(name, values)` is called for
  * each well-formed interface line, `values` a scratch array valid only during the call (copy what
  * you keep). The sampler matches rows to interface ids as they come, so an active namespace costs
  * one map of totals a sample instead of a map of rows and then a map of totals (SPEC COL8).
