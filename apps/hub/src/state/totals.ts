@@ -1,4 +1,5 @@
 import { IFACE_COUNTER_INDEX, IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { ByPosition } from './byPosition.ts';
 import { type IfaceRows, rowsOfSample } from './rows.ts';
 
 /**
@@ -33,17 +34,18 @@ export class HostTotals {
   readonly dropReasons = new Map<string, number>();
   /** `ifaceId\0kind` → drops. */
   readonly qdiscDrops = new Map<string, number>();
-  /**
-   * The previous sample's interface ids (state/rows.ts: the same array while they repeat) and
-   * their totals in its order: an agent sends the same interfaces in the same order from sample
-   * to sample, so the rows find their totals by position, without a map look-up (issue 12: 1000
-   * look-ups a sample a host).
-   */
-  private lastIds: readonly string[] = [];
-  private lastAccs: Float64Array[] = [];
+  /** Each row's totals, found by its position in the previous sample first (state/byPosition.ts). */
+  private readonly accs = new ByPosition<Float64Array>((id) => {
+    let acc = this.ifaces.get(id);
+    if (!acc) {
+      acc = new Float64Array(COLUMNS.length);
+      this.ifaces.set(id, acc);
+    }
+    return acc;
+  });
 
   add(sample: Sample, rows: IfaceRows = rowsOfSample(sample)): void {
-    const accs = this.accsOf(rows.ids);
+    const accs = this.accs.of(rows.ids);
     const v = rows.values;
     for (let r = 0; r < accs.length; r++) {
       const acc = accs[r]!;
@@ -66,25 +68,5 @@ export class HostTotals {
       const key = `${id}\0${q.kind}`;
       this.qdiscDrops.set(key, (this.qdiscDrops.get(key) ?? 0) + q.drops);
     }
-  }
-
-  /** Each id's totals, in order: the previous sample's when `ids` is its array. */
-  private accsOf(ids: readonly string[]): Float64Array[] {
-    if (ids === this.lastIds) return this.lastAccs;
-    const prev = this.lastIds;
-    const prevAccs = this.lastAccs;
-    const accs = new Array<Float64Array>(ids.length);
-    for (let r = 0; r < ids.length; r++) {
-      const id = ids[r]!;
-      let acc = prev[r] === id ? prevAccs[r] : this.ifaces.get(id);
-      if (!acc) {
-        acc = new Float64Array(COLUMNS.length);
-        this.ifaces.set(id, acc);
-      }
-      accs[r] = acc;
-    }
-    this.lastIds = ids;
-    this.lastAccs = accs;
-    return accs;
   }
 }

@@ -1,4 +1,5 @@
 import { IFACE_COUNTERS, type Sample } from '@hopwatch/shared';
+import { ByPosition } from '../state/byPosition.ts';
 import { type IfaceRows, restTextOf, rowsOfSample } from '../state/rows.ts';
 import { ArenaPool } from './arenaPool.ts';
 
@@ -54,13 +55,8 @@ export class SampleColumns {
   /** Interface rows over all samples (MAX_CHUNK_ROWS). */
   rows = 0;
   private readonly slotOf = new Map<string, number>();
-  /**
-   * The previous sample's ids (state/rows.ts: the same array while they repeat) and their slots
-   * in its order: the next sample usually has the very same array, so its rows find their slots
-   * by position with no look-up at all.
-   */
-  private lastIds: readonly string[] = [];
-  private lastSlots: number[] = [];
+  /** Each row's slot, found by its position in the previous sample first (state/byPosition.ts). */
+  private readonly slots = new ByPosition<number>((id) => this.slotOf.get(id) ?? this.newSlot(id));
   /** Samples each column has room for. */
   private cap: number;
   /** Slots the per-slot arrays have room for. */
@@ -142,7 +138,7 @@ export class SampleColumns {
     this.t.push(sample.t);
     this.e.push(sample.elapsedMs);
     this.rest.push(rest);
-    const slots = this.slotsOf(rows.ids);
+    const slots = this.slots.of(rows.ids);
     const cap = this.cap;
     // Locals for the inner loop; read again after a column made the arena grow.
     const colAt = this.colAt;
@@ -168,25 +164,6 @@ export class SampleColumns {
       }
     }
     this.rows += n;
-  }
-
-  /**
-   * Each id's slot, in order: the previous sample's when `ids` is its array, else found (by
-   * position in the previous ids, then by look-up) and new slots made for new ids.
-   */
-  private slotsOf(ids: readonly string[]): number[] {
-    if (ids === this.lastIds) return this.lastSlots;
-    const prev = this.lastIds;
-    const prevSlots = this.lastSlots;
-    const slots = new Array<number>(ids.length);
-    for (let r = 0; r < ids.length; r++) {
-      const id = ids[r]!;
-      if (prev[r] === id) slots[r] = prevSlots[r]!;
-      else slots[r] = this.slotOf.get(id) ?? this.newSlot(id);
-    }
-    this.lastIds = ids;
-    this.lastSlots = slots;
-    return slots;
   }
 
   /** Whether interface slot k is in sample si. */
