@@ -7,6 +7,7 @@ import type { JudgeResponse } from '../src/judge/protocol.ts';
 import { startLayout } from '../src/layout/controller.ts';
 import { MARK_FIRST_MAP } from '../src/map/marks.ts';
 import { appStore } from '../src/store/index.ts';
+import { hopStat } from './fixtures/stats.ts';
 import { labTopology } from './fixtures/topo.ts';
 
 const HOST = 'lab-host';
@@ -28,20 +29,7 @@ function judgedAll(
     lastT: 1_760_000_000_000,
     hop: null,
     changed: packStats(
-      ids.map((id) => [
-        id,
-        {
-          status: id === losing ? 'loss' : 'ok',
-          rxPps: 10,
-          txPps: 10,
-          drops: 0,
-          dropsPerSec: 0,
-          lossRatio: 0,
-          pathIndex: null,
-          rules: '',
-          notes: '',
-        },
-      ]),
+      ids.map((id) => [id, hopStat({ status: id === losing ? 'loss' : 'ok', rxPps: 10, txPps: 10 })]),
     ),
     removed: [],
     findings: [],

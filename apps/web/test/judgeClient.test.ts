@@ -5,6 +5,7 @@ import type { HopStat } from '../src/judge/evaluate.ts';
 import { packStats } from '../src/judge/pack.ts';
 import type { JudgeRequest, JudgeResponse } from '../src/judge/protocol.ts';
 import { createAppStore } from '../src/store/index.ts';
+import { hopStat } from './fixtures/stats.ts';
 import { labTopology } from './fixtures/topo.ts';
 
 /** The judge worker as the page sees it: what it was sent, and a way to answer. */
@@ -32,17 +33,7 @@ const T0 = 1_760_000_000_000;
 const topology = labTopology();
 const topologyRaw = JSON.stringify({ type: 'topology', host: HOST, t: T0, topology });
 const sampleRaw = '{"type":"sample","host":"lab","merged":1,"sample":{}}';
-const ok: HopStat = {
-  status: 'ok',
-  rxPps: 10,
-  txPps: 10,
-  drops: 0,
-  dropsPerSec: 0,
-  lossRatio: 0,
-  pathIndex: null,
-  rules: '',
-  notes: '',
-};
+const ok: HopStat = hopStat({ rxPps: 10, txPps: 10 });
 const judged = (lastT: number | null): JudgeResponse => ({
   kind: 'judged',
   host: HOST,

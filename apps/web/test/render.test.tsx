@@ -8,21 +8,12 @@ import type { HopStat } from '../src/judge/evaluate.ts';
 import type { IfaceFlowNode } from '../src/map/flowElements.ts';
 import { IfaceNode } from '../src/map/IfaceNode.tsx';
 import { appStore } from '../src/store/index.ts';
+import { hopStat } from './fixtures/stats.ts';
 
 const IDS = ['a', 'b', 'c'];
 
 function stat(rxPps: number, status: HopStat['status'] = 'ok', pathIndex: number | null = null): HopStat {
-  return {
-    status,
-    rxPps,
-    txPps: rxPps,
-    drops: 0,
-    dropsPerSec: 0,
-    lossRatio: 0,
-    pathIndex,
-    rules: '',
-    notes: '',
-  };
+  return hopStat({ status, rxPps, txPps: rxPps, pathIndex });
 }
 
 function props(id: string): NodeProps<IfaceFlowNode> {

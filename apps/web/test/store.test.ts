@@ -7,23 +7,13 @@ import { HISTORY_MAX_SAMPLES, JUDGE_WINDOW_SAMPLES } from '../src/store/liveSlic
 import { EMPTY_STATUS_INDEX, indexStatuses, statusMoved } from '../src/store/statusIndex.ts';
 import { DEFAULT_VIEW } from '../src/url/view.ts';
 import { LAB_PATH, labSample, labTopology } from './fixtures/topo.ts';
+import { hopStat } from './fixtures/stats.ts';
 import { syntheticTopology } from './fixtures/synthetic.ts';
 
 const T0 = 1_760_000_000_000;
 
 function stat(status: HopStat['status'], extra: Partial<HopStat> = {}): HopStat {
-  return {
-    status,
-    rxPps: 0,
-    txPps: 0,
-    drops: 0,
-    dropsPerSec: 0,
-    lossRatio: 0,
-    pathIndex: null,
-    rules: '',
-    notes: '',
-    ...extra,
-  };
+  return hopStat({ status, ...extra });
 }
 
 function labStore() {

@@ -9,6 +9,7 @@ import { packStats } from '../src/judge/pack.ts';
 import type { JudgeResponse } from '../src/judge/protocol.ts';
 import { startLayout } from '../src/layout/controller.ts';
 import { appStore } from '../src/store/index.ts';
+import { hopStat } from './fixtures/stats.ts';
 import { LAB_PATH, labTopology } from './fixtures/topo.ts';
 
 type Judged = Extract<JudgeResponse, { kind: 'judged' }>;
@@ -16,17 +17,7 @@ const HOST = 'lab-host';
 const T0 = 1_760_000_000_000;
 
 function stat(rxPps: number, pathIndex: number | null = null): HopStat {
-  return {
-    status: 'ok',
-    rxPps,
-    txPps: rxPps,
-    drops: 0,
-    dropsPerSec: 0,
-    lossRatio: 0,
-    pathIndex,
-    rules: '',
-    notes: '',
-  };
+  return hopStat({ rxPps, txPps: rxPps, pathIndex });
 }
 
 /** What the judge worker sends each second: some hops' numbers moved, nothing else did. */
