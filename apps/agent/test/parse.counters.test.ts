@@ -43,6 +43,65 @@ describe('scanNetDevBytes (COL8)', () => {
   });
 });
 
+describe('scanNetDevBytes with the previous read (COL10)', () => {
+  const text = fixture('tree/proc/self/net/dev');
+  const scan = (now: string, before: string, keep: (name: string) => boolean = () => true) => {
+    const parsed = new Map<string, unknown[]>();
+    const same: string[] = [];
+    const names = scanNetDevBytes(
+      Buffer.from(now, 'latin1'),
+      [],
+      (name, values) => parsed.set(name, values.slice()),
+      {
+        bytes: Buffer.from(before, 'latin1'),
+        same: (name) => {
+          same.push(name);
+          return keep(name);
+        },
+      },
+    );
+    return { parsed, same, names };
+  };
+  const all = [...parseNetDev(text).keys()];
+
+  it('COL10: only the lines that changed are parsed; the rest go to `same`, in file order', () => {
+    const moved = text.replace(
+      /^(\s*eth0:\s*)(\d+)/m,
+      (_, head: string, n: string) => `${head}${Number(n) + 1}`,
+    );
+    const { parsed, same, names } = scan(moved, text);
+    expect([...parsed.keys()]).toEqual(['eth0']);
+    expect(parsed.get('eth0')).toEqual(parseNetDev(moved).get('eth0'));
+    expect(same).toEqual(all.filter((n) => n !== 'eth0'));
+    expect(names).toEqual(all);
+  });
+
+  it('COL10: a line `same` does not keep is parsed after all', () => {
+    const { parsed, same } = scan(text, text, (name) => name !== 'lo');
+    expect(same).toEqual(all);
+    expect([...parsed.keys()]).toEqual(['lo']);
+    expect(parsed.get('lo')).toEqual(parseNetDev(text).get('lo'));
+  });
+
+  it('COL10: a new line shifts the rest out of step: everything after it is parsed, correctly', () => {
+    const lines = text.split('\n');
+    const added = [...lines.slice(0, 3), `   new0: ${'7 '.repeat(16)}`, ...lines.slice(3)].join('\n');
+    const { parsed, same, names } = scan(added, text);
+    expect(same).toEqual([all[0]]);
+    expect(new Map([...parsed].map(([k, v]) => [k, v]))).toEqual(
+      new Map([...parseNetDev(added)].filter(([k]) => k !== all[0])),
+    );
+    expect(names).toEqual([all[0], 'new0', ...all.slice(1)]);
+  });
+
+  it('COL10: an unchanged line without its counters stays out when `same` kept no row for it', () => {
+    const broken = text.replace(/^(\s*lo:)(.*)$/m, '$1 1 2 3');
+    const { parsed, same } = scan(broken, broken, (name) => name !== 'lo');
+    expect(parsed.has('lo')).toBe(false);
+    expect(same).toContain('lo');
+  });
+});
+
 describe('parseNetDev', () => {
   it('reads every interface of a real /proc/net/dev with its 16 columns', () => {
     const rows = parseNetDev(fixture('tree/proc/self/net/dev'));

@@ -30,6 +30,11 @@ export function parseNetDev(
 }
 
 const NEWLINE = 10;
+/**
+ * The typed array's own indexOf, also on a Buffer: a V8 builtin, where Buffer's is JavaScript
+ * that checks its arguments first (445 against 146 ns a call under the agent's --no-opt).
+ */
+const find = Uint8Array.prototype.indexOf;
 const COLON = 58;
 
 /** The same over the raw bytes of the file. */
@@ -64,6 +69,10 @@ function nameOf(bytes: Uint8Array, start: number, end: number): string {
   return latin1(bytes, start, end);
 }
 
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
@@ -80,29 +89,59 @@ function sameRow(row: Counter[], values: Counter[]): boolean {
 }
 
 /**
+ * What the scanner may skip: the previous read's bytes, and `same(name)`, asked for a line that
+ * reads byte for byte as the line at its place in `bytes` (so its numbers are those the previous
+ * scan gave for that name); it returns true when it kept that row, false to have it parsed anyway.
+ */
+export interface NetDevPrevious {
+  bytes: Uint8Array;
+  same: (name: string) => boolean;
+}
+
+/**
  * The scanner of /proc/net/dev's bytes (format above), without building a map: `row(name, values)` is called for
  * each well-formed interface line, `values` a scratch array valid only during the call (copy what
  * you keep). The sampler matches rows to interface ids as they come, so an active namespace costs
  * one map of totals a sample instead of a map of rows and then a map of totals (SPEC COL8).
  * Names are taken from `names` (the previous scan's, in file order) when the bytes match; the
  * names of this scan are returned, the very same array when they did not change.
+ *
+ * With `previous`, a line equal to the previous read's line at the same place (compared natively,
+ * line by line) is handed to `previous.same` instead of being parsed: in the host namespace of a
+ * busy hypervisor a few interfaces move each second and a hundred taps do not (SPEC COL10).
  */
 export function scanNetDevBytes(
   bytes: Uint8Array,
   names: readonly string[],
   row: (name: string, values: Counter[]) => void,
+  previous?: NetDevPrevious,
 ): readonly string[] {
   let out: string[] | null = null;
   let n = 0;
   const end = bytes.length;
-  let pos = bytes.indexOf(NEWLINE);
-  pos = pos < 0 ? -1 : bytes.indexOf(NEWLINE, pos + 1);
+  let pos = find.call(bytes, NEWLINE);
+  pos = pos < 0 ? -1 : find.call(bytes, NEWLINE, pos + 1);
   if (pos < 0) return names.length === 0 ? names : [];
   pos++;
+  // The previous read's line at the same place, followed in step (-1: none left to compare).
+  const before = previous === undefined ? undefined : asBuffer(previous.bytes);
+  let prevPos = before === undefined ? -1 : find.call(before, NEWLINE);
+  if (before !== undefined && prevPos >= 0) {
+    prevPos = find.call(before, NEWLINE, prevPos + 1);
+    if (prevPos >= 0) prevPos++;
+  }
   while (pos < end) {
-    let lineEnd = bytes.indexOf(NEWLINE, pos);
+    let lineEnd = find.call(bytes, NEWLINE, pos);
     if (lineEnd < 0) lineEnd = end;
-    const colon = bytes.indexOf(COLON, pos);
+    let unchanged = false;
+    if (before !== undefined && prevPos >= 0 && prevPos < before.length) {
+      let prevEnd = find.call(before, NEWLINE, prevPos);
+      if (prevEnd < 0) prevEnd = before.length;
+      unchanged =
+        prevEnd - prevPos === lineEnd - pos && before.compare(bytes, pos, lineEnd, prevPos, prevEnd) === 0;
+      prevPos = prevEnd + 1;
+    }
+    const colon = find.call(bytes, COLON, pos);
     if (colon < 0 || colon > lineEnd) {
       pos = lineEnd + 1;
       continue;
@@ -114,6 +153,14 @@ export function scanNetDevBytes(
       expected !== undefined && sameName(bytes, nameStart, colon, expected)
         ? expected
         : nameOf(bytes, nameStart, colon);
+    if (unchanged && name !== '' && previous!.same(name)) {
+      // Counted as a row: it was one last time (same bytes), and `same` kept it.
+      pos = lineEnd + 1;
+      if (out === null && name !== expected) out = names.slice(0, n);
+      if (out !== null) out.push(name);
+      n++;
+      continue;
+    }
     let count = 0;
     let i = colon + 1;
     while (i < lineEnd && count < COLUMNS) {

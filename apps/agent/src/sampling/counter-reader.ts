@@ -181,22 +181,44 @@ export class CounterReader {
     let changed = false;
     let matched = 0;
     let reused = 0;
+    // A line as in the previous read keeps its total unparsed (SPEC COL10) when id and ifindex hold.
+    const previous =
+      st.rawLength > 0
+        ? {
+            bytes: st.raw.subarray(0, st.rawLength),
+            same: (name: string) => {
+              const k = known.byName.get(name);
+              if (k === undefined || k === null) return false;
+              const b = before.get(k.id);
+              if (b === undefined || b.ifindex !== k.ifindex) return false;
+              matched++;
+              totals.set(k.id, b);
+              reused++;
+              return true;
+            },
+          }
+        : undefined;
     // Rows are matched to ids as the scan reads them: no map of rows in between.
-    st.names = scanNetDevBytes(bytes, st.names, (name, values) => {
-      const k = known.byName.get(name);
-      if (k === undefined) {
-        changed = true;
-        return;
-      }
-      if (k === null) return;
-      matched++;
-      // An unchanged row keeps its very total (and array): identity tells the diff it is idle.
-      const b = before.get(k.id);
-      if (b !== undefined && b.ifindex === k.ifindex && sameRow(b.row, values)) {
-        totals.set(k.id, b);
-        reused++;
-      } else totals.set(k.id, { ifindex: k.ifindex, row: values.slice() });
-    });
+    st.names = scanNetDevBytes(
+      bytes,
+      st.names,
+      (name, values) => {
+        const k = known.byName.get(name);
+        if (k === undefined) {
+          changed = true;
+          return;
+        }
+        if (k === null) return;
+        matched++;
+        // An unchanged row keeps its very total (and array): identity tells the diff it is idle.
+        const b = before.get(k.id);
+        if (b !== undefined && b.ifindex === k.ifindex && sameRow(b.row, values)) {
+          totals.set(k.id, b);
+          reused++;
+        } else totals.set(k.id, { ifindex: k.ifindex, row: values.slice() });
+      },
+      previous,
+    );
     st.ids = known;
     st.mismatched = changed || matched !== known.tracked;
     // Bytes moved only where nothing is tracked (an ignored name): still the same totals.
