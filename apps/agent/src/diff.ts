@@ -201,6 +201,7 @@ export function keyframeJson(t: number, snap: CounterTotals): string {
 /** `["1","2",…]`: a row of counters as exact decimal strings. */
 function rowJson(row: Counter[]): string {
   for (const v of row) if (typeof v !== 'number') return JSON.stringify(row.map(counterString));
-  // Integers below 2^53 print the same in JSON as String(n): digits only, no exponent.
-  return row.length === 0 ? '[]' : `["${JSON.stringify(row).slice(1, -1).replaceAll(',', '","')}"]`;
+  // Integers below 2^53 print the same in JSON as String(n), which join uses: digits only, no
+  // exponent. One flat string a row (a replaceAll over the row's JSON made ~30 pieces of it).
+  return row.length === 0 ? '[]' : `["${row.join('","')}"]`;
 }
