@@ -141,6 +141,30 @@ describe('streaming to the hub', () => {
     expect(hub2.received.slice(0, 3).map((m) => m.type)).toEqual(['hello', 'topology', 'keyframe']);
   });
 
+  it('STR10: while the hub is there the ring keeps only the recent past; from the moment it goes, everything', async () => {
+    const keepMs = INTERVAL_MS * 4;
+    const hub = await fakeHub((ws) => ws.send(welcome(null)));
+    const agent = streamFrom(fakeSource([]), hub.url, null, {}, keepMs);
+    cleanups.push(() => agent.stop());
+    // Online for 30 samples, then the hub goes and comes back having lost everything (lastT null).
+    await until(() => hub.received.filter((m) => m.type === 'sample').length >= 30);
+    const goneAt = Date.now();
+    await hub.close();
+    await until(() => agent.status() === 'offline' || agent.status() === 'connecting');
+    await new Promise((r) => setTimeout(r, INTERVAL_MS * 10));
+    const hub2 = await fakeHub((ws) => ws.send(welcome(null)), hub.port);
+    cleanups.push(() => hub2.close());
+    await until(() => hub2.received.some((m) => m.type === 'sample' && !m.backfill), 15_000);
+    const backfill = hub2.received.flatMap((m) => (m.type === 'sample' && m.backfill ? [m] : []));
+    const before = backfill.filter((m) => m.sample.t <= goneAt);
+    const after = backfill.filter((m) => m.sample.t > goneAt);
+    // The online window's few samples before the hub went (not all 30), and every one after.
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.length).toBeLessThanOrEqual(keepMs / INTERVAL_MS + 2);
+    for (const m of before) expect(m.sample.t).toBeGreaterThanOrEqual(goneAt - keepMs - INTERVAL_MS * 2);
+    expect(after.length).toBeGreaterThanOrEqual(5);
+  });
+
   it('STR3: a hub refusing the token (close 4001) is an error status in words, the agent lives on', async () => {
     const hub = await fakeHub((ws) => ws.close(CLOSE.badToken, 'bad token'));
     cleanups.push(() => hub.close());
@@ -204,6 +228,9 @@ describe('ring and backoff', () => {
     expect(many.since(null).map((e) => e.t)).toEqual([
       4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999,
     ]);
+    many.dropUntil(4995);
+    expect(many.since(null).map((e) => e.t)).toEqual([4996, 4997, 4998, 4999]);
+    expect(many.byteSize).toBe(4);
   });
 
   it('STR8: backoff starts at 0.5 s, doubles, stops at 10 s, with ±20 % jitter', () => {

@@ -67,9 +67,14 @@ interface NsState {
   devPath: string;
   /** The pid check run when its descriptor is (re)opened: one closure kept, not one a sample. */
   check: () => void;
-  /** The bytes of its latest net/dev read (`rawLength` of them), and what came of them: */
+  /**
+   * The bytes of its latest net/dev read: `last`, a view of the first bytes of `raw` (kept
+   * between reads, so the comparison each sample is Buffer.compare of two whole buffers: ~20
+   * bytes allocated, where compare with offsets validates four of them for ~430), or null when
+   * there is none; and what came of them:
+   */
   raw: Buffer;
-  rawLength: number;
+  last: Buffer | null;
   /** Its interface names in file order, as the latest scan read them (their strings are reused). */
   names: readonly string[];
   /** ...matched against these ids: the namespace's totals, and whether its names differ from the ids. */
@@ -151,7 +156,7 @@ export class CounterReader {
         devPath: `${dir}/dev`,
         check: () => checkNamespace(this.procRoot, ns),
         raw: EMPTY,
-        rawLength: -1,
+        last: null,
         names: st?.names ?? NO_NAMES,
         ids: null,
         totals: st?.totals ?? NO_TOTALS,
@@ -168,7 +173,7 @@ export class CounterReader {
     try {
       return this.files.readBytes(st.devPath, this.netDevCap, st.check, undefined, NETDEV_WHOLE_BELOW);
     } catch (e) {
-      st.rawLength = -1;
+      st.last = null;
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       return `cannot read ${st.devPath}: ${code}`;
     }
@@ -183,9 +188,9 @@ export class CounterReader {
     let reused = 0;
     // A line as in the previous read keeps its total unparsed (SPEC COL10) when id and ifindex hold.
     const previous =
-      st.rawLength > 0
+      st.last !== null && st.last.length > 0
         ? {
-            bytes: st.raw.subarray(0, st.rawLength),
+            bytes: st.last,
             same: (name: string) => {
               const k = known.byName.get(name);
               if (k === undefined || k === null) return false;
@@ -225,7 +230,7 @@ export class CounterReader {
     st.totals = reused === totals.size && reused === before.size ? before : totals;
     if (st.raw.length < bytes.length) st.raw = Buffer.allocUnsafeSlow(bytes.length + 256);
     bytes.copy(st.raw, 0);
-    st.rawLength = bytes.length;
+    st.last = st.raw.subarray(0, bytes.length);
   }
 
   /**
@@ -285,5 +290,5 @@ function sameRow(row: Counter[], values: Counter[]): boolean {
 const NETDEV_WHOLE_BELOW = seqWholeBelow(NETDEV_LINE_MAX_BYTES);
 
 function sameBytes(bytes: Buffer, st: NsState): boolean {
-  return bytes.length === st.rawLength && bytes.compare(st.raw, 0, st.rawLength) === 0;
+  return st.last !== null && bytes.length === st.last.length && Buffer.compare(bytes, st.last) === 0;
 }

@@ -10,6 +10,8 @@ export interface RingEntry {
   frame: string;
 }
 
+const DROPPED: RingEntry = { t: 0, seq: 0, frame: '' };
+
 export class SampleRing {
   private entries: RingEntry[] = [];
   private head = 0;
@@ -23,11 +25,25 @@ export class SampleRing {
   push(entry: RingEntry): void {
     this.entries.push(entry);
     this.bytes += entry.frame.length;
-    while (this.size > this.maxCount || (this.bytes > this.maxBytes && this.size > 0)) {
-      this.bytes -= this.entries[this.head]!.frame.length;
-      this.head++;
-    }
-    // Compact now and then instead of shifting on every push (O(n) each).
+    while (this.size > this.maxCount || (this.bytes > this.maxBytes && this.size > 0)) this.dropOldest();
+    this.compact();
+  }
+
+  /** Forget the entries made at or before `t` (entries are in time order). */
+  dropUntil(t: number): void {
+    while (this.size > 0 && this.entries[this.head]!.t <= t) this.dropOldest();
+    this.compact();
+  }
+
+  private dropOldest(): void {
+    this.bytes -= this.entries[this.head]!.frame.length;
+    // Not kept alive by the array until the next compaction.
+    this.entries[this.head] = DROPPED;
+    this.head++;
+  }
+
+  /** Compact now and then instead of shifting on every drop (O(n) each). */
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
