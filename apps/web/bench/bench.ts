@@ -28,6 +28,16 @@ const TICKS = Number(process.argv[process.argv.indexOf('--ticks') + 1]) || 20;
  * Runs in the page before the app. A tick's main-thread work is two tasks: the socket handler
  * (hands the raw frame to the judge worker) and the handler of the worker's answer (store update
  * and React commit). Each is timed up to a task queued after it, i.e. after React's microtask flush.
+ *
+ * That is a latency, not the tick's work: the time to the task after it also holds whatever runs
+ * between (the frame the tick paints, a timer) and every millisecond the main thread waits for a
+ * core. On this 2-core machine the bench's own Node process (the fake hub making and sending the
+ * sample), the browser's network and IO threads, the judge worker and the compositor all wake on
+ * the same tick, beside other sessions' load. Traced outliers (webtick, 2026-12): a socket task of
+ * 17.1 ms wall held 1.2 ms of CPU, 16 ms of it after the handler had returned; an answer's 42 ms
+ * latency in a tick whose main thread ran 5.5 ms of script, style and layout in all. It is
+ * printed as "latency"; the tick figures and the 16 ms target are the main thread's own work per
+ * tick (Chromium's accounting, see `perTick` in run()).
  */
 const INSTRUMENT = `
   window.__bench = { recv: [], apply: [] };
@@ -59,8 +69,18 @@ interface Result {
   firstRenderMs: number;
   /** When each of its conditions first held: nodes shown, judged, framed. */
   firstSteps: Record<string, number>;
-  commitP50: number;
-  commitP95: number;
+  /** Handler start to the task after it, socket + answer (INSTRUMENT): includes waiting for a core. */
+  latencyP50: number;
+  latencyP95: number;
+  /**
+   * The main thread's script + style + layout in each tick's 400 ms (Chromium's wall-clock
+   * accounting, polled between ticks), p50 / p95: the tick's work and the frame it paints, and
+   * anything else that ran then (a timer), but not time spent waiting between tasks.
+   */
+  tickP50: number;
+  tickP95: number;
+  /** The same per tick in the main thread's CPU time, p95. */
+  tickCpuP95: number;
   mainThreadPerTickMs: number;
   /** script / style / layout split of the main-thread time per tick, ms. */
   split: [number, number, number];
@@ -142,7 +162,17 @@ async function run(ifaces: number, expand: boolean): Promise<Result> {
     const cpuMetrics = await metricsOf(page, 'threadTicks');
     const m0 = await metrics();
     const c0 = await cpuMetrics();
-    for (let i = 0; i < TICKS; i++) await tick();
+    // Polled between ticks (each tick's answer is applied well within its 400 ms).
+    const perTick: number[] = [];
+    const perTickCpu: number[] = [];
+    let [ma, ca] = [m0, c0];
+    for (let i = 0; i < TICKS; i++) {
+      await tick();
+      const [mb, cb] = [await metrics(), await cpuMetrics()];
+      perTick.push((busy(mb) - busy(ma)) * 1000);
+      perTickCpu.push((busy(cb) - busy(ca)) * 1000);
+      [ma, ca] = [mb, cb];
+    }
     // Every answer applied before the books close (a slow judge would otherwise look cheap).
     await page.waitForFunction(
       (n) => (window as unknown as { __bench: { apply: number[] } }).__bench.apply.length >= n,
@@ -168,8 +198,11 @@ async function run(ifaces: number, expand: boolean): Promise<Result> {
       nodes,
       firstRenderMs: first.t,
       firstSteps: first.steps,
-      commitP50: pct(commits, 50),
-      commitP95: pct(commits, 95),
+      latencyP50: pct(commits, 50),
+      latencyP95: pct(commits, 95),
+      tickP50: pct(perTick, 50),
+      tickP95: pct(perTick, 95),
+      tickCpuP95: pct(perTickCpu, 95),
       mainThreadPerTickMs: ((busy(m1) - busy(m0)) * 1000) / TICKS,
       split: (['ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'] as const).map(
         (k) => (((m1[k] ?? 0) - (m0[k] ?? 0)) * 1000) / TICKS,
@@ -247,11 +280,11 @@ for (const [n, expand] of [
 const f = (x: number) => x.toFixed(1).padStart(7);
 console.log('\nhopwatch web bench (headless Chromium, fake hub, every interface busy every tick)');
 console.log(
-  `${'scenario'.padEnd(34)} ${'nodes'.padStart(6)} ${'first render ms'.padStart(16)} ${'tick p50'.padStart(9)} ${'tick p95'.padStart(9)} ${'main thread/tick'.padStart(17)}`,
+  `${'scenario'.padEnd(34)} ${'nodes'.padStart(6)} ${'first render ms'.padStart(16)} ${'tick p50'.padStart(9)} ${'tick p95'.padStart(9)} ${'main thread/tick'.padStart(17)}  ${'CPU/tick'.padStart(8)} ${'thread CPU'.padStart(11)}`,
 );
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(34)} ${String(r.nodes).padStart(6)} ${f(r.firstRenderMs).padStart(16)} ${f(r.commitP50).padStart(9)} ${f(r.commitP95).padStart(9)} ${f(r.mainThreadPerTickMs).padStart(17)} ${f(r.cpuPerTickMs).padStart(9)} ${f(r.threadPerTickMs).padStart(11)}  (${r.split.map((x) => x.toFixed(1)).join(' / ')})  worker ${r.workerP50.toFixed(1)}${r.pathModeMs === null ? '' : `  path mode ${r.pathModeMs.toFixed(0)} ms`}`,
+    `${r.name.padEnd(34)} ${String(r.nodes).padStart(6)} ${f(r.firstRenderMs).padStart(16)} ${f(r.tickP50).padStart(9)} ${f(r.tickP95).padStart(9)} ${f(r.mainThreadPerTickMs).padStart(17)} ${f(r.cpuPerTickMs).padStart(9)} ${f(r.threadPerTickMs).padStart(11)}  (${r.split.map((x) => x.toFixed(1)).join(' / ')})  worker ${r.workerP50.toFixed(1)}  latency ${r.latencyP50.toFixed(1)} / ${r.latencyP95.toFixed(1)}${r.pathModeMs === null ? '' : `  path mode ${r.pathModeMs.toFixed(0)} ms`}`,
   );
 }
 for (const r of results)
@@ -266,7 +299,10 @@ console.log(
   'first render = the framed, judged map painted (bench/firstPicture.ts); steps = when each condition first held (ms);',
 );
 console.log(
-  'tick = main-thread JS per sample: frame handed to the judge worker + its answer applied to the store and committed by React (ms);',
+  "tick p50/p95 = the main thread's script + style + layout in each tick (CDP metrics polled between ticks, wall clock), ms: handing the frame to the judge worker, applying its answer, React's commit, the frame it paints;",
+);
+console.log(
+  'latency p50/p95 = socket handler + answer handler, each to the task after it (INSTRUMENT): adds waiting for a core and tasks in between (load-sensitive), ms;',
 );
 console.log(
   'main thread/tick = Chromium script + style + layout time per tick (CDP Performance metrics, wall clock), ms; judging runs in a worker',
@@ -289,5 +325,6 @@ if (at3000 !== undefined)
 const at1000 = results.find((r) => r.ifaces === 1000 && r.name.includes('default'))!;
 console.log(
   `targets at 1000 interfaces: first render ${at1000.firstRenderMs.toFixed(0)} ms (< 2000) ${at1000.firstRenderMs < 2000 ? 'OK' : 'MISSED'}, ` +
-    `tick p95 ${at1000.commitP95.toFixed(1)} ms (< 16) ${at1000.commitP95 < 16 ? 'OK' : 'MISSED'}`,
+    `tick p95 ${at1000.tickP95.toFixed(1)} ms (< 16) ${at1000.tickP95 < 16 ? 'OK' : 'MISSED'} ` +
+    `(CPU ${at1000.tickCpuP95.toFixed(1)} ms; latency p95 ${at1000.latencyP95.toFixed(1)} ms, waiting for a core included)`,
 );

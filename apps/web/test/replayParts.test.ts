@@ -27,6 +27,7 @@ describe('replay clock', () => {
       now: () => now,
       wall: () => T0 + now,
       playing: () => playing,
+      onPlayingChange: () => () => {},
       tick: (ms) => ticks.push(ms),
       everyMs: 100,
     });
@@ -41,6 +42,42 @@ describe('replay clock', () => {
     now = 550;
     vi.advanceTimersByTime(500);
     expect(ticks).toEqual([100, 250]);
+  });
+
+  it('RPK8: no timer runs while paused or live; play starts counting at the press', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    let playing = false;
+    const listeners = new Set<() => void>();
+    const setPlaying = (p: boolean) => {
+      playing = p;
+      for (const cb of listeners) cb();
+    };
+    const ticks: number[] = [];
+    const stop = startClock({
+      now: () => now,
+      wall: () => T0 + now,
+      playing: () => playing,
+      onPlayingChange: (cb) => {
+        listeners.add(cb);
+        return () => listeners.delete(cb);
+      },
+      tick: (ms) => ticks.push(ms),
+      everyMs: 100,
+    });
+    expect(vi.getTimerCount()).toBe(0);
+    now = 5000; // five seconds live or paused: none of it is played
+    vi.advanceTimersByTime(5000);
+    setPlaying(true);
+    now = 5100;
+    vi.advanceTimersByTime(100);
+    setPlaying(false);
+    expect(vi.getTimerCount()).toBe(0);
+    setPlaying(true);
+    stop();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(listeners.size).toBe(0);
+    expect(ticks).toEqual([100]);
   });
 });
 

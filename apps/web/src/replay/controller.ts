@@ -389,6 +389,7 @@ export function startReplay(
     now: () => performance.now(),
     wall: () => Date.now(),
     playing: () => get().playing,
+    onPlayingChange: (cb) => store.subscribe((x: AppState) => x.playing, cb),
     tick: (wallMs, nowWall) => get().tick(wallMs, nowWall),
   });
   const strip = setInterval(() => void refresh(), TIMELINE_REFRESH_MS);

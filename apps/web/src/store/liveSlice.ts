@@ -6,6 +6,7 @@ import { EMPTY_JUDGEMENT } from '../judge/judgement.ts';
 import { appendHistory, type HopHistory, hopHistory } from '../judge/history.ts';
 import { unpackStats } from '../judge/pack.ts';
 import type { JudgeResponse } from '../judge/protocol.ts';
+import { LayeredMap } from './layeredMap.ts';
 import { EMPTY_STATUS_INDEX, indexStatuses, type StatusIndex, statusMoved } from './statusIndex.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -51,7 +52,8 @@ export interface LiveSlice {
   badFrames: number;
   /** The hub's last error message for this browser (e.g. an unknown host), in words. */
   hubError: string | null;
-  statsById: Map<string, HopStat>;
+  /** Replaced, never mutated: a tick's few changed hops over the previous version (store/layeredMap.ts). */
+  statsById: ReadonlyMap<string, HopStat>;
   /** Namespace statuses and the hops in alarm, rebuilt when a status moves (store/statusIndex.ts). */
   statusIndex: StatusIndex;
   /** The interfaces the status index was built for (a new topology rebuilds it). */
@@ -125,9 +127,7 @@ export const createLiveSlice =
       if (j.changed.ids.length > 0 || j.removed.length > 0) {
         const changed = unpackStats(j.changed);
         const moved = statusMoved(statsById, changed, j.removed);
-        statsById = new Map(statsById);
-        for (const [id, st] of changed) statsById.set(id, st);
-        for (const id of j.removed) statsById.delete(id);
+        statsById = LayeredMap.with(statsById, changed, j.removed);
         if (moved || s.statusIndexFor !== s.ifaceById)
           statusIndex = indexStatuses(statsById, s.ifaceById, statusIndex);
       }
