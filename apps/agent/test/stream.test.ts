@@ -142,7 +142,7 @@ describe('streaming to the hub', () => {
   });
 
   it('STR10: while the hub is there the ring keeps only the recent past; from the moment it goes, everything', async () => {
-    const keepMs = INTERVAL_MS * 4;
+    const keepMs = INTERVAL_MS * 8;
     const hub = await fakeHub((ws) => ws.send(welcome(null)));
     const agent = streamFrom(fakeSource([]), hub.url, null, {}, keepMs);
     cleanups.push(() => agent.stop());
