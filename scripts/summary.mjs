@@ -20,7 +20,12 @@ for (const file of process.argv.slice(2)) {
   } else {
     // vitest
     passed += r.numPassedTests ?? 0;
-    failed += Math.max(r.numFailedTests ?? 0, r.numFailedTestSuites ?? 0);
+    // numFailedTestSuites counts describe blocks as well as files: a file that failed with no
+    // failed test in it (an import error, a throw in beforeAll) is one failure more, not each block.
+    const broken = (r.testResults ?? []).filter(
+      (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+    ).length;
+    failed += (r.numFailedTests ?? 0) + broken;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   }
 }
