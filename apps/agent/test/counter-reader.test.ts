@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CounterTotals, diffCounters } from '../src/diff.ts';
@@ -98,7 +98,7 @@ describe('counter reader', () => {
     expect(reads[2]!.deltas!.snmp['']).toEqual({ 'Udp.NoPorts': 3 });
   });
 
-  // The fixture host's slots (sample + inode 4026531833): every 10th from sample 7.
+  // The fixture host is the first namespace seen: its netstat slots are samples 0, 10, 20.
   function pruneCalledAt(moveLo: boolean): number[] {
     const reads = run(23, idsOf(NAMES), (i) => {
       if (moveLo) edit('dev', /lo: {4}\d+/, `lo:    ${3193 + i}`);
@@ -108,10 +108,49 @@ describe('counter reader', () => {
   }
 
   it('COL9: netstat of a namespace that moved is read on its 10-sample slot', () => {
-    expect(pruneCalledAt(true)).toEqual([17]);
+    expect(pruneCalledAt(true)).toEqual([10]);
   });
 
   it('COL9: netstat of a quiet namespace is read on the same 10-sample slot', () => {
-    expect(pruneCalledAt(false)).toEqual([17]);
+    expect(pruneCalledAt(false)).toEqual([10]);
+  });
+
+  it('COL9: quiet namespaces are spread over the five slots, also when their inodes come with a fixed stride', () => {
+    // `ip netns add` numbers namespaces 65 apart here: by inode, all ten would share one slot.
+    const spaces: NsEntry[] = Array.from({ length: 10 }, (_, i) => {
+      const pid = 5000 + i;
+      const inode = 4026532174 + 65 * i;
+      mkdirSync(`${root}/proc/${pid}/ns`, { recursive: true });
+      symlinkSync(`net:[${inode}]`, `${root}/proc/${pid}/ns/net`);
+      cpSync(`${root}/proc/4242/net`, `${root}/proc/${pid}/net`, { recursive: true });
+      return { name: `ns${i}`, inode, kind: 'named', pid, via: null, sysDev: null };
+    });
+    const ids: IdIndex = new Map();
+    for (const ns of spaces) {
+      const dev = readFileSync(`${root}/proc/${ns.pid}/net/dev`, 'latin1');
+      const names = [...dev.matchAll(/^\s*([^:\s]+):/gm)].map((m) => m[1]!);
+      ids.set(ns.name, {
+        byName: new Map(names.map((n, k) => [n, { id: `${ns.name}/${n}`, ifindex: k + 1 }])),
+        tracked: names.length,
+      });
+    }
+    let prev: CounterTotals | null = null;
+    const seenAt: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      if (i === 1)
+        for (const ns of spaces) {
+          const file = `${root}/proc/${ns.pid}/net/snmp`;
+          writeFileSync(file, readFileSync(file, 'utf8').replace(/^(Udp: \d+) \d+/m, '$1 999999'));
+        }
+      const r = reader.read(spaces, ids, prev);
+      if (prev) {
+        const moved = diffCounters(prev, r.snap, 1000).snmp;
+        seenAt.push(Object.values(moved).filter((m) => (m['Udp.NoPorts'] ?? 0) > 0).length);
+      }
+      prev = r.snap;
+    }
+    // Each namespace's change arrives once, within five samples, two namespaces a sample.
+    expect(seenAt.reduce((a, n) => a + n, 0)).toBe(10);
+    expect(Math.max(...seenAt)).toBe(2);
   });
 });

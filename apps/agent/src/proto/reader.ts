@@ -90,6 +90,8 @@ interface NsState {
   pending: Map<string, number>;
   /** When the ruleset is owed a read (first sight, or a failed read's retry); null: read. */
   nftDue: number | null;
+  /** Its place in the order namespaces were first seen: spreads the slots (not the inode, whose stride is fixed). */
+  order: number;
 }
 
 /** The argv that runs `cmd args` inside the namespace: never a shell. */
@@ -184,6 +186,7 @@ export class NsProtoReader {
         rules: [],
         pending: new Map(),
         nftDue: performance.now(),
+        order: this.seen++,
       };
       this.state.set(name, s);
     }
@@ -192,17 +195,19 @@ export class NsProtoReader {
 
   private ctDelta = new Map<string, NsProto['conntrack']>();
   private tick = 0;
+  /** Namespaces seen so far (their `order`). */
+  private seen = 0;
 
   /**
    * Two procfs reads per namespace, not every sample: conntrack statistics every sample where
    * conntrack holds entries or NETFILTER_DROP came, the ARP table when neighbour drops came, and
-   * both every PROCFS_EVERY samples otherwise (spread over namespaces by inode). A delta read late
+   * both every PROCFS_EVERY samples otherwise (spread over namespaces in the order they were first seen). A delta read late
    * arrives whole in the sample that reads it.
    */
   private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
     if (ns.kind !== 'host' && ns.pid === null) return; // no holder: nothing to read (netDir)
     const s = this.st(ns.name);
-    const slot = (this.tick + ns.inode) % PROCFS_EVERY === 0;
+    const slot = (this.tick + s.order) % PROCFS_EVERY === 0;
     const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
     const ctBytes = readCt ? this.bytes(ns, 'stat/nf_conntrack') : null;
     // An idle namespace's statistics read exactly as before (most reads): no string, no parse.

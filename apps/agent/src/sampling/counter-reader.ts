@@ -82,6 +82,13 @@ interface NsState {
   totals: NsIfaceTotals;
   mismatched: boolean;
   mibs: Mibs | null;
+  /**
+   * Its place in the order namespaces were first seen: what spreads the SNMP slots. Not the
+   * inode: the kernel numbers namespaces with a fixed stride (65 here: every `ip netns add` takes
+   * the /proc entries of the new namespace's net/ between two), so all of them fell in one slot
+   * of five and every fifth sample read them all.
+   */
+  order: number;
 }
 
 const NO_TOTALS: NsIfaceTotals = new Map();
@@ -97,6 +104,8 @@ export class CounterReader {
   private readonly files = new OpenFiles();
   private readonly state = new Map<string, NsState>();
   private tick = 0;
+  /** Namespaces seen so far (their `order`). */
+  private seen = 0;
 
   constructor(
     private readonly procRoot: string,
@@ -141,7 +150,7 @@ export class CounterReader {
       snap.ifaces.set(ns.name, st.totals);
       // Not the map of the previous snapshot: something in this namespace moved since.
       const active = st.totals !== prev?.ifaces.get(ns.name);
-      snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick + ns.inode));
+      snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick + st.order));
     }
     return { snap, mismatched, unreadable };
   }
@@ -162,6 +171,7 @@ export class CounterReader {
         totals: st?.totals ?? NO_TOTALS,
         mismatched: false,
         mibs: st?.mibs ?? null,
+        order: st?.order ?? this.seen++,
       };
       this.state.set(ns.name, st);
     }
