@@ -211,7 +211,7 @@ export class AgentCollector implements Collector {
     this.changes.settleAddresses((name) => discovery.probes.get(name));
     if (this.changes.takeRelist()) await this.namespaces.refresh();
     if (this.changes.dirty.size > 0) await discovery.rediscoverDirty(MAX_UNNAMED_PROBES_PER_SAMPLE);
-    discovery.refreshRps();
+    discovery.refreshRps(now, (name) => this.reader.quietFor(name));
     if (this.ovs?.shapeChanged()) discovery.rebuild();
 
     let snap = this.readSnapshot();
@@ -234,6 +234,7 @@ export class AgentCollector implements Collector {
       [...watched.values()],
       drops,
       (name) => discovery.probes.get(name)?.rpFilter,
+      (name) => this.reader.quietFor(name),
     );
     const ovs = this.ovs ? await this.ovs.sample(mono, deltas.ifaces) : null;
     return {

@@ -155,6 +155,24 @@ describe('NsProtoReader', () => {
   });
 
   it.each([
+    ['moved lately', 5, 0],
+    ['stayed quiet', 30, 1000],
+  ])(
+    'conntrack of an idle namespace whose interfaces %s is read on its slot: tick %i',
+    async (_, expected, quietFor) => {
+      const r = new NsProtoReader(root, runner, () => {}, false);
+      await r.sample([ns], [], undefined, () => quietFor); // tick 1: the first reading
+      writeFileSync(`${root}/77/net/stat/nf_conntrack`, fixture('proto/nf_conntrack-full.txt'));
+      let seenAt = -1;
+      for (let tick = 2; tick <= 31 && seenAt < 0; tick++) {
+        const s = await r.sample([ns], [], undefined, () => quietFor);
+        if (s.r1?.conntrack) seenAt = tick;
+      }
+      expect(seenAt).toBe(expected);
+    },
+  );
+
+  it.each([
     ['0.9.1+ fails', { code: 1, stdout: '', stderr: 'Error: JSON support not compiled-in\n' }],
     [
       '0.9.0 ignores -j',

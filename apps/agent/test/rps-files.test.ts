@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RpsFiles } from '../src/sampling/rps-files.ts';
+import { RpsFiles, RpsSchedule } from '../src/sampling/rps-files.ts';
 
 describe('RPS1: rps_cpus through kept descriptors (sampling/rps-files.ts)', () => {
   const dir = mkdtempSync(`${tmpdir()}/hw-rps-`);
@@ -59,5 +59,52 @@ describe('RPS1: rps_cpus through kept descriptors (sampling/rps-files.ts)', () =
     expect(r.read(`${dir}/ns4/missing`, 64, undefined)).toBeNull();
     r.done();
     expect(files.size).toBe(0);
+  });
+});
+
+describe('RPS1: which namespaces a sample re-reads (RpsSchedule)', () => {
+  const names = Array.from({ length: 100 }, (_, i) => `ns${i}`);
+  /** Seconds of 1 s samples from t=0: when each namespace was read. */
+  function run(seconds: number, quiet: (name: string) => boolean): Map<string, number[]> {
+    const schedule = new RpsSchedule(1000);
+    const at = new Map<string, number[]>(names.map((n) => [n, []]));
+    for (let s = 0; s < seconds; s++) {
+      const taken = schedule.take(names, s * 1000, (n) => (quiet(n) ? 1000 : 0));
+      expect(taken.length).toBeLessThanOrEqual(4); // 100 namespaces over 30 s: a bounded slice a sample
+      for (const n of taken) at.get(n)!.push(s);
+    }
+    return at;
+  }
+  const gaps = (t: number[]) => t.slice(1).map((x, i) => x - t[i]!);
+
+  it('every namespace within 30 s, again and again (100 namespaces: 4 a sample)', () => {
+    const at = run(240, () => false);
+    for (const n of names) {
+      expect(at.get(n)![0]).toBeLessThan(30);
+      expect(gaps(at.get(n)!).every((g) => g === 25)).toBe(true);
+    }
+  });
+
+  it('a quiet namespace every 120 s or so, a busy one among them within 30 s', () => {
+    const at = run(600, (n) => n !== 'ns7');
+    for (const g of gaps(at.get('ns7')!)) expect(g).toBeLessThanOrEqual(30);
+    for (const n of names.filter((x) => x !== 'ns7')) {
+      expect(at.get(n)![0]).toBeLessThan(30);
+      for (const g of gaps(at.get(n)!)) expect(g).toBeGreaterThanOrEqual(120);
+      for (const g of gaps(at.get(n)!)) expect(g).toBeLessThanOrEqual(150);
+    }
+  });
+
+  it('a namespace that turns busy is read again on its next turn', () => {
+    const schedule = new RpsSchedule(1000);
+    const two = ['a', 'b'];
+    let quiet = true;
+    const taken: string[][] = [];
+    for (let s = 0; s < 8; s++) {
+      if (s === 4) quiet = false;
+      taken.push(schedule.take(two, s * 1000, () => (quiet ? 1000 : 0)));
+    }
+    expect(taken.slice(0, 4).flat()).toEqual(['a', 'b']); // first reads, then passed over
+    expect(taken.slice(4).flat()).toEqual(['a', 'b', 'a', 'b']);
   });
 });

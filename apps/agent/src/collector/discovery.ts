@@ -15,17 +15,11 @@ import type { ResolvedOptions } from '../options.ts';
 import type { OvsSource } from '../ovs/source.ts';
 import type { IdIndex, NsIds } from '../sampling/counter-reader.ts';
 import { countNetDevIfaces } from '../sampling/ns-files.ts';
-import { RpsFiles } from '../sampling/rps-files.ts';
+import { RpsFiles, RpsSchedule } from '../sampling/rps-files.ts';
 import type { ChangeTracker } from './changes.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import type { Namespaces } from './namespaces.ts';
 
-/**
- * rps_cpus is written through sysfs, which sends no netlink event: re-read every RPS_REFRESH_MS,
- * a slice of the namespaces each sample (sysfs costs ~15 µs a file: all 1000 interfaces at once
- * was a 40 ms sample every half minute). The other change detection: collector/changes.ts.
- */
-const RPS_REFRESH_MS = 30_000;
 /** Parallel `ip` probes: more would only queue on 2 cores and delay the sample. */
 const PROBE_CONCURRENCY = 8;
 /** A namespace over an interface budget is looked at again this often, not on every event. */
@@ -49,8 +43,8 @@ export class Discovery {
   /** Per namespace: interface name → its id and the ifindex discovery saw (rebuilt with the topology). */
   private idIndex: IdIndex = new Map();
   private readonly nsidAssigned = new Set<string>();
-  /** Round-robin position of the RPS refresh over the namespaces. */
-  private rpsCursor = 0;
+  /** Which namespaces' rps_cpus each sample re-reads (SPEC RPS1). */
+  private readonly rpsSchedule: RpsSchedule;
   /** The refresh's rps_cpus descriptors, kept open (sampling/rps-files.ts). */
   private readonly rpsFiles = new RpsFiles();
   /** Namespaces over the per-namespace interface budget: their size and when to look again. */
@@ -68,6 +62,7 @@ export class Discovery {
     private readonly ovs: OvsSource | null,
   ) {
     this.topo = buildTopology(facts, []);
+    this.rpsSchedule = new RpsSchedule(opts.intervalMs);
   }
 
   topology(): Topology {
@@ -92,6 +87,7 @@ export class Discovery {
   /** A namespace is gone: its probe, budget state and descriptors go; the topology follows. */
   forget(name: string): void {
     this.rpsFiles.forget(name);
+    this.rpsSchedule.forget(name);
     this.probeBytes.delete(name);
     const wasOver = this.overBudget.delete(name);
     if (this.probes.delete(name) || wasOver) this.rebuild();
@@ -187,19 +183,17 @@ export class Discovery {
     this.rebuild();
   }
 
-  /** rps_cpus of a slice of the namespaces (sysfs sends no netlink event: RPS_REFRESH_MS). */
-  refreshRps(): void {
-    const probes = [...this.probes.values()];
-    if (probes.length === 0) return;
-    const perSample = Math.ceil((probes.length * this.opts.intervalMs) / RPS_REFRESH_MS);
+  /** rps_cpus of the namespaces the schedule says are due (sampling/rps-files.ts). */
+  refreshRps(now: number = performance.now(), quietFor: (name: string) => number = () => 0): void {
+    if (this.probes.size === 0) return;
     let changed = false;
     const log = (msg: string) => this.opts.log('warn', msg);
-    for (let k = 0; k < Math.min(perSample, probes.length); k++) {
-      const probe = probes[this.rpsCursor++ % probes.length]!;
-      const files = this.rpsFiles.refresh(probe.ns.name);
+    for (const name of this.rpsSchedule.take([...this.probes.keys()], now, quietFor)) {
+      const probe = this.probes.get(name)!;
+      const files = this.rpsFiles.refresh(name);
       const rps = readRps(probe.ns, probe.links, this.opts, log, files.read);
       files.done();
-      for (const [name, mask] of rps) if (probe.rps.get(name) !== mask) changed = true;
+      for (const [ifname, mask] of rps) if (probe.rps.get(ifname) !== mask) changed = true;
       probe.rps = rps;
     }
     if (changed) this.rebuild();

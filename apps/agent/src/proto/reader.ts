@@ -56,6 +56,12 @@ export const MIB_KEYS: ReadonlySet<string> = new Set([
 ]);
 /** Procfs reads of an idle namespace happen every this many samples (see readProcfs). */
 const PROCFS_EVERY = 5;
+/**
+ * ...and every this many in a namespace whose interfaces have not moved for PROCFS_EVERY: its
+ * conntrack counters and a new neighbour come with packets; what a quiet namespace's tables
+ * still do (entries time out) is a gauge, shown a little later.
+ */
+const PROCFS_QUIET_EVERY = 30;
 /** Parallel reads: more only queue on two cores. */
 const CONCURRENCY = 4;
 
@@ -129,19 +135,24 @@ export class NsProtoReader {
 
   /**
    * One sample's protocol state; awaits only reads the interval's drop reasons asked for.
-   * `rpFilter` gives a namespace's non-zero rp_filter values as its latest probe saw them.
+   * `rpFilter` gives a namespace's non-zero rp_filter values as its latest probe saw them;
+   * `quietFor` the samples since its interface counters last moved (sampling/counter-reader.ts).
    */
   async sample(
     namespaces: readonly NsEntry[],
     drops: readonly DropReasonCount[],
     rpFilter: (name: string) => Readonly<Record<string, number>> | undefined = () => undefined,
+    quietFor: (name: string) => number = () => 0,
   ): Promise<Record<string, NsProto>> {
     const seen = new Set(drops.filter((d) => d.count > 0).map((d) => d.reason));
     const neigh = [...seen].some((r) => r.startsWith('NEIGH_'));
     this.tick++;
     // Indexed loops over the namespaces each sample: no iterator result per step (see diffCounters).
     const netfilter = seen.has('NETFILTER_DROP');
-    for (let i = 0; i < namespaces.length; i++) this.readProcfs(namespaces[i]!, netfilter, neigh);
+    for (let i = 0; i < namespaces.length; i++) {
+      const ns = namespaces[i]!;
+      this.readProcfs(ns, netfilter, neigh, quietFor(ns.name) >= PROCFS_EVERY);
+    }
     if (drops.some((d) => d.count > 0 && MIB_REASONS.has(d.reason))) {
       for (const ns of namespaces) this.readMib(ns);
     } else this.mibPrev.clear();
@@ -167,7 +178,7 @@ export class NsProtoReader {
   async prime(namespaces: readonly NsEntry[]): Promise<void> {
     if (!this.live) return;
     await mapLimit(namespaces, CONCURRENCY, (ns) => this.readNft(ns));
-    for (const ns of namespaces) this.readProcfs(ns, true, true);
+    for (const ns of namespaces) this.readProcfs(ns, true, true, false);
     this.ctDelta.clear();
   }
 
@@ -201,13 +212,14 @@ export class NsProtoReader {
   /**
    * Two procfs reads per namespace, not every sample: conntrack statistics every sample where
    * conntrack holds entries or NETFILTER_DROP came, the ARP table when neighbour drops came, and
-   * both every PROCFS_EVERY samples otherwise (spread over namespaces in the order they were first seen). A delta read late
-   * arrives whole in the sample that reads it.
+   * both every PROCFS_EVERY samples otherwise, PROCFS_QUIET_EVERY in a quiet namespace (spread
+   * over namespaces in the order they were first seen). A delta read late arrives whole in the
+   * sample that reads it.
    */
-  private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean): void {
+  private readProcfs(ns: NsEntry, netfilter: boolean, neigh: boolean, quiet: boolean): void {
     if (ns.kind !== 'host' && ns.pid === null) return; // no holder: nothing to read (netDir)
     const s = this.st(ns.name);
-    const slot = (this.tick + s.order) % PROCFS_EVERY === 0;
+    const slot = (this.tick + s.order) % (quiet ? PROCFS_QUIET_EVERY : PROCFS_EVERY) === 0;
     const readCt = slot || netfilter || s.ct === null || s.ct.entries > 0;
     const ctBytes = readCt ? this.bytes(ns, 'stat/nf_conntrack') : null;
     // An idle namespace's statistics read exactly as before (most reads): no string, no parse.

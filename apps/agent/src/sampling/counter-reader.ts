@@ -31,13 +31,20 @@ import { OpenFiles, seqWholeBelow } from '../util/procfs.ts';
  *   no route sends nothing, and its Ip.OutNoRoutes is the only counter that says why (the lab's
  *   `noroute` fault on the uplink; 15 samples here hid it from an 8 s `hopwatch diagnose`).
  *   Also timers (Ip.ReasmFails 30 s after a lone fragment) and Udp.SndbufErrors;
- * - `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples.
+ * - `netstat` (IpExt.InNoRoutes, TcpExt.Listen*, ...) every NETSTAT_EVERY samples, every
+ *   QUIET_NETSTAT_EVERY in a namespace whose interfaces have not moved for NETSTAT_EVERY.
  * Namespaces are spread over the slots so no sample reads them all. A delta read late is not
  * lost: it arrives whole in the sample that reads it.
  */
 const QUIET_SNMP_EVERY = 5;
 /** netstat is the costlier file and its counters (TCP listen queues, InNoRoutes) the slower story. */
 const NETSTAT_EVERY = 10;
+/**
+ * ...and for a namespace quiet that long, every QUIET_NETSTAT_EVERY: its counters (TcpExt,
+ * IpExt) move with packets, which would have moved its interfaces. Only a straggler (a timer's
+ * count) is left to show, whole, later.
+ */
+const QUIET_NETSTAT_EVERY = 30;
 
 /**
  * Per namespace: interface name → its id and the ifindex discovery saw, or null for an interface
@@ -89,6 +96,8 @@ interface NsState {
    * of five and every fifth sample read them all.
    */
   order: number;
+  /** The reader's tick in which its net/dev last moved (its totals changed). */
+  movedAt: number;
 }
 
 const NO_TOTALS: NsIfaceTotals = new Map();
@@ -138,7 +147,7 @@ export class CounterReader {
       const ns = list[i]!;
       const known = ids.get(ns.name);
       if (!known) continue;
-      const st = this.stateOf(ns);
+      const st = this.stateOf(ns, tick);
       const bytes = st === null ? 'no process lives in it' : this.readDev(st);
       if (typeof bytes === 'string' || st === null) {
         this.log('warn', `skipping ${nsLabel(ns)} this sample: ${bytes as string}`);
@@ -150,12 +159,13 @@ export class CounterReader {
       snap.ifaces.set(ns.name, st.totals);
       // Not the map of the previous snapshot: something in this namespace moved since.
       const active = st.totals !== prev?.ifaces.get(ns.name);
-      snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick + st.order));
+      if (active) st.movedAt = tick;
+      snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick - st.movedAt, tick + st.order));
     }
     return { snap, mismatched, unreadable };
   }
 
-  private stateOf(ns: NsEntry): NsState | null {
+  private stateOf(ns: NsEntry, tick: number): NsState | null {
     let st = this.state.get(ns.name);
     if (st === undefined || st.pid !== ns.pid) {
       const dir = netDir(this.procRoot, ns);
@@ -172,6 +182,7 @@ export class CounterReader {
         mismatched: false,
         mibs: st?.mibs ?? null,
         order: st?.order ?? this.seen++,
+        movedAt: st?.movedAt ?? tick,
       };
       this.state.set(ns.name, st);
     }
@@ -248,10 +259,17 @@ export class CounterReader {
    * re-read file that reads as before keeps its map, and when both do the merged map is the
    * same object: the diff skips it by identity (SPEC READ2).
    */
-  private readMibs(ns: NsEntry, st: NsState, active: boolean, slot: number): Map<string, Counter> {
+  private readMibs(
+    ns: NsEntry,
+    st: NsState,
+    active: boolean,
+    quietFor: number,
+    slot: number,
+  ): Map<string, Counter> {
     const last = st.mibs;
     const readSnmp = !last || active || slot % QUIET_SNMP_EVERY === 0;
-    const readNetstat = !last || slot % NETSTAT_EVERY === 0;
+    const readNetstat =
+      !last || slot % (quietFor < NETSTAT_EVERY ? NETSTAT_EVERY : QUIET_NETSTAT_EVERY) === 0;
     if (last && !readSnmp && !readNetstat) return last.merged;
     const snmpBytes = last?.snmpBytes ?? new KeptBytes();
     const netstatBytes = last?.netstatBytes ?? new KeptBytes();
@@ -265,6 +283,15 @@ export class CounterReader {
     const merged = new Map([...snmp, ...netstat]);
     st.mibs = { snmp, netstat, merged, snmpBytes, netstatBytes };
     return merged;
+  }
+
+  /**
+   * Samples since the namespace's interface counters last moved (0: in the latest read), or
+   * Infinity for one not read yet. What moves with packets is read less often in a quiet one.
+   */
+  quietFor(name: string): number {
+    const st = this.state.get(name);
+    return st === undefined ? Number.POSITIVE_INFINITY : this.tick - 1 - st.movedAt;
   }
 
   /** Host-wide files (sysctls) through the same kept descriptors. */
