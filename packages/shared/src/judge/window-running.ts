@@ -49,11 +49,13 @@ export function createRunningWindow(): { merge: (samples: readonly Sample[]) => 
   let exact = true;
   let call = 0;
 
-  const hold = (sample: Sample): Held => ({
-    sample,
-    ids: Object.keys(sample.ifaces),
-    rows: Object.values(sample.ifaces),
-  });
+  function hold(sample: Sample): Held {
+    // Keys, then a lookup each: Object.values on a 3000-key object took 3× as long (V8 in node 20).
+    const ids = Object.keys(sample.ifaces);
+    const rows = new Array<number[]>(ids.length);
+    for (let i = 0; i < ids.length; i++) rows[i] = sample.ifaces[ids[i]!]!;
+    return { sample, ids, rows };
+  }
 
   /** The row of `id`, writable in this call (copied the first time this call touches it). */
   function own(s: Sum): number[] {
