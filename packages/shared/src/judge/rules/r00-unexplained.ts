@@ -40,9 +40,16 @@ export const r00Unexplained: Rule = {
         : [];
     let any = false;
     for (const f of ctx.facts.values()) {
-      const left = ctx.ledger.unclaimed(f.iface.id);
-      const n = left.rx + left.tx + left.errors + left.gap;
+      // The sum first, the copy only for a hop with something left (most hops: nothing).
+      const id = f.iface.id;
+      const { ledger } = ctx;
+      const n =
+        ledger.available(id, 'rx') +
+        ledger.available(id, 'tx') +
+        ledger.available(id, 'errors') +
+        ledger.available(id, 'gap');
       if (n <= 0) continue;
+      const left = ctx.ledger.unclaimed(f.iface.id);
       ctx.ledger.claim(f.iface.id, 'rx', left.rx);
       ctx.ledger.claim(f.iface.id, 'tx', left.tx);
       ctx.ledger.claim(f.iface.id, 'errors', left.errors);
