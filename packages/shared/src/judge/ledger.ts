@@ -61,6 +61,11 @@ export class Ledger {
     if (tally) tally[kind] += n;
   }
 
+  /** What nobody claimed yet, per pool, not copied: read it before the next claim on this hop. */
+  peek(hop: string): Readonly<Record<Pool, number>> | undefined {
+    return this.left.get(hop) ?? this.facts.get(hop)?.pools;
+  }
+
   /** What nobody claimed, per pool. */
   unclaimed(hop: string): Record<Pool, number> {
     return {

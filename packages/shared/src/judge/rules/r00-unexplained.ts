@@ -40,14 +40,9 @@ export const r00Unexplained: Rule = {
         : [];
     let any = false;
     for (const f of ctx.facts.values()) {
-      // The sum first, the copy only for a hop with something left (most hops: nothing).
-      const id = f.iface.id;
-      const { ledger } = ctx;
-      const n =
-        ledger.available(id, 'rx') +
-        ledger.available(id, 'tx') +
-        ledger.available(id, 'errors') +
-        ledger.available(id, 'gap');
+      // The sum first, a copy only for a hop with something left (most hops: nothing).
+      const seen = ctx.ledger.peek(f.iface.id);
+      const n = seen === undefined ? 0 : seen.rx + seen.tx + seen.errors + seen.gap;
       if (n <= 0) continue;
       const left = ctx.ledger.unclaimed(f.iface.id);
       ctx.ledger.claim(f.iface.id, 'rx', left.rx);
