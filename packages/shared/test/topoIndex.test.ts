@@ -36,6 +36,17 @@ function bigHost(routers: number): Topology {
 }
 
 describe('topology index (path finding reads it, built once per topology)', () => {
+  it('IDX1: peerAt is the position of the interface byId gives for the peer, -1 for none or a missing one', () => {
+    const t = bigHost(3);
+    t.ifaces.push(iface({ netns: '', name: 'lonely', kind: 'veth', peer: 'gone' }));
+    const { byId, peerAt } = topoIndex(t);
+    t.ifaces.forEach((i, k) => {
+      const p = peerAt[k]!;
+      expect(p < 0 ? null : t.ifaces[p]).toBe(i.peer === null ? null : (byId.get(i.peer) ?? null));
+    });
+    expect(peerAt.filter((p) => p >= 0)).toHaveLength(8);
+  });
+
   it('IDX1: the index is built once per topology and again when a list is replaced or grows', () => {
     const t = labTopology();
     const a = topoIndex(t);

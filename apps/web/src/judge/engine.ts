@@ -1,4 +1,5 @@
 import type { Sample, Topology } from '@hopwatch/shared';
+import { createRunningWindow } from '@hopwatch/shared/judge/window-running';
 import { decodeHubFrame } from '../connection/decodeHub.ts';
 import { JUDGE_WINDOW_SAMPLES } from './constants.ts';
 import { decodeSample, decodeSampleFrame } from './decodeSample.ts';
@@ -47,6 +48,11 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
   let last: Omit<Judged, 'kind' | 'host' | 'lastT' | 'hop' | 'changed' | 'removed' | 'ms'> | null = null;
   /** The findings last sent, as text: unchanged findings go as null (compared here, off the UI thread). */
   let sentFindings = '';
+  /**
+   * The judgement window's interface rows as running sums: a tick adds the newest sample and
+   * subtracts the one that left instead of re-adding five (3000 interfaces: most of a tick's merge).
+   */
+  const running = createRunningWindow();
 
   const hop = () => (sel === null ? null : hopHistory(history.samples, sel));
 
@@ -93,7 +99,7 @@ export function createJudgeEngine(now: () => number = () => performance.now()) {
     if (host === null || topology === null) return [];
     const t0 = now();
     const samples = history.samples.slice(-JUDGE_WINDOW_SAMPLES);
-    const j = evaluate({ host, topology, samples, from, to }, stats);
+    const j = evaluate({ host, topology, samples, from, to, merge: running.merge }, stats);
     stats = j.statsById;
     onPath = new Set(j.path ?? []);
     const findingsKey = JSON.stringify(j.findings);

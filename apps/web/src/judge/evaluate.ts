@@ -51,6 +51,11 @@ export interface EvaluateInput {
   samples: readonly Sample[];
   from: string | null;
   to: string | null;
+  /**
+   * How the window is merged: mergeSamples, or the same sums kept running from the last call
+   * (createRunningWindow: the engine's, judging one sample more each tick).
+   */
+  merge?: (samples: readonly Sample[]) => Sample | null;
 }
 
 /**
@@ -58,7 +63,7 @@ export interface EvaluateInput {
  * the report of every interface: the map colours all of them, not only the path's.
  */
 export function evaluate(input: EvaluateInput, prev: ReadonlyMap<string, HopStat>): Judgement {
-  const { topology, samples, from, to } = input;
+  const { topology, samples, from, to, merge = mergeSamples } = input;
   let path: string[] | null = null;
   let pathError: string | null = null;
   let pathSuggestions: string[] = [];
@@ -71,7 +76,7 @@ export function evaluate(input: EvaluateInput, prev: ReadonlyMap<string, HopStat
     }
   }
   const ordered = [...samples].sort((a, b) => a.t - b.t);
-  const merged = mergeSamples(ordered);
+  const merged = merge(ordered);
   const { hops, findings } = judgeWindow(topology, merged, path, ordered);
   const seconds = merged !== null ? merged.elapsedMs / 1000 : 0;
   const next = new Map<string, HopStat>();

@@ -54,28 +54,27 @@ export function buildFacts(
 ): Map<string, HopFacts> {
   // The topology's lookups are built once per topology (topoIndex), not once per window: the hub
   // judges the same topology every few seconds. Bridges with ports are the keys of `ports`.
-  const { byId, ports: hasPorts } = topoIndex(topology);
+  const { ports: hasPorts, peerAt } = topoIndex(topology);
+  const ifaces = topology.ifaces;
   const facts = new Map<string, HopFacts>();
-  const counters = new Map<string, Counters>();
-  const cOf = (id: string) => {
-    let c = counters.get(id);
-    if (!c) {
-      c = countersOf(window, id);
-      counters.set(id, c);
-    }
-    return c;
-  };
+  // Each interface's counters once, by position: a veth's are read again as its peer's (a map by
+  // id and a lookup of the peer by id were ~0.5 ms a window at 3000 interfaces in the web judge).
+  const cs = ifaces.map((i) => countersOf(window, i.id));
   const portTraffic = new Map<string, number>();
-  for (const i of topology.ifaces) {
+  for (let k = 0; k < ifaces.length; k++) {
+    const i = ifaces[k]!;
     if (i.master === null) continue;
-    const c = cOf(i.id);
+    const c = cs[k]!;
     portTraffic.set(i.master, Math.max(portTraffic.get(i.master) ?? 0, c.rxPackets, c.txPackets));
   }
-  for (const i of topology.ifaces) {
-    const c = cOf(i.id);
-    const peer = i.peer === null ? null : (byId.get(i.peer) ?? null);
-    const peerC = peer ? cOf(peer.id) : null;
-    const qdisc = window?.qdiscs[i.id] ?? null;
+  for (let k = 0; k < ifaces.length; k++) {
+    const i = ifaces[k]!;
+    const c = cs[k]!;
+    const p = peerAt[k]!;
+    const peer = p < 0 ? null : ifaces[p]!;
+    const peerC = p < 0 ? null : cs[p]!;
+    const qdisc =
+      window !== null && Object.hasOwn(window.qdiscs, i.id) ? (window.qdiscs[i.id] ?? null) : null;
     const pathIndex = path === null ? -1 : path.indexOf(i.id);
     const veth = peer !== null && peerC !== null;
     const sent = peerC?.txPackets ?? 0;

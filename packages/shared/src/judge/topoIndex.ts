@@ -14,6 +14,11 @@ export interface TopoIndex {
   uppers: ReadonlyMap<string, readonly Iface[]>;
   /** Device id → every interface whose master or lower it is, in topology order (each once). */
   linked: ReadonlyMap<string, readonly Iface[]>;
+  /**
+   * Where each interface's peer is in `topology.ifaces` (the one `byId` gives), -1 for none: the
+   * judge reads a veth's counters and its peer's by position every window (facts.ts).
+   */
+  peerAt: readonly number[];
   tables: ReadonlyMap<string, RouteTable>;
   /** Namespaces with ip_forward on. */
   forwarding: ReadonlySet<string>;
@@ -35,8 +40,11 @@ function build(topology: Topology): TopoIndex {
     if (i.master !== null) push(linked, i.master, i);
     if (i.lower !== null && i.lower !== i.master) push(linked, i.lower, i);
   }
+  // Like byId, the last interface of an id wins.
+  const at = new Map(topology.ifaces.map((i, k) => [i.id, k]));
   return {
     byId: new Map(topology.ifaces.map((i) => [i.id, i])),
+    peerAt: topology.ifaces.map((i) => (i.peer === null ? -1 : (at.get(i.peer) ?? -1))),
     ports,
     uppers,
     linked,

@@ -40,9 +40,11 @@ export const r00Unexplained: Rule = {
         : [];
     let any = false;
     for (const f of ctx.facts.values()) {
-      const left = ctx.ledger.unclaimed(f.iface.id);
-      const n = left.rx + left.tx + left.errors + left.gap;
+      // The sum first, a copy only for a hop with something left (most hops: nothing).
+      const seen = ctx.ledger.peek(f.iface.id);
+      const n = seen === undefined ? 0 : seen.rx + seen.tx + seen.errors + seen.gap;
       if (n <= 0) continue;
+      const left = ctx.ledger.unclaimed(f.iface.id);
       ctx.ledger.claim(f.iface.id, 'rx', left.rx);
       ctx.ledger.claim(f.iface.id, 'tx', left.tx);
       ctx.ledger.claim(f.iface.id, 'errors', left.errors);
