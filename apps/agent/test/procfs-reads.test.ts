@@ -62,6 +62,39 @@ describe('kernel file reads', () => {
     files.closeAll();
   });
 
+  it('COL11: the net/dev of every namespace is read before any parse or SNMP read (the ends of a veth pair read close together)', () => {
+    const proc = `${dir}/col11/proc`;
+    cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(`${proc}/net`, { recursive: true });
+    writeFileSync(`${proc}/net/softnet_stat`, fixture('softnet/softnet-15-before.txt'));
+    const spaces: NsEntry[] = [
+      { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null },
+      { name: 'r1', inode: 4026532315, kind: 'named', pid: 4242, via: null, sysDev: null },
+    ];
+    const ids = new Map(
+      spaces.map((ns) => {
+        const dev = readFileSync(`${proc}/${ns.pid ?? 'self'}/net/dev`, 'latin1');
+        const names = [...dev.matchAll(/^\s*([^:\s]+):/gm)].map((m) => m[1]!);
+        const byName = new Map(names.map((x, k) => [x, { id: `${ns.name}/${x}`, ifindex: k + 1 }]));
+        return [ns.name, { byName, tracked: names.length }] as const;
+      }),
+    );
+    const reader = new CounterReader(proc, () => {});
+    const spy = vi.mocked(fs.readSync);
+    spy.mockClear();
+    reader.read(spaces, ids, null);
+    // Which file each read was of, in order (the descriptors are the reader's own, still open).
+    const files = spy.mock.calls.map((c) =>
+      fs.readlinkSync(`/proc/self/fd/${c[0] as number}`).replace(proc, ''),
+    );
+    reader.close();
+    const devs = files.flatMap((f, i) => (f.endsWith('/net/dev') ? [i] : []));
+    const mibs = files.flatMap((f, i) => (/\/net\/(snmp|netstat)$/.test(f) ? [i] : []));
+    expect(devs).toHaveLength(2);
+    expect(mibs.length).toBeGreaterThan(0);
+    expect(Math.max(...devs)).toBeLessThan(Math.min(...mibs));
+  });
+
   it('READ1: files the kernel makes whole per read (sysctls, snmp, netstat, sysfs, tracefs stats) take one read of any size', () => {
     const files = new OpenFiles();
     writeFileSync(`${dir}/page`, 'x'.repeat(9000));

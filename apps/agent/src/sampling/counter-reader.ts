@@ -115,6 +115,17 @@ export class CounterReader {
   private tick = 0;
   /** Namespaces seen so far (their `order`). */
   private seen = 0;
+  /** The net/dev bytes of this sample's changed namespaces, one after the other (see read). */
+  private stage: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  /** This sample's namespaces in read order, as parallel lists (no object per namespace a sample). */
+  private readonly staged = {
+    ns: [] as NsEntry[],
+    st: [] as NsState[],
+    known: [] as NsIds[],
+    /** Where its bytes are in `stage`, or -1: as in the previous read. */
+    at: [] as number[],
+    len: [] as number[],
+  };
 
   constructor(
     private readonly procRoot: string,
@@ -143,6 +154,14 @@ export class CounterReader {
     const unreadable: string[] = [];
     // An array and an indexed loop: no iterator result per namespace per sample (see diffCounters).
     const list = Array.isArray(namespaces) ? (namespaces as NsEntry[]) : [...namespaces];
+    // Every namespace's net/dev first, back to back, then the parses and SNMP reads: the two ends
+    // of a veth pair live in two namespaces, and what is read between them is time in which
+    // packets cross, counted on one end and not yet on the other. The judge takes a gap above its
+    // slack for loss (shared judge/facts.ts): with parses and SNMP reads in between, a loaded CI
+    // machine once made 43 packets of 12 130 at 2000 pps (OVS-INT2).
+    const staged = this.staged;
+    let used = 0;
+    let n = 0;
     for (let i = 0; i < list.length; i++) {
       const ns = list[i]!;
       const known = ids.get(ns.name);
@@ -154,7 +173,30 @@ export class CounterReader {
         unreadable.push(ns.name);
         continue;
       }
-      if (st.ids !== known || !sameBytes(bytes, st)) this.match(st, bytes, known);
+      let at = -1;
+      if (st.ids !== known || !sameBytes(bytes, st)) {
+        // Changed: kept until its parse (the read buffer is the next read's).
+        if (this.stage.length < used + bytes.length) {
+          const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.stage.length, used + bytes.length));
+          this.stage.copy(grown, 0, 0, used);
+          this.stage = grown;
+        }
+        bytes.copy(this.stage, used);
+        at = used;
+        used += bytes.length;
+      }
+      staged.ns[n] = ns;
+      staged.st[n] = st;
+      staged.known[n] = known;
+      staged.at[n] = at;
+      staged.len[n] = bytes.length;
+      n++;
+    }
+    for (let k = 0; k < n; k++) {
+      const ns = staged.ns[k]!;
+      const st = staged.st[k]!;
+      const at = staged.at[k]!;
+      if (at >= 0) this.match(st, this.stage.subarray(at, at + staged.len[k]!), staged.known[k]!);
       if (st.mismatched) mismatched.push(ns.name);
       snap.ifaces.set(ns.name, st.totals);
       // Not the map of the previous snapshot: something in this namespace moved since.
@@ -162,6 +204,10 @@ export class CounterReader {
       if (active) st.movedAt = tick;
       snap.snmp.set(ns.name, this.readMibs(ns, st, active, tick - st.movedAt, tick + st.order));
     }
+    // Nothing of this sample is held by the staging lists (a namespace that goes is let go).
+    staged.ns.length = 0;
+    staged.st.length = 0;
+    staged.known.length = 0;
     return { snap, mismatched, unreadable };
   }
 
