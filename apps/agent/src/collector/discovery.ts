@@ -184,7 +184,7 @@ export class Discovery {
   }
 
   /** rps_cpus of the namespaces the schedule says are due (sampling/rps-files.ts). */
-  refreshRps(now: number = performance.now(), quietFor: (name: string) => number = () => 0): void {
+  refreshRps(now: number, quietFor: (name: string) => number): void {
     if (this.probes.size === 0) return;
     let changed = false;
     const log = (msg: string) => this.opts.log('warn', msg);

@@ -1,5 +1,5 @@
-import type { Iface } from '../../protocol/model.ts';
 import type { HopFacts } from '../facts.ts';
+import { type TopoIndex, topoIndex } from '../topoIndex.ts';
 import { fmtCount, fmtDelta, nsCommand } from '../format.ts';
 import { shellWord } from '../../text.ts';
 import { atLocation, type ReasonFilter, withReason } from '../reasons.ts';
@@ -51,8 +51,6 @@ function findBridgeVictims(ctx: RuleContext): { f: HopFacts; biggest: number }[]
 }
 
 interface Victims {
-  /** The interface list they were found in and its length then (as topoIndex checks). */
-  ifaceCount: number;
   veth: string[];
   bridge: { id: string; biggest: number }[];
 }
@@ -60,19 +58,19 @@ interface Victims {
 /**
  * The victims depend on the topology's MTUs and links, not on the window: found once per
  * topology (two scans and a tuple per bridge port, twice a window, were ~0.6 ms a window at
- * 3000 interfaces in the web judge), as topoIndex does. Not noticed: an interface edited in place.
+ * 3000 interfaces in the web judge), kept beside the topology's index and rebuilt with it
+ * (topoIndex.ts: a list replaced or grown is noticed, an interface edited in place is not).
  */
-const victimsByIfaces = new WeakMap<readonly Iface[], Victims>();
+const victimsByIndex = new WeakMap<TopoIndex, Victims>();
 function victimsOf(ctx: RuleContext): Victims {
-  const list = ctx.topology.ifaces;
-  let v = victimsByIfaces.get(list);
-  if (v === undefined || v.ifaceCount !== list.length) {
+  const index = topoIndex(ctx.topology);
+  let v = victimsByIndex.get(index);
+  if (v === undefined) {
     v = {
-      ifaceCount: list.length,
       veth: findVethVictims(ctx).map((f) => f.iface.id),
       bridge: findBridgeVictims(ctx).map(({ f, biggest }) => ({ id: f.iface.id, biggest })),
     };
-    victimsByIfaces.set(list, v);
+    victimsByIndex.set(index, v);
   }
   return v;
 }
