@@ -60,11 +60,21 @@ async function hostsOf(h: HubProcess): Promise<HostSummary[]> {
 
 async function recorded(h: HubProcess, host: string, start: number, end: number): Promise<Sample[]> {
   const out: Sample[] = [];
+  // A cluster still settling answers 503 with Retry-After (FLEET15): a client asks again, a while.
+  const deadline = Date.now() + 30_000;
   for (let s = start; s <= end; ) {
     const res = await fetch(`${h.url}/api/hosts/${host}/recording?start=${s}&end=${end}`, {
       headers: authHeaders(ACCESS_TOKEN),
     });
-    if (!res.ok) throw new Error(`GET recording of ${host}: ${res.status} ${await res.text()}`);
+    if (res.status === 503 && Date.now() < deadline) {
+      await res.text();
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    if (!res.ok)
+      throw new Error(
+        `GET recording of ${host}: ${res.status} ${await res.text()}; replica log:\n${h.stderr().slice(-3000)}`,
+      );
     const body = (await res.json()) as { samples: Sample[]; nextStart: number | null };
     out.push(...body.samples);
     if (body.nextStart === null) break;

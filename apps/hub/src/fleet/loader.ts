@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import { CHUNK_CODEC, decompressText } from '../store/chunk.ts';
 import type { FleetNames } from './connect.ts';
 import { type ChunkEntry, ReadCache } from './readCache.ts';
-import { isTransient, whenJetStreamReady } from './streams.ts';
+import { isTransient, JetStreamRace, whenJetStreamReady } from './streams.ts';
 import { HOUR_MS, type IndexedSummary, summaryMessageList, wellFormedEntry } from './summaries.ts';
 
 /**
@@ -75,13 +75,23 @@ export class RangeLoader {
     private readonly js: JetStreamClient,
     private readonly names: FleetNames,
     private readonly cache: ReadCache,
-    private readonly opts: { chunkMs: number; log: Logger; onLastEnd: (host: string, end: number) => void },
+    private readonly opts: {
+      chunkMs: number;
+      log: Logger;
+      onLastEnd: (host: string, end: number) => void;
+      /** How long a load waits out an election or a race before it answers 503 (tests: less). */
+      waitMs?: number;
+    },
   ) {}
+
+  private get waitMs(): number {
+    return this.opts.waitMs ?? LOAD_WAIT_MS;
+  }
 
   async load(host: string, start: number, end: number): Promise<void> {
     // A read that meets a leader election waits it out (seconds), then says what it missed.
     const part = <T>(what: string, read: () => Promise<T>): Promise<T | null> =>
-      whenJetStreamReady(`reading ${what} of ${host}`, read, LOAD_WAIT_MS).catch((e: Error) => {
+      whenJetStreamReady(`reading ${what} of ${host}`, read, this.waitMs).catch((e: Error) => {
         this.opts.log.warn(`fleet: ${e.message}`);
         return null;
       });
@@ -114,7 +124,7 @@ export class RangeLoader {
         await whenJetStreamReady(
           `reading chunks of ${host}`,
           () => this.chunks(host, start, end, hours === true && ext ? ext.last : undefined),
-          LOAD_WAIT_MS,
+          this.waitMs,
         );
       })(),
     ]);
@@ -142,9 +152,11 @@ export class RangeLoader {
     // Pending messages that never came, none read: a window vouching for nothing would never
     // match its range, and the read would answer untruncated from whatever the cache holds.
     if (!scanned.complete && scanned.entries.length === 0)
-      throw new Error(`fleet: the scan of ${host}'s chunks from ${start} read none of its pending messages`);
+      throw new JetStreamRace(
+        `fleet: the scan of ${host}'s chunks from ${start} read none of its pending messages`,
+      );
     if (!(await this.fill(host, start, end, scanned)))
-      throw new Error(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
+      throw new JetStreamRace(`fleet: the chunk stream of ${host} changed under the read of ${start}…${end}`);
   }
 
   /** The data of the chunks the range needs, up to the cap; false when the index named wrong ones. */

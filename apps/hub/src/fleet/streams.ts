@@ -52,6 +52,23 @@ export function streamConfigs(
 const JETSTREAM_READY_MS = 30_000;
 
 /**
+ * A read that met the cluster mid-change (a scan whose pending messages did not come, a stream
+ * that moved under an index): worth asking again, like an election, within the caller's wait.
+ */
+export class JetStreamRace extends Error {
+  readonly retryable = true;
+}
+
+/**
+ * What whenJetStreamReady throws once its wait is over and the cluster still says "not now":
+ * the hub answers it 503 with Retry-After (http/errors.ts), not 500 — the store is down, not broken.
+ */
+export class JetStreamUnavailable extends Error {
+  readonly status = 503;
+  readonly expose = true;
+}
+
+/**
  * Retries what the cluster refuses while it forms ("no suitable peers", "JetStream not
  * available"): a replica started with its NATS cluster must not die of the order they came up in.
  */
@@ -65,8 +82,10 @@ export async function whenJetStreamReady<T>(
     try {
       return await fn();
     } catch (e) {
-      if (Date.now() > deadline || !isTransient(e))
-        throw new Error(`NATS JetStream: ${what}: ${(e as Error).message}`);
+      const message = `NATS JetStream: ${what}: ${(e as Error).message}`;
+      if (!isTransient(e)) throw new Error(message, { cause: e });
+      if (Date.now() > deadline)
+        throw new JetStreamUnavailable(`${message} (still so after ${timeoutMs / 1000} s)`, { cause: e });
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -74,11 +93,16 @@ export async function whenJetStreamReady<T>(
 
 /**
  * An answer that means "not now" (a node down, a leader being elected, a reconnect under way),
- * as opposed to one about the data (a compare-and-set that lost: "wrong last sequence").
+ * as opposed to one about the data (a compare-and-set that lost: "wrong last sequence"). The
+ * server's own words for a cluster mid-election: 10008 "JetStream system temporarily
+ * unavailable" (answered 503), 10009 "JetStream cluster can not handle request", "stream is
+ * offline"; a consumer's fetch whose server went away: "idle heartbeats missed".
  */
 export function isTransient(e: unknown): boolean {
-  return /peers|not available|not enabled|no responders|timeout|timed out|leader|disconnect|closed|reconnect/i.test(
-    (e as Error)?.message ?? '',
+  const err = e as { message?: unknown; status?: unknown; retryable?: unknown } | null;
+  if (err?.retryable === true || err?.status === 503) return true;
+  return /peers|not available|unavailable|offline|can ?not handle|not enabled|no responders|timeout|timed out|leader|heartbeat|disconnect|closed|reconnect/i.test(
+    typeof err?.message === 'string' ? err.message : '',
   );
 }
 
