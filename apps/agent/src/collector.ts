@@ -8,7 +8,7 @@ import { OvsSource } from './ovs/source.ts';
 import { NsProtoReader } from './proto/reader.ts';
 import { QdiscReaders } from './discovery/qdisc.ts';
 import { type AgentOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { netDevMaxBytes, readSysctls } from './sampling/ns-files.ts';
+import { netDevMaxBytes, SysctlReader } from './sampling/ns-files.ts';
 import { CounterReader } from './sampling/counter-reader.ts';
 import { DropTracer } from './tracing/tracer.ts';
 import { registerCleanup } from './util/cleanup.ts';
@@ -81,6 +81,7 @@ export class AgentCollector implements Collector {
   private monitor: LinkMonitor | null = null;
   private unregister: (() => void) | null = null;
   private readonly reader: CounterReader;
+  private readonly sysctls: SysctlReader;
   /** Open vSwitch (issue 11): OVSDB monitor, datapath health, drop flows; null when there is none. */
   private readonly ovs: OvsSource | null;
   private readonly qdiscs: QdiscReaders;
@@ -114,6 +115,7 @@ export class AgentCollector implements Collector {
     private readonly tracer: DropTracer,
   ) {
     this.reader = new CounterReader(opts.procRoot, opts.log, netDevMaxBytes(opts.maxNsIfaces));
+    this.sysctls = new SysctlReader(this.reader.hostFiles, opts.procRoot);
     setRefusalLog((msg) => opts.log('warn', msg));
     this.qdiscs = new QdiscReaders(opts.log);
     this.proto = new NsProtoReader(opts.procRoot, deps.run, opts.log, deps.live, this.reader.hostFiles);
@@ -241,7 +243,7 @@ export class AgentCollector implements Collector {
       t: Date.now(),
       ...deltas,
       drops,
-      sysctls: readSysctls(this.reader.hostFiles, this.opts.procRoot),
+      sysctls: this.sysctls.read(),
       tracing,
       ...(Object.keys(nsproto).length > 0 ? { nsproto } : {}),
       ...(ovs ? { ovs } : {}),

@@ -7,7 +7,14 @@ import * as snmp from '../src/parse/snmp.ts';
 import * as protoParse from '../src/proto/parse.ts';
 import { NsProtoReader } from '../src/proto/reader.ts';
 import { CounterReader } from '../src/sampling/counter-reader.ts';
-import { readNsMib, readSoftnet, readSysctls, SYSCTLS } from '../src/sampling/ns-files.ts';
+import {
+  MISSING_SYSCTL_EVERY,
+  readNsMib,
+  readSoftnet,
+  readSysctls,
+  SYSCTLS,
+  SysctlReader,
+} from '../src/sampling/ns-files.ts';
 import { RpsFiles } from '../src/sampling/rps-files.ts';
 import { OpenFiles, seqWholeBelow, WHOLE_ON_SHORT_READ } from '../src/util/procfs.ts';
 import { FIXTURES, fixture } from './support/fixtures.ts';
@@ -103,6 +110,32 @@ describe('kernel file reads', () => {
       9000,
     );
     files.closeAll();
+  });
+
+  it('READ3: a sysctl this kernel lacks is looked for every 60 samples, and is in the sample once it appears', () => {
+    const proc = `${dir}/read3/proc`;
+    const pathOf = (name: string) => `${proc}/sys/${name.replaceAll('.', '/')}`;
+    const bitmap = 'net.core.flow_limit_cpu_bitmap';
+    for (const name of SYSCTLS) {
+      if (name === bitmap) continue;
+      mkdirSync(pathOf(name).slice(0, pathOf(name).lastIndexOf('/')), { recursive: true });
+      writeFileSync(pathOf(name), '1000\n');
+    }
+    const reader = new SysctlReader(new OpenFiles(), proc);
+    expect(reader.read()).not.toHaveProperty(bitmap);
+    // A module loaded: the file is there, looked for again only on the 60th sample after.
+    writeFileSync(pathOf(bitmap), '3\n');
+    const seenAt: number[] = [];
+    for (let i = 1; i <= 2 * MISSING_SYSCTL_EVERY; i++) {
+      const got = reader.read();
+      expect(got['net.core.netdev_max_backlog']).toBe(1000);
+      if (bitmap in got) seenAt.push(i);
+    }
+    expect(seenAt[0]).toBe(MISSING_SYSCTL_EVERY);
+    // Once there, read every sample.
+    expect(seenAt.length).toBe(MISSING_SYSCTL_EVERY + 1);
+    // The files the host has are read every sample, one read each (READ1).
+    expect(readsOf(() => reader.read())).toBe(SYSCTLS.length);
   });
 
   it('READ1: a sample reads each sysctl, softnet, snmp, netstat, rps_cpus, conntrack and arp file in one read', async () => {

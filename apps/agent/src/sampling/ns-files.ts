@@ -220,25 +220,52 @@ export const SYSCTLS = [
   'net.ipv4.neigh.default.gc_thresh3',
 ] as const;
 
-/** Their paths under a proc root, made once per root (read every sample). */
-const sysctlPaths = new Map<string, readonly string[]>();
+/**
+ * Samples between two looks for a sysctl this kernel lacks: flow_limit_cpu_bitmap without
+ * CONFIG_NET_FLOW_LIMIT (this machine's 6.18), nf_conntrack_max before nf_conntrack loads. A
+ * failed open walks /proc/sys each time; a file that appears (a module loaded) is seen within this.
+ */
+export const MISSING_SYSCTL_EVERY = 60;
 
+/**
+ * The knobs, read every sample through kept descriptors (SPEC READ1: one read each). One that
+ * could not be read is left out of the sample and looked for again every MISSING_SYSCTL_EVERY
+ * samples (SPEC READ3).
+ */
+export class SysctlReader {
+  private readonly paths: readonly string[];
+  /** Per sysctl: the sample from which it is looked for again (0: every sample). */
+  private readonly retryAt: number[];
+  private samples = 0;
+
+  constructor(
+    private readonly files: FileReader,
+    procRoot: string,
+  ) {
+    this.paths = SYSCTLS.map((name) => `${procRoot}/sys/${name.replaceAll('.', '/')}`);
+    this.retryAt = SYSCTLS.map(() => 0);
+  }
+
+  read(): Record<string, number> {
+    const now = this.samples++;
+    const out: Record<string, number> = {};
+    for (let i = 0; i < SYSCTLS.length; i++) {
+      if (now < this.retryAt[i]!) continue;
+      const name = SYSCTLS[i]!;
+      // A sysctl is formatted whole by one read (SPEC READ1).
+      const text = this.files.readOrNull(this.paths[i]!, undefined, undefined, WHOLE_ON_SHORT_READ);
+      this.retryAt[i] = text === null ? now + MISSING_SYSCTL_EVERY : 0;
+      if (text === null) continue;
+      const value = parseSysctl(name, text);
+      if (value !== null) out[name] = value;
+    }
+    return out;
+  }
+}
+
+/** One read of every knob (tests, one-off use); the agent keeps a SysctlReader. */
 export function readSysctls(files: FileReader, procRoot: string): Record<string, number> {
-  let paths = sysctlPaths.get(procRoot);
-  if (paths === undefined) {
-    paths = SYSCTLS.map((name) => `${procRoot}/sys/${name.replaceAll('.', '/')}`);
-    sysctlPaths.set(procRoot, paths);
-  }
-  const out: Record<string, number> = {};
-  for (let i = 0; i < SYSCTLS.length; i++) {
-    const name = SYSCTLS[i]!;
-    // A sysctl is formatted whole by one read (SPEC READ1).
-    const text = files.readOrNull(paths[i]!, undefined, undefined, WHOLE_ON_SHORT_READ);
-    if (text === null) continue;
-    const value = parseSysctl(name, text);
-    if (value !== null) out[name] = value;
-  }
-  return out;
+  return new SysctlReader(files, procRoot).read();
 }
 
 /** A sysctl's text against its exact format: a decimal, or for the bitmap a kernel CPU mask. */
