@@ -17,8 +17,6 @@ export interface JudgeClient {
   stop: () => void;
 }
 
-export const MARK_JUDGED = 'hopwatch:judged';
-const MARKS_KEPT = 300;
 /** History fetched from the hub's recording when a host opens: sparklines and the window start full. */
 export const SEED_HISTORY_MS = 3 * 60_000;
 
@@ -63,7 +61,6 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
     }
   }
   const post = (req: JudgeRequest) => worker.postMessage(req);
-  let marks = 0;
   let seeded: string | null = null;
   /**
    * The host whose recording is fetched once its first judgement is applied: the minutes before
@@ -82,9 +79,6 @@ export function startJudge(store: AppStore, early: EarlyJudge | null = null): Ju
   const apply = (res: JudgeResponse) => {
     switch (res.kind) {
       case 'judged':
-        // Marks accumulate in the page's timeline: keep at most MARKS_KEPT of them (a tab stays open for days).
-        if (++marks % MARKS_KEPT === 0) performance.clearMarks(MARK_JUDGED);
-        performance.mark(MARK_JUDGED, { detail: { ms: res.ms, changed: res.changed.ids.length } });
         store.getState().applyJudgement(res);
         if (seedAfter === res.host) {
           seedAfter = null;
