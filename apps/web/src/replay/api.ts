@@ -82,8 +82,35 @@ export type RecordingPage = { samples: z.infer<typeof ReplaySampleSchema>[]; top
 
 export class HubRequestError extends Error {}
 
+/** Times a read answered 503 (a fleet's NATS cluster electing a leader) is asked again. */
+export const UNAVAILABLE_RETRIES = 3;
+/** The longest wait a Retry-After may ask of one retry, s. */
+const RETRY_AFTER_MAX_S = 10;
+
+/**
+ * fetch, and for a read (GET) that the hub answers 503 with Retry-After (docs/fleet.md, "A read
+ * during a failover"), the same request again after that wait, at most UNAVAILABLE_RETRIES
+ * times: a failover of seconds costs the operator a pause, not an error. Anything that changes
+ * state is not repeated.
+ */
+export async function fetchRetrying(
+  url: string,
+  init?: RequestInit,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<Response> {
+  const read = (init?.method ?? 'GET').toUpperCase() === 'GET';
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    const header = res.headers.get('retry-after');
+    const after = header === null ? Number.NaN : Number(header);
+    if (!read || res.status !== 503 || attempt >= UNAVAILABLE_RETRIES || !(after >= 0)) return res;
+    await res.body?.cancel();
+    await sleep(Math.min(after, RETRY_AFTER_MAX_S) * 1000);
+  }
+}
+
 async function getJson<S extends z.ZodType>(url: string, schema: S, init?: RequestInit): Promise<z.infer<S>> {
-  const res = await fetch(url, init);
+  const res = await fetchRetrying(url, init);
   const body: unknown = await res.json().catch(() => null);
   if (res.status === 401) signedOut();
   if (!res.ok) {
@@ -113,7 +140,7 @@ export async function fetchPage(host: string, start: number, end: number): Promi
  * `seed` request). null when the hub has none (an older hub, a host without recordings).
  */
 export async function fetchRecordingText(host: string, start: number, end: number): Promise<string | null> {
-  const res = await fetch(`${hostPath(host)}/recording?start=${start}&end=${end}`);
+  const res = await fetchRetrying(`${hostPath(host)}/recording?start=${start}&end=${end}`);
   return res.ok ? res.text() : null;
 }
 
