@@ -11,7 +11,6 @@ import {
   MISSING_SYSCTL_EVERY,
   readNsMib,
   readSoftnet,
-  readSysctls,
   SYSCTLS,
   SysctlReader,
 } from '../src/sampling/ns-files.ts';
@@ -153,9 +152,9 @@ describe('kernel file reads', () => {
     writeFileSync(`${proc}/self/net/stat/nf_conntrack`, fixture('proto/nf_conntrack-empty.txt'));
     const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
     const files = new OpenFiles();
-    expect(readsOf(() => expect(readSysctls(files, proc)['net.core.netdev_max_backlog']).toBe(1000))).toBe(
-      SYSCTLS.length,
-    );
+    expect(
+      readsOf(() => expect(new SysctlReader(files, proc).read()['net.core.netdev_max_backlog']).toBe(1000)),
+    ).toBe(SYSCTLS.length);
     expect(readsOf(() => expect(readSoftnet(files, proc).length).toBeGreaterThan(0))).toBe(1);
     expect(readsOf(() => expect(readNsMib(files, proc, host, 'snmp').size).toBeGreaterThan(0))).toBe(1);
     expect(readsOf(() => expect(readNsMib(files, proc, host, 'netstat').size).toBeGreaterThan(0))).toBe(1);

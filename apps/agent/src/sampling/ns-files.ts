@@ -263,11 +263,6 @@ export class SysctlReader {
   }
 }
 
-/** One read of every knob (tests, one-off use); the agent keeps a SysctlReader. */
-export function readSysctls(files: FileReader, procRoot: string): Record<string, number> {
-  return new SysctlReader(files, procRoot).read();
-}
-
 /** A sysctl's text against its exact format: a decimal, or for the bitmap a kernel CPU mask. */
 export function parseSysctl(name: string, text: string): number | null {
   const t = text.endsWith('\n') ? text.slice(0, -1) : text;
