@@ -197,6 +197,34 @@ describe('browsers', () => {
     expect(b.received.some((m) => m.type === 'topology' && m.host === 'h2')).toBe(false);
   });
 
+  it('a browser that asks for binary samples gets sample frames as binary frames of the same JSON, all else as text', async () => {
+    const h = await hub();
+    const a = agent(h, 'h1');
+    await a.hello();
+    const t0 = now() - 5000;
+    a.topology(t0, makeTopology('h1'));
+    a.sample(makeSample(t0 + 1000));
+    const b = browser(h);
+    await b.waitFor((m) => m.type === 'hosts' && m.hosts.length === 1);
+    await b.subscribe(['h1'], 'binary');
+    // The latest sample at once, then a live one: both binary; the topology and host list text.
+    await b.waitFor((m) => m.type === 'sample');
+    a.sample(makeSample(t0 + 2000, { 'veth-a': row({ rxPackets: 9 }) }));
+    await b.waitFor((m) => m.type === 'sample' && m.sample.t === t0 + 2000);
+    const opcodeOf = (t: number) =>
+      b.opcodes[b.received.findIndex((m) => m.type === 'sample' && m.sample.t === t)];
+    expect(opcodeOf(t0 + 1000)).toEqual({ type: 'sample', binary: true });
+    expect(opcodeOf(t0 + 2000)).toEqual({ type: 'sample', binary: true });
+    expect(b.opcodes.filter((o) => o.binary).map((o) => o.type)).toEqual(['sample', 'sample']);
+    expect(b.opcodes.filter((o) => !o.binary).map((o) => o.type)).toContain('topology');
+    expect(b.samplesOf('h1').at(-1)?.sample.ifaces['veth-a']).toBeDefined();
+    // Asked again without it: text, as before.
+    await b.subscribe(['h1']);
+    a.sample(makeSample(t0 + 3000));
+    await b.waitFor((m) => m.type === 'sample' && m.sample.t === t0 + 3000);
+    expect(opcodeOf(t0 + 3000)).toEqual({ type: 'sample', binary: false });
+  });
+
   it('an unknown host in subscribe gets an error naming the known hosts', async () => {
     const h = await hub();
     await agent(h, 'h1').hello();

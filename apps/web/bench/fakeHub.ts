@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostSummary, HubToUiMessage, Sample, Topology } from '@hopwatch/shared';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { syntheticSample, syntheticTopology } from '../test/fixtures/synthetic.ts';
 import { labSample, labTopology } from '../test/fixtures/topo.ts';
 
@@ -131,16 +131,34 @@ export async function startFakeHub(opts: {
     res.end(await readFile(path));
   });
   const wss = new WebSocketServer({ server, path: '/ws/ui' });
-  const send = (ws: { send: (d: string) => void }, msg: HubToUiMessage) => ws.send(JSON.stringify(msg));
+  const send = (ws: WebSocket, msg: HubToUiMessage) => ws.send(JSON.stringify(msg));
+  /** Browsers whose subscribe asked for sample frames as binary frames (as the hub does). */
+  const binary = new WeakSet<WebSocket>();
+  const sendSample = (ws: WebSocket, frame: string) => {
+    if (binary.has(ws)) ws.send(Buffer.from(frame), { binary: true });
+    else ws.send(frame);
+  };
   wss.on('connection', (ws) => {
     send(ws, { type: 'hosts', hosts: [summary()] });
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { type: string; hosts?: string[]; t?: number };
+      const msg = JSON.parse(String(data)) as {
+        type: string;
+        hosts?: string[];
+        t?: number;
+        samples?: string;
+      };
       if (msg.type === 'ping') send(ws, { type: 'pong', t: msg.t ?? 0 });
+      if (msg.type === 'subscribe') {
+        if (msg.samples === 'binary') binary.add(ws);
+        else binary.delete(ws);
+      }
       if (msg.type === 'subscribe' && msg.hosts?.includes(host)) {
         send(ws, { type: 'topology', host, t, topology });
         for (const s of history.slice(-SUBSCRIBE_SAMPLES))
-          send(ws, { type: 'sample', host, merged: 1, sample: s });
+          sendSample(
+            ws,
+            JSON.stringify({ type: 'sample', host, merged: 1, sample: s } satisfies HubToUiMessage),
+          );
       }
     });
   });
@@ -150,7 +168,12 @@ export async function startFakeHub(opts: {
     history.push(sample);
     if (history.length > 10) history.shift();
     const frame = JSON.stringify({ type: 'sample', host, merged: 1, sample } satisfies HubToUiMessage);
-    for (const c of wss.clients) c.send(frame);
+    // Encoded once for every browser, as the hub does.
+    const bytes = Buffer.from(frame);
+    for (const c of wss.clients) {
+      if (binary.has(c)) c.send(bytes, { binary: true });
+      else c.send(frame);
+    }
   };
   // Some history before the first browser arrives, so the map opens with numbers.
   for (let i = 0; i < 5; i++) tick();

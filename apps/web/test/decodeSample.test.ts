@@ -4,6 +4,7 @@ import labBacklog from '../../../packages/shared/test/fixtures/real/lab-backlog.
 import ovsFlowDrop from '../../../packages/shared/test/fixtures/real/ovs-flow-drop.json' with {
   type: 'json',
 };
+import { MAX_FRAME_BYTES } from '@hopwatch/shared/protocol/constants';
 import { decodeSampleFrame } from '../src/judge/decodeSample.ts';
 
 /**
@@ -61,5 +62,24 @@ describe('the sample frames the judge worker checks by hand (judge/decodeSample.
     expect(r).toEqual({ ok: false, error: 'invalid message at merged: expected number to be >0' });
     const s = decodeSampleFrame(JSON.stringify({ type: 'sample', host: 'h', merged: 1, sample: { t: -1 } }));
     expect(s.ok ? '' : s.error).toMatch(/^invalid message at sample\.t: /);
+  });
+
+  it('LOAD12: a binary frame (UTF-8 bytes) decodes as its text does; too big or not UTF-8 is refused before parsing', () => {
+    const utf8 = (t: string) => new TextEncoder().encode(t).buffer as ArrayBuffer;
+    for (const sample of samples(labBacklog).slice(0, 3)) {
+      // A host name beyond ASCII: the bytes are decoded, not read as Latin-1.
+      const raw = JSON.stringify({ type: 'sample', host: 'hôte-ü', merged: 1, sample });
+      expect(decodeSampleFrame(utf8(raw))).toStrictEqual(decodeSampleFrame(raw));
+      expect(decodeSampleFrame(utf8(raw)).ok).toBe(true);
+    }
+    const huge = new ArrayBuffer(MAX_FRAME_BYTES + 1);
+    expect(decodeSampleFrame(huge)).toEqual({
+      ok: false,
+      error: `frame of ${MAX_FRAME_BYTES + 1} bytes exceeds ${MAX_FRAME_BYTES}`,
+    });
+    expect(decodeSampleFrame(new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]).buffer)).toEqual({
+      ok: false,
+      error: 'a binary frame that is not UTF-8 text',
+    });
   });
 });

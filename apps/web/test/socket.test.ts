@@ -5,6 +5,7 @@ import {
   type ConnectionStatus,
   HubSocket,
   RECONNECT_MAX_DELAY_MS,
+  type SampleFrame,
   type SocketLike,
   STALL_TIMEOUT_MS,
 } from '../src/connection/socket.ts';
@@ -13,6 +14,7 @@ import { labSample, labTopology } from './fixtures/topo.ts';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
+  binaryType: BinaryType = 'blob';
   sent: string[] = [];
   onopen: ((ev: Event) => void) | null = null;
   onclose: ((ev: CloseEvent) => void) | null = null;
@@ -30,7 +32,8 @@ class FakeSocket implements SocketLike {
     this.onopen?.({} as Event);
   }
   receive(data: unknown) {
-    this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent);
+    const raw = typeof data === 'string' || data instanceof ArrayBuffer ? data : JSON.stringify(data);
+    this.onmessage?.({ data: raw } as MessageEvent);
   }
 }
 
@@ -105,7 +108,7 @@ describe('HubSocket', () => {
 
   it('LOAD4: opened early, it holds every frame undecoded until released, then delivers them in order', () => {
     const got: string[] = [];
-    const samples: string[] = [];
+    const samples: SampleFrame[] = [];
     hub = new HubSocket({
       url: 'ws://x',
       hold: true,
@@ -134,6 +137,64 @@ describe('HubSocket', () => {
     expect(s.sent.filter((m) => JSON.parse(m).type === 'subscribe')).toHaveLength(1);
     hub.subscribe([]);
     expect(s.sent.filter((m) => JSON.parse(m).type === 'subscribe')).toHaveLength(2);
+  });
+
+  it('LOAD12: with a taker of raw samples it asks for binary sample frames and hands their bytes over undecoded, held ones in order', () => {
+    const bytes = (s: string) => new TextEncoder().encode(s).buffer as ArrayBuffer;
+    const got: string[] = [];
+    const samples: SampleFrame[] = [];
+    hub = new HubSocket({
+      url: 'ws://x',
+      hold: true,
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    });
+    hub.subscribe(['h1']);
+    hub.start();
+    const s = sockets.at(-1)!;
+    expect(s.binaryType).toBe('arraybuffer');
+    s.open();
+    expect(JSON.parse(s.sent[0]!)).toEqual({ type: 'subscribe', hosts: ['h1'], samples: 'binary' });
+    const first = bytes('{"type":"sample","host":"h1","n":1}');
+    s.receive(first);
+    s.receive({ type: 'pong', t: 1 });
+    hub.onMessage((m) => got.push(m.type));
+    hub.release({ onSampleFrame: (raw) => samples.push(raw) });
+    const second = bytes('{"type":"sample","host":"h1","n":2}');
+    s.receive(second);
+    // The same buffers, neither decoded nor copied here (the judge worker takes them by transfer).
+    expect(samples).toEqual([first, second]);
+    expect(samples[0]).toBe(first);
+    expect(got).toEqual(['pong']);
+  });
+
+  it('LOAD12: without a taker of raw samples it asks for text, and a binary frame is decoded like any frame; bytes that are not UTF-8 are a bad frame', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const got: string[] = [];
+    const bad: string[] = [];
+    hub = new HubSocket({
+      url: 'ws://x',
+      onBadFrame: (e) => bad.push(e),
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    });
+    hub.onMessage((m) => got.push(m.type));
+    hub.subscribe(['h1']);
+    hub.start();
+    const s = sockets.at(-1)!;
+    s.open();
+    expect(JSON.parse(s.sent[0]!)).toEqual({ type: 'subscribe', hosts: ['h1'] });
+    s.receive(new TextEncoder().encode(JSON.stringify({ type: 'pong', t: 1 })).buffer);
+    s.receive(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]).buffer);
+    expect(got).toEqual(['pong']);
+    expect(bad).toEqual(['a binary frame that is not UTF-8 text']);
+    warn.mockRestore();
   });
 
   it('pings, and closes a stalled link so it reconnects', () => {

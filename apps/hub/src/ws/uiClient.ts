@@ -35,6 +35,11 @@ export class UiClient implements LiveSink {
   alive = true;
   private readonly pending = new Map<string, Pending>();
   private pendingHosts: Buffer | null = null;
+  /**
+   * Sample frames as WebSocket binary frames (the same UTF-8 JSON), as the browser's last
+   * subscribe asked: its page hands them to the judge worker without a copy or a decode.
+   */
+  binarySamples = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -60,8 +65,8 @@ export class UiClient implements LiveSink {
     return p;
   }
 
-  send(frame: Buffer | string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame, { binary: false });
+  send(frame: Buffer | string, binary = false): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame, { binary });
   }
 
   /**
@@ -99,7 +104,7 @@ export class UiClient implements LiveSink {
   /** `json` is the sample's JSON text; it is parsed only when it has to be merged. */
   sendSample(host: string, json: string, frame: Buffer): void {
     if (!this.pending.has(host) && this.canSend()) {
-      this.send(frame);
+      this.send(frame, this.binarySamples);
       this.counters.uiSamplesSent += 1;
       return;
     }
@@ -120,7 +125,7 @@ export class UiClient implements LiveSink {
     for (const [host, p] of this.pending) {
       if (p.topology) this.send(p.topology);
       if (p.sample) {
-        this.send(uiSampleFrame(host, p.merged, JSON.stringify(p.sample)));
+        this.send(uiSampleFrame(host, p.merged, JSON.stringify(p.sample)), this.binarySamples);
         this.counters.uiSamplesSent += 1;
         // Counted as merged when folded in; the one actually sent is not a merge.
         this.counters.uiSamplesMerged -= 1;

@@ -53,6 +53,7 @@ export function handleUi(ws: WebSocket, core: HubCore, limits: UiLimits = DEFAUL
           );
           return;
         }
+        client.binarySamples = msg.samples === 'binary';
         const unknown = core.subscribe(client, hosts);
         if (unknown.length > 0) {
           const known = [...core.hosts.keys()].sort();

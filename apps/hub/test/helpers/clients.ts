@@ -125,6 +125,8 @@ export class FakeAgent {
 /** A simulated browser on /ws/ui. */
 export class FakeBrowser {
   readonly received: HubToUiMessage[] = [];
+  /** Each frame's type and whether it came as a WebSocket binary frame, in order. */
+  readonly opcodes: { type: string; binary: boolean }[] = [];
   readonly opened: Promise<void>;
   readonly refused: Promise<number>;
   private readonly listeners = new Set<() => void>();
@@ -147,17 +149,18 @@ export class FakeBrowser {
       this.ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
     );
     this.ws.on('error', () => {});
-    this.ws.on('message', (data) => {
+    this.ws.on('message', (data, binary) => {
       const r = decodeHubToUi(data.toString());
       if (!r.ok) throw new Error(`hub sent a bad browser frame: ${r.error}`);
+      this.opcodes.push({ type: r.value.type, binary });
       this.received.push(r.value);
       for (const l of [...this.listeners]) l();
     });
   }
 
-  async subscribe(hosts: string[]): Promise<void> {
+  async subscribe(hosts: string[], samples?: 'text' | 'binary'): Promise<void> {
     await this.opened;
-    this.ws.send(JSON.stringify({ type: 'subscribe', hosts }));
+    this.ws.send(JSON.stringify({ type: 'subscribe', hosts, ...(samples ? { samples } : {}) }));
   }
 
   samplesOf(host: string) {

@@ -3,7 +3,7 @@ import type { HubFrame } from './decodeHub.ts';
 import type { JudgeClient } from '../judge/client.ts';
 import { selectLiveHost, selectReplayActive } from '../replay/replaySlice.ts';
 import type { AppStore } from '../store/index.ts';
-import type { HubSocket } from './socket.ts';
+import type { HubSocket, SampleFrame } from './socket.ts';
 
 /** Marks read by the bench (performance entries cost nothing when nobody reads them). */
 export const MARK_SAMPLE = 'hopwatch:sample';
@@ -19,7 +19,7 @@ export function startLive(store: AppStore, socket: HubSocket, judge: JudgeClient
     // A frame still in flight when replay began must not land in the replayed window.
     onSampleFrame:
       judge !== null
-        ? (raw: string) => {
+        ? (raw: SampleFrame) => {
             if (!selectReplayActive(store.getState())) judge.frame(raw);
           }
         : judgeInPlace(store),
@@ -51,9 +51,9 @@ export function startLive(store: AppStore, socket: HubSocket, judge: JudgeClient
  * No worker: sample frames are decoded and judged on this thread by code loaded for it (the
  * judge and zod stay out of the first bundle); frames that come before it are kept in order.
  */
-function judgeInPlace(store: AppStore): (raw: string) => void {
-  let take: ((raw: string) => void) | null = null;
-  const early: string[] = [];
+function judgeInPlace(store: AppStore): (raw: SampleFrame) => void {
+  let take: ((raw: SampleFrame) => void) | null = null;
+  const early: SampleFrame[] = [];
   import('../judge/inPlace.ts').then(
     (m) => {
       store.getState().setEvaluateInPlace(m.evaluate);

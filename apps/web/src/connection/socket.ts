@@ -1,6 +1,7 @@
 import type { UiToHubMessage } from '@hopwatch/shared';
 import { MAX_FRAME_BYTES } from '@hopwatch/shared/protocol/constants';
 import { decodeHubFrame, type HubFrame } from './decodeHub.ts';
+import { frameText } from './frameText.ts';
 
 /** connecting: first attempt or a retry in flight; online: open and answering; offline: waiting to retry; error: gave up on this attempt (bad frames, refused). */
 export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'error';
@@ -22,12 +23,19 @@ export const SAMPLE_FRAME_PREFIX = '{"type":"sample"';
 /** A topology frame, written the same way (the early judge takes the first one). */
 export const TOPOLOGY_FRAME_PREFIX = '{"type":"topology"';
 
+/**
+ * A `sample` frame as it came: text, or the bytes of a binary frame (the socket asks the hub for
+ * those: they go to the judge worker by transfer, neither decoded nor copied on this thread).
+ */
+export type SampleFrame = string | ArrayBuffer;
+
 type Listener<T> = (value: T) => void;
 /** A decoded frame, with the text it came as (the judge worker takes a topology as text). */
 type MessageListener = (msg: HubFrame, raw: string) => void;
 
 export interface SocketLike {
   readyState: number;
+  binaryType: BinaryType;
   onopen: ((ev: Event) => void) | null;
   onclose: ((ev: CloseEvent) => void) | null;
   onerror: ((ev: Event) => void) | null;
@@ -47,7 +55,7 @@ export interface HubSocketOptions {
    * a thousand interface rows is a tick's worth of work). Other frames are checked here
    * (decodeHub.ts); without this a sample frame is a bad frame.
    */
-  onSampleFrame?: (raw: string) => void;
+  onSampleFrame?: (raw: SampleFrame) => void;
   /**
    * Keep every frame, undecoded, until release(): the socket opens before the app that takes its
    * frames is loaded (connection/early.ts), and nothing is decoded or dropped meanwhile.
@@ -57,7 +65,7 @@ export interface HubSocketOptions {
    * While holding, each frame is offered here first; true: taken (not held for the app). The
    * entry's judge worker takes the sample frames this way before the app is loaded (judge/early.ts).
    */
-  onHeldFrame?: (raw: string) => boolean;
+  onHeldFrame?: (raw: SampleFrame) => boolean;
 }
 
 const OPEN = 1;
@@ -89,7 +97,7 @@ export class HubSocket {
   #statusListeners = new Set<Listener<ConnectionStatus>>();
   #messageListeners = new Set<MessageListener>();
   #seenErrors = new Set<string>();
-  #held: string[] | null;
+  #held: SampleFrame[] | null;
   #heldChars = 0;
   #heldFull = false;
 
@@ -134,7 +142,7 @@ export class HubSocket {
   subscribe(hosts: string[]): void {
     const same = hosts.length === this.#hosts.length && hosts.every((h, i) => h === this.#hosts[i]);
     this.#hosts = hosts;
-    if (!same) this.#send({ type: 'subscribe', hosts });
+    if (!same) this.#send(this.#subscription());
   }
 
   stop(): void {
@@ -154,6 +162,13 @@ export class HubSocket {
     if (this.#ws?.readyState === OPEN) this.#ws.send(JSON.stringify(msg));
   }
 
+  /** What this socket subscribes with: binary sample frames when a taker of raw samples is set. */
+  #subscription(): UiToHubMessage {
+    return this.#opts.onSampleFrame !== undefined || this.#opts.hold === true
+      ? { type: 'subscribe', hosts: this.#hosts, samples: 'binary' }
+      : { type: 'subscribe', hosts: this.#hosts };
+  }
+
   #connect(): void {
     this.#setStatus('connecting');
     const create = this.#opts.createSocket ?? ((url: string) => new WebSocket(url) as SocketLike);
@@ -170,9 +185,11 @@ export class HubSocket {
       this.#attempt = 0;
       this.#lastFrameAt = Date.now();
       this.#setStatus('online');
-      this.#send({ type: 'subscribe', hosts: this.#hosts });
+      this.#send(this.#subscription());
       this.#pingTimer = setInterval(() => this.#ping(), PING_INTERVAL_MS);
     };
+    // Binary frames (samples) as bytes, not a Blob: read at once, and transferable to a worker.
+    ws.binaryType = 'arraybuffer';
     ws.onmessage = (ev) => this.#receive(ev.data);
     ws.onerror = () => {
       // A close event always follows; the retry is scheduled there.
@@ -190,35 +207,57 @@ export class HubSocket {
 
   #receive(data: unknown): void {
     this.#lastFrameAt = Date.now();
+    if (data instanceof ArrayBuffer) {
+      this.#receiveBinary(data);
+      return;
+    }
     const raw = typeof data === 'string' ? data : String(data);
-    if (this.#held !== null) {
-      if (this.#opts.onHeldFrame?.(raw) === true) return;
-      if (this.#heldChars + raw.length <= MAX_HELD_CHARS) {
-        this.#held.push(raw);
-        this.#heldChars += raw.length;
-      } else if (!this.#heldFull) {
-        // Said once: frames lost before the app came would otherwise leave no trace.
-        this.#heldFull = true;
-        console.warn(
-          `hopwatch: the page held ${this.#heldChars} characters of frames before the app took them; dropping more`,
-        );
-      }
-      return;
-    }
-    if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX)) {
+    if (this.#held !== null) this.#hold(raw);
+    else if (this.#opts.onSampleFrame !== undefined && raw.startsWith(SAMPLE_FRAME_PREFIX))
       this.#opts.onSampleFrame(raw);
-      return;
+    else this.#decode(raw);
+  }
+
+  /** A binary frame is a sample frame (the hub sends nothing else so); checked where it is decoded. */
+  #receiveBinary(bytes: ArrayBuffer): void {
+    if (this.#held !== null) this.#hold(bytes);
+    else if (this.#opts.onSampleFrame !== undefined) this.#opts.onSampleFrame(bytes);
+    else {
+      // Nobody takes raw samples: decoded here like any frame (a bad one is counted as bad).
+      const text = frameText(bytes);
+      if (text.ok) this.#decode(text.value);
+      else this.#bad(text.error);
     }
+  }
+
+  /** Before release(): offered to the early judge, else kept for the app (bounded). */
+  #hold(raw: SampleFrame): void {
+    if (this.#opts.onHeldFrame?.(raw) === true) return;
+    const size = typeof raw === 'string' ? raw.length : raw.byteLength;
+    if (this.#heldChars + size <= MAX_HELD_CHARS) {
+      this.#held?.push(raw);
+      this.#heldChars += size;
+    } else if (!this.#heldFull) {
+      // Said once: frames lost before the app came would otherwise leave no trace.
+      this.#heldFull = true;
+      console.warn(
+        `hopwatch: the page held ${this.#heldChars} characters of frames before the app took them; dropping more`,
+      );
+    }
+  }
+
+  #decode(raw: string): void {
     const decoded = decodeHubFrame(raw);
-    if (!decoded.ok) {
-      if (!this.#seenErrors.has(decoded.error) && this.#seenErrors.size < MAX_SEEN_ERRORS) {
-        this.#seenErrors.add(decoded.error);
-        console.warn(`hopwatch: dropped a bad frame from the hub: ${decoded.error}`);
-      }
-      this.#opts.onBadFrame?.(decoded.error);
-      return;
+    if (!decoded.ok) this.#bad(decoded.error);
+    else for (const cb of this.#messageListeners) cb(decoded.value, raw);
+  }
+
+  #bad(error: string): void {
+    if (!this.#seenErrors.has(error) && this.#seenErrors.size < MAX_SEEN_ERRORS) {
+      this.#seenErrors.add(error);
+      console.warn(`hopwatch: dropped a bad frame from the hub: ${error}`);
     }
-    for (const cb of this.#messageListeners) cb(decoded.value, raw);
+    this.#opts.onBadFrame?.(error);
   }
 
   #ping(): void {

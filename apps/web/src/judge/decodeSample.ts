@@ -1,6 +1,7 @@
 import type { HubToUiMessage, Sample } from '@hopwatch/shared';
 import { parseFrame } from '@hopwatch/shared/protocol/frame';
 import { checkSample } from '@hopwatch/shared/protocol/sampleFrame';
+import { frameText } from '../connection/frameText.ts';
 
 export type UiSampleFrame = Extract<HubToUiMessage, { type: 'sample' }>;
 export type SampleResult = { ok: true; value: UiSampleFrame } | { ok: false; error: string };
@@ -20,8 +21,10 @@ const bad = (path: string, message: string): SampleResult => ({
  * sample's 48 000 numbers in ~100 ms per frame on a busy machine, and the first picture waits for
  * the first judged sample. test/decodeSample.test.ts holds this to zod's verdict and value (LOAD5).
  */
-export function decodeSampleFrame(raw: string): SampleResult {
-  const parsed = parseFrame(raw);
+export function decodeSampleFrame(raw: string | ArrayBuffer): SampleResult {
+  const text = frameText(raw);
+  if (!text.ok) return text;
+  const parsed = parseFrame(text.value);
   if (!parsed.ok) return parsed;
   const o = parsed.value;
   if (!isObj(o)) return bad('', 'expected object');

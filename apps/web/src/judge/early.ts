@@ -1,5 +1,6 @@
 import { SAMPLE_FRAME_PREFIX, TOPOLOGY_FRAME_PREFIX } from '../connection/socket.ts';
-import type { JudgeRequest, JudgeResponse } from './protocol.ts';
+import type { SampleFrame } from '../connection/socket.ts';
+import { type JudgeRequest, type JudgeResponse, postFrame } from './protocol.ts';
 
 /**
  * Sample frames the early judge takes before the app adopts it. Its answers wait for the app
@@ -32,7 +33,7 @@ export interface EarlyJudge {
    * (true: the socket does not hold them for the app, they are the judge's only); a topology frame
    * goes to it too and stays held (false), since the app needs it as well.
    */
-  feed: (raw: string) => boolean;
+  feed: (raw: SampleFrame) => boolean;
   /** Hands the worker over: what it was told, and its answers so far (then the caller's). */
   adopt: () => { worker: Worker; told: EarlyState | null; answers: JudgeResponse[]; samples: number };
 }
@@ -62,10 +63,11 @@ export function startEarlyJudge(view: { host: string | null; from: string | null
     worker,
     feed: (raw) => {
       if (told === null || adopted) return false;
-      if (raw.startsWith(SAMPLE_FRAME_PREFIX)) {
+      // A binary frame is a sample frame (the hub sends samples so when asked, and nothing else).
+      if (typeof raw !== 'string' || raw.startsWith(SAMPLE_FRAME_PREFIX)) {
         if (fed >= MAX_EARLY_SAMPLES) return false;
         fed += 1;
-        post({ kind: 'frame', raw });
+        postFrame(worker, raw);
         return true;
       }
       // The first topology only: a second one (an agent restart) is the app's to send.

@@ -2,6 +2,8 @@
 import '../auth/csp.ts';
 import { decodeHubToUi, type HubToUiMessage } from '@hopwatch/shared';
 
+import { frameText } from '../connection/frameText.ts';
+
 export { evaluate } from './evaluate.ts';
 
 type SampleMessage = Extract<HubToUiMessage, { type: 'sample' }>;
@@ -12,9 +14,11 @@ type SampleMessage = Extract<HubToUiMessage, { type: 'sample' }>;
  * worker decodes it.
  */
 export function decodeSampleFrame(
-  raw: string,
+  raw: string | ArrayBuffer,
 ): { ok: true; value: SampleMessage } | { ok: false; error: string } {
-  const r = decodeHubToUi(raw);
+  const text = frameText(raw);
+  if (!text.ok) return text;
+  const r = decodeHubToUi(text.value);
   if (!r.ok) return r;
   return r.value.type === 'sample'
     ? { ok: true, value: r.value }

@@ -9,8 +9,11 @@ export type JudgeRequest =
   | { kind: 'topology'; host: string; topology: Topology }
   /** The hub's `topology` frame as text (the UI thread checked it): the worker decodes its own copy. */
   | { kind: 'topology-frame'; host: string; raw: string }
-  /** A live `sample` frame from the hub, still a string: the worker decodes and validates it. */
-  | { kind: 'frame'; raw: string }
+  /**
+   * A live `sample` frame from the hub as it came, text or a binary frame's UTF-8 bytes
+   * (transferred): the worker decodes and validates it.
+   */
+  | { kind: 'frame'; raw: string | ArrayBuffer }
   /** The hub's recording of the last minutes (`GET /api/hosts/:host/recording` body, as text): fills the history at once. */
   | { kind: 'seed'; host: string; raw: string }
   /**
@@ -55,3 +58,10 @@ export type JudgeResponse =
     }
   | { kind: 'hop'; host: string; hop: HopHistory | null }
   | { kind: 'bad-frame'; error: string };
+
+/** A sample frame to the worker: a binary frame's bytes are moved, not copied (the sender keeps none). */
+export function postFrame(worker: Pick<Worker, 'postMessage'>, raw: string | ArrayBuffer): void {
+  const req: JudgeRequest = { kind: 'frame', raw };
+  if (typeof raw === 'string') worker.postMessage(req);
+  else worker.postMessage(req, [raw]);
+}

@@ -127,6 +127,12 @@ export const UiSubscribeSchema = z.object({
   type: z.literal('subscribe'),
   /** The complete set of hosts this browser watches (replaces the previous set). */
   hosts: z.array(z.string()).max(1000),
+  /**
+   * How `sample` frames come: `text` (the default) or `binary`, WebSocket binary frames holding
+   * the same JSON in UTF-8, which a browser can hand to a worker without copying. Other frames
+   * are always text. Each subscribe says it again (absent: text).
+   */
+  samples: z.enum(['text', 'binary']).optional(),
 });
 
 export const UiToHubSchema = z.discriminatedUnion('type', [UiSubscribeSchema, PingSchema]);
