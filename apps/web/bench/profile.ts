@@ -7,6 +7,12 @@
  * Build the app first (`npm run -s build`; `npx vite build --minify false` in apps/web for
  * readable function names). Prints, per thread (main, judge worker, layout worker), the busy
  * time of top-level tasks and the functions with the most self time.
+ *
+ * More, by environment: EVENTS=1 the thread (CPU) time of each timeline event kind (what a busy
+ * machine does not inflate; the sampler's times are wall clock, and a thread waiting for a core
+ * shows as time in whatever it was running); INCLUSIVE=1 each function with its callees;
+ * CALLERS=fnA,fnB the stacks that spent those functions' self time; NO_SAMPLER=1 no V8 sampler
+ * (cheaper tracing); TRACE_OUT=FILE keeps the raw trace.
  */
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
@@ -36,7 +42,11 @@ interface TraceEvent {
     name?: string;
     data?: {
       cpuProfile?: {
-        nodes?: { id: number; callFrame: { functionName: string; url?: string; lineNumber: number } }[];
+        nodes?: {
+          id: number;
+          parent?: number;
+          callFrame: { functionName: string; url?: string; lineNumber: number };
+        }[];
         samples?: number[];
       };
       timeDeltas?: number[];
@@ -63,6 +73,12 @@ function summarise(events: TraceEvent[]): void {
   // Self time per function from the sampling profiler's chunks (one profile per thread), each
   // sample kept with its time so long tasks can be explained one by one.
   const frames = new Map<string, Map<number, string>>();
+  const parents = new Map<string, Map<number, number>>();
+  // CALLERS=fnA,fnB: the stacks (four frames up) that spent those functions' self time.
+  const callersOf = (process.env.CALLERS ?? '').split(',').filter(Boolean);
+  const stacks = new Map<string, number>();
+  // Inclusive time per function (every frame on a sample's stack), per thread.
+  const inclusive = new Map<string, Map<string, number>>();
   const self = new Map<string, Map<string, number>>();
   const samples = new Map<string, { ts: number; fn: string; ms: number }[]>();
   const profileOf = new Map<string, { thread: string; ts: number }>();
@@ -81,9 +97,12 @@ function summarise(events: TraceEvent[]): void {
     const deltas = e.args?.data?.timeDeltas ?? [];
     const names = frames.get(thread) ?? new Map<number, string>();
     frames.set(thread, names);
+    const up = parents.get(thread) ?? new Map<number, number>();
+    parents.set(thread, up);
     for (const n of prof?.nodes ?? []) {
       const url = (n.callFrame.url ?? '').split('/').at(-1) ?? '';
       names.set(n.id, `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`);
+      if (n.parent !== undefined) up.set(n.id, n.parent);
     }
     const mine = self.get(thread) ?? new Map<string, number>();
     self.set(thread, mine);
@@ -94,6 +113,18 @@ function summarise(events: TraceEvent[]): void {
       const ms = (deltas[i] ?? 0) / 1000;
       p.ts += deltas[i] ?? 0;
       mine.set(name, (mine.get(name) ?? 0) + ms);
+      const incl = inclusive.get(thread) ?? new Map<string, number>();
+      inclusive.set(thread, incl);
+      const seen = new Set<string>([name]);
+      for (let at = up.get(id); at !== undefined; at = up.get(at)) seen.add(names.get(at) ?? `#${at}`);
+      for (const f of seen) incl.set(f, (incl.get(f) ?? 0) + ms);
+      if (callersOf.some((c) => name.startsWith(`${c} `))) {
+        const chain: string[] = [];
+        for (let at = up.get(id); at !== undefined && chain.length < 4; at = up.get(at))
+          chain.push(names.get(at) ?? `#${at}`);
+        const k = `${thread} ${name} <- ${chain.join(' <- ')}`;
+        stacks.set(k, (stacks.get(k) ?? 0) + ms);
+      }
       list.push({ ts: p.ts, fn: name, ms });
     });
   }
@@ -151,7 +182,35 @@ function summarise(events: TraceEvent[]): void {
       .sort((a, b2) => b2[1] - a[1])
       .slice(0, TOP);
     for (const [fn, ms] of top) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${fn}`);
+    if (process.env.EVENTS) {
+      // Thread (CPU) time per timeline event kind, inclusive: not inflated by waiting for a core.
+      const kinds = new Map<string, { cpu: number; n: number }>();
+      for (const e of events) {
+        if (e.ph !== 'X' || `${e.pid}:${e.tid}` !== t || e.tdur === undefined) continue;
+        const d = e.args?.data as
+          | { type?: string; functionName?: string; url?: string; lineNumber?: number }
+          | undefined;
+        const at = d?.url ? ` ${d.url.split('/').at(-1)}:${d.lineNumber ?? ''}` : '';
+        const k = `${e.name}${d?.type ? `(${d.type})` : ''}${d?.functionName ? `(${d.functionName})` : ''}${at}`;
+        const x = kinds.get(k) ?? { cpu: 0, n: 0 };
+        x.cpu += e.tdur / 1000;
+        x.n += 1;
+        kinds.set(k, x);
+      }
+      for (const [k, x] of [...kinds].sort((a, b2) => b2[1].cpu - a[1].cpu).slice(0, TOP))
+        console.log(`  event ${x.cpu.toFixed(1).padStart(8)} ms CPU  in ${String(x.n).padStart(4)}  ${k}`);
+    }
+    if (process.env.INCLUSIVE) {
+      const all = [...(inclusive.get(t) ?? new Map<string, number>()).entries()]
+        .filter(([n]) => !/^\((idle|program|root)\)/.test(n))
+        .sort((a, b2) => b2[1] - a[1])
+        .slice(0, TOP);
+      for (const [fn, ms] of all) console.log(`  incl ${ms.toFixed(1).padStart(8)} ms  ${fn}`);
+    }
     longTasks(t);
+    for (const [k, ms] of [...stacks].sort((a, b2) => b2[1] - a[1]))
+      if (k.startsWith(`${t} `) && ms >= 0.2)
+        console.log(`  caller ${ms.toFixed(1).padStart(6)} ms  ${k.slice(t.length + 1)}`);
   }
 }
 

@@ -18,6 +18,12 @@ export const selectView = (s: AppState): View => ({
   fleet: s.fleet,
 });
 
+/** Field by field; the values are strings, numbers, null, or lists kept by reference. */
+function sameView(a: View, b: View): boolean {
+  for (const k of Object.keys(a) as (keyof View)[]) if (!Object.is(a[k], b[k])) return false;
+  return true;
+}
+
 /**
  * The URL is the view: read once at start, then replaced (never pushed: the back button should
  * leave the app, not step through every click) as the operator clicks. Camera-only changes are
@@ -34,12 +40,15 @@ export function startUrlSync(store: AppStore, win: Window): () => void {
     last = next;
     win.history.replaceState(win.history.state, '', `${win.location.pathname}${next}`);
   };
+  // The view's fields compared one by one: every store update (a sample each second) runs this,
+  // and only a changed field is worth encoding the URL for.
   const unsub = store.subscribe(
-    (s) => encodeView({ ...selectView(s), cam: null }),
+    (s) => ({ ...selectView(s), cam: null }),
     () => {
       if (timer !== null) clearTimeout(timer);
       write();
     },
+    { equalityFn: sameView },
   );
   const unsubCam = store.subscribe(
     (s) => s.cam,
