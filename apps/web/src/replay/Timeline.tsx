@@ -31,19 +31,22 @@ const selectClockT = (s: AppState) => (selectReplayActive(s) ? s.playhead : s.la
 /** The time on screen, in UTC and local: the only part of the timeline a live tick changes. */
 function Clock() {
   const shown = useApp(selectClockT);
+  const utc = shown === null ? 'now' : fmtUtc(shown);
+  const local = shown === null ? '' : `(${fmtLocal(shown)} local)`;
   return (
-    <>
-      <span
-        className="mono ml-1"
-        data-testid="timeline-utc"
-        title={shown === null ? undefined : new Date(shown).toISOString()}
-      >
-        {shown === null ? 'now' : fmtUtc(shown)}
+    // Sized by its characters (a monospace font): the time changes every second, and a box of
+    // fixed size lays out alone instead of the whole page (index.css, .clock). Not itself the
+    // row's flex item: Chromium never lays a flex item out apart from its container.
+    <span className="block">
+      <span className="clock mono" style={{ width: `${utc.length + local.length + 2}ch` }}>
+        <span data-testid="timeline-utc" title={shown === null ? undefined : new Date(shown).toISOString()}>
+          {utc}
+        </span>
+        <span className="muted" data-testid="timeline-local">
+          {local}
+        </span>
       </span>
-      <span className="mono muted" data-testid="timeline-local">
-        {shown === null ? '' : `(${fmtLocal(shown)} local)`}
-      </span>
-    </>
+    </span>
   );
 }
 
