@@ -1,9 +1,11 @@
 import { Handle, type NodeProps, Position, type ReactFlowState, useStore } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import { NODE_H_PX, NODE_W_PX } from '../layout/geometry.ts';
-import { useApp } from '../store/index.ts';
+import type { HopStat } from '../judge/evaluate.ts';
+import { type AppState, useApp } from '../store/index.ts';
 import { fmtNum, fmtPct } from '../ui/format.ts';
 import { KindIcon, StatusIcon } from '../ui/icons.tsx';
+import { setText, useLive } from '../ui/live.ts';
 import { nsName } from '../ui/names.ts';
 import { STATUS_LABEL } from '../ui/status.ts';
 import type { IfaceFlowNode } from './flowElements.ts';
@@ -17,14 +19,14 @@ export const NODE_SIZE = { width: NODE_W_PX, height: NODE_H_PX };
 export const HIDDEN_HANDLE = { opacity: 0 };
 
 /**
- * One interface. Subscribes to its own stats by id (a Map entry that keeps its identity while
- * unchanged), so a counter tick re-renders only the hops whose numbers moved, and, zoomed out,
- * only those whose status moved.
+ * One interface. Renders on what changes its shape: its status and path number (one shared
+ * object per pair, map/selectors.ts), whether it drops, the selection, the zoom. Its rates change
+ * every second and are written in place (Rates), so a counter tick renders no node at all.
  */
 export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFlowNode>) {
   const detailed = useStore(selectDetailed);
-  // Zoomed out, the rates are not drawn: subscribe to status and path number only.
-  const stat = useApp(useMemo(() => (detailed ? statOf(id) : coarseStatOf(id)), [id, detailed]));
+  const stat = useApp(useMemo(() => coarseStatOf(id), [id]));
+  const dropping = useApp(useMemo(() => isDropping(id), [id]));
   const selected = useApp(useMemo(() => isSelected(id), [id]));
   const picking = useApp(selectPicking) !== null;
   const status = stat?.status ?? 'idle';
@@ -59,21 +61,37 @@ export const IfaceNode = memo(function IfaceNode({ id, data }: NodeProps<IfaceFl
           {STATUS_LABEL[status]}
         </span>
       </div>
-      {detailed && (
-        <div className="mono flex items-center gap-2 muted" style={{ fontSize: 11 }}>
-          <span title="packets received per second">↓{fmtNum(stat?.rxPps ?? 0)}</span>
-          <span title="packets sent per second">↑{fmtNum(stat?.txPps ?? 0)}/s</span>
-          {stat !== undefined && stat.drops > 0 && (
-            <span
-              className="st-loss font-bold ml-auto"
-              title={`${fmtNum(stat.dropsPerSec)} packets lost per second here (${fmtPct(stat.lossRatio)})`}
-            >
-              ✕{fmtNum(stat.dropsPerSec)}/s
-            </span>
-          )}
-        </div>
-      )}
+      {/* Zoomed out the rates are unreadable anyway: not drawn, not followed. */}
+      {detailed && <Rates id={id} dropping={dropping} />}
       <Handle type="source" position={Position.Right} isConnectable={false} style={HIDDEN_HANDLE} />
     </div>
   );
 });
+
+/** The second line: packets in and out per second, and the loss when there is any (ui/live.ts). */
+function Rates({ id, dropping }: { id: string; dropping: boolean }) {
+  const select = useMemo(() => statOf(id), [id]);
+  const rates = useLive(select, writeRates);
+  const drops = useLive(select, writeDrops);
+  return (
+    <div className="mono flex items-center gap-2 muted" style={{ fontSize: 11 }} ref={rates}>
+      <span title="packets received per second" />
+      <span title="packets sent per second" />
+      {dropping && <span className="st-loss font-bold ml-auto" ref={drops} />}
+    </div>
+  );
+}
+
+const isDropping = (id: string) => (s: AppState) => (s.statsById.get(id)?.drops ?? 0) > 0;
+
+function writeRates(el: HTMLElement, stat: HopStat | undefined): void {
+  const [rx, tx] = el.children as unknown as [HTMLElement, HTMLElement];
+  setText(rx, `↓${fmtNum(stat?.rxPps ?? 0)}`);
+  setText(tx, `↑${fmtNum(stat?.txPps ?? 0)}/s`);
+}
+
+function writeDrops(el: HTMLElement, stat: HopStat | undefined): void {
+  if (stat === undefined) return;
+  setText(el, `✕${fmtNum(stat.dropsPerSec)}/s`);
+  el.title = `${fmtNum(stat.dropsPerSec)} packets lost per second here (${fmtPct(stat.lossRatio)})`;
+}

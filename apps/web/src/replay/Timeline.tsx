@@ -8,6 +8,7 @@ import { SPEEDS, selectReplayActive } from './replaySlice.ts';
 import { fmtLocal, fmtUtc } from './time.ts';
 import { REPLAY_KEYS, useReplayKeys } from './useReplayKeys.ts';
 import { Later } from '../ui/Later.tsx';
+import { setText, useLive } from '../ui/live.ts';
 
 /** Named recordings talk to the hub's replay routes (checked with zod): loaded after the first picture. */
 const Recordings = lazy(() => import('./Recordings.tsx').then((m) => ({ default: m.Recordings })));
@@ -29,25 +30,32 @@ const selectShownT = (s: AppState) => (selectReplayActive(s) ? s.lastT : null);
 const selectClockT = (s: AppState) => (selectReplayActive(s) ? s.playhead : s.lastT);
 
 /** The time on screen, in UTC and local: the only part of the timeline a live tick changes. */
+/**
+ * The newest sample's time (live) or the playhead's, in UTC and local, written in place each
+ * second (ui/live.ts): a tick renders nothing. Sized by its characters (a monospace font) as a
+ * box of fixed size, it lays out alone instead of the whole page (index.css, .clock); the outer
+ * box is the row's flex item, since Chromium never lays a flex item out apart from its container.
+ */
 function Clock() {
-  const shown = useApp(selectClockT);
-  const utc = shown === null ? 'now' : fmtUtc(shown);
-  const local = shown === null ? '' : `(${fmtLocal(shown)} local)`;
+  const clock = useLive(selectClockT, writeClock);
   return (
-    // Sized by its characters (a monospace font): the time changes every second, and a box of
-    // fixed size lays out alone instead of the whole page (index.css, .clock). Not itself the
-    // row's flex item: Chromium never lays a flex item out apart from its container.
     <span className="block">
-      <span className="clock mono" style={{ width: `${utc.length + local.length + 2}ch` }}>
-        <span data-testid="timeline-utc" title={shown === null ? undefined : new Date(shown).toISOString()}>
-          {utc}
-        </span>
-        <span className="muted" data-testid="timeline-local">
-          {local}
-        </span>
+      <span className="clock mono" ref={clock}>
+        <span data-testid="timeline-utc" />
+        <span className="muted" data-testid="timeline-local" />
       </span>
     </span>
   );
+}
+
+function writeClock(el: HTMLElement, shown: number | null): void {
+  const [utc, local] = el.children as unknown as [HTMLElement, HTMLElement];
+  setText(utc, shown === null ? 'now' : fmtUtc(shown));
+  setText(local, shown === null ? '' : `(${fmtLocal(shown)} local)`);
+  if (shown === null) utc.removeAttribute('title');
+  else utc.title = new Date(shown).toISOString();
+  const width = `${(utc.textContent?.length ?? 0) + (local.textContent?.length ?? 0) + 2}ch`;
+  if (el.style.width !== width) el.style.width = width;
 }
 
 /** The link to this exact moment, paused: what "copy link" hands to a colleague. */
