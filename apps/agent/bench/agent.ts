@@ -97,6 +97,9 @@ async function stopChild(child: ChildProcess | null): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
+/** What a signal must stop: the hub and agent this run started, and its directory. */
+const running: { children: ChildProcess[]; dir: string | null } = { children: [], dir: null };
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.error('bench:agent needs root (it builds 100 network namespaces)');
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
   console.log(`built ${NAMESPACES} namespaces in ${fmt((performance.now() - t) / 1000)} s`);
 
   const dir = mkdtempSync(join(tmpdir(), 'hopwatch-bench-agent-'));
+  running.dir = dir;
   let hub: ChildProcess | null = null;
   let agent: ChildProcess | null = null;
   try {
@@ -128,6 +132,7 @@ async function main(): Promise<void> {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOPWATCH_ACCESS_TOKEN: 'bench' } },
     );
+    running.children.push(hub);
     await waitForOutput(hub, /hopwatch hub: http/, 30_000);
     const tokenFile = join(dir, 'agent-token');
     writeFileSync(tokenFile, AGENT_TOKEN, { mode: 0o600 });
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
         env: { ...process.env, ...unitEnvironment(), HOPWATCH_TOKEN: AGENT_TOKEN },
       },
     );
+    running.children.push(agent);
     const pid = agent.pid as number;
     // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
     if (process.env.BENCH_AGENT_LOG) {
@@ -242,8 +248,16 @@ async function main(): Promise<void> {
   }
 }
 
-process.once('SIGINT', () => {
-  destroyLab();
-  process.exit(130);
-});
+// Ctrl-C reaches the children too, a `kill` of this process alone does not: stop them either way
+// (the agent removes its tracefs instance on SIGTERM), then the lab.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)
+  process.once(signal, async () => {
+    await Promise.all(running.children.map(stopChild));
+    if (running.dir !== null) rmSync(running.dir, { recursive: true, force: true });
+    destroyLab();
+    process.exit(code);
+  });
 await main();
