@@ -1,4 +1,5 @@
 import { MAX_FRAME_BYTES } from '@hopwatch/shared/protocol/constants';
+
 /** Strict: bytes that are not UTF-8 are a bad frame, not text with replacement marks. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,5 +1,4 @@
-import { SAMPLE_FRAME_PREFIX, TOPOLOGY_FRAME_PREFIX } from '../connection/socket.ts';
-import type { SampleFrame } from '../connection/socket.ts';
+import { type SampleFrame, SAMPLE_FRAME_PREFIX, TOPOLOGY_FRAME_PREFIX } from '../connection/socket.ts';
 import { type JudgeRequest, type JudgeResponse, postFrame } from './protocol.ts';
 
 /**

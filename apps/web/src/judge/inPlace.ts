@@ -1,7 +1,6 @@
 // First: the hub's CSP forbids eval, so zod runs jitless (auth/csp.ts).
 import '../auth/csp.ts';
 import { decodeHubToUi, type HubToUiMessage } from '@hopwatch/shared';
-
 import { frameText } from '../connection/frameText.ts';
 
 export { evaluate } from './evaluate.ts';
