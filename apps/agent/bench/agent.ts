@@ -249,15 +249,22 @@ async function main(): Promise<void> {
 }
 
 // Ctrl-C reaches the children too, a `kill` of this process alone does not: stop them either way
-// (the agent removes its tracefs instance on SIGTERM), then the lab.
+// (the agent removes its tracefs instance on SIGTERM), then the lab. A second signal while that
+// runs is ignored (it would end the process half-way); main() failing because its children were
+// stopped is not reported, the exit code says the run was stopped.
+let stopping = false;
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ] as const)
-  process.once(signal, async () => {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
     await Promise.all(running.children.map(stopChild));
     if (running.dir !== null) rmSync(running.dir, { recursive: true, force: true });
     destroyLab();
     process.exit(code);
   });
-await main();
+await main().catch((e: unknown) => {
+  if (!stopping) throw e;
+});

@@ -29,7 +29,6 @@ const selectShownT = (s: AppState) => (selectReplayActive(s) ? s.lastT : null);
 /** What the clock shows: the playhead replaying, live the newest sample's time. */
 const selectClockT = (s: AppState) => (selectReplayActive(s) ? s.playhead : s.lastT);
 
-/** The time on screen, in UTC and local: the only part of the timeline a live tick changes. */
 /**
  * The newest sample's time (live) or the playhead's, in UTC and local, written in place each
  * second (ui/live.ts): a tick renders nothing. Sized by its characters (a monospace font) as a
@@ -48,13 +47,20 @@ function Clock() {
   );
 }
 
+/** Columns a text takes in a monospace font: East Asian wide characters (a zone's name) take two. */
+function widthCh(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) n += text.charCodeAt(i) >= 0x1100 ? 2 : 1;
+  return n;
+}
+
 function writeClock(el: HTMLElement, shown: number | null): void {
   const [utc, local] = el.children as unknown as [HTMLElement, HTMLElement];
   setText(utc, shown === null ? 'now' : fmtUtc(shown));
   setText(local, shown === null ? '' : `(${fmtLocal(shown)} local)`);
   if (shown === null) utc.removeAttribute('title');
   else utc.title = new Date(shown).toISOString();
-  const width = `${(utc.textContent?.length ?? 0) + (local.textContent?.length ?? 0) + 2}ch`;
+  const width = `${widthCh(utc.textContent ?? '') + widthCh(local.textContent ?? '') + 2}ch`;
   if (el.style.width !== width) el.style.width = width;
 }
 

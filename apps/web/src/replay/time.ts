@@ -24,6 +24,8 @@ function localFormat(): Intl.DateTimeFormat {
     minute: '2-digit',
     second: '2-digit',
     hour12: false,
+    // Digits as in the UTC time beside it (and one column each: the clock is sized by them).
+    numberingSystem: 'latn',
     timeZoneName: 'short',
   });
   return local;

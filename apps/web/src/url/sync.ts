@@ -19,7 +19,7 @@ export const selectView = (s: AppState): View => ({
 });
 
 /** Field by field; the values are strings, numbers, null, or lists kept by reference. */
-function sameView(a: View, b: View): boolean {
+function sameFields(a: View, b: View): boolean {
   for (const k of Object.keys(a) as (keyof View)[]) if (!Object.is(a[k], b[k])) return false;
   return true;
 }
@@ -48,7 +48,7 @@ export function startUrlSync(store: AppStore, win: Window): () => void {
       if (timer !== null) clearTimeout(timer);
       write();
     },
-    { equalityFn: sameView },
+    { equalityFn: sameFields },
   );
   const unsubCam = store.subscribe(
     (s) => s.cam,
