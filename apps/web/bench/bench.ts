@@ -58,10 +58,11 @@ const INSTRUMENT = `
     });
   };
   timed(WebSocket.prototype, 'recv', (d) => typeof d === 'string' && d.startsWith('{"type":"sample"'));
-  // The worker's own time per judgement rides on its answer (Judged.ms): read here, not marked
-  // in the page's timeline by the app on every tick.
+  // Judgements of a sample (lastT: the newest sample judged, null before any). The worker's own
+  // time per judgement rides on its answer (Judged.ms): read here, not marked in the page's
+  // timeline by the app on every tick.
   timed(Worker.prototype, 'apply', (d) => {
-    const judged = d && d.kind === 'judged' && d.sample !== null;
+    const judged = d && d.kind === 'judged' && d.lastT !== null;
     if (judged) window.__bench.judgeMs.push(d.ms);
     return judged;
   });

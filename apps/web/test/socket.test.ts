@@ -4,6 +4,7 @@ import { handle } from '../src/connection/live.ts';
 import {
   type ConnectionStatus,
   HubSocket,
+  type HubSocketOptions,
   RECONNECT_MAX_DELAY_MS,
   type SampleFrame,
   type SocketLike,
@@ -41,18 +42,21 @@ describe('HubSocket', () => {
   let sockets: FakeSocket[];
   let hub: HubSocket;
   let statuses: ConnectionStatus[];
-  beforeEach(() => {
-    vi.useFakeTimers();
-    sockets = [];
-    statuses = [];
-    hub = new HubSocket({
-      url: 'ws://test/ws/ui',
+  /** A HubSocket whose sockets are fakes, kept in `sockets`. */
+  const socketWith = (opts: Omit<HubSocketOptions, 'createSocket'>) =>
+    new HubSocket({
+      ...opts,
       createSocket: () => {
         const s = new FakeSocket();
         sockets.push(s);
         return s;
       },
     });
+  beforeEach(() => {
+    vi.useFakeTimers();
+    sockets = [];
+    statuses = [];
+    hub = socketWith({ url: 'ws://test/ws/ui' });
     hub.onStatus((s) => statuses.push(s));
   });
   afterEach(() => {
@@ -84,15 +88,7 @@ describe('HubSocket', () => {
   it('drops a bad frame, counts it, and keeps delivering good ones', () => {
     const bad: string[] = [];
     const got: string[] = [];
-    hub = new HubSocket({
-      url: 'ws://x',
-      createSocket: () => {
-        const s = new FakeSocket();
-        sockets.push(s);
-        return s;
-      },
-      onBadFrame: (e) => bad.push(e),
-    });
+    hub = socketWith({ url: 'ws://x', onBadFrame: (e) => bad.push(e) });
     hub.onMessage((m) => got.push(m.type));
     hub.start();
     const s = sockets.at(-1)!;
@@ -109,15 +105,7 @@ describe('HubSocket', () => {
   it('LOAD4: opened early, it holds every frame undecoded until released, then delivers them in order', () => {
     const got: string[] = [];
     const samples: SampleFrame[] = [];
-    hub = new HubSocket({
-      url: 'ws://x',
-      hold: true,
-      createSocket: () => {
-        const s = new FakeSocket();
-        sockets.push(s);
-        return s;
-      },
-    });
+    hub = socketWith({ url: 'ws://x', hold: true });
     hub.subscribe(['h1']);
     hub.start();
     const s = sockets.at(-1)!;
@@ -143,15 +131,7 @@ describe('HubSocket', () => {
     const bytes = (s: string) => new TextEncoder().encode(s).buffer as ArrayBuffer;
     const got: string[] = [];
     const samples: SampleFrame[] = [];
-    hub = new HubSocket({
-      url: 'ws://x',
-      hold: true,
-      createSocket: () => {
-        const s = new FakeSocket();
-        sockets.push(s);
-        return s;
-      },
-    });
+    hub = socketWith({ url: 'ws://x', hold: true });
     hub.subscribe(['h1']);
     hub.start();
     const s = sockets.at(-1)!;
@@ -175,15 +155,7 @@ describe('HubSocket', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const got: string[] = [];
     const bad: string[] = [];
-    hub = new HubSocket({
-      url: 'ws://x',
-      onBadFrame: (e) => bad.push(e),
-      createSocket: () => {
-        const s = new FakeSocket();
-        sockets.push(s);
-        return s;
-      },
-    });
+    hub = socketWith({ url: 'ws://x', onBadFrame: (e) => bad.push(e) });
     hub.onMessage((m) => got.push(m.type));
     hub.subscribe(['h1']);
     hub.start();
