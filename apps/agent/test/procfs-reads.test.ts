@@ -20,7 +20,7 @@ import { FIXTURES, fixture } from './support/fixtures.ts';
 
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, readSync: vi.fn(real.readSync) };
+  return { ...real, readvSync: vi.fn(real.readvSync) };
 });
 // Pass-through spies: how often a file's text is parsed.
 vi.mock('../src/parse/snmp.ts', async (importOriginal) => {
@@ -36,9 +36,9 @@ vi.mock('../src/proto/parse.ts', async (importOriginal) => {
   };
 });
 
-/** readSync calls made by `fn`. */
+/** Kernel file reads (readvSync calls) made by `fn`. */
 function readsOf(fn: () => void): number {
-  const spy = vi.mocked(fs.readSync);
+  const spy = vi.mocked(fs.readvSync);
   spy.mockClear();
   fn();
   return spy.mock.calls.length;
@@ -46,7 +46,7 @@ function readsOf(fn: () => void): number {
 
 /** How many reads one OpenFiles.readBytes of `path` takes. */
 function reads(files: OpenFiles, path: string, wholeBelow?: number): number {
-  const spy = vi.mocked(fs.readSync);
+  const spy = vi.mocked(fs.readvSync);
   spy.mockClear();
   files.readBytes(path, 1 << 20, undefined, undefined, wholeBelow);
   return spy.mock.calls.length;
@@ -86,7 +86,7 @@ describe('kernel file reads', () => {
       }),
     );
     const reader = new CounterReader(proc, () => {});
-    const spy = vi.mocked(fs.readSync);
+    const spy = vi.mocked(fs.readvSync);
     spy.mockClear();
     reader.read(spaces, ids, null);
     // Which file each read was of, in order (the descriptors are the reader's own, still open).
@@ -229,9 +229,9 @@ describe('kernel file reads', () => {
   });
 });
 
-/** readSync calls made by an async `fn`. */
+/** Kernel file reads (readvSync calls) made by an async `fn`. */
 async function readsAsync(fn: () => Promise<unknown>): Promise<number> {
-  const spy = vi.mocked(fs.readSync);
+  const spy = vi.mocked(fs.readvSync);
   spy.mockClear();
   await fn();
   return spy.mock.calls.length;

@@ -188,12 +188,16 @@ export class Discovery {
     if (this.probes.size === 0) return;
     let changed = false;
     const log = (msg: string) => this.opts.log('warn', msg);
-    for (const name of this.rpsSchedule.take([...this.probes.keys()], now, quietFor)) {
-      const probe = this.probes.get(name)!;
-      const files = this.rpsFiles.refresh(name);
+    const due = this.rpsSchedule.take([...this.probes.keys()], now, quietFor);
+    // Indexed loops and forEach, every sample: see diffCounters (diff.ts).
+    for (let i = 0; i < due.length; i++) {
+      const probe = this.probes.get(due[i]!)!;
+      const files = this.rpsFiles.refresh(due[i]!);
       const rps = readRps(probe.ns, probe.links, this.opts, log, files.read);
       files.done();
-      for (const [ifname, mask] of rps) if (probe.rps.get(ifname) !== mask) changed = true;
+      rps.forEach((mask, ifname) => {
+        if (probe.rps.get(ifname) !== mask) changed = true;
+      });
       probe.rps = rps;
     }
     if (changed) this.rebuild();

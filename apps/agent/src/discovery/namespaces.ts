@@ -94,7 +94,10 @@ export class ProcessNsScanner {
     const full = now - this.lastFull >= FULL_SCAN_EVERY_MS;
     if (full) this.lastFull = now;
     const scan = ++this.scans;
-    for (const entry of entries) {
+    // Indexed loops and forEach: this runs every two seconds over every process, in an agent
+    // without the optimising compiler, where each for-of step makes an iterator result.
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       const c = entry.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       let cached = this.known.get(entry);
@@ -113,7 +116,9 @@ export class ProcessNsScanner {
       const seen = found.get(cached.inode);
       if (seen === undefined || pid < seen) found.set(cached.inode, pid);
     }
-    for (const [pid, cached] of this.known) if (cached.scan !== scan) this.known.delete(pid);
+    this.known.forEach((cached, pid, known) => {
+      if (cached.scan !== scan) known.delete(pid);
+    });
     return found;
   }
 }

@@ -126,7 +126,8 @@ export function readRps(
 ): Map<string, string | null> {
   const out = new Map<string, string | null>();
   const { base, dev } = sysfsOf(ns, roots);
-  for (const link of links) {
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
     if (base === null || !isSafeIfname(link.name)) {
       out.set(link.name, null);
       continue;

@@ -69,12 +69,24 @@ function nameOf(bytes: Uint8Array, start: number, end: number): string {
   return latin1(bytes, start, end);
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+}
+
+/**
+ * Whether `a` from `aAt` and `b` from `bAt` hold the same `length` bytes. Two plain views and the
+ * static Buffer.compare: `buf.compare(target, start, end, ...)` checks its four offsets through
+ * node's argument wrappers, each making an array (~430 bytes and ~0.9 µs a call without the
+ * optimising compiler, against ~210 bytes and ~0.3 µs), and it runs for every line of a
+ * namespace that moved.
+ */
+function sameSpan(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, length: number): boolean {
+  return (
+    Buffer.compare(
+      new Uint8Array(a.buffer, a.byteOffset + aAt, length),
+      new Uint8Array(b.buffer, b.byteOffset + bAt, length),
+    ) === 0
+  );
 }
 
 function sameName(bytes: Uint8Array, start: number, end: number, name: string): boolean {
@@ -124,7 +136,7 @@ export function scanNetDevBytes(
   if (pos < 0) return names.length === 0 ? names : [];
   pos++;
   // The previous read's line at the same place, followed in step (-1: none left to compare).
-  const before = previous === undefined ? undefined : asBuffer(previous.bytes);
+  const before = previous?.bytes;
   let prevPos = before === undefined ? -1 : find.call(before, NEWLINE);
   if (before !== undefined && prevPos >= 0) {
     prevPos = find.call(before, NEWLINE, prevPos + 1);
@@ -137,8 +149,7 @@ export function scanNetDevBytes(
     if (before !== undefined && prevPos >= 0 && prevPos < before.length) {
       let prevEnd = find.call(before, NEWLINE, prevPos);
       if (prevEnd < 0) prevEnd = before.length;
-      unchanged =
-        prevEnd - prevPos === lineEnd - pos && before.compare(bytes, pos, lineEnd, prevPos, prevEnd) === 0;
+      unchanged = prevEnd - prevPos === lineEnd - pos && sameSpan(before, prevPos, bytes, pos, lineEnd - pos);
       prevPos = prevEnd + 1;
     }
     const colon = find.call(bytes, COLON, pos);

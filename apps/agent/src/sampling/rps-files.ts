@@ -34,7 +34,9 @@ export class RpsFiles {
         return this.readOne(path, maxBytes, dev);
       },
       done: () => {
-        for (const path of before) if (!now.has(path)) this.files.close(path);
+        before.forEach((path) => {
+          if (!now.has(path)) this.files.close(path);
+        });
         this.byNs.set(ns, now);
       },
     };

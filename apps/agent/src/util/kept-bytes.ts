@@ -5,23 +5,24 @@
  */
 export class KeptBytes {
   private raw: Buffer = EMPTY;
-  private length = -1;
+  /** The kept bytes: a view of `raw`, made when they are kept, not on every comparison. */
+  private kept: Uint8Array | null = null;
 
   /** Whether `bytes` equal the kept bytes (never true before the first keep or after a reset). */
   same(bytes: Uint8Array): boolean {
-    return bytes.length === this.length && Buffer.compare(bytes, this.raw.subarray(0, this.length)) === 0;
+    return this.kept !== null && bytes.length === this.kept.length && Buffer.compare(bytes, this.kept) === 0;
   }
 
   /** Keep a copy of `bytes` (they usually sit in the shared read buffer). */
   keep(bytes: Uint8Array): void {
     if (this.raw.length < bytes.length) this.raw = Buffer.allocUnsafeSlow(bytes.length + 256);
     this.raw.set(bytes, 0);
-    this.length = bytes.length;
+    this.kept = new Uint8Array(this.raw.buffer, this.raw.byteOffset, bytes.length);
   }
 
   /** Forget the bytes: the next read is news whatever it says. */
   reset(): void {
-    this.length = -1;
+    this.kept = null;
   }
 }
 
