@@ -176,6 +176,41 @@ describe('kernel file reads', () => {
     files.closeAll();
   });
 
+  it('COL12: an active namespace whose SNMP counters stay put is read on the quiet slots, and every sample again once they move', () => {
+    const proc = `${dir}/col12/proc`;
+    cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
+    const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
+    const names = ['lo', 'ifb0', 'ifb1', 'eth0', 'hwtagh0'];
+    const ids = new Map([
+      ['', { byName: new Map(names.map((n, i) => [n, { id: n, ifindex: i + 1 }])), tracked: 5 }],
+    ]);
+    const devPath = `${proc}/self/net/dev`;
+    const snmpPath = `${proc}/self/net/snmp`;
+    const dev = readFileSync(devPath, 'latin1');
+    const snmpText = readFileSync(snmpPath, 'latin1');
+    const reader = new CounterReader(proc, () => {});
+    const spy = vi.mocked(fs.readvSync);
+    let prev = reader.read([host], ids, null).snap;
+    // Which of the samples 1..40 read snmp; lo moves in every one of them (frames, no IPv4).
+    const snmpReadAt: number[] = [];
+    for (let tick = 1; tick <= 40; tick++) {
+      writeFileSync(devPath, dev.replace('3193      29', `${3193 + tick}      ${29 + tick}`));
+      // From sample 23 on its IPv4 stack counts too (first read on the next quiet slot, 25).
+      if (tick >= 23) writeFileSync(snmpPath, snmpText.replace(/^Udp: 101 0/m, `Udp: 101 ${tick}`));
+      spy.mockClear();
+      const next = reader.read([host], ids, prev).snap;
+      expect(next.ifaces.get('')).not.toBe(prev.ifaces.get(''));
+      const paths = spy.mock.calls.map((c) => fs.readlinkSync(`/proc/self/fd/${c[0] as number}`));
+      if (paths.some((p) => p === snmpPath)) snmpReadAt.push(tick);
+      if (tick === 25) expect(next.snmp.get('')!.get('Udp.NoPorts')).toBe(25);
+      prev = next;
+    }
+    reader.close();
+    // Followed from first sight for 10 samples; then the 5-sample slots; then every sample again.
+    const again = Array.from({ length: 16 }, (_, i) => 25 + i);
+    expect(snmpReadAt).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, ...again]);
+  });
+
   it('READ2: snmp, netstat, conntrack and arp that read as before are not parsed again, and the SNMP map is the same object', async () => {
     const proc = `${dir}/read2/proc`;
     cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
