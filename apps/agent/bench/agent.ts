@@ -116,6 +116,7 @@ async function main(): Promise<void> {
   running.dir = dir;
   let hub: ChildProcess | null = null;
   let agent: ChildProcess | null = null;
+  let pair: ChildProcess | null = null;
   try {
     const port = await freePort();
     hub = spawn(
@@ -144,21 +145,23 @@ async function main(): Promise<void> {
           '',
         )}node ${unitNodeFlags().join(' ')} ${process.env.BENCH_AGENT ?? 'dist/hopwatch-agent.mjs'} (the systemd unit's environment and node flags)`,
     );
-    agent = spawn(
-      process.execPath,
-      [
-        ...unitNodeFlags(),
-        // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", then bench/profile.ts on it.
-        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-        // BENCH_AGENT=FILE: another build of the agent (e.g. the previous commit's), for before/after.
-        process.env.BENCH_AGENT ?? join(ROOT, 'dist/hopwatch-agent.mjs'),
-        ...['--hub', `ws://127.0.0.1:${port}`, '--name', 'bench', '--netns', `${BENCH_NS}*,@host`],
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ...unitEnvironment(), HOPWATCH_TOKEN: AGENT_TOKEN },
-      },
-    );
+    const spawnAgent = (file: string, name: string) =>
+      spawn(
+        process.execPath,
+        [
+          ...unitNodeFlags(),
+          // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof", then bench/profile.ts on it.
+          ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+          file,
+          ...['--hub', `ws://127.0.0.1:${port}`, '--name', name, '--netns', `${BENCH_NS}*,@host`],
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, ...unitEnvironment(), HOPWATCH_TOKEN: AGENT_TOKEN },
+        },
+      );
+    // BENCH_AGENT=FILE: another build of the agent (e.g. the previous commit's), for before/after.
+    agent = spawnAgent(process.env.BENCH_AGENT ?? join(ROOT, 'dist/hopwatch-agent.mjs'), 'bench');
     running.children.push(agent);
     const pid = agent.pid as number;
     // BENCH_AGENT_LOG=FILE: the agent's own output, for reading what it did (re-probes, warnings).
@@ -170,7 +173,17 @@ async function main(): Promise<void> {
       agent.stderr?.pipe(log, { end: false });
       agent.once('close', () => log.end());
     }
-    await waitForOutput(agent, /connected to hub/, 60_000);
+    // BENCH_PAIR=FILE: a second build side by side with the first, on the same lab and hub: the
+    // same chatter and the same noise from the rest of the machine, the same windows. Each costs
+    // more than alone (two agents and a hub on the VM's two cores); the difference is the figure.
+    if (process.env.BENCH_PAIR) {
+      pair = spawnAgent(process.env.BENCH_PAIR, 'pair');
+      running.children.push(pair);
+    }
+    await Promise.all([
+      waitForOutput(agent, /connected to hub/, 60_000),
+      pair && waitForOutput(pair, /connected to hub/, 60_000),
+    ]);
     const started = treeCpuMs(pid);
     console.log(
       `agent process start (node, holders, discovery, tracefs) to connected: ${fmt(performance.now() - t, 0)} ms wall, ` +
@@ -179,12 +192,15 @@ async function main(): Promise<void> {
 
     const w0 = treeCpuMs(pid);
     const f0 = minorFaults(pid);
+    const pairPid = pair?.pid;
+    const p0 = pairPid === undefined ? null : treeCpuMs(pairPid);
     let rssMax = 0;
     for (let i = 0; i < WARMUP_SECONDS; i++) {
       await sleep(1000);
       rssMax = Math.max(rssMax, treeMemoryMb(pid).rssMb);
     }
     const w1 = treeCpuMs(pid);
+    const p1 = pairPid === undefined ? null : treeCpuMs(pairPid);
     const t1 = threadCpuMs(pid);
     const rssWarmMax = rssMax;
     const f1 = minorFaults(pid);
@@ -199,6 +215,7 @@ async function main(): Promise<void> {
       rssMax = Math.max(rssMax, treeMemoryMb(pid).rssMb);
     }
     const s1 = treeCpuMs(pid);
+    const p2 = pairPid === undefined ? null : treeCpuMs(pairPid);
     const t2 = threadCpuMs(pid);
     const f2 = minorFaults(pid);
     const steady = (total(s1) - total(w1)) / STEADY_SECONDS;
@@ -214,6 +231,17 @@ async function main(): Promise<void> {
         `(the kernel generating what it reads), the others (V8 helpers, libuv) ${perS(t1.otherMs, t2.otherMs)} ms per sample; ` +
         `minor page faults per sample ${fmt((f1 - f0) / WARMUP_SECONDS, 0)} warm-up, ${fmt((f2 - f1) / STEADY_SECONDS, 0)} steady`,
     );
+    if (p0 !== null && p1 !== null && p2 !== null) {
+      const pairWarm = (total(p1) - total(p0)) / WARMUP_SECONDS;
+      const pairSteady = (total(p2) - total(p1)) / STEADY_SECONDS;
+      console.log(
+        `side by side (BENCH_PAIR=${process.env.BENCH_PAIR}): warm-up ${fmt(warm, 2)} against ${fmt(pairWarm, 2)} ms, ` +
+          `steady ${fmt(steady, 2)} against ${fmt(pairSteady, 2)} ms per sample (this build ${steady <= pairSteady ? '' : '+'}${fmt(steady - pairSteady, 2)} ms); ` +
+          'both higher than alone, the targets are for a run without BENCH_PAIR',
+      );
+      await stopChild(pair);
+      pair = null;
+    }
     const mem = treeMemoryMb(pid);
     console.log(
       `RSS: agent process max ${fmt(rssMax, 0)} MB (first ${WARMUP_SECONDS} s ${fmt(rssWarmMax, 0)}), at the end ${fmt(mem.rssMb, 0)} MB ` +
@@ -239,9 +267,11 @@ async function main(): Promise<void> {
         `${fmt(operator, 0)} ms CPU per sweep incl. children, ${fmt((performance.now() - t) / OPERATOR_SWEEPS, 0)} ms wall`,
     );
     console.log(`ratio: the agent process costs 1/${fmt(operator / steady, 0)} of the script per sample`);
+    if (process.env.BENCH_PAIR) return; // shared cores: the targets do not apply
     if (steady > TARGET_STEADY_MS || warm > TARGET_WARMUP_MS || rssMax > TARGET_RSS_MB) process.exitCode = 1;
   } finally {
     await stopChild(agent);
+    await stopChild(pair);
     await stopChild(hub);
     rmSync(dir, { recursive: true, force: true });
     destroyLab();
