@@ -334,8 +334,9 @@ export class CounterReader {
     const snmp = readSnmp
       ? readNsMib(this.files, this.procRoot, ns, 'snmp', snmpBytes, last?.snmp)
       : last!.snmp;
-    // A re-read that says the same hands back the very map (SPEC READ2).
-    if (last && snmp !== last.snmp) st.snmpMovedAt = tick;
+    // A re-read that says the same hands back the very map (SPEC READ2). A first read counts as
+    // news: a namespace whose files could not be read at first is followed from when they can.
+    if (readSnmp && snmp !== last?.snmp) st.snmpMovedAt = tick;
     const netstat = readNetstat
       ? readNsMib(this.files, this.procRoot, ns, 'netstat', netstatBytes, last?.netstat)
       : last!.netstat;
