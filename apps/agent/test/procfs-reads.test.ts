@@ -6,7 +6,7 @@ import type { NsEntry } from '../src/discovery/namespaces.ts';
 import * as snmp from '../src/parse/snmp.ts';
 import * as protoParse from '../src/proto/parse.ts';
 import { NsProtoReader } from '../src/proto/reader.ts';
-import { CounterReader } from '../src/sampling/counter-reader.ts';
+import { CounterReader, type IdIndex } from '../src/sampling/counter-reader.ts';
 import {
   MISSING_SYSCTL_EVERY,
   readNsMib,
@@ -177,13 +177,7 @@ describe('kernel file reads', () => {
   });
 
   it('COL12: an active namespace whose SNMP counters stay put is read on the quiet slots, and every sample again once they move', () => {
-    const proc = `${dir}/col12/proc`;
-    cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
-    const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
-    const names = ['lo', 'ifb0', 'ifb1', 'eth0', 'hwtagh0'];
-    const ids = new Map([
-      ['', { byName: new Map(names.map((n, i) => [n, { id: n, ifindex: i + 1 }])), tracked: 5 }],
-    ]);
+    const { proc, host, ids } = hostTree(`${dir}/col12/proc`);
     const devPath = `${proc}/self/net/dev`;
     const snmpPath = `${proc}/self/net/snmp`;
     const dev = readFileSync(devPath, 'latin1');
@@ -212,13 +206,7 @@ describe('kernel file reads', () => {
   });
 
   it('READ2: snmp, netstat, conntrack and arp that read as before are not parsed again, and the SNMP map is the same object', async () => {
-    const proc = `${dir}/read2/proc`;
-    cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
-    const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
-    const names = ['lo', 'ifb0', 'ifb1', 'eth0', 'hwtagh0'];
-    const ids = new Map([
-      ['', { byName: new Map(names.map((n, i) => [n, { id: n, ifindex: i + 1 }])), tracked: 5 }],
-    ]);
+    const { proc, host, ids } = hostTree(`${dir}/read2/proc`);
     const reader = new CounterReader(proc, () => {});
     vi.mocked(snmp.parseSnmp).mockClear();
     let prev = reader.read([host], ids, null).snap;
@@ -263,6 +251,17 @@ describe('kernel file reads', () => {
     files.closeAll();
   });
 });
+
+/** A copy of the fixture /proc at `proc`: its host namespace and the ids of its five interfaces. */
+function hostTree(proc: string): { proc: string; host: NsEntry; ids: IdIndex } {
+  cpSync(`${FIXTURES}/tree/proc`, proc, { recursive: true, verbatimSymlinks: true });
+  const host: NsEntry = { name: '', inode: 4026531833, kind: 'host', pid: null, via: null, sysDev: null };
+  const names = ['lo', 'ifb0', 'ifb1', 'eth0', 'hwtagh0'];
+  const ids: IdIndex = new Map([
+    ['', { byName: new Map(names.map((n, i) => [n, { id: n, ifindex: i + 1 }])), tracked: 5 }],
+  ]);
+  return { proc, host, ids };
+}
 
 /** Kernel file reads (readvSync calls) made by an async `fn`. */
 async function readsAsync(fn: () => Promise<unknown>): Promise<number> {
