@@ -86,14 +86,8 @@ interface NsState {
   devPath: string;
   /** The pid check run when its descriptor is (re)opened: one closure kept, not one a sample. */
   check: () => void;
-  /**
-   * The bytes of its latest net/dev read: `last`, a view of the first bytes of `raw` (kept
-   * between reads, so the comparison each sample is Buffer.compare of two whole buffers: ~20
-   * bytes allocated, where compare with offsets validates four of them for ~430), or null when
-   * there is none; and what came of them:
-   */
-  raw: Buffer;
-  last: Buffer | null;
+  /** The bytes of its latest net/dev read (none after a failed one), and what came of them: */
+  dev: KeptBytes;
   /** Its interface names in file order, as the latest scan read them (their strings are reused). */
   names: readonly string[];
   /** ...matched against these ids: the namespace's totals, and whether its names differ from the ids. */
@@ -188,7 +182,7 @@ export class CounterReader {
         continue;
       }
       let at = -1;
-      if (st.ids !== known || !sameBytes(bytes, st)) {
+      if (st.ids !== known || !st.dev.same(bytes)) {
         // Changed: kept until its parse (the read buffer is the next read's).
         if (this.stage.length < used + bytes.length) {
           const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.stage.length, used + bytes.length));
@@ -234,8 +228,7 @@ export class CounterReader {
         pid: ns.pid,
         devPath: `${dir}/dev`,
         check: () => checkNamespace(this.procRoot, ns),
-        raw: EMPTY,
-        last: null,
+        dev: new KeptBytes(),
         names: st?.names ?? NO_NAMES,
         ids: null,
         totals: st?.totals ?? NO_TOTALS,
@@ -255,7 +248,7 @@ export class CounterReader {
     try {
       return this.files.readBytes(st.devPath, this.netDevCap, st.check, undefined, NETDEV_WHOLE_BELOW);
     } catch (e) {
-      st.last = null;
+      st.dev.reset();
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       return `cannot read ${st.devPath}: ${code}`;
     }
@@ -269,10 +262,11 @@ export class CounterReader {
     let matched = 0;
     let reused = 0;
     // A line as in the previous read keeps its total unparsed (SPEC COL10) when id and ifindex hold.
+    const last = st.dev.bytes;
     const previous =
-      st.last !== null && st.last.length > 0
+      last !== null && last.length > 0
         ? {
-            bytes: st.last,
+            bytes: last,
             same: (name: string) => {
               const k = known.byName.get(name);
               if (k === undefined || k === null) return false;
@@ -310,9 +304,7 @@ export class CounterReader {
     st.mismatched = changed || matched !== known.tracked;
     // Bytes moved only where nothing is tracked (an ignored name): still the same totals.
     st.totals = reused === totals.size && reused === before.size ? before : totals;
-    if (st.raw.length < bytes.length) st.raw = Buffer.allocUnsafeSlow(bytes.length + 256);
-    bytes.copy(st.raw, 0);
-    st.last = st.raw.subarray(0, bytes.length);
+    st.dev.keep(bytes);
   }
 
   /**
@@ -375,7 +367,6 @@ export class CounterReader {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 const NO_NAMES: readonly string[] = [];
 
 function sameRow(row: Counter[], values: Counter[]): boolean {
@@ -386,7 +377,3 @@ function sameRow(row: Counter[], values: Counter[]): boolean {
 
 /** A namespace's net/dev (~140 bytes an interface) under this size comes whole in one read. */
 const NETDEV_WHOLE_BELOW = seqWholeBelow(NETDEV_LINE_MAX_BYTES);
-
-function sameBytes(bytes: Buffer, st: NsState): boolean {
-  return st.last !== null && bytes.length === st.last.length && Buffer.compare(bytes, st.last) === 0;
-}

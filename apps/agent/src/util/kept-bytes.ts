@@ -13,6 +13,11 @@ export class KeptBytes {
     return this.kept !== null && bytes.length === this.kept.length && Buffer.compare(bytes, this.kept) === 0;
   }
 
+  /** The kept bytes (valid until the next keep), or null. */
+  get bytes(): Uint8Array | null {
+    return this.kept;
+  }
+
   /** Keep a copy of `bytes` (they usually sit in the shared read buffer). */
   keep(bytes: Uint8Array): void {
     if (this.raw.length < bytes.length) this.raw = Buffer.allocUnsafeSlow(bytes.length + 256);
